@@ -1,0 +1,62 @@
+package slide
+
+// Info is a JSON-ready summary of an open slide, printed by `tessera info`.
+type Info struct {
+	Path             string      `json:"path"`
+	Format           string      `json:"format"`
+	Width            int64       `json:"width"`  // level-0 pixels
+	Height           int64       `json:"height"` // level-0 pixels
+	Levels           []LevelInfo `json:"levels"`
+	MPPX             float64     `json:"mpp_x,omitempty"` // µm per level-0 pixel
+	MPPY             float64     `json:"mpp_y,omitempty"`
+	MPPSource        MPPSource   `json:"mpp_source"`
+	ObjectivePower   float64     `json:"objective_power,omitempty"`
+	AssociatedImages []string    `json:"associated_images"`
+	Background       string      `json:"background"`
+	Fingerprint      string      `json:"fingerprint"`
+}
+
+// LevelInfo is one pyramid level in Info.
+type LevelInfo struct {
+	Width      int64   `json:"width"`
+	Height     int64   `json:"height"`
+	Downsample float64 `json:"downsample"`
+}
+
+// Describe summarises s.
+func Describe(s Slide) Info {
+	levels := s.Levels()
+	info := Info{
+		Path:             s.Path(),
+		Format:           s.Format(),
+		MPPSource:        s.MPP().Source,
+		ObjectivePower:   s.ObjectivePower(),
+		AssociatedImages: s.AssociatedImageNames(),
+		Fingerprint:      s.Fingerprint(),
+	}
+	if info.AssociatedImages == nil {
+		info.AssociatedImages = []string{}
+	}
+	if len(levels) > 0 {
+		info.Width, info.Height = levels[0].Width, levels[0].Height
+	}
+	for _, l := range levels {
+		info.Levels = append(info.Levels, LevelInfo(l))
+	}
+	if m := s.MPP(); m.Known() {
+		info.MPPX, info.MPPY = m.X, m.Y
+	}
+	bg := s.Background()
+	info.Background = hexColour(bg.R, bg.G, bg.B)
+	return info
+}
+
+func hexColour(r, g, b uint8) string {
+	const digits = "0123456789abcdef"
+	out := []byte{'#', 0, 0, 0, 0, 0, 0}
+	for i, v := range []uint8{r, g, b} {
+		out[1+2*i] = digits[v>>4]
+		out[2+2*i] = digits[v&15]
+	}
+	return string(out)
+}

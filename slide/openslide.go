@@ -1,0 +1,274 @@
+package slide
+
+/*
+#cgo pkg-config: openslide
+#include <stdlib.h>
+#include <stdint.h>
+#include <openslide.h>
+
+// tessera_argb_to_rgba converts OpenSlide's premultiplied ARGB (native-endian
+// uint32) in place to premultiplied RGBA bytes, compositing over an opaque
+// background so that the result is opaque.
+static void tessera_argb_to_rgba(uint32_t *buf, int64_t n, uint8_t br, uint8_t bg, uint8_t bb) {
+	uint8_t *out = (uint8_t *)buf;
+	for (int64_t i = 0; i < n; i++) {
+		uint32_t p = buf[i];
+		uint32_t a = p >> 24;
+		uint32_t r = (p >> 16) & 0xff, g = (p >> 8) & 0xff, b = p & 0xff;
+		if (a != 255) {
+			uint32_t k = 255 - a;
+			r += (br * k + 127) / 255;
+			g += (bg * k + 127) / 255;
+			b += (bb * k + 127) / 255;
+		}
+		out[4*i+0] = (uint8_t)r;
+		out[4*i+1] = (uint8_t)g;
+		out[4*i+2] = (uint8_t)b;
+		out[4*i+3] = 255;
+	}
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unsafe"
+)
+
+// openSlide is a Slide read through the OpenSlide C library.
+type openSlide struct {
+	path        string
+	format      string
+	levels      []Level
+	props       map[string]string
+	assocNames  []string
+	mpp         MPP
+	objective   float64
+	background  color.RGBA
+	fingerprint string
+
+	mu  sync.RWMutex // guards osr against Close; reads take RLock (OpenSlide reads are thread-safe)
+	osr *C.openslide_t
+}
+
+// Open opens a slide file. Errors wrap ErrUnsupported when the file is not a
+// format Tessera can read, and ErrDamaged when it is but OpenSlide fails on it.
+func Open(path string) (Slide, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a folder: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
+	}
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	vendor := C.openslide_detect_vendor(cpath)
+	if vendor == nil {
+		return nil, fmt.Errorf("%s: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
+	}
+	osr := C.openslide_open(cpath)
+	if osr == nil {
+		return nil, fmt.Errorf("%s: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
+	}
+	if msg := C.openslide_get_error(osr); msg != nil {
+		e := C.GoString(msg)
+		C.openslide_close(osr)
+		return nil, fmt.Errorf("%s: %w: %s", path, ErrDamaged, e)
+	}
+	s := &openSlide{path: path, format: C.GoString(vendor), osr: osr}
+	s.readMetadata()
+	if err := s.check(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	fp, err := FingerprintFile(path)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.fingerprint = fp
+	return s, nil
+}
+
+// readMetadata copies levels, properties and associated image names out of
+// the handle once, so later accessors need no C calls.
+func (s *openSlide) readMetadata() {
+	n := int(C.openslide_get_level_count(s.osr))
+	for i := 0; i < n; i++ {
+		var w, h C.int64_t
+		C.openslide_get_level_dimensions(s.osr, C.int32_t(i), &w, &h)
+		ds := float64(C.openslide_get_level_downsample(s.osr, C.int32_t(i)))
+		s.levels = append(s.levels, Level{Width: int64(w), Height: int64(h), Downsample: ds})
+	}
+	s.props = map[string]string{}
+	for _, name := range goStrings(C.openslide_get_property_names(s.osr)) {
+		cname := C.CString(name)
+		if v := C.openslide_get_property_value(s.osr, cname); v != nil {
+			s.props[name] = C.GoString(v)
+		}
+		C.free(unsafe.Pointer(cname))
+	}
+	s.assocNames = goStrings(C.openslide_get_associated_image_names(s.osr))
+	sort.Strings(s.assocNames)
+	s.mpp = MPPFromProperties(s.props)
+	s.objective, _ = strconv.ParseFloat(s.props["openslide.objective-power"], 64)
+	s.background = parseBackground(s.props["openslide.background-color"])
+}
+
+// goStrings converts a NULL-terminated C array of strings.
+func goStrings(list **C.char) []string {
+	var out []string
+	if list == nil {
+		return out
+	}
+	for p := list; *p != nil; p = (**C.char)(unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(*p))) {
+		out = append(out, C.GoString(*p))
+	}
+	return out
+}
+
+// check returns the handle's sticky error, if any, as ErrDamaged.
+// The caller holds s.mu (read or write).
+func (s *openSlide) check() error {
+	if s.osr == nil {
+		return ErrClosed
+	}
+	if msg := C.openslide_get_error(s.osr); msg != nil {
+		return fmt.Errorf("%s: %w: %s", s.path, ErrDamaged, C.GoString(msg))
+	}
+	return nil
+}
+
+func (s *openSlide) Path() string   { return s.path }
+func (s *openSlide) Format() string { return s.format }
+func (s *openSlide) Levels() []Level {
+	return append([]Level(nil), s.levels...)
+}
+func (s *openSlide) MPP() MPP                       { return s.mpp }
+func (s *openSlide) ObjectivePower() float64        { return s.objective }
+func (s *openSlide) AssociatedImageNames() []string { return append([]string(nil), s.assocNames...) }
+func (s *openSlide) Background() color.RGBA         { return s.background }
+func (s *openSlide) Fingerprint() string            { return s.fingerprint }
+
+func (s *openSlide) Properties() map[string]string {
+	out := make(map[string]string, len(s.props))
+	for k, v := range s.props {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *openSlide) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	if err := ValidateRegion(s.levels, level, w, h); err != nil {
+		return err
+	}
+	if dst.Stride != 4*w {
+		return fmt.Errorf("%w: destination stride %d is not 4×width", ErrBadRegion, dst.Stride)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.osr == nil {
+		return ErrClosed
+	}
+	buf := (*C.uint32_t)(unsafe.Pointer(&dst.Pix[0]))
+	C.openslide_read_region(s.osr, buf, C.int64_t(x0), C.int64_t(y0), C.int32_t(level), C.int64_t(w), C.int64_t(h))
+	if err := s.check(); err != nil {
+		return err
+	}
+	bg := s.background
+	C.tessera_argb_to_rgba(buf, C.int64_t(w*h), C.uint8_t(bg.R), C.uint8_t(bg.G), C.uint8_t(bg.B))
+	return nil
+}
+
+func (s *openSlide) AssociatedImage(name string) (*image.RGBA, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.osr == nil {
+		return nil, ErrClosed
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var w, h C.int64_t
+	C.openslide_get_associated_image_dimensions(s.osr, cname, &w, &h)
+	if w <= 0 || h <= 0 {
+		return nil, fmt.Errorf("%s: no associated image %q", s.path, name)
+	}
+	if int64(w)*int64(h) > MaxRegionPixels {
+		return nil, fmt.Errorf("%w: associated image %q is %d×%d", ErrBadRegion, name, w, h)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
+	buf := (*C.uint32_t)(unsafe.Pointer(&img.Pix[0]))
+	C.openslide_read_associated_image(s.osr, cname, buf)
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	C.tessera_argb_to_rgba(buf, C.int64_t(w*h), 255, 255, 255)
+	return img, nil
+}
+
+func (s *openSlide) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.osr != nil {
+		C.openslide_close(s.osr)
+		s.osr = nil
+	}
+	return nil
+}
+
+// MPPFromProperties derives µm per level-0 pixel from slide properties:
+// openslide.mpp-x/y when present, else the TIFF resolution tags when their
+// unit is physical and the value plausible for a microscope (0.01–100 µm/px:
+// a 72-dpi default is 352 µm/px and is rejected), else unknown.
+func MPPFromProperties(p map[string]string) MPP {
+	x, errX := strconv.ParseFloat(p["openslide.mpp-x"], 64)
+	y, errY := strconv.ParseFloat(p["openslide.mpp-y"], 64)
+	if errX == nil && errY == nil && plausibleMPP(x) && plausibleMPP(y) {
+		return MPP{X: x, Y: y, Source: MPPFromVendor}
+	}
+	var perUnit float64 // µm per resolution unit
+	switch strings.ToLower(p["tiff.ResolutionUnit"]) {
+	case "centimeter", "centimetre", "3":
+		perUnit = 1e4
+	case "inch", "2":
+		perUnit = 25400
+	default:
+		return MPP{Source: MPPUnknown}
+	}
+	xr, errX := strconv.ParseFloat(p["tiff.XResolution"], 64)
+	yr, errY := strconv.ParseFloat(p["tiff.YResolution"], 64)
+	if errY != nil {
+		yr, errY = xr, errX
+	}
+	if errX != nil || xr <= 0 || yr <= 0 {
+		return MPP{Source: MPPUnknown}
+	}
+	x, y = perUnit/xr, perUnit/yr
+	if !plausibleMPP(x) || !plausibleMPP(y) {
+		return MPP{Source: MPPUnknown}
+	}
+	return MPP{X: x, Y: y, Source: MPPFromTIFF}
+}
+
+func plausibleMPP(v float64) bool {
+	return !math.IsNaN(v) && v >= 0.01 && v <= 100
+}
+
+// parseBackground reads OpenSlide's "RRGGBB" background colour; white if absent.
+func parseBackground(hex string) color.RGBA {
+	v, err := strconv.ParseUint(hex, 16, 32)
+	if err != nil || len(hex) != 6 {
+		return color.RGBA{255, 255, 255, 255}
+	}
+	return color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 255}
+}
