@@ -1,0 +1,195 @@
+// Package app is Tessera's user interface: the main window, menus, slide
+// tabs, panels and dialogs, plus the headless commands that share its code.
+// It is the only place where background work crosses into the UI thread.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"tessera/assets"
+	"tessera/viewer"
+)
+
+// AppID identifies Tessera's preferences and storage.
+const AppID = "org.tessera.viewer"
+
+// Usage is printed by `tessera help`.
+const Usage = `Tessera: whole-slide image viewer with on-device AI
+
+usage:
+  tessera [SLIDE...]                          open the viewer (optionally with slides)
+  tessera info SLIDE                          print slide metadata as JSON
+  tessera snapshot SLIDE --out FILE.png [--size WxH] [--center X,Y] [--mpp M]
+                                              render a view headless (X,Y level-0 px; M µm per screen px)
+
+environment:
+  TESSERA_CACHE_MB   display tile cache bound in MiB (default 512)
+`
+
+const recentKey = "recent-slides"
+const maxRecent = 10
+
+// UI is the main window and its open slides. All methods run on the Fyne UI
+// goroutine.
+type UI struct {
+	app    fyne.App
+	win    fyne.Window
+	cache  *viewer.TileCache
+	tabs   *container.DocTabs
+	panes  map[*container.TabItem]*slidePane
+	recent *fyne.MenuItem
+	empty  fyne.CanvasObject
+}
+
+// Run opens the main window with the given slides and blocks until it closes.
+func Run(paths []string) error {
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(assets.Icon)
+	ui := NewUI(a, cacheBytesFromEnv())
+	for _, p := range paths {
+		ui.OpenPath(p)
+	}
+	ui.win.ShowAndRun()
+	return nil
+}
+
+// cacheBytesFromEnv reads TESSERA_CACHE_MB (default: viewer.DefaultCacheBytes).
+func cacheBytesFromEnv() int64 {
+	var mb int64
+	if _, err := fmt.Sscan(os.Getenv("TESSERA_CACHE_MB"), &mb); err == nil && mb > 0 {
+		return mb << 20
+	}
+	return viewer.DefaultCacheBytes
+}
+
+// NewUI builds the main window on app a with a tile cache of cacheBytes.
+func NewUI(a fyne.App, cacheBytes int64) *UI {
+	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes),
+		panes: map[*container.TabItem]*slidePane{}}
+	ui.tabs = container.NewDocTabs()
+	ui.tabs.CloseIntercept = func(item *container.TabItem) { ui.closeTab(item) }
+	ui.empty = container.NewCenter(widget.NewLabel("Open a slide: File ▸ Open (Ctrl+O), or drop a slide file here."))
+	ui.win.SetContent(container.NewStack(ui.empty))
+	ui.win.SetMainMenu(ui.buildMenu())
+	ui.win.Resize(fyne.NewSize(1280, 800))
+	ui.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		for _, u := range uris {
+			ui.OpenPath(u.Path())
+		}
+	})
+	ui.installShortcuts()
+	return ui
+}
+
+// Window returns the main window.
+func (ui *UI) Window() fyne.Window { return ui.win }
+
+// OpenPath opens a slide in a new tab, or shows a dialog that says why it
+// cannot. Other open slides are untouched either way.
+func (ui *UI) OpenPath(path string) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	s, err := openSlide(path)
+	if err != nil {
+		ui.showError(err)
+		return
+	}
+	pane := newSlidePane(ui, s)
+	item := container.NewTabItem(filepath.Base(path), pane.content)
+	ui.panes[item] = pane
+	ui.tabs.Append(item)
+	ui.tabs.Select(item)
+	ui.win.SetContent(ui.tabs)
+	ui.win.Canvas().Focus(pane.view)
+	ui.addRecent(path)
+}
+
+// Current returns the pane of the selected tab, or nil.
+func (ui *UI) current() *slidePane {
+	if item := ui.tabs.Selected(); item != nil {
+		return ui.panes[item]
+	}
+	return nil
+}
+
+// CurrentView returns the slide view of the selected tab, or nil.
+func (ui *UI) CurrentView() *viewer.SlideView {
+	if p := ui.current(); p != nil {
+		return p.view
+	}
+	return nil
+}
+
+func (ui *UI) closeTab(item *container.TabItem) {
+	if p := ui.panes[item]; p != nil {
+		p.close()
+		delete(ui.panes, item)
+	}
+	ui.tabs.Remove(item)
+	if len(ui.tabs.Items) == 0 {
+		ui.win.SetContent(container.NewStack(ui.empty))
+	}
+}
+
+func (ui *UI) closeCurrent() {
+	if item := ui.tabs.Selected(); item != nil {
+		ui.closeTab(item)
+	}
+}
+
+// showError shows err as a dialog; the message is already a sentence.
+func (ui *UI) showError(err error) {
+	var ue UserError
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	dialog.ShowError(err, ui.win)
+}
+
+func (ui *UI) showOpenDialog() {
+	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil {
+			ui.showError(err)
+			return
+		}
+		if rc == nil {
+			return
+		}
+		path := rc.URI().Path()
+		rc.Close()
+		ui.OpenPath(path)
+	}, ui.win)
+	if recent := ui.recentPaths(); len(recent) > 0 {
+		if dir, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(recent[0]))); err == nil {
+			d.SetLocation(dir)
+		}
+	}
+	d.Resize(fyne.NewSize(900, 600))
+	d.Show()
+}
+
+func (ui *UI) recentPaths() []string {
+	return ui.app.Preferences().StringList(recentKey)
+}
+
+func (ui *UI) addRecent(path string) {
+	list := []string{path}
+	for _, p := range ui.recentPaths() {
+		if p != path && len(list) < maxRecent {
+			list = append(list, p)
+		}
+	}
+	ui.app.Preferences().SetStringList(recentKey, list)
+	ui.refreshRecentMenu()
+}

@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"tessera/internal/atomicfile"
+	"tessera/slide"
+	"tessera/viewer"
+)
+
+// Exit codes of the headless commands.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1 // something went wrong while working
+	ExitBadInput = 2 // the user's input (arguments, file) is wrong
+)
+
+// UserError marks errors caused by the user's input (exit code 2).
+type UserError struct{ Err error }
+
+func (e UserError) Error() string { return e.Err.Error() }
+func (e UserError) Unwrap() error { return e.Err }
+
+// ExitCode maps an error from a headless command to a process exit code.
+func ExitCode(err error) int {
+	var ue UserError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue), errors.Is(err, slide.ErrUnsupported), errors.Is(err, slide.ErrDamaged), errors.Is(err, os.ErrNotExist):
+		return ExitBadInput
+	}
+	return ExitFailure
+}
+
+// openSlide opens a slide, turning errors into sentences for the user.
+func openSlide(path string) (slide.Slide, error) {
+	s, err := slide.Open(path)
+	if err != nil {
+		return nil, DescribeOpenError(path, err)
+	}
+	return s, nil
+}
+
+// DescribeOpenError turns a slide.Open error into a sentence that says what
+// happened and what to do.
+func DescribeOpenError(path string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return UserError{fmt.Errorf("%s: no such file; check the path", path)}
+	case errors.Is(err, os.ErrPermission):
+		return UserError{fmt.Errorf("%s: permission denied; ask for read access to the file", path)}
+	case errors.Is(err, slide.ErrUnsupported):
+		return UserError{fmt.Errorf("%s is not a slide Tessera can read. Supported: %s. DICOM WSI, OME-TIFF and QPTIFF are not supported yet; convert the slide to pyramidal TIFF or SVS", path, slide.SupportedFormats)}
+	case errors.Is(err, slide.ErrDamaged):
+		return UserError{fmt.Errorf("%s: this slide is damaged and cannot be shown (%v). Re-export or re-scan it", path, errors.Unwrap(err))}
+	}
+	return err
+}
+
+// Info prints the JSON description of a slide (`tessera info SLIDE`).
+func Info(args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return UserError{errors.New("usage: tessera info SLIDE")}
+	}
+	s, err := openSlide(args[0])
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(slide.Describe(s))
+}
+
+// Snapshot renders a view of a slide to PNG headless (`tessera snapshot`).
+func Snapshot(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("snapshot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "output PNG file (required)")
+	size := fs.String("size", "1280x800", "output size WxH in pixels")
+	center := fs.String("center", "", "view centre X,Y in level-0 pixels (default: slide centre)")
+	mpp := fs.Float64("mpp", 0, "µm per screen pixel (default: fit the whole slide)")
+	path, err := parseWithOnePositional(fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return UserError{errors.New("snapshot: --out FILE.png is required")}
+	}
+	req := viewer.SnapshotRequest{UMPerPixel: *mpp}
+	if req.Width, req.Height, err = parsePair(*size, "x"); err != nil {
+		return UserError{fmt.Errorf("snapshot: --size %q: want WxH, e.g. 1920x1080", *size)}
+	}
+	if *center != "" {
+		x, y, err := parsePair(*center, ",")
+		if err != nil {
+			return UserError{fmt.Errorf("snapshot: --center %q: want X,Y in level-0 pixels", *center)}
+		}
+		req.Center = &viewer.Level0Point{X: float64(x), Y: float64(y)}
+	}
+	s, err := openSlide(path)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	test.NewApp()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	img, err := viewer.Snapshot(ctx, s, req)
+	if err != nil {
+		return UserError{err}
+	}
+	return writePNG(*out, img)
+}
+
+// parseWithOnePositional parses flags placed before or after one positional
+// argument (Go's flag package stops at the first non-flag).
+func parseWithOnePositional(fs *flag.FlagSet, args []string) (string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return "", UserError{err}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(positional) != 1 {
+		return "", UserError{fmt.Errorf("%s: expected one SLIDE, got %d", fs.Name(), len(positional))}
+	}
+	return positional[0], nil
+}
+
+func parsePair(s, sep string) (int, int, error) {
+	a, b, ok := strings.Cut(s, sep)
+	if !ok {
+		return 0, 0, errors.New("missing separator")
+	}
+	x, err1 := strconv.Atoi(strings.TrimSpace(a))
+	y, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil {
+		return 0, 0, errors.New("not integers")
+	}
+	return x, y, nil
+}
+
+// writePNG writes img atomically, so a full disk never leaves a truncated
+// PNG under the final name.
+func writePNG(path string, img image.Image) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, img) })
+}

@@ -1,0 +1,212 @@
+package app
+
+import (
+	"fmt"
+	"image/color"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"tessera/slide"
+	"tessera/viewer"
+)
+
+// slidePane is one open slide: the view, its overview, the status line and
+// the properties panel. It owns the slide and closes it with the pane.
+type slidePane struct {
+	ui       *UI
+	slide    slide.Slide
+	view     *viewer.SlideView
+	overview *viewer.Overview
+	status   *widget.Label
+	cursor   string
+	props    fyne.CanvasObject
+	split    *container.Split
+	content  fyne.CanvasObject
+	closed   bool
+}
+
+func newSlidePane(ui *UI, s slide.Slide) *slidePane {
+	p := &slidePane{ui: ui, slide: s, status: widget.NewLabel("")}
+	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
+	p.overview = viewer.NewOverview(p.view)
+	p.view.OnViewChanged = func(viewer.Viewport) {
+		p.overview.Refresh()
+		p.updateStatus()
+	}
+	p.view.OnCursor = func(pt viewer.Level0Point, inside bool) {
+		p.cursor = ""
+		if inside {
+			p.cursor = formatPosition(pt, p.view.Calibration())
+		}
+		p.updateStatus()
+	}
+	go func() {
+		thumb, err := viewer.Thumbnail(s, viewer.OverviewSize)
+		fyne.Do(func() {
+			if p.closed {
+				return
+			}
+			if err != nil {
+				p.status.SetText("overview unavailable: " + err.Error())
+				return
+			}
+			p.overview.SetThumbnail(thumb)
+		})
+	}()
+
+	overviewBox := container.NewVBox(container.NewHBox(layout.NewSpacer(), container.NewPadded(p.overview)), layout.NewSpacer())
+	stage := container.NewStack(p.view, overviewBox)
+	p.props = p.buildProperties()
+	p.split = container.NewHSplit(stage, p.props)
+	p.split.Offset = 1
+	p.props.Hide()
+	statusBar := container.NewStack(canvas.NewRectangle(color.NRGBA{0, 0, 0, 20}), p.status)
+	p.content = container.NewBorder(nil, statusBar, nil, nil, p.split)
+	p.updateStatus()
+	return p
+}
+
+func (p *slidePane) close() {
+	p.closed = true
+	p.view.Close()
+	p.slide.Close()
+}
+
+func (p *slidePane) toggleProperties() {
+	if p.props.Visible() {
+		p.props.Hide()
+		p.split.Offset = 1
+	} else {
+		p.props.Show()
+		p.split.Offset = 0.72
+	}
+	p.split.Refresh()
+}
+
+// updateStatus shows magnification, zoom, cursor position and read errors.
+func (p *slidePane) updateStatus() {
+	vp := p.view.Viewport()
+	cal := p.view.Calibration()
+	parts := []string{}
+	if m := cal.FormatMagnification(vp.Downsample); m != "" {
+		parts = append(parts, m)
+	}
+	parts = append(parts, fmt.Sprintf("zoom %s", formatZoom(vp.Downsample)))
+	if !cal.MPP.Known() {
+		parts = append(parts, "uncalibrated (no µm/px): positions in pixels")
+	}
+	if p.cursor != "" {
+		parts = append(parts, p.cursor)
+	}
+	if err := p.view.LastError(); err != nil {
+		parts = append(parts, "some regions could not be read: "+err.Error())
+	}
+	p.status.SetText(strings.Join(parts, "   ·   "))
+}
+
+// formatZoom renders the ratio of screen pixels to level-0 pixels.
+func formatZoom(ds float64) string {
+	if ds >= 1 {
+		return fmt.Sprintf("1:%.3g", ds)
+	}
+	return fmt.Sprintf("%.3g:1", 1/ds)
+}
+
+// formatPosition renders a level-0 position in µm when calibrated, else pixels.
+func formatPosition(pt viewer.Level0Point, cal viewer.Calibration) string {
+	if cal.MPP.Known() {
+		return fmt.Sprintf("x %.1f µm, y %.1f µm", pt.X*cal.MPP.X, pt.Y*cal.MPP.Y)
+	}
+	return fmt.Sprintf("x %.0f px, y %.0f px", pt.X, pt.Y)
+}
+
+// identifyingImages are associated images that may show patient identity.
+var identifyingImages = map[string]bool{"label": true, "macro": true}
+
+// buildProperties lists the slide's metadata. Label and macro images are
+// not shown until the user explicitly asks, because they often carry the
+// patient's name.
+func (p *slidePane) buildProperties() fyne.CanvasObject {
+	info := slide.Describe(p.slide)
+	rows := [][2]string{
+		{"Format", info.Format},
+		{"Size", fmt.Sprintf("%d × %d px", info.Width, info.Height)},
+		{"Levels", fmt.Sprint(len(info.Levels))},
+		{"µm/px", p.slide.MPP().String()},
+		{"Objective", objectiveText(info.ObjectivePower)},
+		{"Fingerprint", info.Fingerprint[:min(len(info.Fingerprint), 19)] + "…"},
+	}
+	for i, l := range info.Levels {
+		rows = append(rows, [2]string{fmt.Sprintf("Level %d", i), fmt.Sprintf("%d × %d (÷%.4g)", l.Width, l.Height, l.Downsample)})
+	}
+	props := p.slide.Properties()
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		rows = append(rows, [2]string{k, props[k]})
+	}
+	table := widget.NewTable(
+		func() (int, int) { return len(rows), 2 },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			l.Truncation = fyne.TextTruncateEllipsis
+			l.SetText(rows[id.Row][id.Col])
+		})
+	table.SetColumnWidth(0, 190)
+	table.SetColumnWidth(1, 320)
+
+	images := container.NewVBox()
+	for _, name := range info.AssociatedImages {
+		images.Add(p.associatedImageButton(name))
+	}
+	header := container.NewVBox(widget.NewLabelWithStyle("Slide properties", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), images)
+	return container.NewBorder(header, nil, nil, nil, table)
+}
+
+func objectiveText(v float64) string {
+	if v <= 0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%g×", v)
+}
+
+// associatedImageButton shows one associated image on request, asking for
+// confirmation first when it may identify the patient.
+func (p *slidePane) associatedImageButton(name string) fyne.CanvasObject {
+	show := func() {
+		img, err := p.slide.AssociatedImage(name)
+		if err != nil {
+			p.ui.showError(fmt.Errorf("the %s image cannot be read: %w", name, err))
+			return
+		}
+		ci := canvas.NewImageFromImage(img)
+		ci.FillMode = canvas.ImageFillContain
+		ci.SetMinSize(fyne.NewSize(480, 360))
+		dialog.ShowCustom(strings.ToUpper(name[:1])+name[1:]+" image", "Close", ci, p.ui.win)
+	}
+	label := "Show " + name + " image"
+	if identifyingImages[name] {
+		label += " (may identify the patient)…"
+		return widget.NewButton(label, func() {
+			dialog.ShowConfirm("Show "+name+" image?",
+				"The "+name+" image often shows the patient's name or accession number.\nShow it on this screen?",
+				func(ok bool) {
+					if ok {
+						show()
+					}
+				}, p.ui.win)
+		})
+	}
+	return widget.NewButton(label, show)
+}

@@ -1,0 +1,144 @@
+package viewer
+
+import (
+	"image/color"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+)
+
+// Scale bar appearance, in canvas units.
+const (
+	scaleBarMaxWidth = 160
+	scaleBarMargin   = 12
+	scaleBarPad      = 6
+	scaleBarThick    = 4
+	scaleBarText     = 12
+)
+
+// OutsideColour fills the view where there is no slide, a neutral grey that
+// makes the slide's edges visible (areas inside the slide without scanned
+// data show the slide's own background colour).
+var OutsideColour = color.NRGBA{0x5a, 0x5a, 0x5e, 0xff}
+
+// slideViewRenderer owns the canvas objects of a SlideView: a background,
+// one canvas.Image per drawn tile (reused while the tile stays on screen so
+// its GPU texture is uploaded once), and the scale bar overlay.
+type slideViewRenderer struct {
+	v          *SlideView
+	background *canvas.Rectangle
+	tiles      map[TileKey]*canvas.Image
+	barPill    *canvas.Rectangle
+	bar        *canvas.Rectangle
+	barLabel   *canvas.Text
+	objects    []fyne.CanvasObject
+}
+
+func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
+	r := &slideViewRenderer{
+		v:          v,
+		background: canvas.NewRectangle(OutsideColour),
+		tiles:      map[TileKey]*canvas.Image{},
+		barPill:    canvas.NewRectangle(color.NRGBA{255, 255, 255, 210}),
+		bar:        canvas.NewRectangle(color.NRGBA{0, 0, 0, 255}),
+		barLabel:   canvas.NewText("", color.NRGBA{0, 0, 0, 255}),
+	}
+	r.barPill.CornerRadius = 4
+	r.barLabel.TextSize = scaleBarText
+	return r
+}
+
+func (r *slideViewRenderer) Destroy() {}
+
+func (r *slideViewRenderer) MinSize() fyne.Size { return r.v.MinSize() }
+
+func (r *slideViewRenderer) Objects() []fyne.CanvasObject { return r.objects }
+
+// Layout adopts the new size (in device pixels at the canvas scale) and
+// places the objects. It never calls Refresh.
+func (r *slideViewRenderer) Layout(size fyne.Size) {
+	v := r.v
+	if c := fyne.CurrentApp().Driver().CanvasForObject(v); c != nil && c.Scale() > 0 {
+		v.scale = c.Scale()
+	}
+	w := int(math.Round(float64(size.Width * v.scale)))
+	h := int(math.Round(float64(size.Height * v.scale)))
+	v.mu.Lock()
+	changed := w != v.vp.Width || h != v.vp.Height
+	if changed {
+		v.vp.Resize(w, h)
+	}
+	v.mu.Unlock()
+	r.update(size)
+}
+
+// Refresh re-plans the frame for the current viewport.
+func (r *slideViewRenderer) Refresh() {
+	r.update(r.v.Size())
+}
+
+// update plans the frame, queues missing tiles and positions tile images
+// at their snapped device rectangles converted to canvas units.
+func (r *slideViewRenderer) update(size fyne.Size) {
+	v := r.v
+	vp := v.Viewport()
+	plan := v.grid.PlanView(vp, v.id, v.cache.Get)
+	v.loader.Want(plan.Want)
+
+	r.background.Resize(size)
+	objects := append(r.objects[:0], r.background)
+	seen := make(map[TileKey]bool, len(plan.Draw))
+	inv := 1 / v.scale
+	for _, d := range plan.Draw {
+		img, ok := r.tiles[d.Key]
+		if !ok || img.Image != d.Img {
+			img = canvas.NewImageFromImage(d.Img)
+			img.ScaleMode = canvas.ImageScaleFastest // GPU scaling; no CPU resample per frame
+			img.FillMode = canvas.ImageFillStretch
+			r.tiles[d.Key] = img
+		}
+		seen[d.Key] = true
+		img.Move(fyne.NewPos(float32(d.Rect.Min.X)*inv, float32(d.Rect.Min.Y)*inv))
+		img.Resize(fyne.NewSize(float32(d.Rect.Dx())*inv, float32(d.Rect.Dy())*inv))
+		objects = append(objects, img)
+	}
+	for k := range r.tiles {
+		if !seen[k] {
+			delete(r.tiles, k)
+		}
+	}
+	r.layoutScaleBar(vp, size)
+	r.objects = append(objects, r.barPill, r.bar, r.barLabel)
+}
+
+// layoutScaleBar sizes the scale bar for the zoom, or shows "uncalibrated".
+func (r *slideViewRenderer) layoutScaleBar(vp Viewport, size fyne.Size) {
+	scale := float64(r.v.scale)
+	mpp := r.v.cal.MPP.Mean()
+	label := "uncalibrated: no µm/px"
+	var barW float32
+	if mpp > 0 {
+		_, device, text := ScaleBarLength(vp.Downsample*mpp, scaleBarMaxWidth*scale)
+		barW = float32(math.Round(device) / scale)
+		label = text
+	}
+	if r.barLabel.Text != label {
+		r.barLabel.Text = label
+		r.barLabel.Refresh()
+	}
+	textSize := fyne.MeasureText(label, scaleBarText, r.barLabel.TextStyle)
+	pillW := max(barW, textSize.Width) + 2*scaleBarPad
+	pillH := textSize.Height + 2*scaleBarPad
+	if barW > 0 {
+		pillH += scaleBarThick + 3
+	}
+	pillPos := fyne.NewPos(scaleBarMargin, size.Height-scaleBarMargin-pillH)
+	r.barPill.Move(pillPos)
+	r.barPill.Resize(fyne.NewSize(pillW, pillH))
+	r.barLabel.Move(pillPos.AddXY(scaleBarPad, scaleBarPad))
+	r.barLabel.Resize(textSize)
+	r.bar.Hidden = barW == 0
+	r.bar.Move(pillPos.AddXY(scaleBarPad, scaleBarPad+textSize.Height+3))
+	r.bar.Resize(fyne.NewSize(barW, scaleBarThick))
+}

@@ -1,0 +1,373 @@
+package viewer
+
+import (
+	"context"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"tessera/slide"
+)
+
+var (
+	_ fyne.Widget         = (*SlideView)(nil)
+	_ fyne.Draggable      = (*SlideView)(nil)
+	_ fyne.Scrollable     = (*SlideView)(nil)
+	_ fyne.Tappable       = (*SlideView)(nil)
+	_ fyne.DoubleTappable = (*SlideView)(nil)
+	_ fyne.Focusable      = (*SlideView)(nil)
+	_ desktop.Hoverable   = (*SlideView)(nil)
+)
+
+// Interaction constants.
+const (
+	zoomAnimation = 180 * time.Millisecond
+	wheelNotch    = 25.0  // Fyne's scroll delta for one mouse-wheel notch on Linux/Windows
+	wheelZoomStep = 1.414 // zoom ratio per wheel notch
+	keyZoomStep   = 2.0   // zoom ratio per +/- key and double-click
+	keyPanFrac    = 0.125 // arrow keys pan by this fraction of the view
+)
+
+var nextSlideID atomic.Uint64
+
+// SlideView is the slide canvas widget: it draws a slide's tiles at the
+// current viewport and handles pan and zoom from mouse, trackpad and
+// keyboard. Create it with NewSlideView; Close it when the slide is closed
+// (it stops its loader but does not close the slide, which the caller owns).
+//
+// Methods must be called on the Fyne UI goroutine (inside fyne.Do from
+// others), except Viewport, Settle and LastError, which are safe anywhere.
+type SlideView struct {
+	widget.BaseWidget
+
+	src    slide.Slide
+	id     uint64
+	grid   TileGrid
+	cache  *TileCache
+	loader *Loader
+	cal    Calibration
+
+	mu    sync.Mutex // guards vp, which background readers may query
+	vp    Viewport
+	scale float32 // device pixels per canvas unit, from the last Layout
+
+	anim       *fyne.Animation
+	zoomTarget float64 // downsample the running animation heads to
+	focused    bool
+
+	refreshQueued atomic.Bool
+
+	// OnViewChanged, if set, is called on the UI goroutine after the view moves.
+	OnViewChanged func(Viewport)
+	// OnCursor, if set, is called on the UI goroutine when the pointer moves
+	// over the view; inside is false when it leaves the slide or the view.
+	OnCursor func(p Level0Point, inside bool)
+}
+
+// Options configure a SlideView.
+type Options struct {
+	// Cache holds decoded tiles; share one between views so that the byte
+	// bound is global. nil makes a private cache of DefaultCacheBytes.
+	Cache *TileCache
+	// Workers is the number of tile-reading goroutines (0: one per CPU).
+	Workers int
+	// Headless views do not refresh themselves when tiles arrive; the owner
+	// calls Settle and then renders (snapshots, tests, benchmarks).
+	Headless bool
+}
+
+// NewSlideView returns a view of src. The caller keeps ownership of src.
+func NewSlideView(src slide.Slide, opts Options) *SlideView {
+	cache := opts.Cache
+	if cache == nil {
+		cache = NewTileCache(0)
+	}
+	levels := src.Levels()
+	v := &SlideView{src: src, id: nextSlideID.Add(1), grid: TileGrid{Levels: levels},
+		cache: cache, cal: CalibrationOf(src), scale: 1}
+	v.vp = Viewport{SlideW: float64(levels[0].Width), SlideH: float64(levels[0].Height)}
+	onLoaded := v.queueRefresh
+	if opts.Headless {
+		onLoaded = nil
+	}
+	v.loader = NewLoader(src, cache, opts.Workers, onLoaded)
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+// Settle loads every tile the current view wants and refreshes, so that
+// the next render is complete. It returns early with ctx's error. Call it
+// on the goroutine that owns the widget (headless use).
+func (v *SlideView) Settle(ctx context.Context) error {
+	for {
+		plan := v.Plan()
+		if plan.Complete() {
+			v.Refresh()
+			return nil
+		}
+		v.loader.Want(plan.Want)
+		if err := v.loader.WaitIdle(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// Slide returns the slide shown.
+func (v *SlideView) Slide() slide.Slide { return v.src }
+
+// Calibration returns the slide's calibration (µm/px, objective).
+func (v *SlideView) Calibration() Calibration { return v.cal }
+
+// SetCalibration overrides the calibration, e.g. with a user-entered µm/px.
+func (v *SlideView) SetCalibration(c Calibration) {
+	v.cal = c
+	v.Refresh()
+}
+
+// Close stops tile loading and drops this slide's tiles from the cache.
+func (v *SlideView) Close() {
+	v.loader.Close()
+	v.cache.Forget(v.id)
+}
+
+// Viewport returns the current view. Safe from any goroutine.
+func (v *SlideView) Viewport() Viewport {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.vp
+}
+
+// LastError returns the last tile read error (a damaged region), or nil.
+func (v *SlideView) LastError() error { return v.loader.LastError() }
+
+// Plan returns the current frame plan (what is drawn and what is missing).
+func (v *SlideView) Plan() Plan {
+	return v.grid.PlanView(v.Viewport(), v.id, v.cache.Get)
+}
+
+// SetView moves the view to centre c (level-0 pixels) at downsample ds
+// (level-0 pixels per device pixel), without animation.
+func (v *SlideView) SetView(c Level0Point, ds float64) {
+	v.stopAnimation()
+	v.updateViewport(func(vp *Viewport) {
+		vp.Center = c
+		vp.Downsample = ds
+		vp.Clamp()
+	})
+}
+
+// Fit shows the whole slide, animated.
+func (v *SlideView) Fit() {
+	vp := v.Viewport()
+	v.animateZoom(vp.FitDownsample(), DevicePoint{float64(vp.Width) / 2, float64(vp.Height) / 2}, func(p *Viewport) {
+		p.Center = Level0Point{p.SlideW / 2, p.SlideH / 2}
+	})
+}
+
+// ZoomBy zooms by ratio (> 1 zooms in) around anchor, animated in log space.
+func (v *SlideView) ZoomBy(ratio float64, anchor DevicePoint) {
+	target := v.Viewport().Downsample
+	if v.anim != nil {
+		target = v.zoomTarget
+	}
+	v.animateZoom(target/ratio, anchor, nil)
+}
+
+// ZoomToMagnification zooms to mag× around the view centre; it does nothing
+// when the slide has no calibration.
+func (v *SlideView) ZoomToMagnification(mag float64) {
+	if !v.cal.HasMagnification() {
+		return
+	}
+	vp := v.Viewport()
+	v.animateZoom(v.cal.DownsampleFor(mag), DevicePoint{float64(vp.Width) / 2, float64(vp.Height) / 2}, nil)
+}
+
+// PanBy pans by (dx, dy) device pixels; content follows the pointer.
+func (v *SlideView) PanBy(dx, dy float64) {
+	v.updateViewport(func(vp *Viewport) { vp.PanDevice(dx, dy) })
+}
+
+// CenterOn moves the view centre to p (level-0 pixels).
+func (v *SlideView) CenterOn(p Level0Point) {
+	v.updateViewport(func(vp *Viewport) { vp.CenterOn(p) })
+}
+
+// updateViewport applies change, refreshes and notifies. UI goroutine only.
+func (v *SlideView) updateViewport(change func(*Viewport)) {
+	v.mu.Lock()
+	change(&v.vp)
+	vp := v.vp
+	v.mu.Unlock()
+	v.Refresh()
+	if v.OnViewChanged != nil {
+		v.OnViewChanged(vp)
+	}
+}
+
+// animateZoom animates the downsample to target in log space, keeping the
+// level-0 point under anchor fixed. finish, if not nil, also moves the view
+// progressively (used by Fit to recentre).
+func (v *SlideView) animateZoom(target float64, anchor DevicePoint, finish func(*Viewport)) {
+	v.stopAnimation()
+	start := v.Viewport()
+	target = start.clampDownsample(target)
+	v.zoomTarget = target
+	var endCenter Level0Point
+	if finish != nil {
+		end := start
+		finish(&end)
+		endCenter = end.Center
+	}
+	if fyne.CurrentApp() == nil || math.Abs(math.Log(target/start.Downsample)) < 1e-6 && finish == nil {
+		v.updateViewport(func(vp *Viewport) { vp.ZoomAround(target, anchor) })
+		return
+	}
+	anim := fyne.NewAnimation(zoomAnimation, func(t float32) {
+		ds := LogLerpDownsample(start.Downsample, target, float64(t))
+		v.updateViewport(func(vp *Viewport) {
+			vp.ZoomAround(ds, anchor)
+			if finish != nil {
+				vp.Center.X = start.Center.X + (endCenter.X-start.Center.X)*float64(t)
+				vp.Center.Y = start.Center.Y + (endCenter.Y-start.Center.Y)*float64(t)
+				vp.Clamp()
+			}
+		})
+		if t >= 1 {
+			v.anim = nil
+		}
+	})
+	anim.Curve = fyne.AnimationEaseOut
+	v.anim = anim
+	anim.Start()
+}
+
+func (v *SlideView) stopAnimation() {
+	if v.anim != nil {
+		v.anim.Stop()
+		v.anim = nil
+	}
+}
+
+// queueRefresh asks for one refresh on the UI goroutine; calls while one is
+// pending coalesce. Safe from any goroutine (the loader calls it).
+func (v *SlideView) queueRefresh() {
+	if v.refreshQueued.CompareAndSwap(false, true) {
+		fyne.Do(func() {
+			v.refreshQueued.Store(false)
+			v.Refresh()
+		})
+	}
+}
+
+// toDevice converts a Fyne position (canvas units) to device pixels.
+func (v *SlideView) toDevice(p fyne.Position) DevicePoint {
+	return DevicePoint{float64(p.X * v.scale), float64(p.Y * v.scale)}
+}
+
+// Dragged pans the view with the pointer.
+func (v *SlideView) Dragged(ev *fyne.DragEvent) {
+	v.PanBy(float64(ev.Dragged.DX*v.scale), float64(ev.Dragged.DY*v.scale))
+}
+
+// DragEnd ends a pan.
+func (v *SlideView) DragEnd() {}
+
+// Scrolled zooms around the pointer on a vertical wheel; a horizontal
+// (trackpad) scroll pans.
+func (v *SlideView) Scrolled(ev *fyne.ScrollEvent) {
+	dx, dy := float64(ev.Scrolled.DX), float64(ev.Scrolled.DY)
+	if math.Abs(dx) > math.Abs(dy) {
+		v.PanBy(dx*float64(v.scale), 0)
+		return
+	}
+	if dy == 0 {
+		return
+	}
+	v.ZoomBy(math.Pow(wheelZoomStep, dy/wheelNotch), v.toDevice(ev.Position))
+}
+
+// Tapped takes keyboard focus.
+func (v *SlideView) Tapped(*fyne.PointEvent) {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(v); c != nil {
+		c.Focus(v)
+	}
+}
+
+// DoubleTapped zooms in by keyZoomStep at the pointer.
+func (v *SlideView) DoubleTapped(ev *fyne.PointEvent) {
+	v.ZoomBy(keyZoomStep, v.toDevice(ev.Position))
+}
+
+// FocusGained and FocusLost track keyboard focus.
+func (v *SlideView) FocusGained() { v.focused = true }
+
+// FocusLost is called when another object takes focus.
+func (v *SlideView) FocusLost() { v.focused = false }
+
+// TypedRune handles +, -, 0 (fit) and 1–6 (magnification presets).
+func (v *SlideView) TypedRune(r rune) {
+	vp := v.Viewport()
+	centre := DevicePoint{float64(vp.Width) / 2, float64(vp.Height) / 2}
+	switch {
+	case r == '+' || r == '=':
+		v.ZoomBy(keyZoomStep, centre)
+	case r == '-' || r == '_':
+		v.ZoomBy(1/keyZoomStep, centre)
+	case r == '0':
+		v.Fit()
+	case r >= '1' && r <= '6':
+		v.ZoomToMagnification(MagnificationPresets[r-'1'])
+	}
+}
+
+// TypedKey pans with the arrow keys and fits with Home.
+func (v *SlideView) TypedKey(ev *fyne.KeyEvent) {
+	vp := v.Viewport()
+	dx, dy := float64(vp.Width)*keyPanFrac, float64(vp.Height)*keyPanFrac
+	switch ev.Name {
+	case fyne.KeyLeft:
+		v.PanBy(dx, 0)
+	case fyne.KeyRight:
+		v.PanBy(-dx, 0)
+	case fyne.KeyUp:
+		v.PanBy(0, dy)
+	case fyne.KeyDown:
+		v.PanBy(0, -dy)
+	case fyne.KeyHome:
+		v.Fit()
+	}
+}
+
+// MouseIn, MouseMoved and MouseOut report the cursor position in level-0 pixels.
+func (v *SlideView) MouseIn(ev *desktop.MouseEvent) { v.MouseMoved(ev) }
+
+// MouseMoved reports the level-0 position under the pointer.
+func (v *SlideView) MouseMoved(ev *desktop.MouseEvent) {
+	if v.OnCursor == nil {
+		return
+	}
+	vp := v.Viewport()
+	p := vp.DeviceToLevel0(v.toDevice(ev.Position))
+	v.OnCursor(p, p.X >= 0 && p.Y >= 0 && p.X < vp.SlideW && p.Y < vp.SlideH)
+}
+
+// MouseOut reports that the pointer left the view.
+func (v *SlideView) MouseOut() {
+	if v.OnCursor != nil {
+		v.OnCursor(Level0Point{}, false)
+	}
+}
+
+// CreateRenderer implements fyne.Widget.
+func (v *SlideView) CreateRenderer() fyne.WidgetRenderer {
+	return newSlideViewRenderer(v)
+}
+
+// MinSize is small: the view takes whatever room its container gives.
+func (v *SlideView) MinSize() fyne.Size { return fyne.NewSize(64, 64) }

@@ -1,0 +1,58 @@
+package viewer
+
+import (
+	"context"
+	"fmt"
+	"image"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/software"
+
+	"tessera/slide"
+)
+
+// SnapshotRequest describes a headless render of a view.
+type SnapshotRequest struct {
+	Width, Height int          // output size in pixels (device pixels, scale 1)
+	Center        *Level0Point // view centre; nil centres the slide
+	UMPerPixel    float64      // µm per output pixel; 0 fits the whole slide
+	Cache         *TileCache   // nil: a private cache
+}
+
+// Snapshot renders what a SlideView shows for the requested view, through
+// the same widget, renderer, tile planner and loader as the app, painted by
+// Fyne's software painter (no window or GPU needed). A Fyne app must exist
+// (fyne.CurrentApp, e.g. from fyne.io/fyne/v2/test.NewApp). It waits until
+// every tile of the view is loaded or ctx ends.
+func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.Image, error) {
+	if req.Width <= 0 || req.Height <= 0 || req.Width*req.Height > slide.MaxRegionPixels {
+		return nil, fmt.Errorf("snapshot size %d×%d is not allowed", req.Width, req.Height)
+	}
+	v := NewSlideView(src, Options{Cache: req.Cache, Headless: true})
+	defer v.Close()
+	c := software.NewCanvas()
+	c.SetPadded(false)
+	c.SetContent(v)
+	c.Resize(fyne.NewSize(float32(req.Width), float32(req.Height)))
+	vp := v.Viewport()
+	centre := Level0Point{vp.SlideW / 2, vp.SlideH / 2}
+	if req.Center != nil {
+		centre = *req.Center
+	}
+	ds := vp.FitDownsample()
+	if req.UMPerPixel > 0 {
+		mpp := v.Calibration().MPP
+		if !mpp.Known() {
+			return nil, fmt.Errorf("%s has no µm/px calibration, so a view in µm per pixel cannot be set; omit --mpp to fit the slide", src.Path())
+		}
+		ds = req.UMPerPixel / mpp.Mean()
+	}
+	v.SetView(centre, ds)
+	if err := v.Settle(ctx); err != nil {
+		return nil, fmt.Errorf("snapshot of %s: %w", src.Path(), err)
+	}
+	if err := v.LastError(); err != nil {
+		return nil, fmt.Errorf("snapshot of %s: some tiles could not be read: %w", src.Path(), err)
+	}
+	return c.Capture(), nil
+}
