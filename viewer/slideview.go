@@ -157,6 +157,7 @@ func (v *SlideView) SetView(c Level0Point, ds float64) {
 	v.updateViewport(func(vp *Viewport) {
 		vp.Center = c
 		vp.Downsample = ds
+		vp.Fitted = false
 		vp.Clamp()
 	})
 }
@@ -164,9 +165,7 @@ func (v *SlideView) SetView(c Level0Point, ds float64) {
 // Fit shows the whole slide, animated.
 func (v *SlideView) Fit() {
 	vp := v.Viewport()
-	v.animateZoom(vp.FitDownsample(), DevicePoint{float64(vp.Width) / 2, float64(vp.Height) / 2}, func(p *Viewport) {
-		p.Center = Level0Point{p.SlideW / 2, p.SlideH / 2}
-	})
+	v.animateZoom(vp.FitDownsample(), DevicePoint{float64(vp.Width) / 2, float64(vp.Height) / 2}, (*Viewport).Fit)
 }
 
 // ZoomBy zooms by ratio (> 1 zooms in) around anchor, animated in log space.
@@ -225,7 +224,12 @@ func (v *SlideView) animateZoom(target float64, anchor DevicePoint, finish func(
 		endCenter = end.Center
 	}
 	if fyne.CurrentApp() == nil || math.Abs(math.Log(target/start.Downsample)) < 1e-6 && finish == nil {
-		v.updateViewport(func(vp *Viewport) { vp.ZoomAround(target, anchor) })
+		v.updateViewport(func(vp *Viewport) {
+			vp.ZoomAround(target, anchor)
+			if finish != nil {
+				finish(vp)
+			}
+		})
 		return
 	}
 	anim := fyne.NewAnimation(zoomAnimation, func(t float32) {
@@ -236,6 +240,9 @@ func (v *SlideView) animateZoom(target float64, anchor DevicePoint, finish func(
 				vp.Center.X = start.Center.X + (endCenter.X-start.Center.X)*float64(t)
 				vp.Center.Y = start.Center.Y + (endCenter.Y-start.Center.Y)*float64(t)
 				vp.Clamp()
+				if t >= 1 {
+					finish(vp)
+				}
 			}
 		})
 		if t >= 1 {

@@ -33,6 +33,9 @@ type Viewport struct {
 	Height     int         // view height in device pixels
 	SlideW     float64     // slide level-0 width, for clamping
 	SlideH     float64     // slide level-0 height, for clamping
+	// Fitted is true while the view shows the whole slide because of Fit and
+	// the user has not moved it since: a resize then fits again.
+	Fitted bool
 }
 
 // NewViewport returns a viewport of w×h device pixels fitted to a slide of
@@ -79,6 +82,7 @@ func (v Viewport) MaxDownsample() float64 { return 2 * v.FitDownsample() }
 func (v *Viewport) Fit() {
 	v.Center = Level0Point{v.SlideW / 2, v.SlideH / 2}
 	v.Downsample = v.FitDownsample()
+	v.Fitted = true
 }
 
 // PanDevice moves the view by (dx, dy) device pixels: content follows the
@@ -86,6 +90,7 @@ func (v *Viewport) Fit() {
 func (v *Viewport) PanDevice(dx, dy float64) {
 	v.Center.X -= dx * v.Downsample
 	v.Center.Y -= dy * v.Downsample
+	v.Fitted = false
 	v.Clamp()
 }
 
@@ -98,21 +103,23 @@ func (v *Viewport) ZoomAround(ds float64, anchor DevicePoint) {
 	after := v.DeviceToLevel0(anchor)
 	v.Center.X += before.X - after.X
 	v.Center.Y += before.Y - after.Y
+	v.Fitted = false
 	v.Clamp()
 }
 
 // CenterOn moves the view centre to p (clamped).
 func (v *Viewport) CenterOn(p Level0Point) {
 	v.Center = p
+	v.Fitted = false
 	v.Clamp()
 }
 
-// Resize changes the view size in device pixels, keeping centre and zoom
-// (or fitting, when the view had no size before).
+// Resize changes the view size in device pixels, keeping centre and zoom,
+// or fitting again when the view was fitted or had no size before.
 func (v *Viewport) Resize(w, h int) {
 	hadSize := v.Width > 0 && v.Height > 0
 	v.Width, v.Height = w, h
-	if !hadSize || v.Downsample <= 0 {
+	if !hadSize || v.Downsample <= 0 || v.Fitted {
 		v.Fit()
 	}
 	v.Clamp()
