@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -49,6 +50,7 @@ type UI struct {
 	panes  map[*container.TabItem]*slidePane
 	recent *fyne.MenuItem
 	empty  fyne.CanvasObject
+	dialog dialog.Dialog // the last dialog shown, closed by Escape
 }
 
 // Run opens the main window with the given slides and blocks until it closes.
@@ -56,9 +58,7 @@ func Run(paths []string) error {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(assets.Icon)
 	ui := NewUI(a, cacheBytesFromEnv())
-	for _, p := range paths {
-		ui.OpenPath(p)
-	}
+	ui.OpenPaths(paths)
 	ui.win.ShowAndRun()
 	return nil
 }
@@ -83,9 +83,11 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui.win.SetMainMenu(ui.buildMenu())
 	ui.win.Resize(fyne.NewSize(1280, 800))
 	ui.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
-		for _, u := range uris {
-			ui.OpenPath(u.Path())
+		paths := make([]string, len(uris))
+		for i, u := range uris {
+			paths[i] = u.Path()
 		}
+		ui.OpenPaths(paths)
 	})
 	ui.installShortcuts()
 	return ui
@@ -97,13 +99,38 @@ func (ui *UI) Window() fyne.Window { return ui.win }
 // OpenPath opens a slide in a new tab, or shows a dialog that says why it
 // cannot. Other open slides are untouched either way.
 func (ui *UI) OpenPath(path string) {
+	ui.OpenPaths([]string{path})
+}
+
+// OpenPaths opens several slides; the files that cannot be opened are
+// listed together in one dialog, one sentence each.
+func (ui *UI) OpenPaths(paths []string) {
+	var problems []string
+	for _, p := range paths {
+		if err := ui.open(p); err != nil {
+			var ue UserError
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			problems = append(problems, err.Error())
+		}
+	}
+	switch len(problems) {
+	case 0:
+	case 1:
+		ui.showError(errors.New(problems[0]))
+	default:
+		ui.showError(fmt.Errorf("%d files could not be opened:\n\n• %s", len(problems), strings.Join(problems, "\n\n• ")))
+	}
+}
+
+func (ui *UI) open(path string) error {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
 	s, err := openSlide(path)
 	if err != nil {
-		ui.showError(err)
-		return
+		return err
 	}
 	pane := newSlidePane(ui, s)
 	item := container.NewTabItem(filepath.Base(path), pane.content)
@@ -113,6 +140,7 @@ func (ui *UI) OpenPath(path string) {
 	ui.win.SetContent(ui.tabs)
 	ui.win.Canvas().Focus(pane.view)
 	ui.addRecent(path)
+	return nil
 }
 
 // Current returns the pane of the selected tab, or nil.
@@ -154,7 +182,13 @@ func (ui *UI) showError(err error) {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	dialog.ShowError(err, ui.win)
+	ui.showDialog(dialog.NewError(err, ui.win))
+}
+
+// showDialog shows d and remembers it so that Escape can close it.
+func (ui *UI) showDialog(d dialog.Dialog) {
+	ui.dialog = d
+	d.Show()
 }
 
 func (ui *UI) showOpenDialog() {

@@ -66,7 +66,12 @@ func DescribeOpenError(path string, err error) error {
 	case errors.Is(err, slide.ErrUnsupported):
 		return UserError{fmt.Errorf("%s is not a slide Tessera can read. Supported: %s. DICOM WSI, OME-TIFF and QPTIFF are not supported yet; convert the slide to pyramidal TIFF or SVS", path, slide.SupportedFormats)}
 	case errors.Is(err, slide.ErrDamaged):
-		return UserError{fmt.Errorf("%s: this slide is damaged and cannot be shown (%v). Re-export or re-scan it", path, errors.Unwrap(err))}
+		detail := err.Error()
+		var de *slide.DamageError
+		if errors.As(err, &de) {
+			detail = de.Detail
+		}
+		return UserError{fmt.Errorf("%s: this slide is damaged and cannot be shown (%s). Re-export it from the scanner software, or re-scan the glass slide", path, detail)}
 	}
 	return err
 }

@@ -28,6 +28,7 @@ var Controls = [][2]string{
 	{"Ctrl+W", "close the current slide"},
 	{"Ctrl+I", "show or hide the slide properties panel"},
 	{"F1", "this help"},
+	{"Esc", "close the dialog on screen"},
 	{"Drop files on the window", "open them as slides"},
 }
 
@@ -71,13 +72,9 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyW).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.closeCurrent() })
 	c.AddShortcut(ctrl(fyne.KeyI).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.toggleProperties() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyF1 {
-			ui.showHelp()
-			return
-		}
-		// Keys typed while nothing has focus go to the current slide.
-		if v := ui.CurrentView(); v != nil {
-			v.TypedKey(ev)
+		if !ui.handleWindowKey(ev) {
+			// Keys typed while nothing has focus go to the current slide.
+			ui.withView(func(v *viewer.SlideView) { v.TypedKey(ev) })
 		}
 	})
 	c.SetOnTypedRune(func(r rune) {
@@ -85,6 +82,23 @@ func (ui *UI) installShortcuts() {
 			v.TypedRune(r)
 		}
 	})
+}
+
+// handleWindowKey handles keys that act on the whole window; it reports
+// whether the key was used.
+func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
+	switch ev.Name {
+	case fyne.KeyF1:
+		ui.showHelp()
+		return true
+	case fyne.KeyEscape:
+		if ui.dialog != nil {
+			ui.dialog.Hide()
+			ui.dialog = nil
+			return true
+		}
+	}
+	return false
 }
 
 func (ui *UI) withView(f func(*viewer.SlideView)) {
@@ -119,11 +133,13 @@ func (ui *UI) showHelp() {
 		grid.Add(widget.NewLabelWithStyle(c[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		grid.Add(widget.NewLabel(c[1]))
 	}
-	dialog.ShowCustom("Controls", "Close", container.NewVScroll(grid), ui.win)
+	d := dialog.NewCustom("Controls", "Close", container.NewVScroll(grid), ui.win)
+	d.Resize(fyne.NewSize(720, 560))
+	ui.showDialog(d)
 }
 
 func (ui *UI) showAbout() {
-	dialog.ShowInformation("About Tessera",
+	ui.showDialog(dialog.NewInformation("About Tessera",
 		"Tessera views whole-slide images and runs AI models on this workstation, offline.\n"+
-			"Slides are read with OpenSlide. Nothing leaves this computer.", ui.win)
+			"Slides are read with OpenSlide. Nothing leaves this computer.", ui.win))
 }

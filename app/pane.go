@@ -40,6 +40,7 @@ func newSlidePane(ui *UI, s slide.Slide) *slidePane {
 		p.overview.Refresh()
 		p.updateStatus()
 	}
+	p.view.OnOtherKey = func(ev *fyne.KeyEvent) { ui.handleWindowKey(ev) }
 	p.view.OnCursor = func(pt viewer.Level0Point, inside bool) {
 		p.cursor = ""
 		if inside {
@@ -113,6 +114,9 @@ func (p *slidePane) updateStatus() {
 
 // formatZoom renders the ratio of screen pixels to level-0 pixels.
 func formatZoom(ds float64) string {
+	if ds <= 0 {
+		return "–"
+	}
 	if ds >= 1 {
 		return fmt.Sprintf("1:%.3g", ds)
 	}

@@ -82,11 +82,15 @@ func Open(path string) (Slide, error) {
 	if msg := C.openslide_get_error(osr); msg != nil {
 		e := C.GoString(msg)
 		C.openslide_close(osr)
-		return nil, fmt.Errorf("%s: %w: %s", path, ErrDamaged, e)
+		return nil, &DamageError{Path: path, Detail: e}
 	}
 	s := &openSlide{path: path, format: C.GoString(vendor), osr: osr}
 	s.readMetadata()
 	if err := s.check(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.probe(); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -124,6 +128,23 @@ func (s *openSlide) readMetadata() {
 	s.background = parseBackground(s.props["openslide.background-color"])
 }
 
+// probe decodes a small region at the centre of the coarsest level, so that
+// a slide whose image data cannot be decoded is refused at open rather than
+// shown as an empty view. OpenSlide's errors are sticky, so such a handle
+// could not show anything anyway.
+func (s *openSlide) probe() error {
+	if len(s.levels) == 0 || s.levels[0].Width <= 0 || s.levels[0].Height <= 0 {
+		return &DamageError{Path: s.path, Detail: "the slide has no image levels"}
+	}
+	last := len(s.levels) - 1
+	l := s.levels[last]
+	w, h := min(l.Width, 64), min(l.Height, 64)
+	dst := image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
+	x0 := int64(float64(l.Width-w) / 2 * l.Downsample)
+	y0 := int64(float64(l.Height-h) / 2 * l.Downsample)
+	return s.ReadRegion(dst, last, x0, y0)
+}
+
 // goStrings converts a NULL-terminated C array of strings.
 func goStrings(list **C.char) []string {
 	var out []string
@@ -143,7 +164,7 @@ func (s *openSlide) check() error {
 		return ErrClosed
 	}
 	if msg := C.openslide_get_error(s.osr); msg != nil {
-		return fmt.Errorf("%s: %w: %s", s.path, ErrDamaged, C.GoString(msg))
+		return &DamageError{Path: s.path, Detail: C.GoString(msg)}
 	}
 	return nil
 }

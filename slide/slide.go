@@ -28,6 +28,19 @@ var (
 	ErrBadRegion = errors.New("invalid region")
 )
 
+// DamageError is a slide format Tessera knows whose data cannot be decoded.
+// Detail is the reader's own message (e.g. OpenSlide's "Bogus marker
+// length"). It matches ErrDamaged under errors.Is.
+type DamageError struct {
+	Path   string
+	Detail string
+}
+
+func (e *DamageError) Error() string { return e.Path + ": this slide is damaged: " + e.Detail }
+
+// Is makes errors.Is(err, ErrDamaged) true.
+func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
+
 // SupportedFormats names the formats the OpenSlide reader opens, for messages.
 const SupportedFormats = "Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE, generic pyramidal TIFF"
 

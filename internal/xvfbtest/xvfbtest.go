@@ -1,0 +1,232 @@
+// Package xvfbtest runs Tessera in a real window on a virtual X server for
+// end-to-end tests: it starts Xvfb, launches the app, drives it with
+// xdotool and captures the screen with ImageMagick's import.
+//
+// Tests skip when Xvfb, xdotool or import are missing, unless
+// TESSERA_REQUIRE_XVFB=1 (set by the project's test command), in which case
+// they fail: CI must never pass by skipping its real-window checks.
+package xvfbtest
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Screen is one running Xvfb display with, optionally, the app on it.
+type Screen struct {
+	t       testing.TB
+	Display string
+	xvfb    *exec.Cmd
+	app     *exec.Cmd
+	appLog  *bytes.Buffer
+}
+
+var buildOnce sync.Once
+var builtBinary string
+var buildErr error
+
+// Binary builds the tessera command once per test process and returns its path.
+func Binary(t testing.TB, moduleRoot string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tessera-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBinary = filepath.Join(dir, "tessera")
+		cmd := exec.Command("go", "build", "-o", builtBinary, ".")
+		cmd.Dir = moduleRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBinary
+}
+
+// Start launches Xvfb on a free display of w×h pixels, or skips (fails
+// under TESSERA_REQUIRE_XVFB=1) when the tools are missing.
+func Start(t testing.TB, w, h int) *Screen {
+	t.Helper()
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			msg := fmt.Sprintf("%s not installed: real-window test needs xvfb, xdotool and imagemagick (the README's test command installs them)", tool)
+			if os.Getenv("TESSERA_REQUIRE_XVFB") == "1" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+	for n := 90 + os.Getpid()%50; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		s := &Screen{t: t, Display: ":" + strconv.Itoa(n)}
+		s.xvfb = exec.Command("Xvfb", s.Display, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+		if err := s.xvfb.Start(); err != nil {
+			t.Fatalf("start Xvfb: %v", err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				t.Cleanup(s.stop)
+				return s
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		s.xvfb.Process.Kill()
+		s.xvfb.Wait()
+	}
+	t.Fatal("no free X display for Xvfb")
+	return nil
+}
+
+func (s *Screen) env() []string {
+	return append(os.Environ(), "DISPLAY="+s.Display, "LANG=C.UTF-8")
+}
+
+// Launch starts the app binary with args and waits for its window (title
+// containing "Tessera") to appear.
+func (s *Screen) Launch(binary string, env []string, args ...string) {
+	s.t.Helper()
+	s.app = exec.Command(binary, args...)
+	s.app.Env = append(s.env(), env...)
+	s.appLog = &bytes.Buffer{}
+	s.app.Stdout, s.app.Stderr = s.appLog, s.appLog
+	if err := s.app.Start(); err != nil {
+		s.t.Fatalf("start app: %v", err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if out, err := s.xdotool("search", "--name", "Tessera"); err == nil && strings.TrimSpace(out) != "" {
+			id := strings.Fields(out)[0]
+			s.xdotool("windowactivate", "--sync", id)
+			s.xdotool("windowfocus", "--sync", id)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("the Tessera window did not appear; app output:\n%s", s.appLog)
+}
+
+// AppLog returns what the app printed so far.
+func (s *Screen) AppLog() string { return s.appLog.String() }
+
+// Running reports whether the app process is still alive.
+func (s *Screen) Running() bool {
+	return s.app != nil && s.app.ProcessState == nil && s.app.Process.Signal(syscall.Signal(0)) == nil
+}
+
+// Do runs xdotool with args (e.g. "mousemove", "640", "400", "click", "4").
+func (s *Screen) Do(args ...string) {
+	s.t.Helper()
+	if out, err := s.xdotool(args...); err != nil {
+		s.t.Fatalf("xdotool %v: %v %s", args, err, out)
+	}
+}
+
+func (s *Screen) xdotool(args ...string) (string, error) {
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = s.env()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// Shot captures the whole screen, saves it under dir as name, and decodes it.
+func (s *Screen) Shot(dir, name string) image.Image {
+	s.t.Helper()
+	path := filepath.Join(dir, name)
+	cmd := exec.Command("import", "-window", "root", path)
+	cmd.Env = s.env()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		s.t.Fatalf("import: %v %s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		s.t.Fatalf("decode %s: %v", path, err)
+	}
+	return img
+}
+
+func (s *Screen) stop() {
+	if s.app != nil && s.app.Process != nil {
+		s.app.Process.Kill()
+		s.app.Wait()
+	}
+	if s.xvfb != nil && s.xvfb.Process != nil {
+		s.xvfb.Process.Kill()
+		s.xvfb.Wait()
+	}
+}
+
+// TissueFraction is the fraction of pixels in r that look like H&E-stained
+// tissue: clearly coloured (pink or purple), neither white nor grey.
+func TissueFraction(img image.Image, r image.Rectangle) float64 {
+	r = r.Intersect(img.Bounds())
+	var n, tissue int
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			R, G, B := int(cr>>8), int(cg>>8), int(cb>>8)
+			n++
+			if R > G+25 && B > G+10 && G < 220 {
+				tissue++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(tissue) / float64(n)
+}
+
+// ChangedFraction is the fraction of pixels in r that differ noticeably
+// between two images of the same size.
+func ChangedFraction(a, b image.Image, r image.Rectangle) float64 {
+	r = r.Intersect(a.Bounds()).Intersect(b.Bounds())
+	var n, changed int
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			d := absDiff(r1, r2) + absDiff(g1, g2) + absDiff(b1, b2)
+			n++
+			if d > 3*20*257 {
+				changed++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(changed) / float64(n)
+}
+
+func absDiff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
