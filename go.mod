@@ -1,17 +1,15 @@
 module tessera
 
-go 1.26.8
+go 1.24.0
 
 require (
 	fyne.io/fyne/v2 v2.7.1
-	github.com/BurntSushi/toml v1.6.0
 	github.com/disintegration/imaging v1.6.2
-	github.com/yalue/onnxruntime_go v1.27.0
-	go.uber.org/goleak v1.3.0
 )
 
 require (
 	fyne.io/systray v1.11.1-0.20250603113521-ca66a66d8b58 // indirect
+	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/fredbi/uri v1.1.1 // indirect
 	github.com/fsnotify/fsnotify v1.9.0 // indirect

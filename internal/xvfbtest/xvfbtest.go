@@ -99,7 +99,7 @@ func Start(t testing.TB, w, h int) *Screen {
 }
 
 func (s *Screen) env() []string {
-	return append(os.Environ(), "DISPLAY="+s.Display, "LANG=C.UTF-8")
+	return append(os.Environ(), "DISPLAY="+s.Display, "LANG=C.UTF-8", "LANGUAGE=en")
 }
 
 // Launch starts the app binary with args and waits for its window (title
