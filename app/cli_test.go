@@ -1,0 +1,111 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tessera/internal/xvfbtest"
+	"tessera/slide"
+)
+
+func TestInfoJSON(t *testing.T) {
+	slides := sharedSlides(t)
+	var out bytes.Buffer
+	if err := Info([]string{filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var info slide.Info
+	if err := json.Unmarshal(out.Bytes(), &info); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	if info.Format != "hamamatsu" || info.Width != 3968 || info.Height != 4864 || len(info.Levels) != 7 ||
+		info.MPPSource != slide.MPPFromVendor || info.ObjectivePower != 40 || !strings.HasPrefix(info.Fingerprint, "t1:") {
+		t.Errorf("info %+v", info)
+	}
+}
+
+func TestHeadlessCommandsRejectBadInput(t *testing.T) {
+	slides := sharedSlides(t)
+	tmp := t.TempDir()
+	cases := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"info: not a slide", func() error { return Info([]string{filepath.Join(slides, "broken", "histolab-broken.svs")}, &bytes.Buffer{}) }, "not a slide Tessera can read"},
+		{"info: damaged", func() error {
+			return Info([]string{filepath.Join(slides, "broken", "openslide-python-unopenable.tiff")}, &bytes.Buffer{})
+		}, "damaged"},
+		{"info: missing", func() error { return Info([]string{filepath.Join(tmp, "nope.svs")}, &bytes.Buffer{}) }, "no such file"},
+		{"info: no argument", func() error { return Info(nil, &bytes.Buffer{}) }, "usage"},
+		{"snapshot: no --out", func() error {
+			return Snapshot([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")}, &bytes.Buffer{})
+		}, "--out"},
+		{"snapshot: bad size", func() error {
+			return Snapshot([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), "--out", filepath.Join(tmp, "a.png"), "--size", "big"}, &bytes.Buffer{})
+		}, "--size"},
+		{"snapshot: --mpp on an uncalibrated slide", func() error {
+			return Snapshot([]string{filepath.Join(slides, "aperio", "tcga-cr-7395-01a-01-ts1.svs"), "--out", filepath.Join(tmp, "b.png"), "--mpp", "1"}, &bytes.Buffer{})
+		}, "no µm/px calibration"},
+	}
+	for _, c := range cases {
+		err := c.run()
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %q, want one line containing %q", c.name, err, c.want)
+		}
+		if code := ExitCode(err); code != ExitBadInput {
+			t.Errorf("%s: exit code %d, want %d", c.name, code, ExitBadInput)
+		}
+	}
+	if ExitCode(errors.New("internal")) != ExitFailure || ExitCode(nil) != ExitOK {
+		t.Error("exit codes for failure and success")
+	}
+}
+
+// A snapshot of CMU-1-Small-Region at 1 µm per pixel centred on tissue: the
+// image has the requested size, shows tissue, and carries the scale bar.
+func TestSnapshotRealSlide(t *testing.T) {
+	slides := sharedSlides(t)
+	out := filepath.Join(t.TempDir(), "view.png")
+	err := Snapshot([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"),
+		"--out", out, "--size", "640x480", "--center", "1100,1500", "--mpp", "1"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != image.Rect(0, 0, 640, 480) {
+		t.Fatalf("size %v", img.Bounds())
+	}
+	if frac := xvfbtest.TissueFraction(img, img.Bounds()); frac < 0.2 {
+		t.Errorf("only %.0f%% tissue in a view centred on tissue", 100*frac)
+	}
+	// The scale bar: a black bar, 4 px thick, in the bottom-left corner. At
+	// 1 µm/px the largest round length under 160 px is 100 µm = 100 px.
+	dark := 0
+	for x := 12; x < 200; x++ {
+		for y := 440; y < 472; y++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if r < 0x1000 && g < 0x1000 && b < 0x1000 {
+				dark++
+			}
+		}
+	}
+	if dark < 100*4 || dark > 100*4+250 {
+		t.Errorf("%d black pixels in the scale-bar corner, want a 100×4 bar (plus text)", dark)
+	}
+}
