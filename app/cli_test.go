@@ -39,7 +39,9 @@ func TestHeadlessCommandsRejectBadInput(t *testing.T) {
 		run  func() error
 		want string
 	}{
-		{"info: not a slide", func() error { return Info([]string{filepath.Join(slides, "broken", "histolab-broken.svs")}, &bytes.Buffer{}) }, "not a slide Tessera can read"},
+		{"info: not a slide", func() error {
+			return Info([]string{filepath.Join(slides, "broken", "histolab-broken.svs")}, &bytes.Buffer{})
+		}, "not a slide Tessera can read"},
 		{"info: damaged", func() error {
 			return Info([]string{filepath.Join(slides, "broken", "openslide-python-unopenable.tiff")}, &bytes.Buffer{})
 		}, "damaged"},
