@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -57,7 +58,9 @@ type UI struct {
 func Run(paths []string) error {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(assets.Icon)
-	ui := NewUI(a, cacheBytesFromEnv())
+	cacheBytes := cacheBytesFromEnv()
+	debug.SetMemoryLimit(viewer.MemoryLimitFor(cacheBytes))
+	ui := NewUI(a, cacheBytes)
 	ui.OpenPaths(paths)
 	ui.win.ShowAndRun()
 	return nil

@@ -9,6 +9,13 @@ import (
 // DefaultCacheBytes is the default bound of a TileCache: 512 MiB.
 const DefaultCacheBytes = 512 << 20
 
+// MemoryLimitFor is the Go heap soft limit (runtime/debug.SetMemoryLimit)
+// that keeps a process holding a full cache of cacheBytes from growing its
+// heap to twice the cache between collections: the cache plus 48 MiB of
+// working room. Tile pixels hold no pointers, so the collections this
+// forces are cheap.
+func MemoryLimitFor(cacheBytes int64) int64 { return cacheBytes + 48<<20 }
+
 // TileCache keeps decoded tiles in memory, bounded in bytes of pixel data,
 // evicting the least recently used. One cache may serve several slides
 // (keys carry a slide id). It is safe for concurrent use. Tiles handed out

@@ -49,7 +49,13 @@ func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
 	return r
 }
 
-func (r *slideViewRenderer) Destroy() {}
+func (r *slideViewRenderer) Destroy() { r.release() }
+
+// release drops the tile images so their memory can be reclaimed.
+func (r *slideViewRenderer) release() {
+	clear(r.tiles)
+	r.objects = nil
+}
 
 func (r *slideViewRenderer) MinSize() fyne.Size { return r.v.MinSize() }
 

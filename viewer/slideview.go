@@ -61,6 +61,7 @@ type SlideView struct {
 	focused    bool
 
 	refreshQueued atomic.Bool
+	renderer      *slideViewRenderer // the live renderer, released by Close
 
 	// OnViewChanged, if set, is called on the UI goroutine after the view moves.
 	OnViewChanged func(Viewport)
@@ -132,10 +133,14 @@ func (v *SlideView) SetCalibration(c Calibration) {
 	v.Refresh()
 }
 
-// Close stops tile loading and drops this slide's tiles from the cache.
+// Close stops tile loading and drops this slide's tiles from the cache and
+// from the renderer, which Fyne may keep for a while after the view is gone.
 func (v *SlideView) Close() {
 	v.loader.Close()
 	v.cache.Forget(v.id)
+	if v.renderer != nil {
+		v.renderer.release()
+	}
 }
 
 // Viewport returns the current view. Safe from any goroutine.
@@ -380,7 +385,8 @@ func (v *SlideView) MouseOut() {
 
 // CreateRenderer implements fyne.Widget.
 func (v *SlideView) CreateRenderer() fyne.WidgetRenderer {
-	return newSlideViewRenderer(v)
+	v.renderer = newSlideViewRenderer(v)
+	return v.renderer
 }
 
 // MinSize is small: the view takes whatever room its container gives.

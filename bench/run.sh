@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Reproduces the figures in docs/BENCHMARKS.md on this machine:
+#   bench/run.sh [viewer]        (default: all)
+# Builds the 30000×28000 bench slide once (needs ../shared/bench and vips)
+# into bench/out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+setup_test
+setup_locale
+mkdir -p bench/out
+slide=bench/out/bench-30000x28000.tif
+if [ ! -f "$slide" ]; then
+  ../shared/bench/make-bench-slide.sh "$slide"
+fi
+what=${1:-all}
+if [ "$what" = all ] || [ "$what" = viewer ]; then
+  go run ./bench/viewerbench -slide "$slide"
+fi

@@ -1,0 +1,269 @@
+// Command viewerbench measures the viewer against its limits on one slide,
+// in one run, and prints each figure as a ratio to its limit:
+//
+//	go run ./bench/viewerbench -slide BENCH.tif
+//
+// Figures (see docs/BENCHMARKS.md):
+//   - loader throughput vs raw slide.ReadRegion of the same tiles with the
+//     same number of goroutines (want ≥ 0.9×);
+//   - open to a complete first view at 1920×1080 (want ≤ 150 ms);
+//   - CPU time per pan step at 1920×1080 with a warm cache (want ≤ 2 ms);
+//   - peak RSS after panning across the whole slide at three zooms (want ≤
+//     cache bound + 150 MiB).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/test"
+
+	"tessera/slide"
+	"tessera/viewer"
+)
+
+func main() {
+	path := flag.String("slide", "", "slide file (e.g. from ../shared/bench/make-bench-slide.sh)")
+	cacheMB := flag.Int64("cache-mb", 512, "tile cache bound in MiB")
+	only := flag.String("only", "", "run one figure: loader, first-view, pan, memory")
+	flag.Parse()
+	if *path == "" {
+		fmt.Fprintln(os.Stderr, "usage: viewerbench -slide FILE")
+		os.Exit(2)
+	}
+	test.NewApp()
+	switch *only {
+	case "loader":
+		loaderVsRaw(*path)
+	case "first-view":
+		firstView(*path)
+	case "pan":
+		panStep(*path)
+	case "memory":
+		peakMemory(*path, *cacheMB<<20)
+	case "":
+		fmt.Printf("slide %s, %d CPUs, %s\n", *path, runtime.NumCPU(), runtime.Version())
+		// Each figure in a process of its own, so none inherits another's memory.
+		for _, fig := range []string{"loader", "first-view", "pan", "memory"} {
+			cmd := exec.Command(os.Args[0], append(os.Args[1:], "-only", fig)...)
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			if err := cmd.Run(); err != nil {
+				fmt.Fprintf(os.Stderr, "viewerbench %s: %v\n", fig, err)
+				os.Exit(1)
+			}
+		}
+	default:
+		fmt.Fprintf(os.Stderr, "unknown figure %q\n", *only)
+		os.Exit(2)
+	}
+}
+
+func open(path string) slide.Slide {
+	s, err := slide.Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	return s
+}
+
+// tileList returns every level-0 tile of a central 24×16-tile block.
+func tileList(s slide.Slide) []viewer.TileKey {
+	g := viewer.TileGrid{Levels: s.Levels()}
+	c0, r0 := g.Columns(0)/2-12, g.Rows(0)/2-8
+	var keys []viewer.TileKey
+	for r := r0; r < r0+16; r++ {
+		for c := c0; c < c0+24; c++ {
+			keys = append(keys, viewer.TileKey{Level: 0, Col: c, Row: r})
+		}
+	}
+	return keys
+}
+
+// loaderVsRaw reads the same tiles through the Loader and through bare
+// ReadRegion calls on the same number of goroutines; each run opens the
+// slide afresh so OpenSlide's own cache is cold for both.
+func loaderVsRaw(path string) {
+	workers := runtime.NumCPU()
+	var raw, ours []time.Duration
+	for run := 0; run < 3; run++ {
+		s := open(path)
+		keys := tileList(s)
+		g := viewer.TileGrid{Levels: s.Levels()}
+		start := time.Now()
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := next.Add(1) - 1; i < int64(len(keys)); i = next.Add(1) - 1 {
+					k := keys[i]
+					tw, th := g.PixelSize(k)
+					img := image.NewRGBA(image.Rect(0, 0, tw, th))
+					o := g.Level0Origin(k)
+					if err := s.ReadRegion(img, 0, int64(o.X+0.5), int64(o.Y+0.5)); err != nil {
+						panic(err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		raw = append(raw, time.Since(start))
+		s.Close()
+
+		s = open(path)
+		cache := viewer.NewTileCache(1 << 30)
+		l := viewer.NewLoader(s, cache, workers, nil)
+		start = time.Now()
+		l.Want(keys)
+		l.WaitIdle(context.Background())
+		ours = append(ours, time.Since(start))
+		l.Close()
+		s.Close()
+	}
+	r, o := median(raw), median(ours)
+	n := len(tileList(open(path)))
+	fmt.Printf("loader vs raw reads (%d tiles of 256², %d goroutines): raw %v, loader %v → throughput ratio %.2f× (limit ≥ 0.90×)\n",
+		n, workers, r.Round(time.Millisecond), o.Round(time.Millisecond), float64(r)/float64(o))
+}
+
+// newView puts a headless SlideView of path in a software canvas.
+func newView(s slide.Slide, cache *viewer.TileCache, w, h int) *viewer.SlideView {
+	v := viewer.NewSlideView(s, viewer.Options{Cache: cache, Headless: true})
+	c := software.NewCanvas()
+	c.SetPadded(false)
+	c.SetContent(v)
+	c.Resize(fyne.NewSize(float32(w), float32(h)))
+	return v
+}
+
+// firstView times open → fitted 1920×1080 view with every tile loaded and
+// the frame laid out (GPU painting excluded), from a cold start each run.
+func firstView(path string) {
+	var times []time.Duration
+	for run := 0; run < 5; run++ {
+		start := time.Now()
+		s := open(path)
+		v := newView(s, nil, 1920, 1080)
+		if err := v.Settle(context.Background()); err != nil {
+			panic(err)
+		}
+		times = append(times, time.Since(start))
+		v.Close()
+		s.Close()
+	}
+	m := median(times)
+	fmt.Printf("open to complete first view at 1920×1080: %v (median of 5) → %.2f of the 150 ms limit\n",
+		m.Round(100*time.Microsecond), float64(m)/float64(150*time.Millisecond))
+}
+
+// panStep measures process CPU time per pan step (plan + tile placement)
+// at 1920×1080 and 20× with every tile on the path already cached.
+func panStep(path string) {
+	s := open(path)
+	defer s.Close()
+	v := newView(s, nil, 1920, 1080)
+	defer v.Close()
+	vp := v.Viewport()
+	v.SetView(vp.Center, 1)
+	const steps, dx = 400, 3
+	// Warm: load every tile along the path (both ends and the middle).
+	for _, off := range []float64{0, steps * dx / 2, steps * dx} {
+		v.SetView(viewer.Level0Point{X: vp.Center.X + off, Y: vp.Center.Y}, 1)
+		v.Settle(context.Background())
+	}
+	v.SetView(vp.Center, 1)
+	v.Settle(context.Background())
+	before := cpuTime()
+	for i := 0; i < steps; i++ {
+		v.PanBy(-dx, 0)
+	}
+	for i := 0; i < steps; i++ {
+		v.PanBy(dx, 0)
+	}
+	per := (cpuTime() - before) / (2 * steps)
+	fmt.Printf("CPU time per pan step at 1920×1080, warm cache (%d tiles drawn): %v → %.2f of the 2 ms limit\n",
+		len(v.Plan().Draw), per.Round(time.Microsecond), float64(per)/float64(2*time.Millisecond))
+}
+
+// peakMemory pans across the whole slide at three zooms, view by view,
+// loading every view completely, and reports the peak RSS.
+func peakMemory(path string, bound int64) {
+	debug.SetMemoryLimit(viewer.MemoryLimitFor(bound)) // as the app does
+	s := open(path)
+	defer s.Close()
+	cache := viewer.NewTileCache(bound)
+	v := newView(s, cache, 1920, 1080)
+	defer v.Close()
+	l0 := s.Levels()[0]
+	start := time.Now()
+	views := 0
+	for _, ds := range []float64{1, 4, 16} {
+		stepX, stepY := 1920*ds, 1080*ds
+		for y := stepY / 2; y < float64(l0.Height)+stepY/2; y += stepY {
+			for x := stepX / 2; x < float64(l0.Width)+stepX/2; x += stepX {
+				v.SetView(viewer.Level0Point{X: x, Y: y}, ds)
+				v.Settle(context.Background())
+				views++
+			}
+		}
+	}
+	peak := peakRSS()
+	limit := bound + 150<<20
+	if prof := os.Getenv("VIEWERBENCH_HEAPPROFILE"); prof != "" {
+		f, _ := os.Create(prof)
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("  (Go runtime: sys %d MiB, heap in use %d MiB, heap released %d MiB, GCs %d)\n",
+		ms.Sys>>20, ms.HeapInuse>>20, ms.HeapReleased>>20, ms.NumGC)
+	fmt.Printf("peak RSS after %d views across the slide at downsample 1, 4, 16 (%v, cache bound %d MiB, %d MiB held): %d MiB → %.2f of the %d MiB limit\n",
+		views, time.Since(start).Round(time.Second), bound>>20, cache.Used()>>20, peak>>20, float64(peak)/float64(limit), limit>>20)
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSS reads VmHWM (peak resident set) from /proc/self/status, in bytes.
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return -1
+}
