@@ -44,14 +44,15 @@ const maxRecent = 10
 // UI is the main window and its open slides. All methods run on the Fyne UI
 // goroutine.
 type UI struct {
-	app    fyne.App
-	win    fyne.Window
-	cache  *viewer.TileCache
-	tabs   *container.DocTabs
-	panes  map[*container.TabItem]*slidePane
-	recent *fyne.MenuItem
-	empty  fyne.CanvasObject
-	dialog dialog.Dialog // the last dialog shown, closed by Escape
+	app     fyne.App
+	win     fyne.Window
+	cache   *viewer.TileCache
+	tabs    *container.DocTabs
+	panes   map[*container.TabItem]*slidePane
+	recent  *fyne.MenuItem
+	magItem *fyne.MenuItem // View ▸ Magnification, disabled for uncalibrated slides
+	empty   fyne.CanvasObject
+	dialog  dialog.Dialog // the last dialog shown, closed by Escape
 }
 
 // Run opens the main window with the given slides and blocks until it closes.
@@ -81,6 +82,7 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 		panes: map[*container.TabItem]*slidePane{}}
 	ui.tabs = container.NewDocTabs()
 	ui.tabs.CloseIntercept = func(item *container.TabItem) { ui.closeTab(item) }
+	ui.tabs.OnSelected = func(*container.TabItem) { ui.updateMenus() }
 	ui.empty = container.NewCenter(widget.NewLabel("Open a slide: File ▸ Open (Ctrl+O), or drop a slide file here."))
 	ui.win.SetContent(container.NewStack(ui.empty))
 	ui.win.SetMainMenu(ui.buildMenu())
@@ -143,6 +145,7 @@ func (ui *UI) open(path string) error {
 	ui.win.SetContent(ui.tabs)
 	ui.win.Canvas().Focus(pane.view)
 	ui.addRecent(path)
+	ui.updateMenus()
 	return nil
 }
 
@@ -171,6 +174,7 @@ func (ui *UI) closeTab(item *container.TabItem) {
 	if len(ui.tabs.Items) == 0 {
 		ui.win.SetContent(container.NewStack(ui.empty))
 	}
+	ui.updateMenus()
 }
 
 func (ui *UI) closeCurrent() {

@@ -106,6 +106,9 @@ func TestUncalibratedSlideSaysSo(t *testing.T) {
 	ui := newTestUI(t)
 	ui.OpenPath(filepath.Join(slides, "aperio", "tcga-cr-7395-01a-01-ts1.svs"))
 	pane := ui.current()
+	if !ui.magItem.Disabled {
+		t.Error("magnification presets offered for a slide without calibration")
+	}
 	if s := pane.status.Text; !strings.Contains(s, "uncalibrated") {
 		t.Errorf("status %q does not say the slide is uncalibrated", s)
 	}

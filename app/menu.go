@@ -47,6 +47,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 	}
 	magItem := fyne.NewMenuItem("Magnification", nil)
 	magItem.ChildMenu = fyne.NewMenu("", mags...)
+	ui.magItem = magItem
 	view := fyne.NewMenu("View",
 		fyne.NewMenuItem("Fit Slide", func() { ui.withView((*viewer.SlideView).Fit) }),
 		fyne.NewMenuItem("Zoom In", func() { ui.withView(func(v *viewer.SlideView) { v.TypedRune('+') }) }),
@@ -110,6 +111,18 @@ func (ui *UI) withView(f func(*viewer.SlideView)) {
 func (ui *UI) toggleProperties() {
 	if p := ui.current(); p != nil {
 		p.toggleProperties()
+	}
+}
+
+// updateMenus enables the magnification presets only for a calibrated slide.
+func (ui *UI) updateMenus() {
+	v := ui.CurrentView()
+	disabled := v == nil || !v.Calibration().HasMagnification()
+	if ui.magItem != nil && ui.magItem.Disabled != disabled {
+		ui.magItem.Disabled = disabled
+		if m := ui.win.MainMenu(); m != nil {
+			m.Refresh()
+		}
 	}
 }
 
