@@ -15,8 +15,13 @@ import (
 // newTestView shows a synthetic 4000×3000 slide in a 400×300 test window.
 func newTestView(t *testing.T) (*SlideView, fyne.Window) {
 	t.Helper()
+	return newTestViewOf(t, slidetest.New(4000, 3000))
+}
+
+func newTestViewOf(t *testing.T, s *slidetest.Synthetic) (*SlideView, fyne.Window) {
+	t.Helper()
 	test.NewTempApp(t)
-	v := NewSlideView(slidetest.New(4000, 3000), Options{Headless: true, Workers: 2})
+	v := NewSlideView(s, Options{Headless: true, Workers: 2})
 	t.Cleanup(v.Close)
 	w := test.NewTempWindow(t, v)
 	w.SetPadded(false)
@@ -125,7 +130,15 @@ func TestSlideViewRendering(t *testing.T) {
 
 // While finer tiles load, the base level fills the view: no holes.
 func TestNoHolesWhileLoading(t *testing.T) {
-	v, _ := newTestView(t)
+	s := slidetest.New(4000, 3000)
+	release := make(chan struct{})
+	s.Gate = func(level int) {
+		if level == 0 {
+			<-release // level-0 reads stay in flight until the test ends
+		}
+	}
+	v, _ := newTestViewOf(t, s)
+	t.Cleanup(func() { close(release) })  // runs before the view's Close
 	v.SetView(Level0Point{2000, 1500}, 1) // best level 0, nothing of it loaded yet
 	plan := v.Plan()
 	covered := 0

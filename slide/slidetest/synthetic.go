@@ -16,12 +16,13 @@ import (
 // level 0 has a colour that depends only on its position, so any level and
 // region can be checked exactly: see ColourAt. It is safe for concurrent use.
 type Synthetic struct {
-	W, H        int64        // level-0 size in pixels
-	Downsamples []float64    // per level; the first must be 1
-	Calibration slide.MPP    // returned by MPP
-	Objective   float64      // returned by ObjectivePower
-	FailLevel   int          // ReadRegion on this level fails (−1: never)
-	Reads       atomic.Int64 // number of ReadRegion calls
+	W, H        int64           // level-0 size in pixels
+	Downsamples []float64       // per level; the first must be 1
+	Calibration slide.MPP       // returned by MPP
+	Objective   float64         // returned by ObjectivePower
+	FailLevel   int             // ReadRegion on this level fails (−1: never)
+	Gate        func(level int) // if set, called at the start of each read (tests block reads with it)
+	Reads       atomic.Int64    // number of ReadRegion calls
 	closed      atomic.Bool
 }
 
@@ -69,6 +70,9 @@ func (s *Synthetic) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
 		return slide.ErrClosed
 	}
 	s.Reads.Add(1)
+	if s.Gate != nil {
+		s.Gate(level)
+	}
 	b := dst.Bounds()
 	if err := slide.ValidateRegion(s.Levels(), level, b.Dx(), b.Dy()); err != nil {
 		return err
