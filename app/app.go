@@ -58,7 +58,7 @@ type UI struct {
 // Run opens the main window with the given slides and blocks until it closes.
 func Run(paths []string) error {
 	a := fyneapp.NewWithID(AppID)
-	a.SetIcon(assets.Icon)
+	a.SetIcon(fyne.NewStaticResource("tessera.png", assets.IconPNG))
 	cacheBytes := cacheBytesFromEnv()
 	debug.SetMemoryLimit(viewer.MemoryLimitFor(cacheBytes))
 	ui := NewUI(a, cacheBytes)

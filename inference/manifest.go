@@ -1,0 +1,202 @@
+package inference
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// HeadKind is how tile features become a slide output.
+type HeadKind string
+
+// Supported head kinds.
+const (
+	// HeadChowder: per-tile scores, top-R and bottom-R instances, an MLP
+	// (Courtiol et al. 2018). head.onnx gives the slide output and tile scores.
+	HeadChowder HeadKind = "chowder"
+	// HeadAttentionMIL: gated attention MIL (Ilse et al. 2018; CLAM).
+	// head.onnx gives the slide output and attention weights per tile.
+	HeadAttentionMIL HeadKind = "attention-mil"
+	// HeadTileMean and HeadTileTopK: the encoder is a tile classifier whose
+	// output is one logit or probability per tile; the slide probability is
+	// their mean, or the mean of the top-k. No head.onnx.
+	HeadTileMean HeadKind = "tile-classifier-mean"
+	HeadTileTopK HeadKind = "tile-classifier-topk"
+)
+
+// ScoreMeaning says what a tile score means, for legends and reports.
+type ScoreMeaning string
+
+// Tile score meanings.
+const (
+	ScoreSignedEvidence ScoreMeaning = "signed-evidence" // >0 towards the positive class
+	ScoreAttention      ScoreMeaning = "attention"       // weight in the slide decision, sums to 1
+	ScoreProbability    ScoreMeaning = "probability"     // tile-level probability of the positive class
+)
+
+// Manifest is a model bundle's manifest.toml. Field comments give units.
+type Manifest struct {
+	Schema        int    `toml:"schema"`
+	Name          string `toml:"name"`
+	Version       string `toml:"version"`
+	Task          string `toml:"task"`
+	IntendedUse   string `toml:"intended_use"`
+	Demonstration bool   `toml:"demonstration"` // a demonstration model, not for clinical use
+	Validated     bool   `toml:"validated"`     // validated for the stated intended use
+	Licence       string `toml:"licence"`
+	Citation      string `toml:"citation"`
+
+	Input struct {
+		TileSize     int       `toml:"tile_size"`     // pixels, square
+		MPP          float64   `toml:"mpp"`           // µm per pixel the model expects
+		ChannelOrder string    `toml:"channel_order"` // "RGB" or "BGR"
+		Layout       string    `toml:"layout"`        // "NCHW"
+		Scale        float64   `toml:"scale"`         // multiplies 0–255 pixel values
+		Mean         []float64 `toml:"mean"`          // per channel, after scaling
+		Std          []float64 `toml:"std"`           // per channel, after scaling
+		BatchSize    int       `toml:"batch_size"`    // preferred tiles per encoder run
+	} `toml:"input"`
+
+	Encoder struct {
+		File       string `toml:"file"`
+		SHA256     string `toml:"sha256"`
+		Input      string `toml:"input"`
+		Output     string `toml:"output"`
+		FeatureDim int    `toml:"feature_dim"` // D of [N,D]; 1 for tile classifiers
+		OutputKind string `toml:"output_kind"` // tile classifiers: "logit" or "probability"
+	} `toml:"encoder"`
+
+	Head struct {
+		Kind            HeadKind `toml:"kind"`
+		File            string   `toml:"file"`
+		SHA256          string   `toml:"sha256"`
+		Input           string   `toml:"input"`
+		SlideOutput     string   `toml:"slide_output"`
+		SlideOutputKind string   `toml:"slide_output_kind"` // "probability" or "logit"
+		TileOutput      string   `toml:"tile_output"`
+		ChowderR        int      `toml:"chowder_r"`
+		TopK            int      `toml:"top_k"` // for tile-classifier-topk
+	} `toml:"head"`
+
+	Scores struct {
+		Meaning     ScoreMeaning `toml:"meaning"`
+		Description string       `toml:"description"`
+	} `toml:"scores"`
+
+	Output struct {
+		Classes            []string `toml:"classes"`      // [negative, positive]
+		ClassLabels        []string `toml:"class_labels"` // sentences for the case card
+		Threshold          float64  `toml:"threshold"`    // probability ≥ threshold → positive class
+		Horizon            string   `toml:"horizon"`
+		PatientAggregation string   `toml:"patient_aggregation"` // "max" (default) or "mean"
+	} `toml:"output"`
+}
+
+// fieldError names the manifest field at fault and what was expected.
+func fieldError(field, format string, args ...any) error {
+	return fmt.Errorf("manifest.toml: %s: %s", field, fmt.Sprintf(format, args...))
+}
+
+// Validate checks the manifest's fields and fills defaults.
+func (m *Manifest) Validate() error {
+	if m.Schema != 1 {
+		return fieldError("schema", "is %d, want 1", m.Schema)
+	}
+	if strings.TrimSpace(m.Name) == "" || strings.TrimSpace(m.Version) == "" {
+		return fieldError("name/version", "both are required so results can be traced to the model")
+	}
+	in := &m.Input
+	if in.TileSize < 16 || in.TileSize > 4096 {
+		return fieldError("input.tile_size", "is %d, want 16–4096 pixels", in.TileSize)
+	}
+	if !(in.MPP >= 0.05 && in.MPP <= 50) {
+		return fieldError("input.mpp", "is %v, want µm per pixel between 0.05 and 50", in.MPP)
+	}
+	switch strings.ToUpper(in.ChannelOrder) {
+	case "RGB", "BGR":
+		in.ChannelOrder = strings.ToUpper(in.ChannelOrder)
+	default:
+		return fieldError("input.channel_order", "is %q, want \"RGB\" or \"BGR\"", in.ChannelOrder)
+	}
+	if in.Layout == "" {
+		in.Layout = "NCHW"
+	}
+	if in.Layout != "NCHW" {
+		return fieldError("input.layout", "is %q, only \"NCHW\" is supported", in.Layout)
+	}
+	if in.Scale == 0 {
+		in.Scale = 1.0 / 255
+	}
+	if len(in.Mean) != 3 || len(in.Std) != 3 {
+		return fieldError("input.mean/std", "want 3 values each, got %d and %d", len(in.Mean), len(in.Std))
+	}
+	for _, s := range in.Std {
+		if !(s > 0) || math.IsInf(s, 0) {
+			return fieldError("input.std", "values must be positive, got %v", in.Std)
+		}
+	}
+	if in.BatchSize <= 0 {
+		in.BatchSize = 16
+	}
+	if in.BatchSize > 256 {
+		return fieldError("input.batch_size", "is %d, want at most 256", in.BatchSize)
+	}
+	if m.Encoder.File == "" || m.Encoder.Input == "" || m.Encoder.Output == "" {
+		return fieldError("encoder", "file, input and output are required")
+	}
+	if m.Encoder.FeatureDim <= 0 {
+		return fieldError("encoder.feature_dim", "is %d, want the D of the [N,D] output", m.Encoder.FeatureDim)
+	}
+	h := &m.Head
+	switch h.Kind {
+	case HeadChowder, HeadAttentionMIL:
+		if h.File == "" || h.Input == "" || h.SlideOutput == "" || h.TileOutput == "" {
+			return fieldError("head", "kind %s needs file, input, slide_output and tile_output", h.Kind)
+		}
+		if h.SlideOutputKind != "probability" && h.SlideOutputKind != "logit" {
+			return fieldError("head.slide_output_kind", "is %q, want \"probability\" or \"logit\"", h.SlideOutputKind)
+		}
+	case HeadTileMean, HeadTileTopK:
+		if m.Encoder.FeatureDim != 1 {
+			return fieldError("encoder.feature_dim", "is %d; a tile classifier gives one value per tile", m.Encoder.FeatureDim)
+		}
+		if m.Encoder.OutputKind != "probability" && m.Encoder.OutputKind != "logit" {
+			return fieldError("encoder.output_kind", "is %q, want \"probability\" or \"logit\"", m.Encoder.OutputKind)
+		}
+		if h.Kind == HeadTileTopK && h.TopK <= 0 {
+			return fieldError("head.top_k", "is %d, want a positive count", h.TopK)
+		}
+	default:
+		return fieldError("head.kind", "is %q, want chowder, attention-mil, tile-classifier-mean or tile-classifier-topk", h.Kind)
+	}
+	switch m.Scores.Meaning {
+	case ScoreSignedEvidence, ScoreAttention, ScoreProbability:
+	default:
+		return fieldError("scores.meaning", "is %q, want signed-evidence, attention or probability", m.Scores.Meaning)
+	}
+	o := &m.Output
+	if len(o.Classes) != 2 {
+		return fieldError("output.classes", "want two names [negative, positive], got %d", len(o.Classes))
+	}
+	if len(o.ClassLabels) == 0 {
+		o.ClassLabels = o.Classes
+	}
+	if len(o.ClassLabels) != 2 {
+		return fieldError("output.class_labels", "want two sentences, got %d", len(o.ClassLabels))
+	}
+	if !(o.Threshold > 0 && o.Threshold < 1) {
+		return fieldError("output.threshold", "is %v, want a probability between 0 and 1", o.Threshold)
+	}
+	if o.PatientAggregation == "" {
+		o.PatientAggregation = "max"
+	}
+	if o.PatientAggregation != "max" && o.PatientAggregation != "mean" {
+		return fieldError("output.patient_aggregation", "is %q, want \"max\" or \"mean\"", o.PatientAggregation)
+	}
+	return nil
+}
+
+// HasHead reports whether the bundle has a head.onnx.
+func (m *Manifest) HasHead() bool {
+	return m.Head.Kind == HeadChowder || m.Head.Kind == HeadAttentionMIL
+}

@@ -1,0 +1,142 @@
+package inference
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Provider names an ONNX Runtime execution provider.
+type Provider string
+
+// Execution providers Tessera can ask for. ProviderAuto tries the
+// accelerators this OS may have and falls back to the CPU.
+const (
+	ProviderAuto     Provider = "auto"
+	ProviderCPU      Provider = "cpu"
+	ProviderCUDA     Provider = "cuda"
+	ProviderTensorRT Provider = "tensorrt"
+	ProviderCoreML   Provider = "coreml"
+	ProviderDirectML Provider = "directml"
+)
+
+// ParseProvider validates a --ep value.
+func ParseProvider(s string) (Provider, error) {
+	switch p := Provider(strings.ToLower(strings.TrimSpace(s))); p {
+	case ProviderAuto, ProviderCPU, ProviderCUDA, ProviderTensorRT, ProviderCoreML, ProviderDirectML:
+		return p, nil
+	case "":
+		return ProviderAuto, nil
+	}
+	return "", fmt.Errorf("unknown execution provider %q: use auto, cpu, cuda, tensorrt, coreml or directml", s)
+}
+
+// candidates lists the providers to try for a request, best first; the CPU
+// is always last.
+func (p Provider) candidates() []Provider {
+	if p != ProviderAuto {
+		if p == ProviderCPU {
+			return []Provider{ProviderCPU}
+		}
+		return []Provider{p, ProviderCPU}
+	}
+	switch runtime.GOOS {
+	case "darwin":
+		return []Provider{ProviderCoreML, ProviderCPU}
+	case "windows":
+		return []Provider{ProviderCUDA, ProviderDirectML, ProviderCPU}
+	}
+	return []Provider{ProviderCUDA, ProviderCPU}
+}
+
+// sessionOptions builds session options that attach provider p, with
+// intra-op threads fitted to the machine. The caller owns the options and
+// must Destroy them.
+func sessionOptions(p Provider, threads int) (*ort.SessionOptions, error) {
+	o, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*ort.SessionOptions, error) {
+		o.Destroy()
+		return nil, err
+	}
+	if threads > 0 {
+		if err := o.SetIntraOpNumThreads(threads); err != nil {
+			return fail(err)
+		}
+		if err := o.SetInterOpNumThreads(1); err != nil {
+			return fail(err)
+		}
+	}
+	switch p {
+	case ProviderCUDA:
+		cuda, err := ort.NewCUDAProviderOptions()
+		if err != nil {
+			return fail(err)
+		}
+		defer cuda.Destroy()
+		if err := o.AppendExecutionProviderCUDA(cuda); err != nil {
+			return fail(err)
+		}
+	case ProviderTensorRT:
+		trt, err := ort.NewTensorRTProviderOptions()
+		if err != nil {
+			return fail(err)
+		}
+		defer trt.Destroy()
+		if err := o.AppendExecutionProviderTensorRT(trt); err != nil {
+			return fail(err)
+		}
+	case ProviderCoreML:
+		if err := o.AppendExecutionProviderCoreMLV2(map[string]string{}); err != nil {
+			return fail(err)
+		}
+	case ProviderDirectML:
+		if err := o.AppendExecutionProviderDirectML(0); err != nil {
+			return fail(err)
+		}
+	}
+	return o, nil
+}
+
+// withSession creates a session through the first provider among p's
+// candidates that works; it returns the provider used and, when that is not
+// what was asked for, a note saying why (shown to the user and stored in
+// results). create receives options the caller must not keep.
+func withSession[S any](p Provider, threads int, create func(*ort.SessionOptions) (S, error)) (S, Provider, string, error) {
+	var zero S
+	var notes []string
+	for _, c := range p.candidates() {
+		o, err := sessionOptions(c, threads)
+		if err == nil {
+			var s S
+			s, err = create(o)
+			o.Destroy()
+			if err == nil {
+				note := ""
+				if len(notes) > 0 {
+					note = strings.Join(notes, "; ") + "; running on the CPU"
+				}
+				return s, c, note, nil
+			}
+		}
+		if c == ProviderCPU {
+			return zero, "", "", err
+		}
+		notes = append(notes, fmt.Sprintf("%s unavailable (%s)", c, firstLine(err.Error())))
+	}
+	return zero, "", "", fmt.Errorf("no execution provider could run the model")
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
