@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/widget"
-	"github.com/disintegration/imaging"
 
 	"tessera/slide"
 )
@@ -39,31 +38,10 @@ func NewOverview(view *SlideView) *Overview {
 	return o
 }
 
-// Thumbnail reads a whole-slide image of about maxSide pixels on its longest
-// side from the pyramid level closest above that size.
+// Thumbnail reads the overview image of s (see slide.ReadThumbnail).
 func Thumbnail(s slide.Slide, maxSide int) (*image.RGBA, error) {
-	levels := s.Levels()
-	l0 := levels[0]
-	ds := float64(max(l0.Width, l0.Height)) / float64(maxSide)
-	level := slide.BestLevelForDownsample(levels, ds)
-	// Never read more than MaxRegionPixels: go coarser if the level is too big.
-	for level < len(levels)-1 && levels[level].Width*levels[level].Height > slide.MaxRegionPixels {
-		level++
-	}
-	lv := levels[level]
-	if lv.Width*lv.Height > slide.MaxRegionPixels {
-		return nil, slide.ErrBadRegion
-	}
-	img := image.NewRGBA(image.Rect(0, 0, int(lv.Width), int(lv.Height)))
-	if err := s.ReadRegion(img, level, 0, 0); err != nil {
-		return nil, err
-	}
-	if max(lv.Width, lv.Height) <= int64(maxSide) {
-		return img, nil
-	}
-	out := imaging.Fit(img, maxSide, maxSide, imaging.Box)
-	// The slide image is opaque, so NRGBA and RGBA bytes are identical.
-	return (*image.RGBA)(out), nil
+	img, _, err := slide.ReadThumbnail(s, maxSide)
+	return img, err
 }
 
 // SetThumbnail sets the image shown (from Thumbnail). UI goroutine.

@@ -48,9 +48,11 @@ TISSUE_SHARPNESS = 30.0
 NUCLEUS_H = 0.45     # haematoxylin OD above which a pixel is nuclear
 NUCLEUS_SHARPNESS = 20.0
 
-# Feature standardisation (typical values on H&E tissue tiles at 0.5 µm/px).
-FEATURE_MEAN = np.array([0.80, 0.35, 0.20, 0.20, 0.18, 0.12], dtype=np.float32)
-FEATURE_STD = np.array([0.20, 0.15, 0.10, 0.15, 0.08, 0.06], dtype=np.float32)
+# Feature standardisation: midpoints and spreads of the tile features of two
+# differently stained H&E slides at 0.5 µm/px (CMU-1-Small-Region, Aperio,
+# haematoxylin-rich; TCGA-CR-7395, eosin-rich), measured with this encoder.
+FEATURE_MEAN = np.array([0.90, 0.40, 0.45, 0.25, 0.45, 0.12], dtype=np.float32)
+FEATURE_STD = np.array([0.10, 0.30, 0.15, 0.25, 0.30, 0.05], dtype=np.float32)
 # Per-tile evidence weights on standardised features: more haematoxylin,
 # more nuclei, more heterogeneity = higher score; eosin-rich stroma lower.
 TILE_WEIGHTS = np.array([0.2, 0.8, -0.4, 1.0, 0.4, 0.2], dtype=np.float32)

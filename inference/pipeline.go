@@ -1,0 +1,418 @@
+package inference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/disintegration/imaging"
+
+	"tessera/slide"
+)
+
+// ErrNoMPP means the slide has no µm/px calibration and none was given.
+var ErrNoMPP = errors.New("the slide has no µm/px calibration")
+
+// ErrNoTissue means tissue detection found nothing to analyse.
+var ErrNoTissue = errors.New("no tissue found")
+
+// Options tune an analysis. The zero value is a sensible default.
+type Options struct {
+	MPP       float64 // µm per level-0 pixel entered by the user; 0: the slide's own
+	MinTissue float64 // share of a tile that must be tissue; 0: DefaultMinTissue
+	Readers   int     // goroutines decoding tiles; 0: one per CPU
+	Batches   int     // batches in flight between readers and the encoder; 0: 3
+	// Progress, if set, receives events from the analysing goroutine, in
+	// order. It must return quickly (hand the event to a UI and return).
+	Progress func(Event)
+	// ScoreInterval is how often partial tile scores are recomputed for
+	// multiple-instance heads (0: 500 ms).
+	ScoreInterval time.Duration
+}
+
+// Event reports progress. Scores, when not nil, replaces the scores of the
+// tiles it lists (all scored tiles so far for MIL heads, whose scores
+// depend on every tile; new tiles only for tile classifiers).
+type Event struct {
+	Done, Total int
+	Rate        float64       // tiles per second so far
+	ETA         time.Duration // estimated time left
+	Scores      []TileScore
+	Grid        *Grid // set on the first event, so a viewer can lay out the heatmap
+}
+
+// Analyze runs model on s: tissue detection, the tile grid at the model's
+// resolution, decoding and normalising in parallel with the encoder, then
+// the head. When ctx ends it stops promptly, leaves no goroutine behind and
+// returns the partial result (Partial set, scores of the tiles done) with
+// ctx's error.
+func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*Result, error) {
+	start := time.Now()
+	man := &model.Bundle.Manifest
+	mpp, mppSource, err := analysisMPP(s, opts.MPP)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MinTissue <= 0 {
+		opts.MinTissue = DefaultMinTissue
+	}
+	mask, err := DetectTissue(s)
+	if err != nil {
+		return nil, err
+	}
+	tissueMS := msSince(start)
+	grid, err := PlanGrid(s, mpp, man.Input.TileSize, man.Input.MPP, mask, opts.MinTissue)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Path(), err)
+	}
+	if len(grid.Tiles) == 0 {
+		return nil, fmt.Errorf("%s: %w (threshold %.2f on saturation); check that the slide is a stained tissue section", s.Path(), ErrNoTissue, mask.Threshold)
+	}
+	r := newResult(s, model, grid, mpp, mppSource, opts)
+	r.Timings.TissueMS = tissueMS
+	run := &run{ctx: ctx, s: s, model: model, grid: &grid, opts: opts, start: start, result: r}
+	err = run.execute()
+	r.Timings.TotalMS = msSince(start)
+	if r.Timings.TotalMS > 0 {
+		r.Timings.TilesPerSec = float64(len(r.Tiles)) / (r.Timings.TotalMS / 1000)
+	}
+	return r, err
+}
+
+// analysisMPP picks the µm/px to use: the user's, else the slide's.
+func analysisMPP(s slide.Slide, override float64) (float64, string, error) {
+	if override > 0 {
+		return override, string(slide.MPPFromUser), nil
+	}
+	if m := s.MPP(); m.Known() {
+		return m.Mean(), string(m.Source), nil
+	}
+	return 0, "", fmt.Errorf("%s: %w; the model needs the physical pixel size: enter the µm/px from the scanner's documentation (e.g. 0.25 at 40×, 0.5 at 20×)", filepath.Base(s.Path()), ErrNoMPP)
+}
+
+func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource string, opts Options) *Result {
+	b := model.Bundle
+	man := &b.Manifest
+	r := &Result{Schema: ResultSchema, CreatedAt: time.Now().UTC()}
+	l0 := s.Levels()[0]
+	r.Slide.Name, r.Slide.Fingerprint = filepath.Base(s.Path()), s.Fingerprint()
+	r.Slide.Width, r.Slide.Height, r.Slide.MPP, r.Slide.MPPSource = l0.Width, l0.Height, mpp, mppSource
+	r.Model.Name, r.Model.Version, r.Model.SHA256 = man.Name, man.Version, b.SHA256
+	r.Model.Source = filepath.Base(b.Source)
+	r.Model.Kind, r.Model.Demonstration, r.Model.Validated = man.Head.Kind, man.Demonstration, man.Validated
+	r.Model.IntendedUse = man.IntendedUse
+	r.Model.ScoreMeaning, r.Model.ScoreDescription = man.Scores.Meaning, man.Scores.Description
+	info, _ := InitRuntime()
+	r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote = info.Version, model.Provider, model.ProviderNote
+	r.Params = Params{MPPOverride: opts.MPP, MinTissue: opts.MinTissue, TissueSide: TissueMaskSide}
+	r.Grid.Side0, r.Grid.Cols, r.Grid.Rows, r.Grid.Level, r.Grid.TileSize = g.Side0, g.Cols, g.Rows, g.Level, g.TileSize
+	return r
+}
+
+func msSince(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
+
+// run is one analysis in progress.
+type run struct {
+	ctx    context.Context
+	s      slide.Slide
+	model  *Model
+	grid   *Grid
+	opts   Options
+	start  time.Time
+	result *Result
+
+	features  []float32 // tile i at [i*D, (i+1)*D)
+	doneTiles []int     // indices of encoded tiles, in encoding order
+}
+
+// slot is one reusable batch moving between dispatcher, readers and encoder.
+type slot struct {
+	batch     *Batch
+	first, n  int // tiles [first, first+n) of the grid
+	remaining atomic.Int32
+}
+
+type job struct {
+	sl   *slot
+	i    int // slot position
+	tile int // grid index
+}
+
+func (r *run) execute() error {
+	tiles := r.grid.Tiles
+	man := &r.model.Bundle.Manifest
+	d := man.Encoder.FeatureDim
+	r.features = make([]float32, len(tiles)*d)
+	readers, nslots := r.opts.Readers, r.opts.Batches
+	if readers <= 0 {
+		readers = runtime.NumCPU()
+	}
+	if nslots <= 0 {
+		nslots = 3
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+
+	free := make(chan *slot, nslots)
+	full := make(chan *slot, nslots)
+	var slots []*slot
+	defer func() {
+		for _, sl := range slots {
+			sl.batch.Destroy()
+		}
+	}()
+	for i := 0; i < nslots; i++ {
+		b, err := r.model.NewBatch()
+		if err != nil {
+			return err
+		}
+		sl := &slot{batch: b}
+		slots = append(slots, sl)
+		free <- sl
+	}
+
+	var failOnce sync.Once
+	var failure error
+	fail := func(err error) {
+		failOnce.Do(func() { failure = err; cancel() })
+	}
+	work := make(chan job, readers*2)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // dispatcher: hands out batches in grid order
+		defer wg.Done()
+		defer close(work)
+		bs := slots[0].batch.Size()
+		for first := 0; first < len(tiles); first += bs {
+			var sl *slot
+			select {
+			case sl = <-free:
+			case <-ctx.Done():
+				return
+			}
+			sl.first, sl.n = first, min(bs, len(tiles)-first)
+			sl.remaining.Store(int32(sl.n))
+			for i := 0; i < sl.n; i++ {
+				select {
+				case work <- job{sl: sl, i: i, tile: first + i}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	lut := r.normalisationTable()
+	for w := 0; w < readers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr := newTileReader(r.s, r.grid, lut, man.Input.ChannelOrder == "BGR")
+			for j := range work {
+				if ctx.Err() != nil {
+					continue // drain
+				}
+				if err := tr.read(tiles[j.tile], j.sl.batch.Tile(j.i)); err != nil {
+					fail(fmt.Errorf("reading tile at (%.0f, %.0f) of %s: %w", tiles[j.tile].X, tiles[j.tile].Y, filepath.Base(r.s.Path()), err))
+					continue
+				}
+				if j.sl.remaining.Add(-1) == 0 {
+					select {
+					case full <- j.sl:
+					case <-ctx.Done():
+					}
+				}
+			}
+		}()
+	}
+
+	err := r.encodeLoop(ctx, full, free, len(tiles))
+	cancel()
+	wg.Wait()
+	if failure != nil {
+		return failure
+	}
+	if err == nil && r.ctx.Err() != nil {
+		err = r.ctx.Err()
+	}
+	return r.finish(err)
+}
+
+// encodeLoop runs the encoder on full batches as they arrive and streams
+// progress, until every tile is encoded or ctx ends.
+func (r *run) encodeLoop(ctx context.Context, full <-chan *slot, free chan<- *slot, total int) error {
+	d := r.model.Bundle.Manifest.Encoder.FeatureDim
+	interval := r.opts.ScoreInterval
+	if interval <= 0 {
+		interval = 500 * time.Millisecond
+	}
+	var lastScores time.Time
+	first := true
+	for len(r.doneTiles) < total {
+		var sl *slot
+		select {
+		case sl = <-full:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		t0 := time.Now()
+		feats, err := r.model.Encode(sl.batch, sl.n)
+		r.result.Timings.EncoderMS += msSince(t0)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.model.Bundle.Manifest.Encoder.File, err)
+		}
+		copy(r.features[sl.first*d:], feats)
+		for i := 0; i < sl.n; i++ {
+			r.doneTiles = append(r.doneTiles, sl.first+i)
+		}
+		free <- sl
+		ev := r.progress()
+		if first {
+			ev.Grid = r.grid
+		}
+		if r.model.Bundle.Manifest.HasHead() {
+			if first || time.Since(lastScores) >= interval || len(r.doneTiles) == total {
+				ev.Scores = r.partialScores(r.doneTiles)
+				lastScores = time.Now()
+			}
+		} else {
+			ev.Scores = r.partialScores(r.doneTiles[len(r.doneTiles)-sl.n:])
+		}
+		if ev.Scores != nil && r.result.Timings.FirstScoresMS == 0 {
+			r.result.Timings.FirstScoresMS = msSince(r.start)
+		}
+		first = false
+		if r.opts.Progress != nil {
+			r.opts.Progress(ev)
+		}
+	}
+	return nil
+}
+
+func (r *run) progress() Event {
+	done, total := len(r.doneTiles), len(r.grid.Tiles)
+	elapsed := time.Since(r.start).Seconds()
+	ev := Event{Done: done, Total: total}
+	if elapsed > 0 && done > 0 {
+		ev.Rate = float64(done) / elapsed
+		ev.ETA = time.Duration(float64(total-done) / ev.Rate * float64(time.Second))
+	}
+	return ev
+}
+
+// partialScores aggregates the given encoded tiles (nil on failure, which
+// the final aggregation will report).
+func (r *run) partialScores(idx []int) []TileScore {
+	_, scores, err := r.aggregate(idx)
+	if err != nil {
+		return nil
+	}
+	return scores
+}
+
+// aggregate runs the head on the tiles idx (in that order).
+func (r *run) aggregate(idx []int) (float64, []TileScore, error) {
+	d := r.model.Bundle.Manifest.Encoder.FeatureDim
+	feats := make([]float32, 0, len(idx)*d)
+	for _, i := range idx {
+		feats = append(feats, r.features[i*d:(i+1)*d]...)
+	}
+	p, scores, err := r.model.Aggregate(feats, len(idx))
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]TileScore, len(idx))
+	for k, i := range idx {
+		t := r.grid.Tiles[i]
+		out[k] = TileScore{Col: t.Col, Row: t.Row, X: t.X, Y: t.Y, Score: scores[k]}
+	}
+	return p, out, nil
+}
+
+// finish aggregates every encoded tile into the result; with a cancellation
+// error the result is marked partial.
+func (r *run) finish(runErr error) error {
+	if len(r.doneTiles) == 0 {
+		if runErr != nil {
+			r.result.Partial = true
+			return runErr
+		}
+		return fmt.Errorf("no tile was encoded")
+	}
+	idx := r.doneTiles
+	if runErr == nil {
+		idx = make([]int, len(r.grid.Tiles)) // grid order for the final result
+		for i := range idx {
+			idx[i] = i
+		}
+	}
+	p, scores, err := r.aggregate(idx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.model.Bundle.Manifest.Head.File, err)
+	}
+	r.result.Probability, r.result.Tiles = p, scores
+	r.result.classify(&r.model.Bundle.Manifest)
+	r.result.Partial = runErr != nil
+	return runErr
+}
+
+// normalisationTable maps 0–255 to model input per channel (model order).
+func (r *run) normalisationTable() *[3][256]float32 {
+	var lut [3][256]float32
+	for c := 0; c < 3; c++ {
+		for v := 0; v < 256; v++ {
+			lut[c][v] = r.model.normalise(c, float32(v))
+		}
+	}
+	return &lut
+}
+
+// tileReader decodes grid tiles into model input; one per reader goroutine,
+// reusing its buffers.
+type tileReader struct {
+	s     slide.Slide
+	g     *Grid
+	lut   *[3][256]float32
+	bgr   bool
+	read0 *image.RGBA // ReadSide² region of the read level
+}
+
+func newTileReader(s slide.Slide, g *Grid, lut *[3][256]float32, bgr bool) *tileReader {
+	return &tileReader{s: s, g: g, lut: lut, bgr: bgr, read0: image.NewRGBA(image.Rect(0, 0, g.ReadSide, g.ReadSide))}
+}
+
+// read fills dst ([3,H,W] floats) with tile t, resized to the model's size.
+func (tr *tileReader) read(t GridTile, dst []float32) error {
+	if err := tr.s.ReadRegion(tr.read0, tr.g.Level, int64(t.X+0.5), int64(t.Y+0.5)); err != nil {
+		return err
+	}
+	ts := tr.g.TileSize
+	pix, stride := tr.read0.Pix, tr.read0.Stride
+	if tr.g.ReadSide != ts {
+		resized := imaging.Resize(tr.read0, ts, ts, imaging.Linear)
+		pix, stride = resized.Pix, resized.Stride
+	}
+	plane := ts * ts
+	src := [3]int{0, 1, 2} // byte offset of model channel c in an RGBA pixel
+	if tr.bgr {
+		src = [3]int{2, 1, 0}
+	}
+	lut := tr.lut
+	ch0, ch1, ch2 := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
+	for y := 0; y < ts; y++ {
+		row := pix[y*stride : y*stride+4*ts]
+		o := y * ts
+		for x := 0; x < ts; x++ {
+			p := row[4*x : 4*x+4]
+			ch0[o+x] = lut[0][p[src[0]]]
+			ch1[o+x] = lut[1][p[src[1]]]
+			ch2[o+x] = lut[2][p[src[2]]]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package inference
+
+import (
+	"time"
+)
+
+// ResultSchema is the version of the result format.
+const ResultSchema = 1
+
+// Result is one analysis of one slide by one model: everything needed to
+// show it again and to trace it to the model, the runtime and the
+// parameters that produced it. It is written as result.json and cached.
+type Result struct {
+	Schema    int       `json:"schema"`
+	CreatedAt time.Time `json:"created_at"`
+	Partial   bool      `json:"partial"` // cancelled before every tile was scored
+
+	Slide struct {
+		Name        string  `json:"name"` // file name only: no folders (they may name the patient)
+		Fingerprint string  `json:"fingerprint"`
+		Width       int64   `json:"width"`  // level-0 pixels
+		Height      int64   `json:"height"` // level-0 pixels
+		MPP         float64 `json:"mpp"`    // µm per level-0 pixel used
+		MPPSource   string  `json:"mpp_source"`
+	} `json:"slide"`
+
+	Model struct {
+		Name             string       `json:"name"`
+		Version          string       `json:"version"`
+		SHA256           string       `json:"sha256"`
+		Source           string       `json:"source"` // "built-in" or the bundle's file name
+		Kind             HeadKind     `json:"kind"`
+		Demonstration    bool         `json:"demonstration"`
+		Validated        bool         `json:"validated"`
+		IntendedUse      string       `json:"intended_use"`
+		ScoreMeaning     ScoreMeaning `json:"score_meaning"`
+		ScoreDescription string       `json:"score_description"`
+	} `json:"model"`
+
+	Runtime struct {
+		Library      string   `json:"library"` // ONNX Runtime version
+		Provider     Provider `json:"provider"`
+		ProviderNote string   `json:"provider_note,omitempty"`
+	} `json:"runtime"`
+
+	Params Params `json:"params"`
+
+	Timings struct {
+		TissueMS      float64 `json:"tissue_ms"`
+		FirstScoresMS float64 `json:"first_scores_ms"`
+		TotalMS       float64 `json:"total_ms"`
+		EncoderMS     float64 `json:"encoder_ms"` // time the encoder was running
+		TilesPerSec   float64 `json:"tiles_per_second"`
+	} `json:"timings"`
+
+	Grid struct {
+		Side0    float64 `json:"side0"` // tile side, level-0 pixels
+		Cols     int     `json:"cols"`
+		Rows     int     `json:"rows"`
+		Level    int     `json:"level"` // pyramid level read
+		TileSize int     `json:"tile_size"`
+	} `json:"grid"`
+	Tiles []TileScore `json:"tiles"`
+
+	Probability float64  `json:"probability"` // of the positive class (Classes[1])
+	Threshold   float64  `json:"threshold"`
+	Class       string   `json:"class"`       // Classes[0] or Classes[1]
+	ClassLabel  string   `json:"class_label"` // the sentence for the case card
+	Horizon     string   `json:"horizon"`
+	Classes     []string `json:"classes"`
+}
+
+// TileScore is one analysed tile: grid cell, level-0 top-left corner, score.
+type TileScore struct {
+	Col   int     `json:"col"`
+	Row   int     `json:"row"`
+	X     float64 `json:"x"` // level-0 pixels
+	Y     float64 `json:"y"`
+	Score float32 `json:"score"`
+}
+
+// Params are the analysis parameters that change a result; they are part
+// of the cache key.
+type Params struct {
+	MPPOverride float64 `json:"mpp_override,omitempty"` // µm/px entered by the user
+	MinTissue   float64 `json:"min_tissue"`
+	TissueSide  int     `json:"tissue_side"`
+}
+
+// ScoreRange returns the smallest and largest tile scores (0, 0 without tiles).
+func (r *Result) ScoreRange() (lo, hi float32) {
+	for i, t := range r.Tiles {
+		if i == 0 || t.Score < lo {
+			lo = t.Score
+		}
+		if i == 0 || t.Score > hi {
+			hi = t.Score
+		}
+	}
+	return lo, hi
+}
+
+// classify sets Class and ClassLabel from Probability and the manifest.
+func (r *Result) classify(m *Manifest) {
+	r.Threshold = m.Output.Threshold
+	r.Classes = m.Output.Classes
+	r.Horizon = m.Output.Horizon
+	i := 0
+	if r.Probability >= r.Threshold {
+		i = 1
+	}
+	r.Class, r.ClassLabel = m.Output.Classes[i], m.Output.ClassLabels[i]
+}

@@ -1,0 +1,141 @@
+package inference
+
+import (
+	"fmt"
+	"image"
+
+	"tessera/slide"
+)
+
+// TissueMaskSide is the longest side of the low-resolution image tissue is
+// detected on, in pixels.
+const TissueMaskSide = 2048
+
+// TissueMask marks tissue on a low-resolution image of the whole slide.
+type TissueMask struct {
+	W, H       int
+	Downsample float64 // level-0 pixels per mask pixel
+	Tissue     []bool  // row-major, W×H
+	Threshold  float64 // saturation threshold chosen by Otsu's method
+}
+
+// minSaturationThreshold keeps a blank or nearly blank slide from having its
+// glass noise called tissue by Otsu's method.
+const minSaturationThreshold = 0.07
+
+// DetectTissue finds tissue on a thumbnail of s: Otsu's threshold on HSV
+// saturation (stained tissue is coloured, glass and background are grey),
+// excluding near-white pixels, then a morphological closing and opening to
+// fill small gaps and drop specks.
+func DetectTissue(s slide.Slide) (*TissueMask, error) {
+	img, ds, err := slide.ReadThumbnail(s, TissueMaskSide)
+	if err != nil {
+		return nil, fmt.Errorf("tissue detection on %s: %w", s.Path(), err)
+	}
+	return TissueFromImage(img, ds), nil
+}
+
+// TissueFromImage detects tissue on an image with the given downsample.
+func TissueFromImage(img *image.RGBA, ds float64) *TissueMask {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	sat := make([]float64, w*h)
+	bright := make([]bool, w*h)
+	var hist [256]int
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
+		for x := 0; x < w; x++ {
+			r, g, bl := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
+			mx, mn := max(r, g, bl), min(r, g, bl)
+			s := 0.0
+			if mx > 0 {
+				s = float64(mx-mn) / float64(mx)
+			}
+			sat[y*w+x] = s
+			bright[y*w+x] = mn > 230 // near-white glass
+			hist[int(s*255)]++
+		}
+	}
+	t := max(otsu(hist[:])/255, minSaturationThreshold)
+	mask := make([]bool, w*h)
+	for i, s := range sat {
+		mask[i] = s > t && !bright[i]
+	}
+	mask = dilate(erode(mask, w, h), w, h) // opening: drop specks
+	mask = erode(dilate(mask, w, h), w, h) // closing: fill pinholes
+	return &TissueMask{W: w, H: h, Downsample: ds, Tissue: mask, Threshold: t}
+}
+
+// otsu returns the histogram bin that best separates two classes.
+func otsu(hist []int) float64 {
+	var total, sum float64
+	for i, c := range hist {
+		total += float64(c)
+		sum += float64(i * c)
+	}
+	var wB, sumB, best float64
+	threshold := 0.0
+	for i, c := range hist {
+		wB += float64(c)
+		if wB == 0 {
+			continue
+		}
+		wF := total - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(i * c)
+		mB, mF := sumB/wB, (sum-sumB)/wF
+		if between := wB * wF * (mB - mF) * (mB - mF); between > best {
+			best, threshold = between, float64(i)
+		}
+	}
+	return threshold
+}
+
+// erode and dilate apply a 3×3 square structuring element.
+func erode(m []bool, w, h int) []bool  { return morph(m, w, h, true) }
+func dilate(m []bool, w, h int) []bool { return morph(m, w, h, false) }
+
+func morph(m []bool, w, h int, all bool) []bool {
+	out := make([]bool, len(m))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := all
+			for dy := -1; dy <= 1 && v == all; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					in := xx >= 0 && yy >= 0 && xx < w && yy < h && m[yy*w+xx]
+					if in != all {
+						v = !all
+						break
+					}
+				}
+			}
+			out[y*w+x] = v
+		}
+	}
+	return out
+}
+
+// Fraction returns the share of mask pixels marked tissue in the level-0
+// rectangle (x0, y0)–(x0+side, y0+side).
+func (t *TissueMask) Fraction(x0, y0, side float64) float64 {
+	mx0, my0 := int(x0/t.Downsample), int(y0/t.Downsample)
+	mx1, my1 := int((x0+side)/t.Downsample+0.999), int((y0+side)/t.Downsample+0.999)
+	mx0, my0 = max(mx0, 0), max(my0, 0)
+	mx1, my1 = min(mx1, t.W), min(my1, t.H)
+	var n, tissue int
+	for y := my0; y < my1; y++ {
+		for x := mx0; x < mx1; x++ {
+			n++
+			if t.Tissue[y*t.W+x] {
+				tissue++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(tissue) / float64(n)
+}
