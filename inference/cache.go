@@ -1,0 +1,129 @@
+package inference
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"tessera/internal/atomicfile"
+	"tessera/slide"
+)
+
+// PipelineVersion changes whenever the pipeline's results change for the
+// same slide, model and parameters; it is part of the cache key.
+const PipelineVersion = 1
+
+// Cache errors.
+var (
+	ErrCacheMiss    = errors.New("no cached result")
+	ErrCacheDamaged = errors.New("cached result is damaged")
+)
+
+// ResultCache keeps complete results on disk, one JSON file per key, written
+// atomically. A damaged file is detected by its checksum, reported as
+// ErrCacheDamaged and removed, so the result is computed again. Safe for
+// concurrent use by several goroutines and processes.
+type ResultCache struct {
+	Dir string
+}
+
+// DefaultResultCacheDir is $XDG_CACHE_HOME/tessera/results (~/.cache/tessera/results).
+func DefaultResultCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "tessera", "results")
+}
+
+// CacheKey identifies a result: slide content, model bytes, parameters and
+// pipeline version.
+func CacheKey(fingerprint, modelSHA string, p Params) string {
+	params, _ := json.Marshal(p)
+	h := sha256.New()
+	fmt.Fprintf(h, "tessera-result/%d\n%s\n%s\n%s\n", PipelineVersion, fingerprint, modelSHA, params)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// envelope is the file format: the result and a checksum of its bytes.
+type envelope struct {
+	SHA256 string          `json:"sha256"`
+	Result json.RawMessage `json:"result"`
+}
+
+func (c *ResultCache) path(key string) string { return filepath.Join(c.Dir, key+".json") }
+
+// Load returns the cached result for key.
+func (c *ResultCache) Load(key string) (*Result, error) {
+	data, err := os.ReadFile(c.path(key))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrCacheMiss
+	}
+	if err != nil {
+		return nil, err
+	}
+	var env envelope
+	damaged := func(why string) (*Result, error) {
+		os.Remove(c.path(key))
+		return nil, fmt.Errorf("%w (%s): it will be recomputed", ErrCacheDamaged, why)
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		return damaged("not JSON")
+	}
+	sum := sha256.Sum256(env.Result)
+	if hex.EncodeToString(sum[:]) != env.SHA256 {
+		return damaged("checksum mismatch")
+	}
+	var r Result
+	if err := json.Unmarshal(env.Result, &r); err != nil || r.Schema != ResultSchema {
+		return damaged("unknown format")
+	}
+	return &r, nil
+}
+
+// Store writes a complete result under key. Partial results are not cached.
+func (c *ResultCache) Store(key string, r *Result) error {
+	if r.Partial {
+		return nil
+	}
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return fmt.Errorf("result cache: %w", err)
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(body)
+	env, _ := json.Marshal(envelope{SHA256: hex.EncodeToString(sum[:]), Result: body})
+	return atomicfile.Write(c.path(key), func(w io.Writer) error {
+		_, err := w.Write(env)
+		return err
+	})
+}
+
+// AnalyzeCached returns the cached result for s and model when there is one
+// (Cached reports it), and otherwise analyses and stores the result. A cache
+// that cannot be written does not fail the analysis: the error is returned
+// in StoreErr for the caller to show.
+func AnalyzeCached(ctx context.Context, cache *ResultCache, s slide.Slide, model *Model, opts Options) (res *Result, cached bool, storeErr error, err error) {
+	if opts.MinTissue <= 0 {
+		opts.MinTissue = DefaultMinTissue
+	}
+	key := CacheKey(s.Fingerprint(), model.Bundle.SHA256, Params{MPPOverride: opts.MPP, MinTissue: opts.MinTissue, TissueSide: TissueMaskSide})
+	if cache != nil {
+		if r, err := cache.Load(key); err == nil {
+			return r, true, nil, nil
+		}
+	}
+	res, err = Analyze(ctx, s, model, opts)
+	if err != nil || cache == nil {
+		return res, false, nil, err
+	}
+	return res, false, cache.Store(key, res), nil
+}

@@ -1,0 +1,99 @@
+// Package testbundles generates the model bundles used by tests and
+// benchmarks with the Python generators in tools/bundles, once per
+// generator version, into the user's cache folder.
+package testbundles
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Python is Debian's interpreter, which sees python3-torch and python3-onnx.
+const Python = "/usr/bin/python3"
+
+var generators = map[string]string{
+	"resnet-abmil": "make_resnet_abmil.py",
+	"nan":          "make_test_bundles.py",
+	"checker":      "make_test_bundles.py",
+}
+
+var mu sync.Mutex
+
+// RepoRoot finds the module root (the folder with go.mod) above the working directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Generate returns the folder of bundle name, generating it if needed.
+func Generate(name string) (string, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	script, ok := generators[name]
+	if !ok {
+		return "", fmt.Errorf("unknown test bundle %q", name)
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	scriptPath := filepath.Join(root, "tools", "bundles", script)
+	src, err := os.ReadFile(scriptPath)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(src)
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	// Each script writes one bundle into its argument, or several into
+	// named subfolders of it; either way bundle name ends up in out/name.
+	out := filepath.Join(cache, "tessera", "test-bundles", script+"-"+hex.EncodeToString(sum[:6]))
+	dir := filepath.Join(out, name)
+	if _, err := os.Stat(filepath.Join(dir, "manifest.toml")); err == nil {
+		return dir, nil
+	}
+	target := out
+	if name == "resnet-abmil" {
+		target = dir
+	}
+	cmd := exec.Command(Python, scriptPath, target)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("generating test bundle %s with %s: %v\n%s", name, script, err, b)
+	}
+	return dir, nil
+}
+
+// Path returns the folder of bundle name for a test, or skips the test (fails
+// under TESSERA_REQUIRE_ORT=1) when the generator cannot run here.
+func Path(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := Generate(name)
+	if err != nil {
+		if os.Getenv("TESSERA_REQUIRE_ORT") == "1" {
+			t.Fatal(err)
+		}
+		t.Skipf("test bundle unavailable (needs python3-onnx and python3-torch; ./test.sh installs them): %v", err)
+	}
+	return dir
+}
