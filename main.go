@@ -4,6 +4,7 @@
 //	tessera [SLIDE...]                 open the viewer
 //	tessera info SLIDE                 print slide metadata as JSON
 //	tessera snapshot SLIDE --out F.png render a view headless
+//	tessera analyze SLIDE...           run a model, write results and heatmaps
 package main
 
 import (
@@ -22,6 +23,8 @@ func main() {
 			err = app.Info(args[1:], os.Stdout)
 		case "snapshot":
 			err = app.Snapshot(args[1:], os.Stderr)
+		case "analyze":
+			err = app.Analyze(args[1:], os.Stdout, os.Stderr)
 		case "help", "-h", "--help":
 			fmt.Print(app.Usage)
 			return

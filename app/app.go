@@ -33,9 +33,12 @@ usage:
   tessera info SLIDE                          print slide metadata as JSON
   tessera snapshot SLIDE --out FILE.png [--size WxH] [--center X,Y] [--mpp M]
                                               render a view headless (X,Y level-0 px; M µm per screen px)
+  tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml]
+                  [--mpp M] [--no-cache]      run a model; write result.json, heatmap.png, summary.csv
 
 environment:
   TESSERA_CACHE_MB   display tile cache bound in MiB (default 512)
+  ONNXRUNTIME_SHARED_LIBRARY_PATH   the ONNX Runtime library to use
 `
 
 const recentKey = "recent-slides"

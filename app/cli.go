@@ -132,19 +132,27 @@ func Snapshot(args []string, stderr io.Writer) error {
 	return writePNG(*out, img)
 }
 
-// parseWithOnePositional parses flags placed before or after one positional
-// argument (Go's flag package stops at the first non-flag).
-func parseWithOnePositional(fs *flag.FlagSet, args []string) (string, error) {
+// parseWithPositionals parses flags placed before, between or after
+// positional arguments (Go's flag package stops at the first non-flag).
+func parseWithPositionals(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return "", UserError{err}
+			return nil, UserError{err}
 		}
 		if fs.NArg() == 0 {
-			break
+			return positional, nil
 		}
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
+	}
+}
+
+// parseWithOnePositional is parseWithPositionals for exactly one argument.
+func parseWithOnePositional(fs *flag.FlagSet, args []string) (string, error) {
+	positional, err := parseWithPositionals(fs, args)
+	if err != nil {
+		return "", err
 	}
 	if len(positional) != 1 {
 		return "", UserError{fmt.Errorf("%s: expected one SLIDE, got %d", fs.Name(), len(positional))}

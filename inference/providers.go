@@ -2,6 +2,8 @@ package inference
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -49,6 +51,41 @@ func (p Provider) candidates() []Provider {
 		return []Provider{ProviderCUDA, ProviderDirectML, ProviderCPU}
 	}
 	return []Provider{ProviderCUDA, ProviderCPU}
+}
+
+// providerMissing says why provider p cannot work with the loaded runtime
+// library, or "" when it may. CUDA and TensorRT live in plugin libraries
+// beside libonnxruntime (absent from the CPU build); CoreML exists only on
+// macOS and DirectML only on Windows. Checking first keeps ONNX Runtime from
+// logging load failures for providers that cannot be there.
+func providerMissing(p Provider) string {
+	info, _ := InitRuntime()
+	dir := filepath.Dir(info.Path)
+	plugin := func(base string) string {
+		name := "libonnxruntime_providers_" + base + ".so"
+		if runtime.GOOS == "windows" {
+			name = "onnxruntime_providers_" + base + ".dll"
+		}
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return fmt.Sprintf("this ONNX Runtime build has no %s provider (%s not found beside %s)", base, name, filepath.Base(info.Path))
+		}
+		return ""
+	}
+	switch p {
+	case ProviderCUDA:
+		return plugin("cuda")
+	case ProviderTensorRT:
+		return plugin("tensorrt")
+	case ProviderCoreML:
+		if runtime.GOOS != "darwin" {
+			return "CoreML exists only on macOS"
+		}
+	case ProviderDirectML:
+		if runtime.GOOS != "windows" {
+			return "DirectML exists only on Windows"
+		}
+	}
+	return ""
 }
 
 // sessionOptions builds session options that attach provider p, with
@@ -110,6 +147,10 @@ func withSession[S any](p Provider, threads int, create func(*ort.SessionOptions
 	var zero S
 	var notes []string
 	for _, c := range p.candidates() {
+		if why := providerMissing(c); why != "" {
+			notes = append(notes, fmt.Sprintf("%s unavailable: %s", c, why))
+			continue
+		}
 		o, err := sessionOptions(c, threads)
 		if err == nil {
 			var s S
@@ -126,7 +167,7 @@ func withSession[S any](p Provider, threads int, create func(*ort.SessionOptions
 		if c == ProviderCPU {
 			return zero, "", "", err
 		}
-		notes = append(notes, fmt.Sprintf("%s unavailable (%s)", c, firstLine(err.Error())))
+		notes = append(notes, fmt.Sprintf("%s unavailable: %s", c, firstLine(err.Error())))
 	}
 	return zero, "", "", fmt.Errorf("no execution provider could run the model")
 }

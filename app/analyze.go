@@ -1,0 +1,248 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"tessera/inference"
+	"tessera/internal/atomicfile"
+	"tessera/internal/heatmap"
+	"tessera/slide"
+)
+
+// heatmapThumbSide is the longest side of heatmap.png's slide image, pixels.
+const heatmapThumbSide = 1200
+
+// LoadModel loads a bundle (the built-in one when path is empty) and opens
+// it on provider ep. Errors are sentences for the user.
+func LoadModel(path string, ep inference.Provider) (*inference.Model, error) {
+	if _, err := inference.InitRuntime(); err != nil {
+		return nil, err
+	}
+	var b *inference.Bundle
+	var err error
+	if path == "" {
+		b, err = inference.LoadBuiltinBundle()
+	} else {
+		b, err = inference.LoadBundle(path)
+	}
+	if err != nil {
+		return nil, UserError{err}
+	}
+	m, err := inference.OpenModel(b, ep)
+	if err != nil {
+		return nil, UserError{err}
+	}
+	return m, nil
+}
+
+// Analyze runs `tessera analyze SLIDE... [--model B] [--out DIR] [--ep P] [--mpp M]`.
+// Every slide is tried; bad ones get one line each on stderr. The error
+// returned summarises failures (exit 2 when all were bad input, 1 otherwise).
+func Analyze(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := fs.String("model", "", "model bundle folder or .zip (default: the built-in demonstration model)")
+	out := fs.String("out", "tessera-results", "output folder")
+	ep := fs.String("ep", "auto", "execution provider: auto, cpu, cuda, tensorrt, coreml, directml")
+	mpp := fs.Float64("mpp", 0, "µm per level-0 pixel, for slides without calibration")
+	noCache := fs.Bool("no-cache", false, "ignore cached results")
+	slides, err := parseWithPositionals(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(slides) == 0 {
+		return UserError{errors.New("usage: tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml] [--mpp M]")}
+	}
+	provider, err := inference.ParseProvider(*ep)
+	if err != nil {
+		return UserError{err}
+	}
+	m, err := LoadModel(*model, provider)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	fmt.Fprintf(stderr, "model: %s %s (sha256 %s)%s\n", m.Bundle.Manifest.Name, m.Bundle.Manifest.Version, m.Bundle.ShortSHA(), demoNote(m.Bundle))
+	fmt.Fprintf(stderr, "execution provider: %s%s\n", m.Provider, noteText(m.ProviderNote))
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("output folder %s: %w", *out, err)
+	}
+	var cache *inference.ResultCache
+	if !*noCache {
+		cache = &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	var results []*inference.Result
+	var names []string
+	var bad, failed int
+	for _, path := range slides {
+		res, err := analyzeOne(ctx, path, m, cache, *mpp, *out, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "tessera: %s\n", err)
+			if ExitCode(err) == ExitBadInput {
+				bad++
+			} else {
+				failed++
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		results = append(results, res)
+		names = append(names, filepath.Base(path))
+		fmt.Fprintf(stdout, "%s\t%s\tp=%.3f\n", filepath.Base(path), res.ClassLabel, res.Probability)
+	}
+	if len(slides) > 1 && len(results) > 0 {
+		if err := writeSummary(filepath.Join(*out, "summary.csv"), names, results); err != nil {
+			return err
+		}
+	}
+	switch {
+	case failed > 0:
+		return fmt.Errorf("%d of %d slides failed", failed+bad, len(slides))
+	case bad > 0:
+		return UserError{fmt.Errorf("%d of %d slides could not be analysed", bad, len(slides))}
+	}
+	return nil
+}
+
+func demoNote(b *inference.Bundle) string {
+	if b.Manifest.Demonstration {
+		return " - DEMONSTRATION model, not for clinical use"
+	}
+	return ""
+}
+
+func noteText(note string) string {
+	if note == "" {
+		return ""
+	}
+	return " (" + note + ")"
+}
+
+// analyzeOne analyses one slide and writes result.json and heatmap.png into
+// out/<slide name>/.
+func analyzeOne(ctx context.Context, path string, m *inference.Model, cache *inference.ResultCache, mpp float64, out string, stderr io.Writer) (*inference.Result, error) {
+	s, err := openSlide(path)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	bar := newProgressBar(stderr, filepath.Base(path))
+	res, cached, storeErr, err := inference.AnalyzeCached(ctx, cache, s, m, inference.Options{MPP: mpp, Progress: bar.update})
+	bar.finish(cached)
+	if err != nil {
+		if errors.Is(err, inference.ErrNoMPP) {
+			return nil, UserError{fmt.Errorf("%v; pass it with --mpp", err)}
+		}
+		if errors.Is(err, inference.ErrNoTissue) || errors.Is(err, slide.ErrDamaged) {
+			return nil, UserError{err}
+		}
+		return nil, err
+	}
+	if storeErr != nil {
+		fmt.Fprintf(stderr, "tessera: warning: the result could not be cached (%v)\n", storeErr)
+	}
+	dir := filepath.Join(out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := writeJSON(filepath.Join(dir, "result.json"), res); err != nil {
+		return nil, err
+	}
+	thumb, ds, err := slide.ReadThumbnail(s, heatmapThumbSide)
+	if err != nil {
+		return nil, err
+	}
+	img := heatmap.Compose(thumb, ds, res, heatmap.DefaultStyle(res))
+	if err := writePNG(filepath.Join(dir, "heatmap.png"), img); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func writeJSON(path string, v any) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
+
+func writeSummary(path string, names []string, results []*inference.Result) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"slide", "probability", "class", "threshold", "tiles", "partial", "model", "model_sha256", "provider"})
+		for i, r := range results {
+			cw.Write([]string{names[i], fmt.Sprintf("%.4f", r.Probability), r.Class, fmt.Sprintf("%g", r.Threshold),
+				fmt.Sprint(len(r.Tiles)), fmt.Sprint(r.Partial), r.Model.Name + " " + r.Model.Version, r.Model.SHA256, string(r.Runtime.Provider)})
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+}
+
+// progressBar draws analysis progress on a terminal, or a line per 25% when
+// stderr is not a terminal (logs, CI).
+type progressBar struct {
+	w        io.Writer
+	name     string
+	terminal bool
+	lastPct  int
+	drawn    time.Time
+}
+
+func newProgressBar(w io.Writer, name string) *progressBar {
+	b := &progressBar{w: w, name: name, lastPct: -1}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			b.terminal = true
+		}
+	}
+	return b
+}
+
+func (b *progressBar) update(e inference.Event) {
+	if e.Total == 0 {
+		return
+	}
+	pct := 100 * e.Done / e.Total
+	if b.terminal {
+		if time.Since(b.drawn) < 100*time.Millisecond && e.Done < e.Total {
+			return
+		}
+		b.drawn = time.Now()
+		const width = 30
+		fill := width * e.Done / e.Total
+		fmt.Fprintf(b.w, "\r%s [%s%s] %d/%d tiles %.1f/s ETA %s ", b.name, strings.Repeat("#", fill), strings.Repeat(".", width-fill),
+			e.Done, e.Total, e.Rate, e.ETA.Round(time.Second))
+		return
+	}
+	if pct/25 != b.lastPct/25 || e.Done == e.Total {
+		b.lastPct = pct
+		fmt.Fprintf(b.w, "%s: %d/%d tiles (%d%%), %.1f tiles/s\n", b.name, e.Done, e.Total, pct, e.Rate)
+	}
+}
+
+func (b *progressBar) finish(cached bool) {
+	if b.terminal {
+		fmt.Fprintln(b.w)
+	}
+	if cached {
+		fmt.Fprintf(b.w, "%s: cached result\n", b.name)
+	}
+}

@@ -1,0 +1,152 @@
+// Package heatmap turns tile scores into images: a grid image with one pixel
+// per tile (the viewer's overlay layer), and a stand-alone PNG of a slide
+// thumbnail with the heatmap and its legend (for `tessera analyze`).
+package heatmap
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"math"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+
+	"tessera/inference"
+	"tessera/internal/colormap"
+)
+
+// Style says how scores become colours.
+type Style struct {
+	Map       colormap.Map
+	Lo, Hi    float64 // score range mapped onto the colormap
+	Threshold float64 // tiles scoring below are not drawn (use math.Inf(-1) for all)
+	Opacity   float64 // 0–1
+}
+
+// DefaultStyle fits the range to what the scores mean: symmetric around 0
+// for signed evidence, from 0 for attention, [0, 1] for probabilities.
+func DefaultStyle(r *inference.Result) Style {
+	lo, hi := r.ScoreRange()
+	st := Style{Map: colormap.Viridis, Threshold: math.Inf(-1), Opacity: 0.55}
+	switch r.Model.ScoreMeaning {
+	case inference.ScoreSignedEvidence:
+		m := math.Max(math.Abs(float64(lo)), math.Abs(float64(hi)))
+		if m == 0 {
+			m = 1
+		}
+		st.Lo, st.Hi = -m, m
+	case inference.ScoreAttention:
+		st.Lo, st.Hi = 0, math.Max(float64(hi), 1e-9)
+	default:
+		st.Lo, st.Hi = 0, 1
+	}
+	return st
+}
+
+// Normalise maps a score into [0, 1] of the style's range.
+func (s Style) Normalise(v float64) float64 {
+	if s.Hi == s.Lo {
+		return 0.5
+	}
+	return (v - s.Lo) / (s.Hi - s.Lo)
+}
+
+// GridImage renders one pixel per grid cell (cols × rows): each scored tile
+// in its colour at the style's opacity; cells without a tile, or below the
+// threshold, transparent. Pixel (c, r) covers level-0 pixels
+// [c·side0, (c+1)·side0) × [r·side0, (r+1)·side0).
+func GridImage(cols, rows int, tiles []inference.TileScore, st Style) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, max(cols, 1), max(rows, 1)))
+	alpha := uint8(math.Round(math.Min(math.Max(st.Opacity, 0), 1) * 255))
+	for _, t := range tiles {
+		if t.Col < 0 || t.Row < 0 || t.Col >= cols || t.Row >= rows || float64(t.Score) < st.Threshold {
+			continue
+		}
+		c := st.Map.At(st.Normalise(float64(t.Score)))
+		c.A = alpha
+		img.SetNRGBA(t.Col, t.Row, c)
+	}
+	return img
+}
+
+// MeaningText describes the score scale for legends.
+func MeaningText(r *inference.Result) string {
+	switch r.Model.ScoreMeaning {
+	case inference.ScoreSignedEvidence:
+		return fmt.Sprintf("signed evidence for %q", r.Classes[1])
+	case inference.ScoreAttention:
+		return "attention weight"
+	}
+	return fmt.Sprintf("probability of %q", r.Classes[1])
+}
+
+// Compose draws thumb (the whole slide at downsample ds, level-0 pixels per
+// thumbnail pixel) with the heatmap over it and a legend below: colour bar,
+// range, meaning, model and result.
+func Compose(thumb image.Image, ds float64, r *inference.Result, st Style) *image.NRGBA {
+	tb := thumb.Bounds()
+	const legendH = 96
+	w := max(tb.Dx(), 420)
+	out := image.NewNRGBA(image.Rect(0, 0, w, tb.Dy()+legendH))
+	draw.Draw(out, out.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.Draw(out, tb.Sub(tb.Min), thumb, tb.Min, draw.Src)
+	grid := GridImage(r.Grid.Cols, r.Grid.Rows, r.Tiles, st)
+	// Each thumbnail pixel takes the colour of the grid cell under its centre.
+	for y := 0; y < tb.Dy(); y++ {
+		gy := int((float64(y) + 0.5) * ds / r.Grid.Side0)
+		for x := 0; x < tb.Dx(); x++ {
+			gx := int((float64(x) + 0.5) * ds / r.Grid.Side0)
+			if gx >= r.Grid.Cols || gy >= r.Grid.Rows {
+				continue
+			}
+			if c := grid.NRGBAAt(gx, gy); c.A > 0 {
+				blend(out, x, y, c)
+			}
+		}
+	}
+	drawLegend(out, image.Rect(0, tb.Dy(), w, tb.Dy()+legendH), r, st)
+	return out
+}
+
+func blend(img *image.NRGBA, x, y int, c color.NRGBA) {
+	i := img.PixOffset(x, y)
+	a := float64(c.A) / 255
+	for k, v := range []uint8{c.R, c.G, c.B} {
+		img.Pix[i+k] = uint8(float64(img.Pix[i+k])*(1-a) + float64(v)*a + 0.5)
+	}
+}
+
+func drawLegend(img *image.NRGBA, area image.Rectangle, r *inference.Result, st Style) {
+	x0, y0 := area.Min.X+10, area.Min.Y+8
+	barW := min(area.Dx()-20, 300)
+	for x := 0; x < barW; x++ {
+		c := st.Map.At(float64(x) / float64(barW-1))
+		for y := 0; y < 14; y++ {
+			img.SetNRGBA(x0+x, y0+y, c)
+		}
+	}
+	text(img, x0, y0+28, fmt.Sprintf("%.3g", st.Lo))
+	hiText := fmt.Sprintf("%.3g", st.Hi)
+	text(img, x0+barW-7*len(hiText), y0+28, hiText)
+	text(img, x0, y0+44, "Tile scores: "+MeaningText(r))
+	partial := ""
+	if r.Partial {
+		partial = " (PARTIAL)"
+	}
+	text(img, x0, y0+60, fmt.Sprintf("%s: p=%.3f vs threshold %.2f%s", r.ClassLabel, r.Probability, r.Threshold, partial))
+	demo := ""
+	if r.Model.Demonstration {
+		demo = " - DEMONSTRATION, not for clinical use"
+	}
+	text(img, x0, y0+76, fmt.Sprintf("%s %s (%.12s)%s", r.Model.Name, r.Model.Version, r.Model.SHA256, demo))
+}
+
+// text draws s in black with a 7×13 bitmap font; y is the baseline.
+func text(img *image.NRGBA, x, y int, s string) {
+	d := font.Drawer{Dst: img, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13,
+		Dot: fixed.P(x, y)}
+	d.DrawString(s)
+}
