@@ -115,8 +115,13 @@ type Batch struct {
 
 // NewBatch allocates a batch of the manifest's batch size.
 func (m *Model) NewBatch() (*Batch, error) {
+	return m.NewBatchOfSize(m.Bundle.Manifest.Input.BatchSize)
+}
+
+// NewBatchOfSize allocates a batch of size tiles.
+func (m *Model) NewBatchOfSize(size int) (*Batch, error) {
 	in := &m.Bundle.Manifest.Input
-	n, ts := int64(in.BatchSize), int64(in.TileSize)
+	n, ts := int64(size), int64(in.TileSize)
 	input, err := ort.NewEmptyTensor[float32](ort.NewShape(n, 3, ts, ts))
 	if err != nil {
 		return nil, err

@@ -129,7 +129,11 @@ type run struct {
 
 	features  []float32 // tile i at [i*D, (i+1)*D)
 	doneTiles []int     // indices of encoded tiles, in encoding order
+	firstSlot *slot     // the small first batch, used once
 }
+
+// firstBatchSize is the size of the first batch: small, for early scores.
+const firstBatchSize = 4
 
 // slot is one reusable batch moving between dispatcher, readers and encoder.
 type slot struct {
@@ -159,16 +163,23 @@ func (r *run) execute() error {
 	ctx, cancel := context.WithCancel(r.ctx)
 	defer cancel()
 
-	free := make(chan *slot, nslots)
-	full := make(chan *slot, nslots)
+	// The first batch is small, so that the first scores show within a
+	// second even for a heavy encoder; it is used once. Then nslots
+	// full-size batches circulate.
+	free := make(chan *slot, nslots+1)
+	full := make(chan *slot, nslots+1)
 	var slots []*slot
 	defer func() {
 		for _, sl := range slots {
 			sl.batch.Destroy()
 		}
 	}()
+	sizes := []int{min(firstBatchSize, man.Input.BatchSize)}
 	for i := 0; i < nslots; i++ {
-		b, err := r.model.NewBatch()
+		sizes = append(sizes, man.Input.BatchSize)
+	}
+	for _, size := range sizes {
+		b, err := r.model.NewBatchOfSize(size)
 		if err != nil {
 			return err
 		}
@@ -176,6 +187,7 @@ func (r *run) execute() error {
 		slots = append(slots, sl)
 		free <- sl
 	}
+	r.firstSlot = slots[0]
 
 	var failOnce sync.Once
 	var failure error
@@ -188,19 +200,19 @@ func (r *run) execute() error {
 	go func() { // dispatcher: hands out batches in grid order
 		defer wg.Done()
 		defer close(work)
-		bs := slots[0].batch.Size()
-		for first := 0; first < len(tiles); first += bs {
+		for first := 0; first < len(tiles); {
 			var sl *slot
 			select {
 			case sl = <-free:
 			case <-ctx.Done():
 				return
 			}
-			sl.first, sl.n = first, min(bs, len(tiles)-first)
+			sl.first, sl.n = first, min(sl.batch.Size(), len(tiles)-first)
+			first += sl.n
 			sl.remaining.Store(int32(sl.n))
 			for i := 0; i < sl.n; i++ {
 				select {
-				case work <- job{sl: sl, i: i, tile: first + i}:
+				case work <- job{sl: sl, i: i, tile: sl.first + i}:
 				case <-ctx.Done():
 					return
 				}
@@ -270,7 +282,9 @@ func (r *run) encodeLoop(ctx context.Context, full <-chan *slot, free chan<- *sl
 		for i := 0; i < sl.n; i++ {
 			r.doneTiles = append(r.doneTiles, sl.first+i)
 		}
-		free <- sl
+		if sl != r.firstSlot {
+			free <- sl
+		}
 		ev := r.progress()
 		if first {
 			ev.Grid = r.grid
@@ -371,6 +385,20 @@ func (r *run) normalisationTable() *[3][256]float32 {
 	}
 	return &lut
 }
+
+// TileReader decodes grid tiles into a model's input, exactly as the
+// pipeline's readers do (exported for benchmarks). One per goroutine: it
+// reuses its buffers.
+type TileReader struct{ tr *tileReader }
+
+// NewTileReader returns a reader of g's tiles from s for model m.
+func NewTileReader(s slide.Slide, g *Grid, m *Model) *TileReader {
+	r := &run{model: m}
+	return &TileReader{newTileReader(s, g, r.normalisationTable(), m.Bundle.Manifest.Input.ChannelOrder == "BGR")}
+}
+
+// Read fills dst ([3,H,W] floats, e.g. Batch.Tile) with tile t.
+func (r *TileReader) Read(t GridTile, dst []float32) error { return r.tr.read(t, dst) }
 
 // tileReader decodes grid tiles into model input; one per reader goroutine,
 // reusing its buffers.

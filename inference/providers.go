@@ -108,6 +108,11 @@ func sessionOptions(p Provider, threads int) (*ort.SessionOptions, error) {
 			return fail(err)
 		}
 	}
+	// Idle ORT threads sleep instead of spinning: the tile readers need the
+	// same cores while the encoder waits for the next batch.
+	if err := o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+		return fail(err)
+	}
 	switch p {
 	case ProviderCUDA:
 		cuda, err := ort.NewCUDAProviderOptions()

@@ -8,8 +8,9 @@ import (
 )
 
 // TissueMaskSide is the longest side of the low-resolution image tissue is
-// detected on, in pixels.
-const TissueMaskSide = 2048
+// detected on, in pixels: about 30 level-0 pixels per mask pixel on a
+// 30000-pixel slide, so a 224-pixel tile spans 7 mask pixels.
+const TissueMaskSide = 1024
 
 // TissueMask marks tissue on a low-resolution image of the whole slide.
 type TissueMask struct {
