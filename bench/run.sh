@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the figures in docs/BENCHMARKS.md on this machine:
-#   bench/run.sh [viewer]        (default: all)
+#   bench/run.sh [viewer|inference]        (default: all)
 # Builds the 30000×28000 bench slide once (needs ../shared/bench and vips)
 # into bench/out/.
 set -euo pipefail
@@ -16,4 +16,9 @@ fi
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = viewer ]; then
   go run ./bench/viewerbench -slide "$slide"
+fi
+if [ "$what" = all ] || [ "$what" = inference ]; then
+  go run ./bench/inferencebench -slide "$slide"
+  resnet=$(go run ./internal/testbundles/cmd resnet-abmil)
+  go run ./bench/inferencebench -slide "$slide" -model "$resnet"
 fi
