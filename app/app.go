@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"tessera/assets"
+	"tessera/inference"
 	"tessera/viewer"
 )
 
@@ -56,6 +57,9 @@ type UI struct {
 	magItem *fyne.MenuItem // View ▸ Magnification, disabled for uncalibrated slides
 	empty   fyne.CanvasObject
 	dialog  dialog.Dialog // the last dialog shown, closed by Escape
+
+	models  *modelStore            // bundles and sessions, shared by all slides
+	results *inference.ResultCache // analysis results on disk
 }
 
 // Run opens the main window with the given slides and blocks until it closes.
@@ -67,6 +71,7 @@ func Run(paths []string) error {
 	ui := NewUI(a, cacheBytes)
 	ui.OpenPaths(paths)
 	ui.win.ShowAndRun()
+	ui.Close()
 	return nil
 }
 
@@ -82,7 +87,9 @@ func cacheBytesFromEnv() int64 {
 // NewUI builds the main window on app a with a tile cache of cacheBytes.
 func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes),
-		panes: map[*container.TabItem]*slidePane{}}
+		panes:   map[*container.TabItem]*slidePane{},
+		models:  newModelStore(inference.ProviderAuto),
+		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
 	ui.tabs = container.NewDocTabs()
 	ui.tabs.CloseIntercept = func(item *container.TabItem) { ui.closeTab(item) }
 	ui.tabs.OnSelected = func(*container.TabItem) { ui.updateMenus() }
@@ -99,6 +106,22 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 	})
 	ui.installShortcuts()
 	return ui
+}
+
+// Close stops every analysis and closes every slide and model.
+func (ui *UI) Close() {
+	for item := range ui.panes {
+		ui.closeTab(item)
+	}
+	ui.models.closeAll()
+}
+
+// modelManifest returns the manifest of a loaded bundle, or nil.
+func (ui *UI) modelManifest(path string) *inference.Manifest {
+	if b, err := ui.models.bundle(path); err == nil {
+		return &b.Manifest
+	}
+	return nil
 }
 
 // Window returns the main window.

@@ -27,6 +27,8 @@ var Controls = [][2]string{
 	{"Ctrl+O", "open a slide"},
 	{"Ctrl+W", "close the current slide"},
 	{"Ctrl+I", "show or hide the slide properties panel"},
+	{"Ctrl+R", "analyze the slide with the chosen model (Analysis panel)"},
+	{"H", "show or hide the heatmap"},
 	{"F1", "this help"},
 	{"Esc", "close the dialog on screen"},
 	{"Drop files on the window", "open them as slides"},
@@ -56,11 +58,16 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Slide Properties", Action: ui.toggleProperties, Shortcut: ctrl(fyne.KeyI)},
 	)
+	analysis := fyne.NewMenu("Analysis",
+		&fyne.MenuItem{Label: "Analyze Slide", Action: ui.analyzeCurrent, Shortcut: ctrl(fyne.KeyR)},
+		fyne.NewMenuItem("Cancel Analysis", func() { ui.withPane(func(p *slidePane) { p.analysis.cancel() }) }),
+		fyne.NewMenuItem("Show or Hide Heatmap (H)", func() { ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() }) }),
+	)
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Controls", ui.showHelp),
 		fyne.NewMenuItem("About Tessera", ui.showAbout),
 	)
-	return fyne.NewMainMenu(file, view, help)
+	return fyne.NewMainMenu(file, view, analysis, help)
 }
 
 func ctrl(k fyne.KeyName) fyne.Shortcut {
@@ -72,6 +79,7 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyO).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.showOpenDialog() })
 	c.AddShortcut(ctrl(fyne.KeyW).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.closeCurrent() })
 	c.AddShortcut(ctrl(fyne.KeyI).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.toggleProperties() })
+	c.AddShortcut(ctrl(fyne.KeyR).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.analyzeCurrent() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if !ui.handleWindowKey(ev) {
 			// Keys typed while nothing has focus go to the current slide.
@@ -80,7 +88,7 @@ func (ui *UI) installShortcuts() {
 	})
 	c.SetOnTypedRune(func(r rune) {
 		if v := ui.CurrentView(); v != nil {
-			v.TypedRune(r)
+			v.TypedRune(r) // unused runes come back through OnOtherRune
 		}
 	})
 }
@@ -100,6 +108,30 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 		}
 	}
 	return false
+}
+
+// handleWindowRune handles character keys that act on the current slide
+// beyond navigation.
+func (ui *UI) handleWindowRune(r rune) {
+	if r == 'h' || r == 'H' {
+		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
+	}
+}
+
+// analyzeCurrent starts the analysis of the current slide.
+func (ui *UI) analyzeCurrent() {
+	ui.withPane(func(p *slidePane) {
+		if !p.side.Visible() || p.side.Selected() != p.sideTabs.analysis {
+			p.toggleSide(p.sideTabs.analysis)
+		}
+		p.analysis.start()
+	})
+}
+
+func (ui *UI) withPane(f func(*slidePane)) {
+	if p := ui.current(); p != nil {
+		f(p)
+	}
 }
 
 func (ui *UI) withView(f func(*viewer.SlideView)) {

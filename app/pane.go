@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"tessera/slide"
@@ -27,6 +26,9 @@ type slidePane struct {
 	status   *widget.Label
 	cursor   string
 	props    fyne.CanvasObject
+	analysis *analysisPanel
+	side     *container.AppTabs
+	sideTabs struct{ analysis, props *container.TabItem }
 	split    *container.Split
 	content  fyne.CanvasObject
 	closed   bool
@@ -41,10 +43,14 @@ func newSlidePane(ui *UI, s slide.Slide) *slidePane {
 		p.updateStatus()
 	}
 	p.view.OnOtherKey = func(ev *fyne.KeyEvent) { ui.handleWindowKey(ev) }
+	p.view.OnOtherRune = func(r rune) { ui.handleWindowRune(r) }
 	p.view.OnCursor = func(pt viewer.Level0Point, inside bool) {
 		p.cursor = ""
 		if inside {
 			p.cursor = formatPosition(pt, p.view.Calibration())
+			if score := p.analysis.scoreText(pt); score != "" {
+				p.cursor += "   ·   " + score
+			}
 		}
 		p.updateStatus()
 	}
@@ -62,31 +68,46 @@ func newSlidePane(ui *UI, s slide.Slide) *slidePane {
 		})
 	}()
 
-	overviewBox := container.NewVBox(container.NewHBox(layout.NewSpacer(), container.NewPadded(p.overview)), layout.NewSpacer())
-	stage := container.NewStack(p.view, overviewBox)
+	p.analysis = newAnalysisPanel(p)
+	stage := viewer.NewStage(p.view, p.analysis.legend, p.overview)
 	p.props = p.buildProperties()
-	p.split = container.NewHSplit(stage, p.props)
-	p.split.Offset = 1
-	p.props.Hide()
+	p.sideTabs.analysis = container.NewTabItem("Analysis", p.analysis.content)
+	p.sideTabs.props = container.NewTabItem("Properties", p.props)
+	p.side = container.NewAppTabs(p.sideTabs.analysis, p.sideTabs.props)
+	p.split = container.NewHSplit(stage, p.side)
+	p.split.Offset = sideOffset
 	statusBar := container.NewStack(canvas.NewRectangle(color.NRGBA{0, 0, 0, 20}), p.status)
 	p.content = container.NewBorder(nil, statusBar, nil, nil, p.split)
 	p.updateStatus()
+	p.analysis.loadCached()
 	return p
 }
 
+// sideOffset is the share of the pane's width the slide gets beside the side panel.
+const sideOffset = 0.72
+
 func (p *slidePane) close() {
 	p.closed = true
+	p.analysis.stop()
 	p.view.Close()
 	p.slide.Close()
 }
 
+// toggleProperties shows the properties tab of the side panel, or hides
+// the side panel when that tab is already shown.
 func (p *slidePane) toggleProperties() {
-	if p.props.Visible() {
-		p.props.Hide()
+	p.toggleSide(p.sideTabs.props)
+}
+
+// toggleSide shows tab in the side panel, or hides the panel if tab is showing.
+func (p *slidePane) toggleSide(tab *container.TabItem) {
+	if p.side.Visible() && p.side.Selected() == tab {
+		p.side.Hide()
 		p.split.Offset = 1
 	} else {
-		p.props.Show()
-		p.split.Offset = 0.72
+		p.side.Show()
+		p.side.Select(tab)
+		p.split.Offset = sideOffset
 	}
 	p.split.Refresh()
 }

@@ -112,6 +112,7 @@ func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource strin
 	r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote = info.Version, model.Provider, model.ProviderNote
 	r.Params = Params{MPPOverride: opts.MPP, MinTissue: opts.MinTissue, TissueSide: TissueMaskSide}
 	r.Grid.Side0, r.Grid.Cols, r.Grid.Rows, r.Grid.Level, r.Grid.TileSize = g.Side0, g.Cols, g.Rows, g.Level, g.TileSize
+	r.TilesTotal = len(g.Tiles)
 	return r
 }
 

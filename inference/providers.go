@@ -163,7 +163,10 @@ func withSession[S any](p Provider, threads int, create func(*ort.SessionOptions
 			o.Destroy()
 			if err == nil {
 				note := ""
-				if len(notes) > 0 {
+				switch {
+				case len(notes) > 0 && p == ProviderAuto:
+					note = "no GPU execution provider available; running on the CPU"
+				case len(notes) > 0:
 					note = strings.Join(notes, "; ") + "; running on the CPU"
 				}
 				return s, c, note, nil

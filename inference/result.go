@@ -60,7 +60,8 @@ type Result struct {
 		Level    int     `json:"level"` // pyramid level read
 		TileSize int     `json:"tile_size"`
 	} `json:"grid"`
-	Tiles []TileScore `json:"tiles"`
+	Tiles      []TileScore `json:"tiles"`       // scored tiles (all of them unless Partial)
+	TilesTotal int         `json:"tiles_total"` // tissue tiles in the grid
 
 	Probability float64  `json:"probability"` // of the positive class (Classes[1])
 	Threshold   float64  `json:"threshold"`

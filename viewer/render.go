@@ -32,6 +32,7 @@ type slideViewRenderer struct {
 	barPill    *canvas.Rectangle
 	bar        *canvas.Rectangle
 	barLabel   *canvas.Text
+	overlay    *overlayLayer
 	objects    []fyne.CanvasObject
 }
 
@@ -43,6 +44,7 @@ func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
 		barPill:    canvas.NewRectangle(color.NRGBA{255, 255, 255, 210}),
 		bar:        canvas.NewRectangle(color.NRGBA{0, 0, 0, 255}),
 		barLabel:   canvas.NewText("", color.NRGBA{0, 0, 0, 255}),
+		overlay:    newOverlayLayer(),
 	}
 	r.barPill.CornerRadius = 4
 	r.barLabel.TextSize = scaleBarText
@@ -119,8 +121,9 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 			delete(r.tiles, k)
 		}
 	}
+	r.overlay.update(v.overlay, v.overlayHidden, v.overlayVersion, vp, inv)
 	r.layoutScaleBar(vp, size)
-	r.objects = append(objects, r.barPill, r.bar, r.barLabel)
+	r.objects = append(objects, r.overlay.img, r.barPill, r.bar, r.barLabel)
 }
 
 // layoutScaleBar sizes the scale bar for the zoom, or shows "uncalibrated".

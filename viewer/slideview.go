@@ -63,11 +63,17 @@ type SlideView struct {
 	refreshQueued atomic.Bool
 	renderer      *slideViewRenderer // the live renderer, released by Close
 
+	overlay        *Overlay // drawn above the tiles; nil for none
+	overlayHidden  bool
+	overlayVersion int // bumped by SetOverlay
+
 	// OnViewChanged, if set, is called on the UI goroutine after the view moves.
 	OnViewChanged func(Viewport)
 	// OnOtherKey, if set, receives keys the view does not use (F1, Escape…),
 	// so that window-level keys work while the view has focus.
 	OnOtherKey func(*fyne.KeyEvent)
+	// OnOtherRune, if set, receives characters the view does not use.
+	OnOtherRune func(rune)
 	// OnCursor, if set, is called on the UI goroutine when the pointer moves
 	// over the view; inside is false when it leaves the slide or the view.
 	OnCursor func(p Level0Point, inside bool)
@@ -338,6 +344,10 @@ func (v *SlideView) TypedRune(r rune) {
 		v.Fit()
 	case r >= '1' && r <= '6':
 		v.ZoomToMagnification(MagnificationPresets[r-'1'])
+	default:
+		if v.OnOtherRune != nil {
+			v.OnOtherRune(r)
+		}
 	}
 }
 

@@ -17,6 +17,11 @@ type SnapshotRequest struct {
 	Center        *Level0Point // view centre; nil centres the slide
 	UMPerPixel    float64      // µm per output pixel; 0 fits the whole slide
 	Cache         *TileCache   // nil: a private cache
+	Overlay       *Overlay     // drawn over the slide (e.g. a heatmap); nil for none
+	Legend        *Legend      // shown top-left; nil for none
+	// Calibration, if its MPP is known, replaces the slide's (a µm/px the
+	// user entered for an uncalibrated slide).
+	Calibration *Calibration
 }
 
 // Snapshot renders what a SlideView shows for the requested view, through
@@ -30,9 +35,19 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 	}
 	v := NewSlideView(src, Options{Cache: req.Cache, Headless: true})
 	defer v.Close()
+	if req.Calibration != nil && req.Calibration.MPP.Known() {
+		v.SetCalibration(*req.Calibration)
+	}
+	if req.Overlay != nil {
+		v.SetOverlay(req.Overlay)
+	}
+	var legend fyne.CanvasObject
+	if req.Legend != nil {
+		legend = req.Legend
+	}
 	c := software.NewCanvas()
 	c.SetPadded(false)
-	c.SetContent(v)
+	c.SetContent(NewStage(v, legend, nil))
 	c.Resize(fyne.NewSize(float32(req.Width), float32(req.Height)))
 	vp := v.Viewport()
 	centre := Level0Point{vp.SlideW / 2, vp.SlideH / 2}

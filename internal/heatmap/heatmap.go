@@ -26,12 +26,18 @@ type Style struct {
 	Opacity   float64 // 0–1
 }
 
-// DefaultStyle fits the range to what the scores mean: symmetric around 0
-// for signed evidence, from 0 for attention, [0, 1] for probabilities.
+// DefaultStyle is StyleFor the result's score meaning and range.
 func DefaultStyle(r *inference.Result) Style {
 	lo, hi := r.ScoreRange()
+	return StyleFor(r.Model.ScoreMeaning, lo, hi)
+}
+
+// StyleFor fits the range to what the scores mean: symmetric around 0 for
+// signed evidence, from 0 for attention, [0, 1] for probabilities; viridis,
+// 55 % opacity, every tile shown.
+func StyleFor(meaning inference.ScoreMeaning, lo, hi float32) Style {
 	st := Style{Map: colormap.Viridis, Threshold: math.Inf(-1), Opacity: 0.55}
-	switch r.Model.ScoreMeaning {
+	switch meaning {
 	case inference.ScoreSignedEvidence:
 		m := math.Max(math.Abs(float64(lo)), math.Abs(float64(hi)))
 		if m == 0 {
@@ -74,13 +80,18 @@ func GridImage(cols, rows int, tiles []inference.TileScore, st Style) *image.NRG
 
 // MeaningText describes the score scale for legends.
 func MeaningText(r *inference.Result) string {
-	switch r.Model.ScoreMeaning {
+	return MeaningOf(r.Model.ScoreMeaning, r.Classes[1])
+}
+
+// MeaningOf describes a score meaning for the positive class's name.
+func MeaningOf(meaning inference.ScoreMeaning, positive string) string {
+	switch meaning {
 	case inference.ScoreSignedEvidence:
-		return fmt.Sprintf("signed evidence for %q", r.Classes[1])
+		return fmt.Sprintf("signed evidence for %q", positive)
 	case inference.ScoreAttention:
 		return "attention weight"
 	}
-	return fmt.Sprintf("probability of %q", r.Classes[1])
+	return fmt.Sprintf("probability of %q", positive)
 }
 
 // Compose draws thumb (the whole slide at downsample ds, level-0 pixels per

@@ -1,0 +1,517 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"tessera/inference"
+	"tessera/internal/colormap"
+	"tessera/internal/heatmap"
+	"tessera/viewer"
+)
+
+const openBundleLabel = "Open bundle…"
+const recentBundlesKey = "recent-bundles"
+
+// analysisPanel is a slide's Analysis side panel: the model picker, the
+// Analyze and Cancel buttons, progress, the case card and the heatmap
+// layer's controls. It runs analyses in the background and brings their
+// progress to the UI, coalesced, through fyne.Do. UI goroutine only, except
+// where noted.
+type analysisPanel struct {
+	pane *slidePane
+
+	modelChoice  *widget.Select
+	analyzeBtn   *widget.Button
+	cancelBtn    *widget.Button
+	progress     *widget.ProgressBar
+	progressText *widget.Label
+	card         *caseCard
+	legend       *viewer.Legend
+	opacity      *widget.Slider
+	threshold    *widget.Slider
+	colormapSel  *widget.Select
+	smooth       *widget.Check
+	visible      *widget.Check
+	rangeLo      *widget.Entry
+	rangeHi      *widget.Entry
+	content      fyne.CanvasObject
+
+	modelPath string // "" = built-in
+	mpp       float64
+
+	// The heatmap being shown.
+	meaning    inference.ScoreMeaning
+	positive   string
+	cols, rows int
+	side0      float64
+	tiles      []inference.TileScore
+	scoreAt    map[[2]int]float32
+	result     *inference.Result
+	style      heatmap.Style
+	autoRange  bool
+	thresholdF float64 // 0–1 of the range; 0 shows every tile
+
+	run *analysisRun
+}
+
+// analysisRun is one background analysis. Its fields other than cancel and
+// done are guarded by mu: the analysis goroutine adds events, the UI takes them.
+type analysisRun struct {
+	cancel  context.CancelFunc
+	done    chan struct{}
+	mu      sync.Mutex
+	pending []inference.Event
+	queued  bool
+}
+
+func newAnalysisPanel(p *slidePane) *analysisPanel {
+	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), autoRange: true}
+	a.style = heatmap.StyleFor(inference.ScoreProbability, 0, 1)
+	a.modelChoice = widget.NewSelect(nil, a.onModelChosen)
+	a.refreshModelChoices()
+	a.modelChoice.SetSelected(BuiltinModelLabel)
+	a.analyzeBtn = widget.NewButton("Analyze (Ctrl+R)", a.start)
+	a.analyzeBtn.Importance = widget.HighImportance
+	a.cancelBtn = widget.NewButton("Cancel", a.cancel)
+	a.cancelBtn.Disable()
+	a.progress = widget.NewProgressBar()
+	a.progressText = widget.NewLabel("")
+	a.progressText.Wrapping = fyne.TextWrapWord
+
+	a.visible = widget.NewCheck("Show heatmap (H)", func(on bool) { p.view.SetOverlayHidden(!on) })
+	a.visible.SetChecked(true)
+	a.opacity = widget.NewSlider(0, 1)
+	a.opacity.Step = 0.05
+	a.opacity.SetValue(a.style.Opacity)
+	a.opacity.OnChanged = func(v float64) { a.style.Opacity = v; a.redraw() }
+	a.colormapSel = widget.NewSelect(colormap.Names(), func(name string) {
+		a.style.Map, _ = colormap.ByName(name)
+		a.redraw()
+	})
+	a.colormapSel.SetSelected(colormap.Viridis.Name)
+	a.threshold = widget.NewSlider(0, 1)
+	a.threshold.Step = 0.01
+	a.threshold.OnChanged = func(v float64) { a.thresholdF = v; a.redraw() }
+	a.smooth = widget.NewCheck("Smooth (interpolate between tiles)", func(bool) { a.redraw() })
+	a.rangeLo, a.rangeHi = widget.NewEntry(), widget.NewEntry()
+	a.rangeLo.OnSubmitted = func(string) { a.applyRange() }
+	a.rangeHi.OnSubmitted = func(string) { a.applyRange() }
+	autoBtn := widget.NewButton("Auto", func() { a.autoRange = true; a.redraw() })
+
+	form := widget.NewForm(
+		widget.NewFormItem("Opacity", a.opacity),
+		widget.NewFormItem("Colours", a.colormapSel),
+		widget.NewFormItem("Range", container.NewBorder(nil, nil, nil, autoBtn, container.NewGridWithColumns(2, a.rangeLo, a.rangeHi))),
+		widget.NewFormItem("Show above", a.threshold),
+	)
+	a.content = container.NewVScroll(container.NewVBox(
+		widget.NewLabelWithStyle("Model", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		a.modelChoice,
+		container.NewGridWithColumns(2, a.analyzeBtn, a.cancelBtn),
+		a.progress, a.progressText,
+		widget.NewSeparator(),
+		a.card.content,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Heatmap layer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		a.visible, a.smooth, form,
+	))
+	a.progress.Hide()
+	a.legend.Hide()
+	return a
+}
+
+// refreshModelChoices lists the built-in bundle, bundles opened before, and Open bundle….
+func (a *analysisPanel) refreshModelChoices() {
+	opts := []string{BuiltinModelLabel}
+	opts = append(opts, a.pane.ui.app.Preferences().StringList(recentBundlesKey)...)
+	a.modelChoice.Options = append(opts, openBundleLabel)
+	a.modelChoice.Refresh()
+}
+
+func (a *analysisPanel) onModelChosen(choice string) {
+	switch choice {
+	case BuiltinModelLabel:
+		a.modelPath = ""
+	case openBundleLabel:
+		a.chooseBundle()
+	default:
+		a.modelPath = choice
+	}
+}
+
+// chooseBundle asks for a bundle folder (a .zip can be given on the command line).
+func (a *analysisPanel) chooseBundle() {
+	ui := a.pane.ui
+	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+		if err != nil {
+			ui.showError(err)
+		}
+		if dir == nil {
+			a.selectCurrentModel()
+			return
+		}
+		path := dir.Path()
+		go func() {
+			_, err := ui.models.bundle(path)
+			fyne.Do(func() {
+				if err != nil {
+					ui.showError(err)
+					a.selectCurrentModel()
+					return
+				}
+				a.rememberBundle(path)
+				a.modelChoice.SetSelected(path)
+			})
+		}()
+	}, ui.win)
+	d.Resize(fyne.NewSize(900, 600))
+	d.Show()
+}
+
+func (a *analysisPanel) selectCurrentModel() {
+	if a.modelPath == "" {
+		a.modelChoice.SetSelected(BuiltinModelLabel)
+	} else {
+		a.modelChoice.SetSelected(a.modelPath)
+	}
+}
+
+func (a *analysisPanel) rememberBundle(path string) {
+	prefs := a.pane.ui.app.Preferences()
+	list := []string{path}
+	for _, p := range prefs.StringList(recentBundlesKey) {
+		if p != path && len(list) < maxRecent {
+			list = append(list, p)
+		}
+	}
+	prefs.SetStringList(recentBundlesKey, list)
+	a.refreshModelChoices()
+}
+
+// running reports whether an analysis is in progress.
+func (a *analysisPanel) running() bool { return a.run != nil }
+
+// start runs the chosen model on the slide in the background.
+func (a *analysisPanel) start() {
+	if a.running() {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	run := &analysisRun{cancel: cancel, done: make(chan struct{})}
+	a.run = run
+	a.analyzeBtn.Disable()
+	a.cancelBtn.Enable()
+	a.progress.SetValue(0)
+	a.progress.Show()
+	a.progressText.SetText("Loading the model…")
+	a.resetLayer()
+	ui, s, path, mpp := a.pane.ui, a.pane.slide, a.modelPath, a.mpp
+	go func() {
+		defer close(run.done)
+		m, err := ui.models.model(path)
+		var res *inference.Result
+		var cached bool
+		var storeErr error
+		if err == nil {
+			fyne.Do(func() { a.progressText.SetText(fmt.Sprintf("Finding tissue… (running on %s)", m.Provider)) })
+			res, cached, storeErr, err = inference.AnalyzeCached(ctx, ui.results, s, m, inference.Options{
+				MPP:      mpp,
+				Progress: func(e inference.Event) { a.post(run, e) },
+			})
+		}
+		fyne.Do(func() { a.finish(run, m, res, cached, storeErr, err) })
+	}()
+}
+
+// post hands an event to the UI goroutine; events arriving while one
+// hand-over is queued are merged into it. Called on the analysis goroutine.
+func (a *analysisPanel) post(run *analysisRun, e inference.Event) {
+	run.mu.Lock()
+	run.pending = append(run.pending, e)
+	queue := !run.queued
+	run.queued = true
+	run.mu.Unlock()
+	if queue {
+		fyne.Do(func() { a.apply(run) })
+	}
+}
+
+// apply shows the events posted since the last call.
+func (a *analysisPanel) apply(run *analysisRun) {
+	run.mu.Lock()
+	events := run.pending
+	run.pending, run.queued = nil, false
+	run.mu.Unlock()
+	if a.run != run || len(events) == 0 {
+		return // a stale run
+	}
+	for _, e := range events {
+		if e.Grid != nil {
+			a.cols, a.rows, a.side0 = e.Grid.Cols, e.Grid.Rows, e.Grid.Side0
+			man := a.pane.ui.modelManifest(a.modelPath)
+			if man != nil {
+				a.meaning, a.positive = man.Scores.Meaning, man.Output.Classes[1]
+			}
+		}
+		if e.Scores != nil {
+			a.mergeScores(e.Scores)
+		}
+	}
+	last := events[len(events)-1]
+	a.progress.SetValue(float64(last.Done) / float64(max(last.Total, 1)))
+	a.progressText.SetText(fmt.Sprintf("%d of %d tiles · %.1f tiles/s · about %s left", last.Done, last.Total, last.Rate, formatDuration(last.ETA)))
+	a.redraw()
+}
+
+// mergeScores replaces the scores of the listed tiles.
+func (a *analysisPanel) mergeScores(scores []inference.TileScore) {
+	if a.scoreAt == nil {
+		a.scoreAt = map[[2]int]float32{}
+	}
+	for _, t := range scores {
+		if _, ok := a.scoreAt[[2]int{t.Col, t.Row}]; !ok {
+			a.tiles = append(a.tiles, t)
+		}
+		a.scoreAt[[2]int{t.Col, t.Row}] = t.Score
+	}
+	for i := range a.tiles {
+		a.tiles[i].Score = a.scoreAt[[2]int{a.tiles[i].Col, a.tiles[i].Row}]
+	}
+}
+
+// finish ends a run: show the result, a partial one, or the error.
+func (a *analysisPanel) finish(run *analysisRun, m *inference.Model, res *inference.Result, cached bool, storeErr, err error) {
+	if a.run != run {
+		return
+	}
+	a.apply(run) // events still queued
+	a.run = nil
+	a.analyzeBtn.Enable()
+	a.cancelBtn.Disable()
+	a.progress.Hide()
+	ui := a.pane.ui
+	switch {
+	case res != nil && (err == nil || errors.Is(err, context.Canceled)):
+		a.showResult(res)
+		msg := fmt.Sprintf("Done: %d tiles in %.1f s on %s.", len(res.Tiles), res.Timings.TotalMS/1000, res.Runtime.Provider)
+		if cached {
+			msg = "Shown from the result cache (same slide, model and parameters)."
+		}
+		if res.Partial {
+			msg = fmt.Sprintf("Cancelled: the heatmap shows the %d of %d tiles scored.", len(res.Tiles), res.TilesTotal)
+		}
+		if storeErr != nil {
+			msg += " The result could not be cached: " + storeErr.Error()
+		}
+		a.progressText.SetText(msg)
+	case errors.Is(err, inference.ErrNoMPP):
+		a.progressText.SetText("")
+		a.askMPP(err)
+	case errors.Is(err, context.Canceled):
+		a.progressText.SetText("Cancelled before any tile was scored.")
+	default:
+		a.progressText.SetText("The analysis failed.")
+		ui.showError(describeAnalysisError(err))
+	}
+	_ = m
+}
+
+func describeAnalysisError(err error) error {
+	if errors.Is(err, inference.ErrNoRuntime) || errors.Is(err, inference.ErrBadBundle) {
+		return err
+	}
+	return fmt.Errorf("the analysis failed: %w", err)
+}
+
+// askMPP asks for the µm/px of an uncalibrated slide and runs again with it.
+func (a *analysisPanel) askMPP(cause error) {
+	entry := widget.NewEntry()
+	entry.SetPlaceHolder("e.g. 0.25 (40×) or 0.5 (20×)")
+	ui := a.pane.ui
+	items := []*widget.FormItem{widget.NewFormItem("µm per pixel", entry)}
+	d := dialog.NewForm("This slide has no µm/px", "Analyze", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		v, err := strconv.ParseFloat(entry.Text, 64)
+		if err != nil || !(v >= 0.05 && v <= 50) {
+			ui.showError(fmt.Errorf("%q is not a µm/px between 0.05 and 50; the scanner's documentation gives it (0.25 at 40×, 0.5 at 20× are common)", entry.Text))
+			return
+		}
+		a.setUserMPP(v)
+		a.start()
+	}, ui.win)
+	d.Resize(fyne.NewSize(520, 220))
+	ui.showDialog(d)
+	_ = cause
+}
+
+// setUserMPP applies a µm/px the user entered to the analysis and the
+// slide's scale bar (marked as user-entered).
+func (a *analysisPanel) setUserMPP(v float64) {
+	a.mpp = v
+	cal := a.pane.view.Calibration()
+	cal.MPP.X, cal.MPP.Y, cal.MPP.Source = v, v, "user"
+	a.pane.view.SetCalibration(cal)
+	a.pane.updateStatus()
+}
+
+// cancel stops the running analysis; its partial heatmap stays.
+func (a *analysisPanel) cancel() {
+	if a.run != nil {
+		a.run.cancel()
+		a.cancelBtn.Disable()
+		a.progressText.SetText("Cancelling…")
+	}
+}
+
+// stop cancels and waits for the analysis goroutine (the pane is closing).
+func (a *analysisPanel) stop() {
+	if run := a.run; run != nil {
+		run.cancel()
+		<-run.done
+		a.run = nil
+	}
+}
+
+// showResult shows a complete or partial result on the card and the layer.
+func (a *analysisPanel) showResult(r *inference.Result) {
+	a.result = r
+	a.meaning, a.positive = r.Model.ScoreMeaning, r.Classes[1]
+	a.cols, a.rows, a.side0 = r.Grid.Cols, r.Grid.Rows, r.Grid.Side0
+	a.tiles, a.scoreAt = nil, nil
+	a.mergeScores(r.Tiles)
+	a.card.show(r)
+	if r.Slide.MPPSource == "user" && a.mpp == 0 {
+		a.setUserMPP(r.Slide.MPP)
+	}
+	a.redraw()
+}
+
+// resetLayer clears the heatmap and the card before a new run.
+func (a *analysisPanel) resetLayer() {
+	a.result, a.tiles, a.scoreAt = nil, nil, nil
+	a.card.clear("Analysing…")
+	a.pane.view.SetOverlay(nil)
+	a.legend.Hide()
+}
+
+// applyRange reads the range entries and fixes the colour range.
+func (a *analysisPanel) applyRange() {
+	lo, err1 := strconv.ParseFloat(a.rangeLo.Text, 64)
+	hi, err2 := strconv.ParseFloat(a.rangeHi.Text, 64)
+	if err1 != nil || err2 != nil || !(hi > lo) {
+		a.pane.ui.showError(fmt.Errorf("the range needs two numbers, the first smaller than the second (got %q and %q)", a.rangeLo.Text, a.rangeHi.Text))
+		return
+	}
+	a.autoRange = false
+	a.style.Lo, a.style.Hi = lo, hi
+	a.redraw()
+}
+
+// redraw rebuilds the heatmap layer and its legend from the scores and the controls.
+func (a *analysisPanel) redraw() {
+	if len(a.tiles) == 0 || a.side0 <= 0 {
+		return
+	}
+	if a.autoRange {
+		var lo, hi float32
+		for i, t := range a.tiles {
+			if i == 0 || t.Score < lo {
+				lo = t.Score
+			}
+			if i == 0 || t.Score > hi {
+				hi = t.Score
+			}
+		}
+		auto := heatmap.StyleFor(a.meaning, lo, hi)
+		a.style.Lo, a.style.Hi = auto.Lo, auto.Hi
+		a.rangeLo.SetText(fmt.Sprintf("%.3g", a.style.Lo))
+		a.rangeHi.SetText(fmt.Sprintf("%.3g", a.style.Hi))
+	}
+	a.style.Threshold = math.Inf(-1)
+	if a.thresholdF > 0 {
+		a.style.Threshold = a.style.Lo + a.thresholdF*(a.style.Hi-a.style.Lo)
+	}
+	img := heatmap.GridImage(a.cols, a.rows, a.tiles, a.style)
+	a.pane.view.SetOverlay(&viewer.Overlay{Image: img, Cell: a.side0, Smooth: a.smooth.Checked})
+	a.updateLegend()
+}
+
+func (a *analysisPanel) updateLegend() {
+	l := a.legend
+	l.Map = a.style.Map
+	l.LoText, l.HiText = fmt.Sprintf("%.3g", a.style.Lo), fmt.Sprintf("%.3g", a.style.Hi)
+	l.Title = "Tile scores: " + heatmap.MeaningOf(a.meaning, a.positive)
+	l.Note = ""
+	switch {
+	case a.result != nil && a.result.Partial:
+		l.Note = fmt.Sprintf("PARTIAL: %d of %d tiles", len(a.result.Tiles), a.result.TilesTotal)
+	case a.result == nil:
+		l.Note = fmt.Sprintf("analysing: %d tiles so far", len(a.tiles))
+	}
+	if a.thresholdF > 0 {
+		l.Note = joinNote(l.Note, fmt.Sprintf("showing scores ≥ %.3g", a.style.Threshold))
+	}
+	l.Show()
+	l.Refresh()
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// toggleVisible flips the heatmap (the H key).
+func (a *analysisPanel) toggleVisible() {
+	a.visible.SetChecked(!a.visible.Checked)
+}
+
+// scoreText describes the tile under level-0 point pt, or "".
+func (a *analysisPanel) scoreText(pt viewer.Level0Point) string {
+	if a.side0 <= 0 || pt.X < 0 || pt.Y < 0 {
+		return ""
+	}
+	c, r := int(pt.X/a.side0), int(pt.Y/a.side0)
+	if s, ok := a.scoreAt[[2]int{c, r}]; ok {
+		return fmt.Sprintf("tile score %.3g", s)
+	}
+	return ""
+}
+
+// loadCached shows a cached result of the chosen model for this slide at
+// once, if there is one. The lookup runs in the background.
+func (a *analysisPanel) loadCached() {
+	ui, s, path := a.pane.ui, a.pane.slide, a.modelPath
+	go func() {
+		b, err := ui.models.bundle(path)
+		if err != nil {
+			return // no runtime or bad bundle: the user will learn when analysing
+		}
+		key := inference.CacheKey(s.Fingerprint(), b.SHA256, inference.Params{MinTissue: inference.DefaultMinTissue, TissueSide: inference.TissueMaskSide})
+		res, err := ui.results.Load(key)
+		if err != nil {
+			return
+		}
+		fyne.Do(func() {
+			if a.pane.closed || a.running() || a.result != nil {
+				return
+			}
+			a.showResult(res)
+			a.progressText.SetText("Shown from the result cache: " + filepath.Base(res.Slide.Name) + " was analysed before with this model.")
+		})
+	}()
+}

@@ -1,0 +1,111 @@
+package app
+
+import (
+	"fmt"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"tessera/inference"
+)
+
+// warningColour outlines the case card's warnings.
+var warningColour = color.NRGBA{0xff, 0xa0, 0x00, 0xff}
+
+// caseCard states a result: the class large and unmistakable, the
+// probability and the threshold it was compared with, the model, the
+// provider and the date, and plain warnings. UI goroutine only.
+type caseCard struct {
+	class    *widget.Label
+	detail   *widget.Label
+	warnings *fyne.Container
+	content  *fyne.Container
+}
+
+func newCaseCard() *caseCard {
+	c := &caseCard{
+		class:    widget.NewLabel("No analysis yet"),
+		detail:   widget.NewLabel("Choose a model and press Analyze (Ctrl+R)."),
+		warnings: container.NewVBox(),
+	}
+	c.class.SizeName = theme.SizeNameSubHeadingText
+	c.class.TextStyle.Bold = true
+	c.class.Wrapping = fyne.TextWrapWord
+	c.detail.Wrapping = fyne.TextWrapWord
+	c.content = container.NewVBox(widget.NewLabelWithStyle("Case card", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		c.class, c.detail, c.warnings)
+	return c
+}
+
+// show displays r.
+func (c *caseCard) show(r *inference.Result) {
+	c.class.Importance = widget.HighImportance // negative class: blue
+	if r.Class == r.Classes[1] {
+		c.class.Importance = widget.DangerImportance // positive class: red
+	}
+	c.class.SetText(r.ClassLabel)
+	provider := string(r.Runtime.Provider)
+	if r.Runtime.ProviderNote != "" {
+		provider += " (" + r.Runtime.ProviderNote + ")"
+	}
+	c.detail.SetText(fmt.Sprintf("Probability %.3f, threshold %.2f%s\nModel: %s %s (sha256 %.12s)\nRuntime: ONNX Runtime %s on %s\n%d tiles, %s",
+		r.Probability, r.Threshold, horizonText(r.Horizon), r.Model.Name, r.Model.Version, r.Model.SHA256,
+		r.Runtime.Library, provider, len(r.Tiles), r.CreatedAt.Local().Format("2006-01-02 15:04")))
+	c.warnings.RemoveAll()
+	for _, w := range resultWarnings(r) {
+		c.warnings.Add(warningLine(w))
+	}
+	c.content.Refresh()
+}
+
+// clear shows the state before any result.
+func (c *caseCard) clear(text string) {
+	c.class.Importance = widget.MediumImportance
+	c.class.SetText("No analysis yet")
+	c.detail.SetText(text)
+	c.warnings.RemoveAll()
+}
+
+func horizonText(h string) string {
+	if h == "" {
+		return ""
+	}
+	return "; horizon: " + h
+}
+
+// resultWarnings lists what the reader must know before trusting r.
+func resultWarnings(r *inference.Result) []string {
+	var out []string
+	if r.Model.Demonstration {
+		out = append(out, "DEMONSTRATION MODEL: not validated, not for clinical use. The class says nothing about this patient.")
+	} else if !r.Model.Validated {
+		out = append(out, "This model is not marked as validated for clinical use.")
+	}
+	if r.Slide.MPPSource == "user" {
+		out = append(out, fmt.Sprintf("The slide's µm/px (%.4g) was entered by hand, not read from the scanner.", r.Slide.MPP))
+	}
+	if r.Partial {
+		out = append(out, fmt.Sprintf("PARTIAL RESULT: the analysis was stopped after %d of %d tiles.", len(r.Tiles), r.TilesTotal))
+	}
+	return out
+}
+
+func warningLine(text string) fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.NRGBA{0xff, 0xa0, 0x00, 0x40})
+	bg.StrokeColor = warningColour
+	bg.StrokeWidth = 1
+	l := widget.NewLabel("⚠ " + text)
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewStack(bg, l)
+}
+
+// formatDuration renders an ETA as m:ss.
+func formatDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}

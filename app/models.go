@@ -1,0 +1,77 @@
+package app
+
+import (
+	"sync"
+
+	"tessera/inference"
+)
+
+// BuiltinModelLabel names the embedded bundle in the model picker.
+const BuiltinModelLabel = "Built-in demonstration model"
+
+// modelStore loads each bundle and its ONNX Runtime sessions once and shares
+// them between slides (sessions are created once per model). Safe for
+// concurrent use; closeAll releases everything.
+type modelStore struct {
+	provider inference.Provider
+	mu       sync.Mutex
+	bundles  map[string]*inference.Bundle // key: bundle path, "" for the built-in one
+	models   map[string]*inference.Model
+}
+
+func newModelStore(p inference.Provider) *modelStore {
+	return &modelStore{provider: p, bundles: map[string]*inference.Bundle{}, models: map[string]*inference.Model{}}
+}
+
+// bundle loads and checks the bundle at path ("" for the built-in one).
+func (s *modelStore) bundle(path string) (*inference.Bundle, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bundleLocked(path)
+}
+
+func (s *modelStore) bundleLocked(path string) (*inference.Bundle, error) {
+	if b, ok := s.bundles[path]; ok {
+		return b, nil
+	}
+	var b *inference.Bundle
+	var err error
+	if path == "" {
+		b, err = inference.LoadBuiltinBundle()
+	} else {
+		b, err = inference.LoadBundle(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.bundles[path] = b
+	return b, nil
+}
+
+// model returns the sessions for the bundle at path, creating them once.
+func (s *modelStore) model(path string) (*inference.Model, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.models[path]; ok {
+		return m, nil
+	}
+	b, err := s.bundleLocked(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := inference.OpenModel(b, s.provider)
+	if err != nil {
+		return nil, err
+	}
+	s.models[path] = m
+	return m, nil
+}
+
+func (s *modelStore) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, m := range s.models {
+		m.Close()
+		delete(s.models, k)
+	}
+}
