@@ -444,16 +444,37 @@ func (a *analysisPanel) redraw() {
 	if a.thresholdF > 0 {
 		a.style.Threshold = a.style.Lo + a.thresholdF*(a.style.Hi-a.style.Lo)
 	}
-	img := heatmap.GridImage(a.cols, a.rows, a.tiles, a.style)
-	a.pane.view.SetOverlay(&viewer.Overlay{Image: img, Cell: a.side0, Smooth: a.smooth.Checked})
+	a.pane.view.SetOverlay(overlayOf(a.cols, a.rows, a.side0, a.tiles, a.style, a.smooth.Checked))
 	a.updateLegend()
+}
+
+// overlayOf is the heatmap layer for tiles on a cols×rows grid of side0
+// level-0 pixels.
+func overlayOf(cols, rows int, side0 float64, tiles []inference.TileScore, st heatmap.Style, smooth bool) *viewer.Overlay {
+	return &viewer.Overlay{Image: heatmap.GridImage(cols, rows, tiles, st), Cell: side0, Smooth: smooth}
+}
+
+// fillLegend sets a legend's colour bar, range and meaning.
+func fillLegend(l *viewer.Legend, st heatmap.Style, meaning inference.ScoreMeaning, positive string) {
+	l.Map = st.Map
+	l.LoText, l.HiText = fmt.Sprintf("%.3g", st.Lo), fmt.Sprintf("%.3g", st.Hi)
+	l.Title = "Tile scores: " + heatmap.MeaningOf(meaning, positive)
+}
+
+// HeatmapLayer builds the overlay and legend of a result, as the window
+// shows them (used by headless snapshots).
+func HeatmapLayer(r *inference.Result, st heatmap.Style, smooth bool) (*viewer.Overlay, *viewer.Legend) {
+	l := viewer.NewLegend()
+	fillLegend(l, st, r.Model.ScoreMeaning, r.Classes[1])
+	if r.Partial {
+		l.Note = fmt.Sprintf("PARTIAL: %d of %d tiles", len(r.Tiles), r.TilesTotal)
+	}
+	return overlayOf(r.Grid.Cols, r.Grid.Rows, r.Grid.Side0, r.Tiles, st, smooth), l
 }
 
 func (a *analysisPanel) updateLegend() {
 	l := a.legend
-	l.Map = a.style.Map
-	l.LoText, l.HiText = fmt.Sprintf("%.3g", a.style.Lo), fmt.Sprintf("%.3g", a.style.Hi)
-	l.Title = "Tile scores: " + heatmap.MeaningOf(a.meaning, a.positive)
+	fillLegend(l, a.style, a.meaning, a.positive)
 	l.Note = ""
 	switch {
 	case a.result != nil && a.result.Partial:

@@ -16,7 +16,9 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"tessera/inference"
 	"tessera/internal/atomicfile"
+	"tessera/internal/heatmap"
 	"tessera/slide"
 	"tessera/viewer"
 )
@@ -99,12 +101,18 @@ func Snapshot(args []string, stderr io.Writer) error {
 	size := fs.String("size", "1280x800", "output size WxH in pixels")
 	center := fs.String("center", "", "view centre X,Y in level-0 pixels (default: slide centre)")
 	mpp := fs.Float64("mpp", 0, "µm per screen pixel (default: fit the whole slide)")
+	overlay := fs.String("overlay", "", `"heatmap": draw the analysis heatmap (running or loading it)`)
+	model := fs.String("model", "", "model bundle for --overlay heatmap (default: the built-in model)")
+	slideMPP := fs.Float64("slide-mpp", 0, "µm per level-0 pixel for slides without calibration")
 	path, err := parseWithOnePositional(fs, args)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
 		return UserError{errors.New("snapshot: --out FILE.png is required")}
+	}
+	if *overlay != "" && *overlay != "heatmap" {
+		return UserError{fmt.Errorf("snapshot: --overlay %q: the only overlay is \"heatmap\"", *overlay)}
 	}
 	req := viewer.SnapshotRequest{UMPerPixel: *mpp}
 	if req.Width, req.Height, err = parsePair(*size, "x"); err != nil {
@@ -123,8 +131,28 @@ func Snapshot(args []string, stderr io.Writer) error {
 	}
 	defer s.Close()
 	test.NewApp()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	if *slideMPP > 0 {
+		req.Calibration = &viewer.Calibration{MPP: slide.MPP{X: *slideMPP, Y: *slideMPP, Source: slide.MPPFromUser}}
+	}
+	if *overlay == "heatmap" {
+		m, err := LoadModel(*model, inference.ProviderAuto)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		cache := &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
+		res, _, _, err := inference.AnalyzeCached(ctx, cache, s, m, inference.Options{MPP: *slideMPP})
+		if err != nil {
+			if errors.Is(err, inference.ErrNoMPP) {
+				return UserError{fmt.Errorf("%v; pass it with --slide-mpp", err)}
+			}
+			return err
+		}
+		st := heatmap.DefaultStyle(res)
+		req.Overlay, req.Legend = HeatmapLayer(res, st, false)
+	}
 	img, err := viewer.Snapshot(ctx, s, req)
 	if err != nil {
 		return UserError{err}
