@@ -317,11 +317,14 @@ func (a *analysisPanel) finish(run *analysisRun, m *inference.Model, res *infere
 		a.progressText.SetText(msg)
 	case errors.Is(err, inference.ErrNoMPP):
 		a.progressText.SetText("")
+		a.card.clear("This slide needs its µm/px before it can be analysed.")
 		a.askMPP(err)
 	case errors.Is(err, context.Canceled):
 		a.progressText.SetText("Cancelled before any tile was scored.")
+		a.card.clear("Cancelled.")
 	default:
 		a.progressText.SetText("The analysis failed.")
+		a.card.clear("The analysis failed: " + err.Error())
 		ui.showError(describeAnalysisError(err))
 	}
 	_ = m

@@ -2,11 +2,13 @@ package app
 
 import (
 	"image"
+	"image/color"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"tessera/inference"
 	"tessera/internal/xvfbtest"
 )
 
@@ -121,4 +123,71 @@ func TestRealWindowSurvivesBadFiles(t *testing.T) {
 	if !scr.Running() {
 		t.Fatalf("the app exited; output:\n%s", scr.AppLog())
 	}
+}
+
+// TestRealWindowAnalysis opens CMU-1-Small-Region.svs under Xvfb, starts
+// the analysis with Ctrl+R, waits for it, and checks the screenshot: the
+// heatmap over the tissue, the legend's colour bar, the case card's class.
+func TestRealWindowAnalysis(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	home, cache, shots := t.TempDir(), t.TempDir(), t.TempDir()
+	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
+		shots = dir
+	}
+	scr := xvfbtest.Start(t, 1600, 1000)
+	bin := xvfbtest.Binary(t, "..")
+	rt, _ := inference.InitRuntime() // HOME changes: name the library explicitly
+	scr.Launch(bin, []string{"HOME=" + home, "XDG_CACHE_HOME=" + cache, "ONNXRUNTIME_SHARED_LIBRARY_PATH=" + rt.Path},
+		filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	stage := image.Rect(10, 130, 880, 740) // the slide view, below the legend
+	before := waitFor(t, scr, shots, "4-before-analysis.png", func(img image.Image) bool {
+		return xvfbtest.TissueFraction(img, stage) > 0.08
+	})
+	scr.Do("key", "ctrl+r")
+	legendArea := image.Rect(0, 60, 320, 160)
+	cardArea := image.Rect(900, 250, 1280, 480)
+	after := waitFor(t, scr, shots, "5-analysed.png", func(img image.Image) bool {
+		return countNear(img, legendArea, 0x44, 0x01, 0x54) > 10 && countNear(img, legendArea, 0xfd, 0xe7, 0x25) > 10 &&
+			countRed(img, cardArea) > 50
+	})
+	if n := countNear(after, legendArea, 0x44, 0x01, 0x54) + countNear(after, legendArea, 0xfd, 0xe7, 0x25); n < 20 {
+		t.Errorf("no legend colour bar (viridis ends) on screen: %d pixels", n)
+	}
+	if n := countRed(after, cardArea); n < 50 {
+		t.Errorf("no red class line on the case card: %d pixels", n)
+	}
+	if c := xvfbtest.ChangedFraction(before, after, stage); c < 0.1 {
+		t.Errorf("only %.1f%% of the slide view changed: no heatmap over the tissue", 100*c)
+	}
+	if !scr.Running() {
+		t.Fatalf("the app exited; output:\n%s", scr.AppLog())
+	}
+}
+
+// countNear counts pixels in r within 12 of colour (r, g, b) per channel.
+func countNear(img image.Image, area image.Rectangle, r, g, b uint8) int {
+	n := 0
+	for y := area.Min.Y; y < area.Max.Y; y++ {
+		for x := area.Min.X; x < area.Max.X; x++ {
+			if near(rgbAt(img, x, y), color.NRGBA{r, g, b, 255}, 12) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// countRed counts strongly red pixels (the positive class's text).
+func countRed(img image.Image, area image.Rectangle) int {
+	n := 0
+	for y := area.Min.Y; y < area.Max.Y; y++ {
+		for x := area.Min.X; x < area.Max.X; x++ {
+			c := rgbAt(img, x, y)
+			if c[0] > 180 && c[1] < 110 && c[2] < 110 {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -78,17 +78,15 @@ func FindRuntimeLibrary() (string, error) {
 		dirs = append(dirs, filepath.Dir(exe))
 	}
 	dirs = append(dirs, UserRuntimeDir())
-	var tried []string
 	for _, d := range dirs {
 		for _, name := range libraryName() {
 			p := filepath.Join(d, name)
 			if _, err := os.Stat(p); err == nil {
 				return p, nil
 			}
-			tried = append(tried, p)
 		}
 	}
-	return "", fmt.Errorf("%w: no ONNX Runtime library found (looked for %s). Run ./run.sh once to install ONNX Runtime %s, or set ONNXRUNTIME_SHARED_LIBRARY_PATH to libonnxruntime", ErrNoRuntime, strings.Join(tried, ", "), RuntimeVersion)
+	return "", fmt.Errorf("%w: no %s found in %s. Run ./run.sh once to install ONNX Runtime %s, or set ONNXRUNTIME_SHARED_LIBRARY_PATH to the library file", ErrNoRuntime, libraryName()[0], strings.Join(dirs, " or "), RuntimeVersion)
 }
 
 // InitRuntime loads ONNX Runtime once per process. Later calls return the

@@ -1,0 +1,170 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"tessera/internal/testbundles"
+)
+
+// analyse runs the pane's analysis to the end. In Fyne's test driver,
+// fyne.Do runs on the calling goroutine, so the run's done channel is what
+// orders the UI updates before the test's reads.
+func analyse(t *testing.T, p *slidePane) {
+	t.Helper()
+	p.analysis.start()
+	run := p.analysis.run
+	if run == nil {
+		t.Fatal("no analysis started")
+	}
+	select {
+	case <-run.done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("analysis did not finish")
+	}
+}
+
+func TestAnalysisPanelCardAndControls(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	p := ui.current()
+	analyse(t, p)
+	a := p.analysis
+	r := a.result
+	if r == nil || r.Partial {
+		t.Fatalf("result %+v; progress %q", r, a.progressText.Text)
+	}
+	if a.card.class.Text != r.ClassLabel || !strings.Contains(a.card.class.Text, "High score") {
+		t.Errorf("card class %q, want %q", a.card.class.Text, r.ClassLabel)
+	}
+	if d := a.card.detail.Text; !strings.Contains(d, "Probability 0.9") || !strings.Contains(d, "threshold 0.50") ||
+		!strings.Contains(d, r.Model.SHA256[:12]) || !strings.Contains(d, "on cpu") {
+		t.Errorf("card detail %q", d)
+	}
+	if n := len(a.card.warnings.Objects); n != 1 {
+		t.Errorf("%d warnings, want the demonstration warning only", n)
+	}
+
+	ov := p.view.Overlay()
+	if ov == nil || p.view.OverlayHidden() || ov.Cell != r.Grid.Side0 {
+		t.Fatalf("overlay %+v hidden %v", ov, p.view.OverlayHidden())
+	}
+	tile := r.Tiles[0]
+	alphaAt := func() uint8 { return p.view.Overlay().Image.NRGBAAt(tile.Col, tile.Row).A }
+	if alphaAt() != 140 { // round(0.55 × 255)
+		t.Errorf("default opacity gives alpha %d", alphaAt())
+	}
+	a.opacity.SetValue(0.2)
+	if got := alphaAt(); got != 51 {
+		t.Errorf("opacity 0.2 gives alpha %d, want 51", got)
+	}
+	before := p.view.Overlay().Image.NRGBAAt(tile.Col, tile.Row)
+	a.colormapSel.SetSelected("jet")
+	if after := p.view.Overlay().Image.NRGBAAt(tile.Col, tile.Row); after == before {
+		t.Error("changing the colormap did not change the layer")
+	}
+	countShown := func() int {
+		n := 0
+		for _, t := range r.Tiles {
+			if p.view.Overlay().Image.NRGBAAt(t.Col, t.Row).A > 0 {
+				n++
+			}
+		}
+		return n
+	}
+	if countShown() != len(r.Tiles) {
+		t.Errorf("%d of %d tiles shown before any threshold", countShown(), len(r.Tiles))
+	}
+	a.threshold.SetValue(0.75)
+	if n := countShown(); n == 0 || n >= len(r.Tiles) {
+		t.Errorf("threshold 0.75 shows %d of %d tiles", n, len(r.Tiles))
+	}
+	if !strings.Contains(a.legend.Note, "showing scores ≥") {
+		t.Errorf("legend note %q does not mention the threshold", a.legend.Note)
+	}
+	ui.handleWindowRune('h')
+	if !p.view.OverlayHidden() {
+		t.Error("H did not hide the heatmap")
+	}
+	ui.handleWindowRune('H')
+	if p.view.OverlayHidden() {
+		t.Error("H did not show the heatmap again")
+	}
+	a.smooth.SetChecked(true)
+	if !p.view.Overlay().Smooth {
+		t.Error("smooth not applied")
+	}
+	if !strings.Contains(a.legend.Title, "signed evidence") {
+		t.Errorf("legend title %q", a.legend.Title)
+	}
+
+	// Re-opening the slide shows the cached result at once.
+	ui.closeCurrent()
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	p2 := ui.current()
+	deadline := time.Now().Add(5 * time.Second)
+	for p2.view.Overlay() == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p2.view.Overlay() == nil || !strings.Contains(p2.analysis.progressText.Text, "result cache") {
+		t.Errorf("the cached result was not shown on re-opening: %q", p2.analysis.progressText.Text)
+	}
+}
+
+func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	resnet := testbundles.Path(t, "resnet-abmil")
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi"))
+	p := ui.current()
+	if _, err := ui.models.model(resnet); err != nil { // warm: sessions are not a leak
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // let the pane's start-up goroutines end
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+
+	a := p.analysis
+	a.modelPath = resnet
+	a.setUserMPP(0.3) // as if typed into the µm/px dialog
+	a.start()
+	run := a.run
+	time.Sleep(600 * time.Millisecond)
+	a.cancel()
+	<-run.done
+	r := a.result
+	if r == nil || !r.Partial || len(r.Tiles) == 0 || len(r.Tiles) >= r.TilesTotal {
+		t.Fatalf("after cancel: result %v; %q", r != nil, a.progressText.Text)
+	}
+	if !strings.Contains(a.progressText.Text, "Cancelled") || !strings.Contains(a.legend.Note, "PARTIAL") {
+		t.Errorf("progress %q, legend note %q", a.progressText.Text, a.legend.Note)
+	}
+	var warnings []string
+	for _, w := range resultWarnings(r) {
+		warnings = append(warnings, w)
+	}
+	all := strings.Join(warnings, "\n")
+	for _, want := range []string{"PARTIAL RESULT", "entered by hand", "DEMONSTRATION"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("warnings lack %q:\n%s", want, all)
+		}
+	}
+	if len(a.card.warnings.Objects) != 3 {
+		t.Errorf("card shows %d warnings, want 3", len(a.card.warnings.Objects))
+	}
+	if p.view.Overlay() == nil {
+		t.Error("the partial heatmap was dropped")
+	}
+	if cal := p.view.Calibration(); cal.MPP.Source != "user" || cal.MPP.X != 0.3 {
+		t.Errorf("scale bar calibration %+v", cal.MPP)
+	}
+}
