@@ -536,6 +536,9 @@ func (a *analysisPanel) loadCached() {
 			}
 			a.showResult(res)
 			a.progressText.SetText("Shown from the result cache: " + filepath.Base(res.Slide.Name) + " was analysed before with this model.")
+			if ui.onCachedResultShown != nil {
+				ui.onCachedResultShown()
+			}
 		})
 	}()
 }

@@ -14,7 +14,7 @@ import (
 // analyse runs the pane's analysis to the end. In Fyne's test driver,
 // fyne.Do runs on the calling goroutine, so the run's done channel is what
 // orders the UI updates before the test's reads.
-func analyse(t *testing.T, p *slidePane) {
+func analyse(t testing.TB, p *slidePane) {
 	t.Helper()
 	p.analysis.start()
 	run := p.analysis.run

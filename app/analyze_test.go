@@ -13,7 +13,9 @@ import (
 	"tessera/inference"
 )
 
-func requireRuntime(t *testing.T) {
+func requireRuntime(t *testing.T) { t.Helper(); requireRuntimeTB(t) }
+
+func requireRuntimeTB(t testing.TB) {
 	t.Helper()
 	if _, err := inference.InitRuntime(); err != nil {
 		if os.Getenv("TESSERA_REQUIRE_ORT") == "1" {

@@ -60,6 +60,8 @@ type UI struct {
 
 	models  *modelStore            // bundles and sessions, shared by all slides
 	results *inference.ResultCache // analysis results on disk
+
+	onCachedResultShown func() // benchmarks: called when a cached heatmap appears
 }
 
 // Run opens the main window with the given slides and blocks until it closes.

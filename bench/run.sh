@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces the figures in docs/BENCHMARKS.md on this machine:
-#   bench/run.sh [viewer|inference]        (default: all)
+#   bench/run.sh [viewer|app|inference]        (default: all)
 # Builds the 30000×28000 bench slide once (needs ../shared/bench and vips)
 # into bench/out/.
 set -euo pipefail
@@ -16,6 +16,9 @@ fi
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = viewer ]; then
   go run ./bench/viewerbench -slide "$slide"
+fi
+if [ "$what" = all ] || [ "$what" = app ]; then
+  TESSERA_BENCH_SLIDE="$PWD/$slide" go test -run NONE -bench ReopenAnalysed -benchtime 10x ./app
 fi
 if [ "$what" = all ] || [ "$what" = inference ]; then
   go run ./bench/inferencebench -slide "$slide"
