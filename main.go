@@ -5,6 +5,7 @@
 //	tessera info SLIDE                 print slide metadata as JSON
 //	tessera snapshot SLIDE --out F.png render a view headless
 //	tessera analyze SLIDE...           run a model, write results and heatmaps
+//	tessera report CASE --out R.pdf    write a PDF case report
 package main
 
 import (
@@ -25,6 +26,8 @@ func main() {
 			err = app.Snapshot(args[1:], os.Stderr)
 		case "analyze":
 			err = app.Analyze(args[1:], os.Stdout, os.Stderr)
+		case "report":
+			err = app.Report(args[1:], os.Stderr)
 		case "help", "-h", "--help":
 			fmt.Print(app.Usage)
 			return

@@ -108,11 +108,14 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 
 	// Re-opening the slide shows the cached result at once.
 	ui.closeCurrent()
+	shown := make(chan struct{}, 1)
+	ui.onCachedResultShown = func() { shown <- struct{}{} }
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
 	p2 := ui.current()
-	deadline := time.Now().Add(5 * time.Second)
-	for p2.view.Overlay() == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-shown: // orders the UI updates before the reads below
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cached result was not shown on re-opening")
 	}
 	if p2.view.Overlay() == nil || !strings.Contains(p2.analysis.progressText.Text, "result cache") {
 		t.Errorf("the cached result was not shown on re-opening: %q", p2.analysis.progressText.Text)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"os/signal"
@@ -137,25 +138,9 @@ func noteText(note string) string {
 // analyzeOne analyses one slide and writes result.json and heatmap.png into
 // out/<slide name>/.
 func analyzeOne(ctx context.Context, path string, m *inference.Model, cache *inference.ResultCache, mpp float64, out string, stderr io.Writer) (*inference.Result, error) {
-	s, err := openSlide(path)
+	res, img, err := analyzeSlide(ctx, path, m, cache, mpp, stderr)
 	if err != nil {
 		return nil, err
-	}
-	defer s.Close()
-	bar := newProgressBar(stderr, filepath.Base(path))
-	res, cached, storeErr, err := inference.AnalyzeCached(ctx, cache, s, m, inference.Options{MPP: mpp, Progress: bar.update})
-	bar.finish(cached)
-	if err != nil {
-		if errors.Is(err, inference.ErrNoMPP) {
-			return nil, UserError{fmt.Errorf("%v; pass it with --mpp", err)}
-		}
-		if errors.Is(err, inference.ErrNoTissue) || errors.Is(err, slide.ErrDamaged) {
-			return nil, UserError{err}
-		}
-		return nil, err
-	}
-	if storeErr != nil {
-		fmt.Fprintf(stderr, "tessera: warning: the result could not be cached (%v)\n", storeErr)
 	}
 	dir := filepath.Join(out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -164,15 +149,42 @@ func analyzeOne(ctx context.Context, path string, m *inference.Model, cache *inf
 	if err := writeJSON(filepath.Join(dir, "result.json"), res); err != nil {
 		return nil, err
 	}
-	thumb, ds, err := slide.ReadThumbnail(s, heatmapThumbSide)
-	if err != nil {
-		return nil, err
-	}
-	img := heatmap.Compose(thumb, ds, res, heatmap.DefaultStyle(res))
 	if err := writePNG(filepath.Join(dir, "heatmap.png"), img); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// analyzeSlide opens and analyses one slide (or takes its cached result),
+// showing progress on stderr, and returns the result with the slide's
+// heatmap image and legend (heatmap.Compose). Errors caused by the input
+// are UserErrors that say what to do.
+func analyzeSlide(ctx context.Context, path string, m *inference.Model, cache *inference.ResultCache, mpp float64, stderr io.Writer) (*inference.Result, image.Image, error) {
+	s, err := openSlide(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	bar := newProgressBar(stderr, filepath.Base(path))
+	res, cached, storeErr, err := inference.AnalyzeCached(ctx, cache, s, m, inference.Options{MPP: mpp, Progress: bar.update})
+	bar.finish(cached)
+	if err != nil {
+		if errors.Is(err, inference.ErrNoMPP) {
+			return nil, nil, UserError{fmt.Errorf("%v; pass it with --mpp", err)}
+		}
+		if errors.Is(err, inference.ErrNoTissue) || errors.Is(err, slide.ErrDamaged) {
+			return nil, nil, UserError{err}
+		}
+		return nil, nil, err
+	}
+	if storeErr != nil {
+		fmt.Fprintf(stderr, "tessera: warning: the result could not be cached (%v)\n", storeErr)
+	}
+	thumb, ds, err := slide.ReadThumbnail(s, heatmapThumbSide)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, heatmap.Compose(thumb, ds, res, heatmap.DefaultStyle(res)), nil
 }
 
 func writeJSON(path string, v any) error {

@@ -36,6 +36,8 @@ usage:
                                               render a view headless (X,Y level-0 px; M µm per screen px)
   tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml]
                   [--mpp M] [--no-cache]      run a model; write result.json, heatmap.png, summary.csv
+  tessera report CASE.tessera-case.json|FOLDER|SLIDE... --out report.pdf [--model BUNDLE]
+                  [--label TEXT] [--show-names]  write a de-identified PDF case report
 
 environment:
   TESSERA_CACHE_MB   display tile cache bound in MiB (default 512)

@@ -8,7 +8,7 @@ set -euo pipefail
 
 BASE_PACKAGES=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev libopenslide-dev curl ca-certificates)
-TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools python3-onnx python3-torch python3-numpy)
+TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools poppler-utils python3-onnx python3-torch python3-numpy)
 
 # ONNX Runtime: the official CPU build shipped inside the npm package
 # onnxruntime-node, checked against these hashes.

@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"tessera/cases"
+	"tessera/inference"
+	"tessera/report"
+)
+
+// loadCaseArgs turns the report command's arguments into a case: one case
+// file, one folder of slides, or a list of slides.
+func loadCaseArgs(args []string) (*cases.Case, error) {
+	if len(args) == 1 {
+		st, err := os.Stat(args[0])
+		switch {
+		case err != nil:
+			return nil, UserError{fmt.Errorf("%s: %v", args[0], err)}
+		case st.IsDir():
+			c, err := cases.FromFolder(args[0])
+			if err != nil {
+				return nil, UserError{err}
+			}
+			return c, nil
+		case strings.HasSuffix(args[0], ".json"):
+			c, err := cases.Load(args[0])
+			if err != nil {
+				return nil, UserError{err}
+			}
+			return c, nil
+		}
+	}
+	c := &cases.Case{Schema: cases.Schema}
+	for _, a := range args {
+		c.Slides = append(c.Slides, cases.SlideRef{Path: a})
+	}
+	return c, nil
+}
+
+// Report runs `tessera report CASE_OR_SLIDES... --out report.pdf [--model B]`.
+func Report(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "output PDF file (required)")
+	model := fs.String("model", "", "model bundle (default: the case's model, else the built-in one)")
+	ep := fs.String("ep", "auto", "execution provider")
+	label := fs.String("label", "", "case label (default: the case file's)")
+	showNames := fs.Bool("show-names", false, "print slide file names (they may identify the patient)")
+	positional, err := parseWithPositionals(fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" || len(positional) == 0 {
+		return UserError{errors.New("usage: tessera report CASE.tessera-case.json|FOLDER|SLIDE... --out report.pdf [--model BUNDLE] [--label TEXT] [--show-names]")}
+	}
+	c, err := loadCaseArgs(positional)
+	if err != nil {
+		return err
+	}
+	if *label != "" {
+		c.Label = *label
+	}
+	bundle := *model
+	if bundle == "" {
+		bundle = c.Model
+	}
+	provider, err := inference.ParseProvider(*ep)
+	if err != nil {
+		return UserError{err}
+	}
+	m, err := LoadModel(bundle, provider)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	cache := &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
+	rc := report.Case{Label: c.Label, Rule: m.Bundle.Manifest.Output.PatientAggregation, Generated: time.Now(), ShowIdentifiers: *showNames}
+	var failed []string
+	for _, ref := range c.Slides {
+		res, img, err := analyzeSlide(ctx, ref.Path, m, cache, ref.MPP, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "tessera: %s\n", err)
+			failed = append(failed, filepath.Base(ref.Path))
+			continue
+		}
+		rc.Slides = append(rc.Slides, report.Slide{Name: filepath.Base(ref.Path), Result: res, Image: img})
+	}
+	if len(rc.Slides) == 0 {
+		return UserError{errors.New("no slide could be analysed: no report written")}
+	}
+	if err := report.WritePDF(*out, rc); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s (%d slides)\n", *out, len(rc.Slides))
+	if len(failed) > 0 {
+		return UserError{fmt.Errorf("the report leaves out %d slide(s) that could not be analysed: %s", len(failed), strings.Join(failed, ", "))}
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tessera/cases"
+	"tessera/inference"
+)
+
+// pdfText extracts a PDF's text with poppler's pdftotext.
+func pdfText(t *testing.T, path string, tool string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		if os.Getenv("TESSERA_REQUIRE_XVFB") == "1" {
+			t.Fatalf("%s not installed (poppler-utils)", tool)
+		}
+		t.Skipf("%s not installed (poppler-utils): cannot read the PDF back", tool)
+	}
+	args = append(args, path)
+	if tool == "pdftotext" {
+		args = append(args, "-") // to standard output
+	}
+	out, err := exec.Command(tool, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", tool, err, out)
+	}
+	return string(out)
+}
+
+func TestReportPDF(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	// A case file beside the slides' copies: the folder name is private.
+	caseDir := filepath.Join(dir, "DOE_JANE_1970")
+	os.MkdirAll(caseDir, 0o755)
+	for _, rel := range []string{"aperio/CMU-1-Small-Region.svs", "aperio/tcga-cr-7395-01a-01-ts1.svs"} {
+		data, _ := os.ReadFile(filepath.Join(slides, rel))
+		os.WriteFile(filepath.Join(caseDir, filepath.Base(rel)), data, 0o644)
+	}
+	c, err := cases.FromFolder(caseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Label = "Tumour board case 7"
+	c.Slides[1].MPP = 0.5 // the TCGA slide has no calibration
+	casePath := filepath.Join(caseDir, "case"+cases.Extension)
+	if err := c.Save(casePath); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "report.pdf")
+	var stderr bytes.Buffer
+	if err := Report([]string{casePath, "--out", out}, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	text := pdfText(t, out, "pdftotext", "-layout")
+	b, _ := inference.LoadBuiltinBundle()
+	for _, want := range []string{"Tumour board case 7", "Patient-level result", "High score on the demonstration model",
+		"Probability 0.9", "threshold 0.50", b.SHA256, "DEMONSTRATION MODEL - NOT FOR CLINICAL USE",
+		"Slide 1 of 2", "Slide 2 of 2", "entered by hand"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	raw, _ := os.ReadFile(out)
+	for _, private := range []string{"DOE_JANE", caseDir, "CMU-1-Small-Region", "tcga-cr"} {
+		if strings.Contains(text, private) || bytes.Contains(raw, []byte(private)) {
+			t.Errorf("the de-identified report contains %q", private)
+		}
+	}
+	// Images: one heatmap per slide, nothing else (no label or macro image).
+	list := pdfText(t, out, "pdfimages", "-list")
+	n := 0
+	for _, line := range strings.Split(list, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[2] == "image" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d images in the report, want the 2 heatmaps:\n%s", n, list)
+	}
+
+	// --show-names prints file names; a bad case file is one clear line.
+	if err := Report([]string{casePath, "--out", out, "--show-names"}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(pdfText(t, out, "pdftotext"), "CMU-1-Small-Region.svs") {
+		t.Error("--show-names did not print the file names")
+	}
+	os.WriteFile(casePath, []byte(`{"schema": 1, "slides": [`), 0o644)
+	err = Report([]string{casePath, "--out", out}, &stderr)
+	if ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "case file is damaged") {
+		t.Errorf("damaged case: %v", err)
+	}
+}

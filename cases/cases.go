@@ -1,0 +1,185 @@
+// Package cases groups the slides of one patient into a case: a small JSON
+// file with the slides, an optional label the user typed, the model chosen
+// and saved views. Nothing in a case is read from slide metadata.
+package cases
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"tessera/internal/atomicfile"
+)
+
+// Schema is the version of the case file format.
+const Schema = 1
+
+// Extension is the case file extension.
+const Extension = ".tessera-case.json"
+
+// ErrDamaged marks a case file that cannot be read as a case.
+var ErrDamaged = errors.New("the case file is damaged")
+
+// Case is one patient's slides and what the user saved about them.
+type Case struct {
+	Schema int         `json:"schema"`
+	Label  string      `json:"label,omitempty"` // typed by the user; may be empty
+	Model  string      `json:"model,omitempty"` // bundle path; empty for the built-in model
+	Slides []SlideRef  `json:"slides"`
+	Views  []SavedView `json:"views,omitempty"`
+}
+
+// SlideRef is one slide of a case.
+type SlideRef struct {
+	// Path is relative to the case file's folder when the slide is inside
+	// it, absolute otherwise.
+	Path string  `json:"path"`
+	MPP  float64 `json:"mpp,omitempty"` // µm/px entered by the user for an uncalibrated slide
+}
+
+// SavedView is a named region of interest: which slide, where, how close,
+// and how the heatmap looked.
+type SavedView struct {
+	Name       string  `json:"name"`
+	Slide      int     `json:"slide"`      // index into Slides
+	CenterX    float64 `json:"center_x"`   // level-0 pixels
+	CenterY    float64 `json:"center_y"`   // level-0 pixels
+	Downsample float64 `json:"downsample"` // level-0 pixels per screen pixel
+	Heatmap    Layer   `json:"heatmap"`
+}
+
+// Layer is the heatmap's look in a saved view.
+type Layer struct {
+	Visible   bool    `json:"visible"`
+	Opacity   float64 `json:"opacity"`
+	Colormap  string  `json:"colormap"`
+	Threshold float64 `json:"threshold"` // 0–1 of the range; 0 shows every tile
+	Smooth    bool    `json:"smooth"`
+}
+
+// SlideExtensions are the file extensions FromFolder takes as slides.
+var SlideExtensions = []string{".svs", ".ndpi", ".vms", ".vmu", ".mrxs", ".scn", ".bif", ".svslide", ".tif", ".tiff"}
+
+// FromFolder makes a case of the slide files directly in dir, sorted by name.
+func FromFolder(dir string) (*Case, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open case folder %s: %w", dir, err)
+	}
+	c := &Case{Schema: Schema}
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if e.IsDir() || !isSlideExt(ext) {
+			continue
+		}
+		c.Slides = append(c.Slides, SlideRef{Path: filepath.Join(dir, e.Name())})
+	}
+	sort.Slice(c.Slides, func(i, j int) bool { return c.Slides[i].Path < c.Slides[j].Path })
+	if len(c.Slides) == 0 {
+		return nil, fmt.Errorf("%s has no slide files (%s)", dir, strings.Join(SlideExtensions, " "))
+	}
+	return c, nil
+}
+
+func isSlideExt(ext string) bool {
+	for _, e := range SlideExtensions {
+		if ext == e {
+			return true
+		}
+	}
+	return false
+}
+
+// Load reads a case file; slide paths come back absolute. A file that is
+// not a case gives an error wrapping ErrDamaged that says so.
+func Load(path string) (*Case, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("open case %s: %w", path, err)
+	}
+	var c Case
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %w (%v); it was not changed. Restore it from a backup, or open the slides again and save a new case", path, ErrDamaged, err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w (%v); it was not changed", path, ErrDamaged, err)
+	}
+	base := filepath.Dir(path)
+	for i := range c.Slides {
+		if !filepath.IsAbs(c.Slides[i].Path) {
+			c.Slides[i].Path = filepath.Join(base, c.Slides[i].Path)
+		}
+	}
+	return &c, nil
+}
+
+func (c *Case) validate() error {
+	if c.Schema != Schema {
+		return fmt.Errorf("format version %d, want %d", c.Schema, Schema)
+	}
+	if len(c.Slides) == 0 {
+		return errors.New("no slides")
+	}
+	for i, s := range c.Slides {
+		if s.Path == "" {
+			return fmt.Errorf("slide %d has no path", i+1)
+		}
+	}
+	for _, v := range c.Views {
+		if v.Slide < 0 || v.Slide >= len(c.Slides) || !(v.Downsample > 0) {
+			return fmt.Errorf("saved view %q points at no slide or has no zoom", v.Name)
+		}
+	}
+	return nil
+}
+
+// Save writes the case atomically: a failure (a full disk) leaves any
+// previous file intact. Slide paths inside the case file's folder are
+// stored relative to it, so the folder can be moved as a whole.
+func (c *Case) Save(path string) error {
+	out := *c
+	out.Schema = Schema
+	if err := out.validate(); err != nil {
+		return fmt.Errorf("save case: %w", err)
+	}
+	base := filepath.Dir(path)
+	out.Slides = make([]SlideRef, len(c.Slides))
+	for i, s := range c.Slides {
+		out.Slides[i] = s
+		if rel, err := filepath.Rel(base, s.Path); err == nil && !strings.HasPrefix(rel, "..") {
+			out.Slides[i].Path = rel
+		}
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(&out)
+	})
+}
+
+// PatientProbability combines the slides' probabilities by rule: "max"
+// (the default: the most suspicious slide decides) or "mean".
+func PatientProbability(rule string, probs []float64) float64 {
+	if len(probs) == 0 {
+		return 0
+	}
+	if rule == "mean" {
+		var s float64
+		for _, p := range probs {
+			s += p
+		}
+		return s / float64(len(probs))
+	}
+	m := probs[0]
+	for _, p := range probs[1:] {
+		m = max(m, p)
+	}
+	return m
+}

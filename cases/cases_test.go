@@ -1,0 +1,97 @@
+package cases
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "b.ndpi")
+	c := &Case{Label: "Tumour board 12", Slides: []SlideRef{{Path: filepath.Join(dir, "slides", "a.svs"), MPP: 0.25}, {Path: outside}},
+		Views: []SavedView{{Name: "invasive front", Slide: 1, CenterX: 100, CenterY: 200, Downsample: 1.5,
+			Heatmap: Layer{Visible: true, Opacity: 0.4, Colormap: "inferno", Threshold: 0.3, Smooth: true}}}}
+	path := filepath.Join(dir, "case"+Extension)
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), dir+"/slides") {
+		t.Errorf("a slide inside the case folder is stored with an absolute path:\n%s", data)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Label != c.Label || got.Slides[0].Path != c.Slides[0].Path || got.Slides[1].Path != outside ||
+		got.Slides[0].MPP != 0.25 || len(got.Views) != 1 || got.Views[0] != c.Views[0] {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, c)
+	}
+}
+
+func TestDamagedCaseIsReportedAndKept(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "case"+Extension)
+	c := &Case{Slides: []SlideRef{{Path: "/x/a.svs"}}}
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	truncated := data[:len(data)/2]
+	os.WriteFile(path, truncated, 0o644)
+	_, err := Load(path)
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "was not changed") {
+		t.Fatalf("error %v, want ErrDamaged saying the file was kept", err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(truncated) {
+		t.Error("loading a damaged case changed the file")
+	}
+	for _, bad := range []string{`{"schema": 2, "slides": [{"path": "a"}]}`, `{"schema": 1, "slides": []}`,
+		`{"schema": 1, "slides": [{"path": "a"}], "views": [{"name": "v", "slide": 3, "downsample": 1}]}`,
+		`{"schema": 1, "slides": [{"path": "a"}], "patient_name": "x"}`} {
+		os.WriteFile(path, []byte(bad), 0o644)
+		if _, err := Load(path); !errors.Is(err, ErrDamaged) {
+			t.Errorf("%s: %v, want ErrDamaged", bad, err)
+		}
+	}
+}
+
+func TestFromFolder(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"b.ndpi", "a.svs", "notes.txt", "c.TIFF"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+	}
+	c, err := FromFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range c.Slides {
+		names = append(names, filepath.Base(s.Path))
+	}
+	if strings.Join(names, ",") != "a.svs,b.ndpi,c.TIFF" {
+		t.Errorf("slides %v", names)
+	}
+	if c.Label != "" {
+		t.Error("a label was invented")
+	}
+	if _, err := FromFolder(t.TempDir()); err == nil {
+		t.Error("an empty folder made a case")
+	}
+}
+
+func TestPatientProbability(t *testing.T) {
+	p := []float64{0.2, 0.7, 0.4}
+	if got := PatientProbability("max", p); got != 0.7 {
+		t.Errorf("max %v", got)
+	}
+	if got := PatientProbability("", p); got != 0.7 {
+		t.Errorf("default %v, want max", got)
+	}
+	if got := PatientProbability("mean", p); got < 0.4333 || got > 0.4334 {
+		t.Errorf("mean %v", got)
+	}
+}
