@@ -33,7 +33,9 @@ usage:
   tessera [SLIDE...]                          open the viewer (optionally with slides)
   tessera info SLIDE                          print slide metadata as JSON
   tessera snapshot SLIDE --out FILE.png [--size WxH] [--center X,Y] [--mpp M]
-                                              render a view headless (X,Y level-0 px; M µm per screen px)
+                  [--overlay heatmap] [--annotate] [--model BUNDLE] [--slide-mpp M]
+                                              render a view headless (X,Y level-0 px; M µm per screen px);
+                                              --annotate burns in legend, case card and provenance
   tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml]
                   [--mpp M] [--no-cache]      run a model; write result.json, heatmap.png, summary.csv
   tessera report CASE.tessera-case.json|FOLDER|SLIDE... --out report.pdf [--model BUNDLE]

@@ -104,12 +104,16 @@ func Snapshot(args []string, stderr io.Writer) error {
 	overlay := fs.String("overlay", "", `"heatmap": draw the analysis heatmap (running or loading it)`)
 	model := fs.String("model", "", "model bundle for --overlay heatmap (default: the built-in model)")
 	slideMPP := fs.Float64("slide-mpp", 0, "µm per level-0 pixel for slides without calibration")
+	annotate := fs.Bool("annotate", false, "burn in the heatmap legend, the case card and the model's provenance (implies --overlay heatmap)")
 	path, err := parseWithOnePositional(fs, args)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
 		return UserError{errors.New("snapshot: --out FILE.png is required")}
+	}
+	if *annotate {
+		*overlay = "heatmap"
 	}
 	if *overlay != "" && *overlay != "heatmap" {
 		return UserError{fmt.Errorf("snapshot: --overlay %q: the only overlay is \"heatmap\"", *overlay)}
@@ -152,6 +156,9 @@ func Snapshot(args []string, stderr io.Writer) error {
 		}
 		st := heatmap.DefaultStyle(res)
 		req.Overlay, req.Legend = HeatmapLayer(res, st, false)
+		if *annotate {
+			req.Card = resultCard(res, "", 1)
+		}
 	}
 	img, err := viewer.Snapshot(ctx, s, req)
 	if err != nil {

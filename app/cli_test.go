@@ -111,3 +111,43 @@ func TestSnapshotRealSlide(t *testing.T) {
 		t.Errorf("%d black pixels in the scale-bar corner, want a 100×4 bar (plus text)", dark)
 	}
 }
+
+// An annotated snapshot carries the scale bar (bottom-left), the legend
+// (top-left) and the case card (bottom-right), and no file path.
+func TestAnnotatedSnapshot(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out := filepath.Join(t.TempDir(), "annotated.png")
+	if err := Snapshot([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), "--out", out, "--size", "1280x800", "--annotate"}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(out)
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	legend := image.Rect(0, 0, 300, 80)
+	if countNear(img, legend, 0x44, 0x01, 0x54) < 10 || countNear(img, legend, 0xfd, 0xe7, 0x25) < 10 {
+		t.Error("no legend colour bar at the top left")
+	}
+	bar := 0
+	for x := 10; x < 200; x++ {
+		for y := 740; y < 795; y++ {
+			if c := rgbAt(img, x, y); c[0] < 16 && c[1] < 16 && c[2] < 16 {
+				bar++
+			}
+		}
+	}
+	if bar < 200 {
+		t.Errorf("no scale bar at the bottom left (%d black pixels)", bar)
+	}
+	card := image.Rect(860, 640, 1280, 800)
+	if countRed(img, card) < 50 {
+		t.Error("no class line on a card at the bottom right")
+	}
+	if countNear(img, card, 0xff, 0xc1, 0x07) < 20 {
+		t.Error("no demonstration warning on the card")
+	}
+}

@@ -69,7 +69,7 @@ func newSlidePane(ui *UI, s slide.Slide) *slidePane {
 	}()
 
 	p.analysis = newAnalysisPanel(p)
-	stage := viewer.NewStage(p.view, p.analysis.legend, p.overview)
+	stage := viewer.NewStage(p.view, viewer.Panels{TopLeft: p.analysis.legend, TopRight: p.overview})
 	p.props = p.buildProperties()
 	p.sideTabs.analysis = container.NewTabItem("Analysis", p.analysis.content)
 	p.sideTabs.props = container.NewTabItem("Properties", p.props)

@@ -13,12 +13,13 @@ import (
 
 // SnapshotRequest describes a headless render of a view.
 type SnapshotRequest struct {
-	Width, Height int          // output size in pixels (device pixels, scale 1)
-	Center        *Level0Point // view centre; nil centres the slide
-	UMPerPixel    float64      // µm per output pixel; 0 fits the whole slide
-	Cache         *TileCache   // nil: a private cache
-	Overlay       *Overlay     // drawn over the slide (e.g. a heatmap); nil for none
-	Legend        *Legend      // shown top-left; nil for none
+	Width, Height int               // output size in pixels (device pixels, scale 1)
+	Center        *Level0Point      // view centre; nil centres the slide
+	UMPerPixel    float64           // µm per output pixel; 0 fits the whole slide
+	Cache         *TileCache        // nil: a private cache
+	Overlay       *Overlay          // drawn over the slide (e.g. a heatmap); nil for none
+	Legend        *Legend           // shown top-left; nil for none
+	Card          fyne.CanvasObject // shown bottom-right (a case card); nil for none
 	// Calibration, if its MPP is known, replaces the slide's (a µm/px the
 	// user entered for an uncalibrated slide).
 	Calibration *Calibration
@@ -41,13 +42,13 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 	if req.Overlay != nil {
 		v.SetOverlay(req.Overlay)
 	}
-	var legend fyne.CanvasObject
+	panels := Panels{BottomRight: req.Card}
 	if req.Legend != nil {
-		legend = req.Legend
+		panels.TopLeft = req.Legend
 	}
 	c := software.NewCanvas()
 	c.SetPadded(false)
-	c.SetContent(NewStage(v, legend, nil))
+	c.SetContent(NewStage(v, panels))
 	c.Resize(fyne.NewSize(float32(req.Width), float32(req.Height)))
 	vp := v.Viewport()
 	centre := Level0Point{vp.SlideW / 2, vp.SlideH / 2}

@@ -1,0 +1,73 @@
+package app
+
+import (
+	"fmt"
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+
+	"tessera/inference"
+)
+
+// Colours of the overlay card: white on translucent black reads on any stain.
+var (
+	cardBackground = color.NRGBA{0, 0, 0, 190}
+	cardText       = color.NRGBA{255, 255, 255, 255}
+	cardPositive   = color.NRGBA{0xff, 0x6b, 0x6b, 0xff}
+	cardNegative   = color.NRGBA{0x64, 0xb5, 0xf6, 0xff}
+	cardWarning    = color.NRGBA{0xff, 0xc1, 0x07, 0xff}
+)
+
+// resultCard is the compact case card drawn over the slide in presentation
+// mode and burned into annotated snapshots: the class, probability and
+// threshold, model provenance and warnings. It names the slide only by
+// title (its place in the case), never by file name or path. scale enlarges
+// the type (1 for snapshots, more for a tumour-board screen).
+func resultCard(r *inference.Result, title string, scale float32) fyne.CanvasObject {
+	line := func(s string, size float32, c color.Color, bold bool) *canvas.Text {
+		t := canvas.NewText(s, c)
+		t.TextSize = size * scale
+		t.TextStyle.Bold = bold
+		return t
+	}
+	classColour := cardNegative
+	if len(r.Classes) == 2 && r.Class == r.Classes[1] {
+		classColour = cardPositive
+	}
+	lines := []fyne.CanvasObject{}
+	if title != "" {
+		lines = append(lines, line(title, 12, cardText, false))
+	}
+	lines = append(lines,
+		line(r.ClassLabel, 18, classColour, true),
+		line(fmt.Sprintf("p = %.3f   threshold %.2f", r.Probability, r.Threshold), 14, cardText, false),
+		line(fmt.Sprintf("%s %s   sha256 %.12s", r.Model.Name, r.Model.Version, r.Model.SHA256), 11, cardText, false),
+		line(fmt.Sprintf("ONNX Runtime %s on %s   %s", r.Runtime.Library, r.Runtime.Provider, r.CreatedAt.Local().Format("2006-01-02 15:04")), 11, cardText, false),
+	)
+	for _, w := range shortWarnings(r) {
+		lines = append(lines, line("! "+w, 12, cardWarning, true))
+	}
+	bg := canvas.NewRectangle(cardBackground)
+	bg.CornerRadius = 6 * scale
+	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8*scale, 8*scale, 10*scale, 10*scale), container.NewVBox(lines...)))
+}
+
+// shortWarnings are the case card's warnings in a few words each.
+func shortWarnings(r *inference.Result) []string {
+	var out []string
+	if r.Model.Demonstration {
+		out = append(out, "DEMONSTRATION MODEL - not for clinical use")
+	} else if !r.Model.Validated {
+		out = append(out, "model not validated for clinical use")
+	}
+	if r.Slide.MPPSource == "user" {
+		out = append(out, "µm/px entered by hand")
+	}
+	if r.Partial {
+		out = append(out, fmt.Sprintf("PARTIAL: %d of %d tiles", len(r.Tiles), r.TilesTotal))
+	}
+	return out
+}
