@@ -66,6 +66,12 @@ type UI struct {
 	results *inference.ResultCache // analysis results on disk
 
 	onCachedResultShown func() // benchmarks: called when a cached heatmap appears
+
+	caseInfo        caseState
+	presenting      *presentation  // non-nil in presentation mode
+	showIdentifiers bool           // file names in presentations, this session only
+	mainMenu        *fyne.MainMenu // restored after presentation mode
+	viewsItem       *fyne.MenuItem // View ▸ Saved Views
 }
 
 // Run opens the main window with the given slides and blocks until it closes.
@@ -101,7 +107,8 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui.tabs.OnSelected = func(*container.TabItem) { ui.updateMenus() }
 	ui.empty = container.NewCenter(widget.NewLabel("Open a slide: File ▸ Open (Ctrl+O), or drop a slide file here."))
 	ui.win.SetContent(container.NewStack(ui.empty))
-	ui.win.SetMainMenu(ui.buildMenu())
+	ui.mainMenu = ui.buildMenu()
+	ui.win.SetMainMenu(ui.mainMenu)
 	ui.win.Resize(fyne.NewSize(1280, 800))
 	ui.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		paths := make([]string, len(uris))
@@ -114,10 +121,12 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 	return ui
 }
 
-// Close stops every analysis and closes every slide and model.
+// Close stops every analysis and closes every slide and model. It does not
+// touch the window, which may already be gone (after ShowAndRun returns).
 func (ui *UI) Close() {
-	for item := range ui.panes {
-		ui.closeTab(item)
+	for item, p := range ui.panes {
+		p.close()
+		delete(ui.panes, item)
 	}
 	ui.models.closeAll()
 }

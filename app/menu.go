@@ -25,12 +25,17 @@ var Controls = [][2]string{
 	{"1 2 3 4 5 6", "magnification 1.25× 2.5× 5× 10× 20× 40× (when the slide is calibrated)"},
 	{"Click or drag in the overview", "move the view there"},
 	{"Ctrl+O", "open a slide"},
+	{"Ctrl+S", "save the case (the open slides, label and saved views)"},
+	{"Ctrl+D", "save the current view (place, zoom, heatmap look) under a name"},
+	{"N / P", "go to the next / previous saved view"},
+	{"F5", "presentation mode: full screen, de-identified"},
+	{"Page Down / Page Up", "next / previous slide in presentation mode"},
 	{"Ctrl+W", "close the current slide"},
 	{"Ctrl+I", "show or hide the slide properties panel"},
 	{"Ctrl+R", "analyze the slide with the chosen model (Analysis panel)"},
 	{"H", "show or hide the heatmap"},
 	{"F1", "this help"},
-	{"Esc", "close the dialog on screen"},
+	{"Esc", "close the dialog on screen, or leave presentation mode"},
 	{"Drop files on the window", "open them as slides"},
 }
 
@@ -41,11 +46,23 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Open…", Action: ui.showOpenDialog, Shortcut: ctrl(fyne.KeyO)},
 		ui.recent,
 		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Open Case…", ui.showOpenCaseDialog),
+		fyne.NewMenuItem("Open Folder as Case…", ui.showOpenFolderDialog),
+		&fyne.MenuItem{Label: "Save Case", Action: ui.SaveCase, Shortcut: ctrl(fyne.KeyS)},
+		fyne.NewMenuItem("Case Label…", ui.askCaseLabel),
+		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Close Slide", Action: ui.closeCurrent, Shortcut: ctrl(fyne.KeyW)},
 	)
 	mags := make([]*fyne.MenuItem, len(viewer.MagnificationPresets))
 	for i, m := range viewer.MagnificationPresets {
 		mags[i] = fyne.NewMenuItem(fmt.Sprintf("%g×", m), func() { ui.withView(func(v *viewer.SlideView) { v.ZoomToMagnification(m) }) })
+	}
+	ui.viewsItem = fyne.NewMenuItem("Saved Views", nil)
+	identifiers := fyne.NewMenuItem("Show File Names in Presentations (this session)", nil)
+	identifiers.Action = func() {
+		ui.showIdentifiers = !ui.showIdentifiers
+		identifiers.Checked = ui.showIdentifiers
+		ui.mainMenu.Refresh()
 	}
 	magItem := fyne.NewMenuItem("Magnification", nil)
 	magItem.ChildMenu = fyne.NewMenu("", mags...)
@@ -56,7 +73,12 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Zoom Out", func() { ui.withView(func(v *viewer.SlideView) { v.TypedRune('-') }) }),
 		magItem,
 		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Save View…", Action: ui.askSaveView, Shortcut: ctrl(fyne.KeyD)},
+		ui.viewsItem,
+		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Slide Properties", Action: ui.toggleProperties, Shortcut: ctrl(fyne.KeyI)},
+		fyne.NewMenuItem("Presentation Mode (F5)", ui.startPresentation),
+		identifiers,
 	)
 	analysis := fyne.NewMenu("Analysis",
 		&fyne.MenuItem{Label: "Analyze Slide", Action: ui.analyzeCurrent, Shortcut: ctrl(fyne.KeyR)},
@@ -67,7 +89,10 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Controls", ui.showHelp),
 		fyne.NewMenuItem("About Tessera", ui.showAbout),
 	)
-	return fyne.NewMainMenu(file, view, analysis, help)
+	m := fyne.NewMainMenu(file, view, analysis, help)
+	ui.mainMenu = m
+	ui.refreshViewsMenu()
+	return m
 }
 
 func ctrl(k fyne.KeyName) fyne.Shortcut {
@@ -80,6 +105,8 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyW).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.closeCurrent() })
 	c.AddShortcut(ctrl(fyne.KeyI).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.toggleProperties() })
 	c.AddShortcut(ctrl(fyne.KeyR).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.analyzeCurrent() })
+	c.AddShortcut(ctrl(fyne.KeyS).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.SaveCase() })
+	c.AddShortcut(ctrl(fyne.KeyD).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.askSaveView() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if !ui.handleWindowKey(ev) {
 			// Keys typed while nothing has focus go to the current slide.
@@ -106,6 +133,23 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 			ui.dialog = nil
 			return true
 		}
+		if ui.presenting != nil {
+			ui.stopPresentation()
+			return true
+		}
+	case fyne.KeyF5:
+		ui.startPresentation()
+		return true
+	case fyne.KeyPageDown, fyne.KeySpace:
+		if ui.presenting != nil {
+			ui.presenting.step(+1)
+			return true
+		}
+	case fyne.KeyPageUp, fyne.KeyBackspace:
+		if ui.presenting != nil {
+			ui.presenting.step(-1)
+			return true
+		}
 	}
 	return false
 }
@@ -113,8 +157,15 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 // handleWindowRune handles character keys that act on the current slide
 // beyond navigation.
 func (ui *UI) handleWindowRune(r rune) {
-	if r == 'h' || r == 'H' {
+	switch r {
+	case 'h', 'H':
 		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
+	case 'n', 'N':
+		ui.goToView(ui.caseInfo.next)
+	case 'p', 'P':
+		if n := len(ui.caseInfo.views); n > 0 {
+			ui.goToView((ui.caseInfo.next - 2 + 2*n) % n)
+		}
 	}
 }
 

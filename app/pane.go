@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"image/color"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -82,6 +83,9 @@ func newSlidePane(ui *UI, s slide.Slide) *slidePane {
 	p.analysis.loadCached()
 	return p
 }
+
+// fileName is the slide's file name (no folders).
+func (p *slidePane) fileName() string { return filepath.Base(p.slide.Path()) }
 
 // sideOffset is the share of the pane's width the slide gets beside the side panel.
 const sideOffset = 0.72

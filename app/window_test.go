@@ -191,3 +191,66 @@ func countRed(img image.Image, area image.Rectangle) int {
 	}
 	return n
 }
+
+// TestRealWindowPresentation analyses CMU-1-Small-Region.svs, enters
+// presentation mode with F5 and checks the screenshot: full screen with no
+// menu or tab bar, the tissue, the legend and the de-identified case card.
+func TestRealWindowPresentation(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	home, cache, shots := t.TempDir(), t.TempDir(), t.TempDir()
+	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
+		shots = dir
+	}
+	scr := xvfbtest.Start(t, 1600, 1000)
+	bin := xvfbtest.Binary(t, "..")
+	rt, _ := inference.InitRuntime()
+	scr.Launch(bin, []string{"HOME=" + home, "XDG_CACHE_HOME=" + cache, "ONNXRUNTIME_SHARED_LIBRARY_PATH=" + rt.Path},
+		filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	waitFor(t, scr, shots, "6-opened.png", func(img image.Image) bool {
+		return xvfbtest.TissueFraction(img, image.Rect(10, 130, 880, 740)) > 0.08
+	})
+	scr.Do("key", "ctrl+r")
+	waitFor(t, scr, shots, "7-analysed.png", func(img image.Image) bool { return countRed(img, image.Rect(900, 250, 1280, 480)) > 50 })
+	scr.Do("key", "F5")
+	chrome := image.Rect(400, 0, 1000, 24) // the menu bar in the normal window
+	shot := waitFor(t, scr, shots, "8-presentation.png", func(img image.Image) bool {
+		return darkFraction(img, chrome) < 0.2 && countRed(img, image.Rect(900, 700, 1600, 1000)) > 50
+	})
+	if f := darkFraction(shot, chrome); f >= 0.2 {
+		t.Errorf("the menu bar is still on screen (%.0f%% dark chrome pixels)", 100*f)
+	}
+	if countRed(shot, image.Rect(900, 700, 1600, 1000)) <= 50 {
+		t.Error("no case card with the class at the bottom right")
+	}
+	if countNear(shot, image.Rect(0, 0, 320, 100), 0xfd, 0xe7, 0x25) < 10 {
+		t.Error("no heatmap legend at the top left")
+	}
+	// Tissue outside the heatmap tiles (most tissue is under the heatmap).
+	if xvfbtest.TissueFraction(shot, image.Rect(300, 100, 1200, 900)) < 0.01 {
+		t.Error("no tissue on the presentation screen")
+	}
+	scr.Do("key", "Escape")
+	back := waitFor(t, scr, shots, "9-after-presentation.png", func(img image.Image) bool { return darkFraction(img, chrome) > 0.5 })
+	if darkFraction(back, chrome) <= 0.5 {
+		t.Error("Esc did not bring the menu bar back")
+	}
+	if !scr.Running() {
+		t.Fatalf("the app exited; output:\n%s", scr.AppLog())
+	}
+}
+
+// darkFraction is the share of pixels in area darker than 48 in every channel.
+func darkFraction(img image.Image, area image.Rectangle) float64 {
+	n, dark := 0, 0
+	for y := area.Min.Y; y < area.Max.Y; y++ {
+		for x := area.Min.X; x < area.Max.X; x++ {
+			c := rgbAt(img, x, y)
+			n++
+			if c[0] < 48 && c[1] < 48 && c[2] < 48 {
+				dark++
+			}
+		}
+	}
+	return float64(dark) / float64(max(n, 1))
+}

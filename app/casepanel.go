@@ -1,0 +1,273 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"tessera/cases"
+	"tessera/internal/colormap"
+	"tessera/viewer"
+)
+
+// caseState is the case the window is working on: its label, its saved
+// views and where it was saved. The slides are the open tabs. UI goroutine.
+type caseState struct {
+	label string
+	views []cases.SavedView
+	path  string // the case file, once saved or opened
+	next  int    // the saved view the next N goes to
+}
+
+// caseFromWindow builds the case file content from the open slides.
+func (ui *UI) caseFromWindow() *cases.Case {
+	c := &cases.Case{Schema: cases.Schema, Label: ui.caseInfo.label}
+	index := map[*slidePane]int{}
+	for _, item := range ui.tabs.Items {
+		p := ui.panes[item]
+		index[p] = len(c.Slides)
+		c.Slides = append(c.Slides, cases.SlideRef{Path: p.slide.Path(), MPP: p.analysis.mpp})
+		if c.Model == "" {
+			c.Model = p.analysis.modelPath
+		}
+	}
+	c.Views = append([]cases.SavedView(nil), ui.caseInfo.views...)
+	return c
+}
+
+// OpenCase opens the slides of a case file or a folder of slides.
+func (ui *UI) OpenCase(path string) {
+	var c *cases.Case
+	var err error
+	if st, statErr := os.Stat(path); statErr == nil && st.IsDir() {
+		c, err = cases.FromFolder(path)
+	} else {
+		c, err = cases.Load(path)
+	}
+	if err != nil {
+		ui.showError(err)
+		return
+	}
+	for item := range ui.panes {
+		ui.closeTab(item)
+	}
+	paths := make([]string, len(c.Slides))
+	for i, s := range c.Slides {
+		paths[i] = s.Path
+	}
+	ui.OpenPaths(paths)
+	for i, item := range ui.tabs.Items {
+		p := ui.panes[item]
+		if i < len(c.Slides) && c.Slides[i].MPP > 0 {
+			p.analysis.setUserMPP(c.Slides[i].MPP)
+		}
+		if c.Model != "" {
+			p.analysis.rememberBundle(c.Model)
+			p.analysis.modelChoice.SetSelected(c.Model)
+		}
+	}
+	ui.caseInfo = caseState{label: c.Label, views: c.Views}
+	if !strings.HasSuffix(path, string(filepath.Separator)) && !isDir(path) {
+		ui.caseInfo.path = path
+	}
+	ui.updateTitle()
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// SaveCase writes the case file (asking where the first time).
+func (ui *UI) SaveCase() {
+	if len(ui.tabs.Items) == 0 {
+		ui.showError(errors.New("open the case's slides first: a case needs at least one slide"))
+		return
+	}
+	if ui.caseInfo.path != "" {
+		ui.saveCaseTo(ui.caseInfo.path)
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			ui.showError(err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		if !strings.HasSuffix(path, ".json") {
+			os.Remove(path)
+			path += cases.Extension
+		}
+		ui.saveCaseTo(path)
+	}, ui.win)
+	d.SetFileName("case" + cases.Extension)
+	if first := ui.panes[ui.tabs.Items[0]]; first != nil {
+		if dir, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(first.slide.Path()))); err == nil {
+			d.SetLocation(dir)
+		}
+	}
+	d.Resize(fyne.NewSize(900, 600))
+	d.Show()
+}
+
+func (ui *UI) saveCaseTo(path string) {
+	if err := ui.caseFromWindow().Save(path); err != nil {
+		ui.showError(fmt.Errorf("the case was not saved (%v); any earlier version of the file is unchanged", err))
+		return
+	}
+	ui.caseInfo.path = path
+	ui.updateTitle()
+}
+
+// askCaseLabel lets the user type the case label (never read from slides).
+func (ui *UI) askCaseLabel() {
+	entry := widget.NewEntry()
+	entry.SetText(ui.caseInfo.label)
+	entry.SetPlaceHolder("e.g. Tumour board 27 Nov, case 3")
+	d := dialog.NewForm("Case label", "Set", "Cancel", []*widget.FormItem{widget.NewFormItem("Label", entry)}, func(ok bool) {
+		if ok {
+			ui.caseInfo.label = strings.TrimSpace(entry.Text)
+			ui.updateTitle()
+		}
+	}, ui.win)
+	d.Resize(fyne.NewSize(480, 180))
+	ui.showDialog(d)
+}
+
+// updateTitle shows the case label in the window title.
+func (ui *UI) updateTitle() {
+	title := "Tessera"
+	if ui.caseInfo.label != "" {
+		title += " - " + ui.caseInfo.label
+	}
+	ui.win.SetTitle(title)
+}
+
+// askSaveView names the current view of the current slide.
+func (ui *UI) askSaveView() {
+	p := ui.current()
+	if p == nil {
+		return
+	}
+	entry := widget.NewEntry()
+	entry.SetText(fmt.Sprintf("View %d", len(ui.caseInfo.views)+1))
+	d := dialog.NewForm("Save view", "Save", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", entry)}, func(ok bool) {
+		if ok {
+			ui.saveView(p, strings.TrimSpace(entry.Text))
+		}
+	}, ui.win)
+	d.Resize(fyne.NewSize(420, 180))
+	ui.showDialog(d)
+}
+
+// saveView records p's view (centre, zoom, heatmap look) under name.
+func (ui *UI) saveView(p *slidePane, name string) {
+	vp := p.view.Viewport()
+	a := p.analysis
+	ui.caseInfo.views = append(ui.caseInfo.views, cases.SavedView{
+		Name: name, Slide: ui.tabIndex(p), CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
+		Heatmap: cases.Layer{Visible: !p.view.OverlayHidden(), Opacity: a.style.Opacity, Colormap: a.style.Map.Name,
+			Threshold: a.thresholdF, Smooth: a.smooth.Checked},
+	})
+	ui.refreshViewsMenu()
+}
+
+func (ui *UI) tabIndex(p *slidePane) int {
+	for i, item := range ui.tabs.Items {
+		if ui.panes[item] == p {
+			return i
+		}
+	}
+	return -1
+}
+
+// goToView shows saved view i: its slide, place, zoom and heatmap look.
+func (ui *UI) goToView(i int) {
+	if i < 0 || i >= len(ui.caseInfo.views) {
+		return
+	}
+	v := ui.caseInfo.views[i]
+	if v.Slide < 0 || v.Slide >= len(ui.tabs.Items) {
+		ui.showError(fmt.Errorf("saved view %q belongs to slide %d, which is not open", v.Name, v.Slide+1))
+		return
+	}
+	ui.tabs.SelectIndex(v.Slide)
+	p := ui.panes[ui.tabs.Items[v.Slide]]
+	p.view.SetView(viewer.Level0Point{X: v.CenterX, Y: v.CenterY}, v.Downsample)
+	a := p.analysis
+	a.visible.SetChecked(v.Heatmap.Visible)
+	if v.Heatmap.Opacity > 0 {
+		a.opacity.SetValue(v.Heatmap.Opacity)
+	}
+	if m, ok := colormap.ByName(v.Heatmap.Colormap); ok {
+		a.colormapSel.SetSelected(m.Name)
+	}
+	a.threshold.SetValue(v.Heatmap.Threshold)
+	a.smooth.SetChecked(v.Heatmap.Smooth)
+	ui.caseInfo.next = (i + 1) % len(ui.caseInfo.views)
+	if ui.presenting != nil {
+		ui.presenting.show(p)
+	}
+}
+
+// refreshViewsMenu lists the saved views under View ▸ Saved Views.
+func (ui *UI) refreshViewsMenu() {
+	if ui.viewsItem == nil {
+		return
+	}
+	var items []*fyne.MenuItem
+	for i, v := range ui.caseInfo.views {
+		items = append(items, fyne.NewMenuItem(v.Name, func() { ui.goToView(i) }))
+	}
+	if len(items) == 0 {
+		items = append(items, &fyne.MenuItem{Label: "(none yet: View ▸ Save View…)", Disabled: true})
+	}
+	ui.viewsItem.ChildMenu = fyne.NewMenu("", items...)
+	if m := ui.win.MainMenu(); m != nil {
+		m.Refresh()
+	}
+}
+
+// showOpenCaseDialog asks for a case file.
+func (ui *UI) showOpenCaseDialog() {
+	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+		if err != nil {
+			ui.showError(err)
+			return
+		}
+		if rc == nil {
+			return
+		}
+		path := rc.URI().Path()
+		rc.Close()
+		ui.OpenCase(path)
+	}, ui.win)
+	d.Resize(fyne.NewSize(900, 600))
+	d.Show()
+}
+
+// showOpenFolderDialog opens every slide of a folder as one case.
+func (ui *UI) showOpenFolderDialog() {
+	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+		if err != nil {
+			ui.showError(err)
+			return
+		}
+		if dir != nil {
+			ui.OpenCase(dir.Path())
+		}
+	}, ui.win)
+	d.Resize(fyne.NewSize(900, 600))
+	d.Show()
+}

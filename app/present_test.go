@@ -1,0 +1,117 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+
+	"tessera/cases"
+)
+
+// Presentation mode hides chrome and everything that identifies the
+// patient: no file names or paths, no label or macro images.
+func TestPresentationIsDeidentified(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")})
+	ui.tabs.SelectIndex(0)
+	analyse(t, ui.current())
+	ui.caseInfo.label = "Board case 3"
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyF5})
+	if ui.presenting == nil || ui.win.MainMenu() != nil {
+		t.Fatal("F5 did not enter presentation mode, or the menu is still shown")
+	}
+	check := func(wantSlide string) {
+		t.Helper()
+		markup := test.RenderToMarkup(ui.win.Canvas())
+		for _, private := range []string{"CMU-1-Small-Region", "test3-DAPI", slides, "Properties", "Analyze"} {
+			if strings.Contains(markup, private) {
+				t.Errorf("presentation shows %q", private)
+			}
+		}
+		for _, want := range []string{wantSlide, "Board case 3"} {
+			if !strings.Contains(markup, want) {
+				t.Errorf("presentation lacks %q", want)
+			}
+		}
+		images := 0
+		walk(ui.win.Content(), func(o fyne.CanvasObject) {
+			if img, ok := o.(*canvas.Image); ok && img.Visible() {
+				images++
+			}
+		})
+		if images == 0 {
+			t.Error("no slide tiles drawn")
+		}
+	}
+	check("Slide 1 of 2")
+	if !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "High score on the demonstration model") {
+		t.Error("the card's class is not shown")
+	}
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
+	check("Slide 2 of 2")
+	ui.showIdentifiers = true
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyPageUp})
+	if !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "CMU-1-Small-Region.svs") {
+		t.Error("file names not shown after the user turned them on")
+	}
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if ui.presenting != nil || ui.win.MainMenu() == nil {
+		t.Error("Esc did not leave presentation mode")
+	}
+}
+
+// Saved views return to their place, zoom and heatmap look, and survive a
+// case file round trip.
+func TestSavedViewsAndCaseFile(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "generic", "openslide-python-boxes.tiff")})
+	ui.tabs.SelectIndex(0)
+	p := ui.current()
+	p.view.SetView(p.view.Viewport().Center, 0.5)
+	p.analysis.opacity.SetValue(0.3)
+	ui.saveView(p, "nerve")
+	want := p.view.Viewport()
+	ui.tabs.SelectIndex(1)
+	ui.current().view.Fit()
+	ui.handleWindowRune('n')
+	if ui.current() != p || p.view.Viewport().Center != want.Center || p.view.Viewport().Downsample != want.Downsample {
+		t.Errorf("N did not return to the saved view: %+v", p.view.Viewport())
+	}
+	if p.analysis.opacity.Value != 0.3 {
+		t.Errorf("opacity %v, want the saved 0.3", p.analysis.opacity.Value)
+	}
+	ui.caseInfo.label = "Case 9"
+	path := filepath.Join(t.TempDir(), "board"+cases.Extension)
+	ui.saveCaseTo(path)
+	c, err := cases.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Label != "Case 9" || len(c.Slides) != 2 || len(c.Views) != 1 || c.Views[0].Name != "nerve" || c.Views[0].Heatmap.Opacity != 0.3 {
+		t.Errorf("case file %+v", c)
+	}
+	// Re-open: slides, label and views come back.
+	ui.OpenCase(path)
+	if len(ui.tabs.Items) != 2 || ui.caseInfo.label != "Case 9" || len(ui.caseInfo.views) != 1 {
+		t.Errorf("re-opened case: %d slides, label %q, %d views", len(ui.tabs.Items), ui.caseInfo.label, len(ui.caseInfo.views))
+	}
+	// A damaged case file is reported and nothing is closed or changed.
+	data, _ := os.ReadFile(path)
+	os.WriteFile(path, data[:len(data)/3], 0o644)
+	ui.OpenCase(path)
+	if len(ui.tabs.Items) != 2 || !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "damaged") {
+		t.Error("a damaged case file was not reported, or the open slides were closed")
+	}
+	if after, _ := os.ReadFile(path); len(after) != len(data)/3 {
+		t.Error("the damaged file was changed")
+	}
+}
