@@ -63,6 +63,8 @@ type analysisPanel struct {
 	thresholdF float64 // 0–1 of the range; 0 shows every tile
 
 	run *analysisRun
+
+	onProgress func(done int) // tests: called after progress reaches the UI
 }
 
 // analysisRun is one background analysis. Its fields other than cancel and
@@ -272,6 +274,9 @@ func (a *analysisPanel) apply(run *analysisRun) {
 	a.progress.SetValue(float64(last.Done) / float64(max(last.Total, 1)))
 	a.progressText.SetText(fmt.Sprintf("%d of %d tiles · %.1f tiles/s · about %s left", last.Done, last.Total, last.Rate, formatDuration(last.ETA)))
 	a.redraw()
+	if a.onProgress != nil {
+		a.onProgress(last.Done)
+	}
 }
 
 // mergeScores replaces the scores of the listed tiles.

@@ -139,9 +139,19 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	a := p.analysis
 	a.modelPath = resnet
 	a.setUserMPP(0.3) // as if typed into the µm/px dialog
+	progressed := make(chan struct{}, 100)
+	a.onProgress = func(done int) {
+		if done >= 8 {
+			progressed <- struct{}{}
+		}
+	}
 	a.start()
 	run := a.run
-	time.Sleep(600 * time.Millisecond)
+	select {
+	case <-progressed: // some tiles are scored: cancel now
+	case <-run.done:
+		t.Fatal("the analysis ended before it could be cancelled")
+	}
 	a.cancel()
 	<-run.done
 	r := a.result
