@@ -162,8 +162,8 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 		t.Errorf("progress %q, legend note %q", a.progressText.Text, a.legend.Note)
 	}
 	var warnings []string
-	for _, w := range resultWarnings(r) {
-		warnings = append(warnings, w)
+	for _, w := range warningsOf(r) {
+		warnings = append(warnings, w.long)
 	}
 	all := strings.Join(warnings, "\n")
 	for _, want := range []string{"PARTIAL RESULT", "entered by hand", "DEMONSTRATION"} {

@@ -30,13 +30,7 @@ func LoadModel(path string, ep inference.Provider) (*inference.Model, error) {
 	if _, err := inference.InitRuntime(); err != nil {
 		return nil, err
 	}
-	var b *inference.Bundle
-	var err error
-	if path == "" {
-		b, err = inference.LoadBuiltinBundle()
-	} else {
-		b, err = inference.LoadBundle(path)
-	}
+	b, err := inference.LoadBundleOrBuiltin(path)
 	if err != nil {
 		return nil, UserError{err}
 	}

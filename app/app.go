@@ -239,7 +239,11 @@ func (ui *UI) showDialog(d dialog.Dialog) {
 	d.Show()
 }
 
-func (ui *UI) showOpenDialog() {
+func (ui *UI) showOpenDialog() { ui.askOpenFile(ui.OpenPath) }
+
+// askOpenFile shows a file dialog, starting in the folder of the most
+// recent slide, and passes the chosen path to open.
+func (ui *UI) askOpenFile(open func(path string)) {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
 			ui.showError(err)
@@ -250,7 +254,7 @@ func (ui *UI) showOpenDialog() {
 		}
 		path := rc.URI().Path()
 		rc.Close()
-		ui.OpenPath(path)
+		open(path)
 	}, ui.win)
 	if recent := ui.recentPaths(); len(recent) > 0 {
 		if dir, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(recent[0]))); err == nil {

@@ -57,8 +57,8 @@ func (c *caseCard) show(r *inference.Result) {
 		r.Probability, r.Threshold, horizonText(r.Horizon), r.Model.Name, r.Model.Version, r.Model.SHA256,
 		r.Runtime.Library, provider, len(r.Tiles), r.CreatedAt.Local().Format("2006-01-02 15:04")))
 	c.warnings.RemoveAll()
-	for _, w := range resultWarnings(r) {
-		c.warnings.Add(warningLine(w))
+	for _, w := range warningsOf(r) {
+		c.warnings.Add(warningLine(w.long))
 	}
 	c.content.Refresh()
 }
@@ -78,19 +78,27 @@ func horizonText(h string) string {
 	return "; horizon: " + h
 }
 
-// resultWarnings lists what the reader must know before trusting r.
-func resultWarnings(r *inference.Result) []string {
-	var out []string
+// warning is something the reader must know before trusting a result,
+// in a sentence (the side panel's card) and in a few words (overlay cards).
+type warning struct{ long, short string }
+
+// warningsOf lists r's warnings: a demonstration or unvalidated model, a
+// hand-entered µm/px, a partial result.
+func warningsOf(r *inference.Result) []warning {
+	var out []warning
 	if r.Model.Demonstration {
-		out = append(out, "DEMONSTRATION MODEL: not validated, not for clinical use. The class says nothing about this patient.")
+		out = append(out, warning{"DEMONSTRATION MODEL: not validated, not for clinical use. The class says nothing about this patient.",
+			"DEMONSTRATION MODEL - not for clinical use"})
 	} else if !r.Model.Validated {
-		out = append(out, "This model is not marked as validated for clinical use.")
+		out = append(out, warning{"This model is not marked as validated for clinical use.", "model not validated for clinical use"})
 	}
 	if r.Slide.MPPSource == "user" {
-		out = append(out, fmt.Sprintf("The slide's µm/px (%.4g) was entered by hand, not read from the scanner.", r.Slide.MPP))
+		out = append(out, warning{fmt.Sprintf("The slide's µm/px (%.4g) was entered by hand, not read from the scanner.", r.Slide.MPP),
+			"µm/px entered by hand"})
 	}
 	if r.Partial {
-		out = append(out, fmt.Sprintf("PARTIAL RESULT: the analysis was stopped after %d of %d tiles.", len(r.Tiles), r.TilesTotal))
+		out = append(out, warning{fmt.Sprintf("PARTIAL RESULT: the analysis was stopped after %d of %d tiles.", len(r.Tiles), r.TilesTotal),
+			fmt.Sprintf("PARTIAL: %d of %d tiles", len(r.Tiles), r.TilesTotal)})
 	}
 	return out
 }

@@ -240,22 +240,7 @@ func (ui *UI) refreshViewsMenu() {
 }
 
 // showOpenCaseDialog asks for a case file.
-func (ui *UI) showOpenCaseDialog() {
-	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
-		if err != nil {
-			ui.showError(err)
-			return
-		}
-		if rc == nil {
-			return
-		}
-		path := rc.URI().Path()
-		rc.Close()
-		ui.OpenCase(path)
-	}, ui.win)
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
-}
+func (ui *UI) showOpenCaseDialog() { ui.askOpenFile(ui.OpenCase) }
 
 // showOpenFolderDialog opens every slide of a folder as one case.
 func (ui *UI) showOpenFolderDialog() {

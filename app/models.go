@@ -34,13 +34,7 @@ func (s *modelStore) bundleLocked(path string) (*inference.Bundle, error) {
 	if b, ok := s.bundles[path]; ok {
 		return b, nil
 	}
-	var b *inference.Bundle
-	var err error
-	if path == "" {
-		b, err = inference.LoadBuiltinBundle()
-	} else {
-		b, err = inference.LoadBundle(path)
-	}
+	b, err := inference.LoadBundleOrBuiltin(path)
 	if err != nil {
 		return nil, err
 	}

@@ -47,27 +47,10 @@ func resultCard(r *inference.Result, title string, scale float32) fyne.CanvasObj
 		line(fmt.Sprintf("%s %s   sha256 %.12s", r.Model.Name, r.Model.Version, r.Model.SHA256), 11, cardText, false),
 		line(fmt.Sprintf("ONNX Runtime %s on %s   %s", r.Runtime.Library, r.Runtime.Provider, r.CreatedAt.Local().Format("2006-01-02 15:04")), 11, cardText, false),
 	)
-	for _, w := range shortWarnings(r) {
-		lines = append(lines, line("! "+w, 12, cardWarning, true))
+	for _, w := range warningsOf(r) {
+		lines = append(lines, line("! "+w.short, 12, cardWarning, true))
 	}
 	bg := canvas.NewRectangle(cardBackground)
 	bg.CornerRadius = 6 * scale
 	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8*scale, 8*scale, 10*scale, 10*scale), container.NewVBox(lines...)))
-}
-
-// shortWarnings are the case card's warnings in a few words each.
-func shortWarnings(r *inference.Result) []string {
-	var out []string
-	if r.Model.Demonstration {
-		out = append(out, "DEMONSTRATION MODEL - not for clinical use")
-	} else if !r.Model.Validated {
-		out = append(out, "model not validated for clinical use")
-	}
-	if r.Slide.MPPSource == "user" {
-		out = append(out, "µm/px entered by hand")
-	}
-	if r.Partial {
-		out = append(out, fmt.Sprintf("PARTIAL: %d of %d tiles", len(r.Tiles), r.TilesTotal))
-	}
-	return out
 }

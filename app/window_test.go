@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"tessera/internal/testslides"
 	"testing"
 	"time"
 
@@ -12,22 +13,8 @@ import (
 	"tessera/internal/xvfbtest"
 )
 
-// sharedSlides returns ../shared/slides or skips when it is absent.
-func sharedSlides(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "slides")
-	if env := os.Getenv("TESSERA_SHARED_SLIDES"); env != "" {
-		dir = env
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(abs); err != nil {
-		t.Skipf("shared test slides not found at %s (set TESSERA_SHARED_SLIDES): skipping real-slide test", abs)
-	}
-	return abs
-}
+// sharedSlides returns the shared slides folder or skips the test.
+func sharedSlides(t testing.TB) string { return testslides.Dir(t) }
 
 // viewArea is where the slide view sits in the 1280×800 window at the
 // top-left of the virtual screen (below menu and tabs, above the status line).

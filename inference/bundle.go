@@ -61,6 +61,14 @@ func LoadBuiltinBundle() (*Bundle, error) {
 	return loadBundleFS(sub, BuiltinSource)
 }
 
+// LoadBundleOrBuiltin is LoadBundle, or LoadBuiltinBundle when path is "".
+func LoadBundleOrBuiltin(path string) (*Bundle, error) {
+	if path == "" {
+		return LoadBuiltinBundle()
+	}
+	return LoadBundle(path)
+}
+
 // LoadBundle reads and checks a bundle folder or .zip (whose manifest may sit
 // at the top or in one folder). ONNX Runtime must be initialised (InitRuntime).
 func LoadBundle(p string) (*Bundle, error) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"tessera/internal/testslides"
 	"testing"
 	"time"
 
@@ -17,18 +18,8 @@ import (
 	"tessera/slide"
 )
 
-// sharedSlides returns ../shared/slides or skips when it is absent.
-func sharedSlides(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "slides")
-	if env := os.Getenv("TESSERA_SHARED_SLIDES"); env != "" {
-		dir = env
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared test slides not found at %s (set TESSERA_SHARED_SLIDES): skipping real-slide test", dir)
-	}
-	return dir
-}
+// sharedSlides returns the shared slides folder or skips the test.
+func sharedSlides(t testing.TB) string { return testslides.Dir(t) }
 
 func openShared(t *testing.T, rel string) slide.Slide {
 	t.Helper()

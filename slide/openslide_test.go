@@ -8,23 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"tessera/internal/testslides"
 	"testing"
 	"time"
 )
 
-// sharedSlides returns ../shared/slides or skips the test when it is absent
-// (a user's clone has no shared folder).
-func sharedSlides(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "slides")
-	if env := os.Getenv("TESSERA_SHARED_SLIDES"); env != "" {
-		dir = env
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared test slides not found at %s (set TESSERA_SHARED_SLIDES): skipping real-slide test", dir)
-	}
-	return dir
-}
+// sharedSlides returns the shared slides folder or skips the test.
+func sharedSlides(t testing.TB) string { return testslides.Dir(t) }
 
 func TestOpenRealSlides(t *testing.T) {
 	dir := sharedSlides(t)

@@ -41,13 +41,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	var b *inference.Bundle
-	var err error
-	if *bundle == "" {
-		b, err = inference.LoadBuiltinBundle()
-	} else {
-		b, err = inference.LoadBundle(*bundle)
-	}
+	b, err := inference.LoadBundleOrBuiltin(*bundle)
 	must(err)
 	m, err := inference.OpenModel(b, inference.ProviderCPU)
 	must(err)

@@ -60,7 +60,7 @@ func Binary(t testing.TB, moduleRoot string) string {
 
 // Start launches Xvfb on a free display of w×h pixels, or skips (fails
 // under TESSERA_REQUIRE_XVFB=1) when the tools are missing.
-func Start(t testing.TB, w, h int) *Screen {
+func Start(t testing.TB, w0, h0 int) *Screen {
 	t.Helper()
 	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -71,31 +71,49 @@ func Start(t testing.TB, w, h int) *Screen {
 			t.Skip(msg)
 		}
 	}
-	for n := 90 + os.Getpid()%50; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
-			continue
-		}
-		s := &Screen{t: t, Display: ":" + strconv.Itoa(n)}
-		s.xvfb = exec.Command("Xvfb", s.Display, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
-		if err := s.xvfb.Start(); err != nil {
-			t.Fatalf("start Xvfb: %v", err)
-		}
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				t.Cleanup(s.stop)
-				return s
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		s.xvfb.Process.Kill()
-		s.xvfb.Wait()
+	// Xvfb picks a free display itself and writes its number to fd 3, so
+	// that concurrent test processes never share a display.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display for Xvfb")
-	return nil
+	defer r.Close()
+	s := &Screen{t: t}
+	s.xvfb = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w0, h0), "-nolisten", "tcp")
+	s.xvfb.ExtraFiles = []*os.File{w}
+	if err := s.xvfb.Start(); err != nil {
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	w.Close()
+	t.Cleanup(s.stop)
+	got := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 16)
+		n, _ := r.Read(buf)
+		got <- strings.TrimSpace(string(buf[:n]))
+	}()
+	select {
+	case d := <-got:
+		if _, err := strconv.Atoi(d); err != nil {
+			t.Fatalf("Xvfb did not report a display (%q)", d)
+		}
+		s.Display = ":" + d
+	case <-time.After(15 * time.Second):
+		t.Fatal("Xvfb did not start within 15 s")
+	}
+	// Wait until the server accepts clients.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out, err := s.xdotool("getdisplaygeometry")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Xvfb on %s does not accept clients: %v %s", s.Display, err, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return s
 }
 
 func (s *Screen) env() []string {
@@ -176,8 +194,16 @@ func (s *Screen) stop() {
 		s.app.Wait()
 	}
 	if s.xvfb != nil && s.xvfb.Process != nil {
-		s.xvfb.Process.Kill()
-		s.xvfb.Wait()
+		// SIGTERM lets Xvfb remove its lock file and socket.
+		s.xvfb.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { s.xvfb.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			s.xvfb.Process.Kill()
+			<-done
+		}
 	}
 }
 
