@@ -401,6 +401,7 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 	a.tiles, a.scoreAt = nil, nil
 	a.mergeScores(r.Tiles)
 	a.card.show(r)
+	a.pane.ui.updatePatientResult()
 	if r.Slide.MPPSource == "user" && a.mpp == 0 {
 		a.setUserMPP(r.Slide.MPP)
 	}

@@ -24,6 +24,7 @@ type caseCard struct {
 	class    *widget.Label
 	detail   *widget.Label
 	warnings *fyne.Container
+	patient  *widget.Label // the patient-level result over the open slides
 	content  *fyne.Container
 }
 
@@ -32,13 +33,16 @@ func newCaseCard() *caseCard {
 		class:    widget.NewLabel("No analysis yet"),
 		detail:   widget.NewLabel("Choose a model and press Analyze (Ctrl+R)."),
 		warnings: container.NewVBox(),
+		patient:  widget.NewLabel(""),
 	}
+	c.patient.Wrapping = fyne.TextWrapWord
+	c.patient.Hide()
 	c.class.SizeName = theme.SizeNameSubHeadingText
 	c.class.TextStyle.Bold = true
 	c.class.Wrapping = fyne.TextWrapWord
 	c.detail.Wrapping = fyne.TextWrapWord
 	c.content = container.NewVBox(widget.NewLabelWithStyle("Case card", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		c.class, c.detail, c.warnings)
+		c.class, c.detail, c.warnings, c.patient)
 	return c
 }
 

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"tessera/cases"
+	"tessera/inference"
 	"tessera/internal/colormap"
 	"tessera/viewer"
 )
@@ -255,4 +256,45 @@ func (ui *UI) showOpenFolderDialog() {
 	}, ui.win)
 	d.Resize(fyne.NewSize(900, 600))
 	d.Show()
+}
+
+// updatePatientResult shows, on every slide's card, the patient-level
+// result: the analysed slides combined by the model manifest's rule, and
+// each slide's own class. It shows only when two or more slides have results.
+func (ui *UI) updatePatientResult() {
+	var probs []float64
+	var lines []string
+	rule := "max"
+	var last *inference.Result
+	for i, item := range ui.tabs.Items {
+		r := ui.panes[item].analysis.result
+		if r == nil {
+			continue
+		}
+		if man := ui.modelManifest(ui.panes[item].analysis.modelPath); man != nil {
+			rule = man.Output.PatientAggregation
+		}
+		probs = append(probs, r.Probability)
+		lines = append(lines, fmt.Sprintf("Slide %d: %s (p = %.3f)", i+1, r.ClassLabel, r.Probability))
+		last = r
+	}
+	text := ""
+	if len(probs) >= 2 {
+		p := cases.PatientProbability(rule, probs)
+		label := last.ClassLabels()[0]
+		if p >= last.Threshold {
+			label = last.ClassLabels()[1]
+		}
+		how := "highest slide probability"
+		if rule == "mean" {
+			how = "mean slide probability"
+		}
+		text = fmt.Sprintf("Patient (%s of %d slides): %s, p = %.3f\n%s", how, len(probs), label, p, strings.Join(lines, "\n"))
+	}
+	for _, pane := range ui.panes {
+		l := pane.analysis.card.patient
+		l.SetText(text)
+		l.Hidden = text == ""
+		l.Refresh()
+	}
 }

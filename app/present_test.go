@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,5 +114,28 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(path); len(after) != len(data)/3 {
 		t.Error("the damaged file was changed")
+	}
+}
+
+// With two analysed slides, each card shows the patient-level result by
+// the manifest's rule (the highest probability) and each slide's class.
+func TestPatientLevelResult(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")})
+	for i := range ui.tabs.Items {
+		ui.tabs.SelectIndex(i)
+		analyse(t, ui.current())
+	}
+	text := ui.current().analysis.card.patient.Text
+	r0 := ui.panes[ui.tabs.Items[0]].analysis.result
+	r1 := ui.panes[ui.tabs.Items[1]].analysis.result
+	want := max(r0.Probability, r1.Probability)
+	for _, w := range []string{"highest slide probability of 2 slides", fmt.Sprintf("p = %.3f", want), "Slide 1:", "Slide 2:"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("patient line %q lacks %q", text, w)
+		}
 	}
 }

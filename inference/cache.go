@@ -17,7 +17,7 @@ import (
 
 // PipelineVersion changes whenever the pipeline's results change for the
 // same slide, model and parameters; it is part of the cache key.
-const PipelineVersion = 1
+const PipelineVersion = 2
 
 // Cache errors.
 var (

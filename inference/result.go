@@ -69,6 +69,7 @@ type Result struct {
 	ClassLabel  string   `json:"class_label"` // the sentence for the case card
 	Horizon     string   `json:"horizon"`
 	Classes     []string `json:"classes"`
+	Labels      []string `json:"class_labels"` // sentences for Classes
 }
 
 // TileScore is one analysed tile: grid cell, level-0 top-left corner, score.
@@ -101,6 +102,18 @@ func (r *Result) ScoreRange() (lo, hi float32) {
 	return lo, hi
 }
 
+// ClassLabels returns the sentences for [negative, positive] (the class
+// names when the result has no sentences).
+func (r *Result) ClassLabels() [2]string {
+	if len(r.Labels) == 2 {
+		return [2]string{r.Labels[0], r.Labels[1]}
+	}
+	if len(r.Classes) == 2 {
+		return [2]string{r.Classes[0], r.Classes[1]}
+	}
+	return [2]string{r.ClassLabel, r.ClassLabel}
+}
+
 // classify sets Class and ClassLabel from Probability and the manifest.
 func (r *Result) classify(m *Manifest) {
 	r.Threshold = m.Output.Threshold
@@ -111,4 +124,5 @@ func (r *Result) classify(m *Manifest) {
 		i = 1
 	}
 	r.Class, r.ClassLabel = m.Output.Classes[i], m.Output.ClassLabels[i]
+	r.Labels = m.Output.ClassLabels
 }
