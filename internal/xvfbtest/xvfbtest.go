@@ -79,7 +79,9 @@ func Start(t testing.TB, w0, h0 int) *Screen {
 	}
 	defer r.Close()
 	s := &Screen{t: t}
-	s.xvfb = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w0, h0), "-nolisten", "tcp")
+	// -noreset: without it the server resets whenever its last client (a
+	// probe, xdotool) disconnects, and a client connecting then fails.
+	s.xvfb = exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w0, h0), "-nolisten", "tcp", "-noreset")
 	s.xvfb.ExtraFiles = []*os.File{w}
 	if err := s.xvfb.Start(); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
