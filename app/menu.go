@@ -51,6 +51,9 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Save Case", Action: ui.SaveCase, Shortcut: ctrl(fyne.KeyS)},
 		fyne.NewMenuItem("Case Label…", ui.askCaseLabel),
 		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Export Annotated Snapshot…", ui.exportSnapshot),
+		fyne.NewMenuItem("Export PDF Report…", ui.exportReport),
+		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Close Slide", Action: ui.closeCurrent, Shortcut: ctrl(fyne.KeyW)},
 	)
 	mags := make([]*fyne.MenuItem, len(viewer.MagnificationPresets))

@@ -1,0 +1,143 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+
+	"tessera/internal/heatmap"
+	"tessera/report"
+	"tessera/slide"
+	"tessera/viewer"
+)
+
+// annotatedSnapshot renders pane p's current view at w×h pixels with the
+// heatmap (as shown), its legend, the scale bar and the de-identified case
+// card burned in, through the same stage as the window.
+func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (image.Image, error) {
+	vp := p.view.Viewport()
+	umPerPixel := 0.0
+	cal := p.view.Calibration()
+	if cal.MPP.Known() {
+		// Keep the window's field of view at the export size.
+		umPerPixel = vp.Downsample * cal.MPP.Mean() * float64(vp.Width) / float64(w)
+	}
+	centre := vp.Center
+	req := viewer.SnapshotRequest{Width: w, Height: h, Center: &centre, UMPerPixel: umPerPixel, Cache: ui.cache, Calibration: &cal}
+	if r := p.analysis.result; r != nil {
+		if !p.view.OverlayHidden() {
+			req.Overlay = p.view.Overlay()
+			req.Legend, _ = p.analysis.legendCopy()
+		}
+		req.Card = resultCard(r, fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items)), 1)
+	}
+	return viewer.Snapshot(ctx, p.slide, req)
+}
+
+// legendCopy returns a new legend with the same content as the panel's
+// (a widget can sit in one place only).
+func (a *analysisPanel) legendCopy() (*viewer.Legend, bool) {
+	if !a.legend.Visible() {
+		return nil, false
+	}
+	l := viewer.NewLegend()
+	l.Map, l.LoText, l.HiText, l.Title, l.Note = a.legend.Map, a.legend.LoText, a.legend.HiText, a.legend.Title, a.legend.Note
+	return l, true
+}
+
+// exportSnapshot asks where to save an annotated PNG of the current view at
+// the window's size.
+func (ui *UI) exportSnapshot() {
+	p := ui.current()
+	if p == nil {
+		return
+	}
+	vp := p.view.Viewport()
+	ui.askSavePath("view.png", func(path string) {
+		img, err := ui.annotatedSnapshot(context.Background(), p, vp.Width, vp.Height)
+		if err == nil {
+			err = writePNG(path, img)
+		}
+		if err != nil {
+			ui.showError(fmt.Errorf("the snapshot was not saved: %w", err))
+		}
+	})
+}
+
+// exportReport asks where to save the PDF report of the open slides'
+// results (slides without a result are left out, and the dialog says so).
+func (ui *UI) exportReport() {
+	rc, missing, err := ui.reportCase()
+	if err != nil {
+		ui.showError(err)
+		return
+	}
+	ui.askSavePath("report.pdf", func(path string) {
+		if err := report.WritePDF(path, rc); err != nil {
+			ui.showError(fmt.Errorf("the report was not saved: %w", err))
+			return
+		}
+		if len(missing) > 0 {
+			ui.showError(fmt.Errorf("the report was saved without %s, which has no analysis yet", strings.Join(missing, ", ")))
+		}
+	})
+}
+
+// reportCase gathers the open slides' results for a report, and names the
+// slides left out because they have no result.
+func (ui *UI) reportCase() (report.Case, []string, error) {
+	rc := report.Case{Label: ui.caseInfo.label, Rule: "max", Generated: time.Now(), ShowIdentifiers: ui.showIdentifiers}
+	var missing []string
+	for i, item := range ui.tabs.Items {
+		p := ui.panes[item]
+		r := p.analysis.result
+		if r == nil {
+			missing = append(missing, fmt.Sprintf("slide %d", i+1))
+			continue
+		}
+		if man := ui.modelManifest(p.analysis.modelPath); man != nil {
+			rc.Rule = man.Output.PatientAggregation
+		}
+		thumb, ds, err := slide.ReadThumbnail(p.slide, heatmapThumbSide)
+		if err != nil {
+			return rc, nil, fmt.Errorf("slide %d cannot be read for the report: %w", i+1, err)
+		}
+		rc.Slides = append(rc.Slides, report.Slide{Name: p.fileName(), Result: r, Image: heatmap.Compose(thumb, ds, r, heatmap.DefaultStyle(r))})
+	}
+	if len(rc.Slides) == 0 {
+		return rc, nil, errors.New("no slide is analysed yet: analyse at least one (Ctrl+R) before writing a report")
+	}
+	return rc, missing, nil
+}
+
+// askSavePath shows a save dialog and passes the chosen path to save. The
+// dialog's own empty file is removed first: save writes atomically.
+func (ui *UI) askSavePath(name string, save func(path string)) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			ui.showError(err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		os.Remove(path)
+		if filepath.Ext(path) == "" {
+			path += filepath.Ext(name)
+		}
+		save(path)
+	}, ui.win)
+	d.SetFileName(name)
+	d.Resize(fyne.NewSize(900, 600))
+	d.Show()
+}
