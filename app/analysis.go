@@ -17,6 +17,7 @@ import (
 	"tessera/inference"
 	"tessera/internal/colormap"
 	"tessera/internal/heatmap"
+	"tessera/slide"
 	"tessera/viewer"
 )
 
@@ -43,6 +44,7 @@ type analysisPanel struct {
 	colormapSel  *widget.Select
 	smooth       *widget.Check
 	visible      *widget.Check
+	outline      *widget.Check
 	rangeLo      *widget.Entry
 	rangeHi      *widget.Entry
 	content      fyne.CanvasObject
@@ -106,6 +108,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.threshold.Step = 0.01
 	a.threshold.OnChanged = func(v float64) { a.thresholdF = v; a.redraw() }
 	a.smooth = widget.NewCheck("Smooth (interpolate between tiles)", func(bool) { a.redraw() })
+	a.outline = widget.NewCheck("Tissue outline", a.showOutline)
 	a.rangeLo, a.rangeHi = widget.NewEntry(), widget.NewEntry()
 	a.rangeLo.OnSubmitted = func(string) { a.applyRange() }
 	a.rangeHi.OnSubmitted = func(string) { a.applyRange() }
@@ -126,7 +129,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 		a.card.content,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Heatmap layer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		a.visible, a.smooth, form,
+		a.visible, a.smooth, a.outline, form,
 	))
 	a.progress.Hide()
 	a.legend.Hide()
@@ -503,6 +506,44 @@ func joinNote(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// outlineMaskSide sizes the mask drawn as an outline so that a mask pixel
+// is about 8 µm: fine enough to follow the tissue, coarse enough that the
+// outline traces its edge rather than every gap in the stroma.
+func outlineMaskSide(s slide.Slide) int {
+	l0 := s.Levels()[0]
+	mpp := s.MPP().Mean()
+	if mpp == 0 {
+		mpp = 0.5
+	}
+	side := int(float64(max(l0.Width, l0.Height)) * mpp / 8)
+	return min(max(side, 128), inference.TissueMaskSide)
+}
+
+// showOutline draws or removes the outline of the tissue the analysis
+// looks for (detected in the background on first use).
+func (a *analysisPanel) showOutline(on bool) {
+	v := a.pane.view
+	if !on {
+		v.SetOutline(nil)
+		return
+	}
+	s := a.pane.slide
+	go func() {
+		mask, err := inference.DetectTissueAt(s, outlineMaskSide(s))
+		fyne.Do(func() {
+			if a.pane.closed || !a.outline.Checked {
+				return
+			}
+			if err != nil {
+				a.pane.ui.showError(fmt.Errorf("the tissue could not be detected: %w", err))
+				a.outline.SetChecked(false)
+				return
+			}
+			v.SetOutline(&viewer.Overlay{Image: heatmap.TissueOutline(mask), Cell: mask.Downsample})
+		})
+	}()
 }
 
 // toggleVisible flips the heatmap (the H key).

@@ -105,6 +105,18 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	if !strings.Contains(a.legend.Title, "signed evidence") {
 		t.Errorf("legend title %q", a.legend.Title)
 	}
+	a.outline.SetChecked(true) // detects tissue in the background
+	deadline := time.Now().Add(10 * time.Second)
+	for p.view.Outline() == nil && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if o := p.view.Outline(); o == nil || o.Image.Bounds().Dx() < 100 {
+		t.Error("no tissue outline layer")
+	}
+	a.outline.SetChecked(false)
+	if p.view.Outline() != nil {
+		t.Error("the outline stayed after unticking it")
+	}
 
 	// Re-opening the slide shows the cached result at once.
 	ui.closeCurrent()

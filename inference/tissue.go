@@ -29,7 +29,12 @@ const minSaturationThreshold = 0.07
 // excluding near-white pixels, then a morphological closing and opening to
 // fill small gaps and drop specks.
 func DetectTissue(s slide.Slide) (*TissueMask, error) {
-	img, ds, err := slide.ReadThumbnail(s, TissueMaskSide)
+	return DetectTissueAt(s, TissueMaskSide)
+}
+
+// DetectTissueAt is DetectTissue on a thumbnail of maxSide pixels.
+func DetectTissueAt(s slide.Slide, maxSide int) (*TissueMask, error) {
+	img, ds, err := slide.ReadThumbnail(s, maxSide)
 	if err != nil {
 		return nil, fmt.Errorf("tissue detection on %s: %w", s.Path(), err)
 	}

@@ -42,6 +42,17 @@ func (v *SlideView) SetOverlayHidden(hidden bool) {
 // OverlayHidden reports whether the overlay is hidden.
 func (v *SlideView) OverlayHidden() bool { return v.overlayHidden }
 
+// SetOutline shows o above the overlay, for line work such as the tissue
+// mask's outline (nil removes it). UI goroutine.
+func (v *SlideView) SetOutline(o *Overlay) {
+	v.outline = o
+	v.outlineVersion++
+	v.Refresh()
+}
+
+// Outline returns the outline layer shown, or nil.
+func (v *SlideView) Outline() *Overlay { return v.outline }
+
 // overlayLayer draws an Overlay cropped to the cells in view, so that its
 // size on screen never exceeds the view by more than a cell whatever the
 // zoom. The cropped image is reused while the visible cells and the overlay

@@ -33,6 +33,7 @@ type slideViewRenderer struct {
 	bar        *canvas.Rectangle
 	barLabel   *canvas.Text
 	overlay    *overlayLayer
+	outline    *overlayLayer
 	objects    []fyne.CanvasObject
 }
 
@@ -45,6 +46,7 @@ func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
 		bar:        canvas.NewRectangle(color.NRGBA{0, 0, 0, 255}),
 		barLabel:   canvas.NewText("", color.NRGBA{0, 0, 0, 255}),
 		overlay:    newOverlayLayer(),
+		outline:    newOverlayLayer(),
 	}
 	r.barPill.CornerRadius = 4
 	r.barLabel.TextSize = scaleBarText
@@ -122,8 +124,9 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 		}
 	}
 	r.overlay.update(v.overlay, v.overlayHidden, v.overlayVersion, vp, inv)
+	r.outline.update(v.outline, false, v.outlineVersion, vp, inv)
 	r.layoutScaleBar(vp, size)
-	r.objects = append(objects, r.overlay.img, r.barPill, r.bar, r.barLabel)
+	r.objects = append(objects, r.overlay.img, r.outline.img, r.barPill, r.bar, r.barLabel)
 }
 
 // layoutScaleBar sizes the scale bar for the zoom, or shows "uncalibrated".

@@ -65,7 +65,9 @@ type SlideView struct {
 
 	overlay        *Overlay // drawn above the tiles; nil for none
 	overlayHidden  bool
-	overlayVersion int // bumped by SetOverlay
+	overlayVersion int      // bumped by SetOverlay
+	outline        *Overlay // drawn above the overlay (e.g. the tissue mask's outline); nil for none
+	outlineVersion int
 
 	// OnViewChanged, if set, is called on the UI goroutine after the view moves.
 	OnViewChanged func(Viewport)
