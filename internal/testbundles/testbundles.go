@@ -61,7 +61,11 @@ func Generate(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(src)
+	lib, err := os.ReadFile(filepath.Join(root, "tools", "bundles", "bundlelib.py"))
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(append(src, lib...)) // a new generator version regenerates
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()

@@ -10,23 +10,17 @@
             position, so heatmap alignment can be checked pixel by pixel.
 Needs Debian's python3-onnx and python3-numpy.
 """
-import hashlib
 import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+from bundlelib import save_onnx
 
 
 def save(graph, path):
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="tessera-tests")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    data = model.SerializeToString()
-    with open(path, "wb") as f:
-        f.write(data)
-    return hashlib.sha256(data).hexdigest()
+    return save_onnx(graph, path, "tessera-tests")
 
 
 def nan_bundle(out):
