@@ -213,6 +213,7 @@ func (a *analysisPanel) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	run := &analysisRun{cancel: cancel, done: make(chan struct{})}
 	a.run = run
+	a.pane.ui.updateMemoryLimit()
 	a.analyzeBtn.Disable()
 	a.cancelBtn.Enable()
 	a.progress.SetValue(0)
@@ -303,6 +304,7 @@ func (a *analysisPanel) finish(run *analysisRun, m *inference.Model, res *infere
 	}
 	a.apply(run) // events still queued
 	a.run = nil
+	a.pane.ui.updateMemoryLimit()
 	a.analyzeBtn.Enable()
 	a.cancelBtn.Disable()
 	a.progress.Hide()

@@ -66,6 +66,7 @@ type UI struct {
 	results *inference.ResultCache // analysis results on disk
 
 	onCachedResultShown func() // benchmarks: called when a cached heatmap appears
+	limitMemory         bool   // set the Go heap's soft limit (the real app, not tests)
 
 	caseInfo        caseState
 	presenting      *presentation  // non-nil in presentation mode
@@ -79,8 +80,9 @@ func Run(paths []string) error {
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("tessera.png", assets.IconPNG))
 	cacheBytes := cacheBytesFromEnv()
-	debug.SetMemoryLimit(viewer.MemoryLimitFor(cacheBytes))
 	ui := NewUI(a, cacheBytes)
+	ui.limitMemory = true
+	ui.updateMemoryLimit()
 	ui.OpenPaths(paths)
 	ui.win.ShowAndRun()
 	ui.Close()
@@ -129,6 +131,27 @@ func (ui *UI) Close() {
 		delete(ui.panes, item)
 	}
 	ui.models.closeAll()
+}
+
+// analysisHeadroom is added to the Go heap's soft limit while analyses run:
+// their batch tensors and features (about 80 MiB for a ResNet at batch 32)
+// live on the Go heap, and a full tile cache must not make the collector
+// run continuously under them.
+const analysisHeadroom = 256 << 20
+
+// updateMemoryLimit sets the Go heap's soft limit from the tile cache bound,
+// with room for the analyses running now.
+func (ui *UI) updateMemoryLimit() {
+	if !ui.limitMemory {
+		return
+	}
+	limit := viewer.MemoryLimitFor(ui.cache.Limit())
+	for _, p := range ui.panes {
+		if p.analysis.running() {
+			limit += analysisHeadroom
+		}
+	}
+	debug.SetMemoryLimit(limit)
 }
 
 // modelManifest returns the manifest of a loaded bundle, or nil.
