@@ -233,6 +233,7 @@ func (ui *UI) closeTab(item *container.TabItem) {
 	if p := ui.panes[item]; p != nil {
 		p.close()
 		delete(ui.panes, item)
+		ui.updateMemoryLimit()
 	}
 	ui.tabs.Remove(item)
 	if len(ui.tabs.Items) == 0 {
