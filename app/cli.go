@@ -66,7 +66,7 @@ func DescribeOpenError(path string, err error) error {
 	case errors.Is(err, os.ErrPermission):
 		return UserError{fmt.Errorf("%s: permission denied; ask for read access to the file", path)}
 	case errors.Is(err, slide.ErrUnsupported):
-		return UserError{fmt.Errorf("%s is not a slide Tessera can read. Supported: %s. DICOM WSI, OME-TIFF and QPTIFF are not supported yet; convert the slide to pyramidal TIFF or SVS", path, slide.SupportedFormats)}
+		return UserError{fmt.Errorf("%s is not a slide Tessera can read. Supported: %s. DICOM WSI and QPTIFF are not supported yet; convert the slide to pyramidal TIFF, SVS or OME-TIFF", path, slide.SupportedFormats)}
 	case errors.Is(err, slide.ErrDamaged):
 		detail := err.Error()
 		var de *slide.DamageError

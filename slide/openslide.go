@@ -31,6 +31,7 @@ static void tessera_argb_to_rgba(uint32_t *buf, int64_t n, uint8_t br, uint8_t b
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -73,7 +74,12 @@ func Open(path string) (Slide, error) {
 	defer C.free(unsafe.Pointer(cpath))
 	vendor := C.openslide_detect_vendor(cpath)
 	if vendor == nil {
-		return nil, fmt.Errorf("%s: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
+		// Not for OpenSlide: perhaps an OME-TIFF, which Tessera reads itself.
+		s, err := openOMETIFF(path)
+		if errors.Is(err, errNotOME) {
+			return nil, fmt.Errorf("%s: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
+		}
+		return s, err
 	}
 	osr := C.openslide_open(cpath)
 	if osr == nil {

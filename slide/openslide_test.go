@@ -33,6 +33,8 @@ func TestOpenRealSlides(t *testing.T) {
 		{"aperio/openslide-python-small.svs", "aperio", 16, 16, 1, 0.499, MPPFromVendor, 20, []string{"thumbnail"}},
 		{"hamamatsu/test3-DAPI-2-387.ndpi", "hamamatsu", 3968, 4864, 7, 0.228, MPPFromVendor, 40, []string{"macro"}},
 		{"generic/openslide-python-boxes.tiff", "generic-tiff", 300, 250, 4, 0, MPPUnknown, 0, nil},
+		{"ometiff/OS-1-detail.ome.tif", "ome-tiff", 1101, 1101, 1, 0.227, MPPFromOME, 0, nil},
+		{"ometiff/OS-2-ndpi.ome.tif", "ome-tiff", 2202, 2202, 1, 0.227, MPPFromOME, 0, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -127,8 +129,6 @@ func TestOpenBrokenAndUnsupported(t *testing.T) {
 		{"broken/tiff-fuzz/image-tiff-divide_by_zero-000034.tif", ErrUnsupported},
 		{"broken/tiff-fuzz/image-tiff-colormap-shl-overflow.tif", ErrUnsupported},
 		{"broken/tiff-fuzz/image-tiff-graydepth-invert-overflow.tif", ErrUnsupported},
-		{"ometiff/OS-1-detail.ome.tif", ErrUnsupported},
-		{"ometiff/OS-2-ndpi.ome.tif", ErrUnsupported},
 		{"other/pathml-small_vectra.qptiff", ErrUnsupported},
 		{"dicom/pathml-small_dicom/pathml-small_dicom.dcm", ErrUnsupported},
 		{"dicom/wsi2dcm-jpeg/wsi2dcm-jpeg.dcm", ErrUnsupported},
