@@ -17,7 +17,7 @@ import (
 
 // PipelineVersion changes whenever the pipeline's results change for the
 // same slide, model and parameters; it is part of the cache key.
-const PipelineVersion = 2
+const PipelineVersion = 3
 
 // Cache errors.
 var (

@@ -250,8 +250,8 @@ func (r *run) execute() error {
 	if failure != nil {
 		return failure
 	}
-	if err == nil && r.ctx.Err() != nil {
-		err = r.ctx.Err()
+	if err == nil && r.ctx.Err() != nil && len(r.doneTiles) < len(tiles) {
+		err = r.ctx.Err() // cancelled before the end (a cancel after the last tile changes nothing)
 	}
 	return r.finish(err)
 }
@@ -267,6 +267,9 @@ func (r *run) encodeLoop(ctx context.Context, full <-chan *slot, free chan<- *sl
 	var lastScores time.Time
 	first := true
 	for len(r.doneTiles) < total {
+		if err := ctx.Err(); err != nil { // before select, which picks at random among ready cases
+			return err
+		}
 		var sl *slot
 		select {
 		case sl = <-full:

@@ -26,8 +26,11 @@ const minSaturationThreshold = 0.07
 
 // DetectTissue finds tissue on a thumbnail of s: Otsu's threshold on HSV
 // saturation (stained tissue is coloured, glass and background are grey),
-// excluding near-white pixels, then a morphological closing and opening to
-// fill small gaps and drop specks.
+// and, on brightfield slides, Otsu's threshold on brightness too (pale
+// counterstains, as in IHC, are barely coloured but darker than the glass),
+// excluding near-white pixels, then a morphological opening and closing to
+// drop specks and fill small gaps. Dark-field (fluorescence) slides use
+// saturation only: their background is dark.
 func DetectTissue(s slide.Slide) (*TissueMask, error) {
 	return DetectTissueAt(s, TissueMaskSide)
 }
@@ -46,30 +49,63 @@ func TissueFromImage(img *image.RGBA, ds float64) *TissueMask {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	sat := make([]float64, w*h)
-	bright := make([]bool, w*h)
-	var hist [256]int
+	grey := make([]uint8, w*h)
+	var satHist, greyHist [256]int
 	for y := 0; y < h; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*w]
 		for x := 0; x < w; x++ {
 			r, g, bl := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
 			mx, mn := max(r, g, bl), min(r, g, bl)
 			s := 0.0
-			if mx > 0 {
+			if mx >= minChroma { // near-black pixels have no meaningful hue
 				s = float64(mx-mn) / float64(mx)
 			}
 			sat[y*w+x] = s
-			bright[y*w+x] = mn > 230 // near-white glass
-			hist[int(s*255)]++
+			grey[y*w+x] = uint8((r + g + bl) / 3)
+			satHist[int(s*255)]++
+			greyHist[grey[y*w+x]]++
 		}
 	}
-	t := max(otsu(hist[:])/255, minSaturationThreshold)
+	t := max(otsu(satHist[:])/255, minSaturationThreshold)
+	// Brightfield (glass is bright): also take pixels clearly darker than
+	// the glass. The glass is the brightest few percent of the image (at
+	// least glassGrey, for crops that are all tissue).
+	darkBelow := -1
+	if percentile(greyHist[:], w*h, 0.5) > 128 {
+		darkBelow = max(percentile(greyHist[:], w*h, 0.95), glassGrey) - glassMargin
+	}
 	mask := make([]bool, w*h)
 	for i, s := range sat {
-		mask[i] = s > t && !bright[i]
+		nearWhite := grey[i] > 235
+		mask[i] = !nearWhite && (s > t || int(grey[i]) < darkBelow)
 	}
 	mask = dilate(erode(mask, w, h), w, h) // opening: drop specks
 	mask = erode(dilate(mask, w, h), w, h) // closing: fill pinholes
 	return &TissueMask{W: w, H: h, Downsample: ds, Tissue: mask, Threshold: t}
+}
+
+// minChroma is the brightest channel below which a pixel's saturation is
+// noise (dark-field background, pen ink) and counted as 0.
+const minChroma = 12
+
+// Brightfield glass: at least this mean grey; tissue is at least
+// glassMargin darker.
+const (
+	glassGrey   = 225
+	glassMargin = 12
+)
+
+// percentile returns the histogram bin below which fraction q of the n
+// values lie.
+func percentile(hist []int, n int, q float64) int {
+	seen := 0
+	for i, c := range hist {
+		seen += c
+		if float64(seen) >= q*float64(n) {
+			return i
+		}
+	}
+	return len(hist) - 1
 }
 
 // otsu returns the histogram bin that best separates two classes.
