@@ -3,6 +3,7 @@ package viewer
 import (
 	"image/color"
 	"math"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -26,6 +27,10 @@ var OutsideColour = color.NRGBA{0x5a, 0x5a, 0x5e, 0xff}
 // one canvas.Image per drawn tile (reused while the tile stays on screen so
 // its GPU texture is uploaded once), and the scale bar overlay.
 type slideViewRenderer struct {
+	// mu serialises updates. Fyne calls the renderer on its UI goroutine,
+	// but its test driver runs fyne.Do on the calling goroutine, so tile
+	// loaders can refresh concurrently there.
+	mu         sync.Mutex
 	v          *SlideView
 	background *canvas.Rectangle
 	tiles      map[TileKey]*canvas.Image
@@ -57,13 +62,21 @@ func (r *slideViewRenderer) Destroy() { r.release() }
 
 // release drops the tile images so their memory can be reclaimed.
 func (r *slideViewRenderer) release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	clear(r.tiles)
 	r.objects = nil
 }
 
 func (r *slideViewRenderer) MinSize() fyne.Size { return r.v.MinSize() }
 
-func (r *slideViewRenderer) Objects() []fyne.CanvasObject { return r.objects }
+// Objects returns the objects of the last update. Each update builds a new
+// slice, so a caller may keep iterating this one.
+func (r *slideViewRenderer) Objects() []fyne.CanvasObject {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.objects
+}
 
 // Layout adopts the new size (in device pixels at the canvas scale) and
 // places the objects. It never calls Refresh.
@@ -96,13 +109,16 @@ func (r *slideViewRenderer) Refresh() {
 // update plans the frame, queues missing tiles and positions tile images
 // at their snapped device rectangles converted to canvas units.
 func (r *slideViewRenderer) update(size fyne.Size) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	v := r.v
 	vp := v.Viewport()
 	plan := v.grid.PlanView(vp, v.id, v.cache.Get)
 	v.loader.Want(plan.Want)
 
 	r.background.Resize(size)
-	objects := append(r.objects[:0], r.background)
+	objects := make([]fyne.CanvasObject, 0, len(plan.Draw)+6)
+	objects = append(objects, r.background)
 	seen := make(map[TileKey]bool, len(plan.Draw))
 	inv := 1 / v.scale
 	for _, d := range plan.Draw {
