@@ -234,7 +234,7 @@ func (a *analysisPanel) start() {
 				Progress: func(e inference.Event) { a.post(run, e) },
 			})
 		}
-		fyne.Do(func() { a.finish(run, m, res, cached, storeErr, err) })
+		fyne.Do(func() { a.finish(run, res, cached, storeErr, err) })
 	}()
 }
 
@@ -298,7 +298,7 @@ func (a *analysisPanel) mergeScores(scores []inference.TileScore) {
 }
 
 // finish ends a run: show the result, a partial one, or the error.
-func (a *analysisPanel) finish(run *analysisRun, m *inference.Model, res *inference.Result, cached bool, storeErr, err error) {
+func (a *analysisPanel) finish(run *analysisRun, res *inference.Result, cached bool, storeErr, err error) {
 	if a.run != run {
 		return
 	}
@@ -326,7 +326,7 @@ func (a *analysisPanel) finish(run *analysisRun, m *inference.Model, res *infere
 	case errors.Is(err, inference.ErrNoMPP):
 		a.progressText.SetText("")
 		a.card.clear("This slide needs its µm/px before it can be analysed.")
-		a.askMPP(err)
+		a.askMPP()
 	case errors.Is(err, context.Canceled):
 		a.progressText.SetText("Cancelled before any tile was scored.")
 		a.card.clear("Cancelled.")
@@ -335,7 +335,6 @@ func (a *analysisPanel) finish(run *analysisRun, m *inference.Model, res *infere
 		a.card.clear("The analysis failed: " + err.Error())
 		ui.showError(describeAnalysisError(err))
 	}
-	_ = m
 }
 
 func describeAnalysisError(err error) error {
@@ -346,7 +345,7 @@ func describeAnalysisError(err error) error {
 }
 
 // askMPP asks for the µm/px of an uncalibrated slide and runs again with it.
-func (a *analysisPanel) askMPP(cause error) {
+func (a *analysisPanel) askMPP() {
 	entry := widget.NewEntry()
 	entry.SetPlaceHolder("e.g. 0.25 (40×) or 0.5 (20×)")
 	ui := a.pane.ui
@@ -365,7 +364,6 @@ func (a *analysisPanel) askMPP(cause error) {
 	}, ui.win)
 	d.Resize(fyne.NewSize(520, 220))
 	ui.showDialog(d)
-	_ = cause
 }
 
 // setUserMPP applies a µm/px the user entered to the analysis and the

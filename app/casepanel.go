@@ -14,6 +14,7 @@ import (
 	"tessera/cases"
 	"tessera/inference"
 	"tessera/internal/colormap"
+	"tessera/report"
 	"tessera/viewer"
 )
 
@@ -243,10 +244,9 @@ func (ui *UI) showOpenFolderDialog() {
 // result: the analysed slides combined by the model manifest's rule, and
 // each slide's own class. It shows only when two or more slides have results.
 func (ui *UI) updatePatientResult() {
-	var probs []float64
+	var results []*inference.Result
 	var lines []string
 	rule := "max"
-	var last *inference.Result
 	for i, item := range ui.tabs.Items {
 		r := ui.panes[item].analysis.result
 		if r == nil {
@@ -255,22 +255,17 @@ func (ui *UI) updatePatientResult() {
 		if man := ui.modelManifest(ui.panes[item].analysis.modelPath); man != nil {
 			rule = man.Output.PatientAggregation
 		}
-		probs = append(probs, r.Probability)
+		results = append(results, r)
 		lines = append(lines, fmt.Sprintf("Slide %d: %s (p = %.3f)", i+1, r.ClassLabel, r.Probability))
-		last = r
 	}
 	text := ""
-	if len(probs) >= 2 {
-		p := cases.PatientProbability(rule, probs)
-		label := last.ClassLabels()[0]
-		if p >= last.Threshold {
-			label = last.ClassLabels()[1]
-		}
+	if len(results) >= 2 {
+		p, _, label := report.Patient(rule, results)
 		how := "highest slide probability"
 		if rule == "mean" {
 			how = "mean slide probability"
 		}
-		text = fmt.Sprintf("Patient (%s of %d slides): %s, p = %.3f\n%s", how, len(probs), label, p, strings.Join(lines, "\n"))
+		text = fmt.Sprintf("Patient (%s of %d slides): %s, p = %.3f\n%s", how, len(results), label, p, strings.Join(lines, "\n"))
 	}
 	for _, pane := range ui.panes {
 		l := pane.analysis.card.patient

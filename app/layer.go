@@ -35,15 +35,7 @@ func (a *analysisPanel) redraw() {
 		return
 	}
 	if a.autoRange {
-		var lo, hi float32
-		for i, t := range a.tiles {
-			if i == 0 || t.Score < lo {
-				lo = t.Score
-			}
-			if i == 0 || t.Score > hi {
-				hi = t.Score
-			}
-		}
+		lo, hi := inference.ScoreRange(a.tiles)
 		auto := heatmap.StyleFor(a.meaning, lo, hi)
 		a.style.Lo, a.style.Hi = auto.Lo, auto.Hi
 		a.rangeLo.SetText(fmt.Sprintf("%.3g", a.style.Lo))

@@ -90,8 +90,11 @@ type Params struct {
 }
 
 // ScoreRange returns the smallest and largest tile scores (0, 0 without tiles).
-func (r *Result) ScoreRange() (lo, hi float32) {
-	for i, t := range r.Tiles {
+func (r *Result) ScoreRange() (lo, hi float32) { return ScoreRange(r.Tiles) }
+
+// ScoreRange returns the smallest and largest scores of tiles (0, 0 for none).
+func ScoreRange(tiles []TileScore) (lo, hi float32) {
+	for i, t := range tiles {
 		if i == 0 || t.Score < lo {
 			lo = t.Score
 		}

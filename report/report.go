@@ -52,22 +52,30 @@ func (c *Case) slideTitle(i int) string {
 
 // PatientResult combines the slides by the case's rule.
 func (c *Case) PatientResult() (prob, threshold float64, label string) {
-	probs := make([]float64, len(c.Slides))
+	results := make([]*inference.Result, len(c.Slides))
 	for i, s := range c.Slides {
-		probs[i] = s.Result.Probability
+		results[i] = s.Result
 	}
-	prob = cases.PatientProbability(c.Rule, probs)
-	r := c.Slides[0].Result
-	threshold = r.Threshold
-	label = r.ClassLabel
-	if len(r.Classes) == 2 {
-		for _, s := range c.Slides {
-			if s.Result.Probability == prob {
-				label = s.Result.ClassLabel
-			}
-		}
+	return Patient(c.Rule, results)
+}
+
+// Patient combines one patient's slide results by rule ("max" or "mean",
+// see cases.PatientProbability) and classifies the combined probability
+// with the first result's threshold and class sentences (the slides of a
+// case are analysed with one model). results must not be empty.
+func Patient(rule string, results []*inference.Result) (prob, threshold float64, label string) {
+	probs := make([]float64, len(results))
+	for i, r := range results {
+		probs[i] = r.Probability
 	}
-	return prob, threshold, label
+	prob = cases.PatientProbability(rule, probs)
+	r := results[0]
+	labels := r.ClassLabels()
+	label = labels[0]
+	if prob >= r.Threshold {
+		label = labels[1]
+	}
+	return prob, r.Threshold, label
 }
 
 // WritePDF writes the report to path atomically.

@@ -14,7 +14,8 @@ import (
 )
 
 func fakeResult(p float64, demo bool) *inference.Result {
-	r := &inference.Result{Probability: p, Threshold: 0.5, Classes: []string{"low", "high"}, TilesTotal: 10}
+	r := &inference.Result{Probability: p, Threshold: 0.5, Classes: []string{"low", "high"}, TilesTotal: 10,
+		Labels: []string{"Low risk of metastatic relapse within 5 years", "High risk of metastatic relapse within 5 years"}}
 	r.Class, r.ClassLabel = "low", "Low risk of metastatic relapse within 5 years"
 	if p >= 0.5 {
 		r.Class, r.ClassLabel = "high", "High risk of metastatic relapse within 5 years"
@@ -36,6 +37,12 @@ func TestPatientResultRules(t *testing.T) {
 	c.Rule = "mean"
 	if p, _, _ := c.PatientResult(); p < 0.549 || p > 0.551 {
 		t.Errorf("mean rule: %v", p)
+	}
+	// The mean can cross the threshold where no single slide's probability
+	// equals it: the class follows the combined probability.
+	c.Slides = []Slide{{Result: fakeResult(0.2, false)}, {Result: fakeResult(0.9, false)}}
+	if p, _, label := c.PatientResult(); p < 0.549 || p > 0.551 || !strings.HasPrefix(label, "High") {
+		t.Errorf("mean rule over 0.2 and 0.9: %v %q, want 0.55 and the high class", p, label)
 	}
 }
 
