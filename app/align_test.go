@@ -8,8 +8,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"tessera/heatmap"
 	"tessera/inference"
-	"tessera/internal/heatmap"
 	"tessera/internal/testbundles"
 	"tessera/slide/slidetest"
 	"tessera/viewer"
@@ -47,8 +47,11 @@ func TestHeatmapAlignment(t *testing.T) {
 			t.Fatalf("tile %d,%d scores %v, want %v: the grid is not where the checks are", tile.Col, tile.Row, tile.Score, want)
 		}
 	}
-	st := heatmap.Style{Map: heatmap.StyleFor(inference.ScoreProbability, 0, 1).Map, Lo: 0, Hi: 1, Threshold: math.Inf(-1), Opacity: 1}
-	overlay, _ := HeatmapLayer(res, st, false)
+	layer := heatmap.FromResult(res)
+	look := layer.Look()
+	look.Opacity, look.AutoRange, look.Lo, look.Hi = 1, false, 0, 1
+	layer.SetLook(look)
+	st := layer.Style(1)
 	test.NewTempApp(t)
 	hot, cold := st.Map.At(200.0/255), st.Map.At(60.0/255)
 
@@ -62,7 +65,7 @@ func TestHeatmapAlignment(t *testing.T) {
 		{"zoomed past level 0", 640, 480, viewer.Level0Point{X: 700, Y: 500}, 0.2},
 	} {
 		t.Run(view.name, func(t *testing.T) {
-			req := viewer.SnapshotRequest{Width: view.w, Height: view.h, Overlay: overlay, UMPerPixel: view.umPx}
+			req := viewer.SnapshotRequest{Width: view.w, Height: view.h, Layers: []viewer.ViewLayer{layer.ViewLayer()}, UMPerPixel: view.umPx}
 			c := view.center
 			req.Center = &c
 			img, err := viewer.Snapshot(context.Background(), s, req)

@@ -13,9 +13,10 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/colormap"
-	"tessera/internal/heatmap"
+	"tessera/slide"
 	"tessera/viewer"
 )
 
@@ -50,17 +51,12 @@ type analysisPanel struct {
 	modelPath string // "" = built-in
 	mpp       float64
 
-	// The heatmap being shown.
-	meaning    inference.ScoreMeaning
-	positive   string
-	cols, rows int
-	side0      float64
-	tiles      []inference.TileScore
-	scoreAt    map[[2]int]float32
-	result     *inference.Result
-	style      heatmap.Style
-	autoRange  bool
-	thresholdF float64 // 0–1 of the range; 0 shows every tile
+	// layer is the heatmap being shown (nil before the first grid or
+	// result); look is how it is drawn, kept while layers come and go.
+	layer   *heatmap.Layer
+	look    heatmap.Look
+	result  *inference.Result // the result shown, nil while analysing
+	binding bool              // the controls are being set from look
 
 	run *analysisRun
 
@@ -78,8 +74,7 @@ type analysisRun struct {
 }
 
 func newAnalysisPanel(p *slidePane) *analysisPanel {
-	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), autoRange: true}
-	a.style = heatmap.StyleFor(inference.ScoreProbability, 0, 1)
+	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), look: heatmap.DefaultLook()}
 	a.modelChoice = widget.NewSelect(nil, a.onModelChosen)
 	a.refreshModelChoices()
 	a.modelChoice.SetSelected(BuiltinModelLabel)
@@ -91,26 +86,23 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.progressText = widget.NewLabel("")
 	a.progressText.Wrapping = fyne.TextWrapWord
 
-	a.visible = widget.NewCheck("Show heatmap (H)", func(on bool) { p.view.SetOverlayHidden(!on) })
-	a.visible.SetChecked(true)
+	a.visible = widget.NewCheck("Show heatmap (H)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Visible = on }) })
 	a.opacity = widget.NewSlider(0, 1)
 	a.opacity.Step = 0.05
-	a.opacity.SetValue(a.style.Opacity)
-	a.opacity.OnChanged = func(v float64) { a.style.Opacity = v; a.redraw() }
+	a.opacity.OnChanged = func(v float64) { a.editLook(func(l *heatmap.Look) { l.Opacity = v }) }
 	a.colormapSel = widget.NewSelect(colormap.Names(), func(name string) {
-		a.style.Map, _ = colormap.ByName(name)
-		a.redraw()
+		a.editLook(func(l *heatmap.Look) { l.Colormap = name })
 	})
-	a.colormapSel.SetSelected(colormap.Viridis.Name)
 	a.threshold = widget.NewSlider(0, 1)
 	a.threshold.Step = 0.01
-	a.threshold.OnChanged = func(v float64) { a.thresholdF = v; a.redraw() }
-	a.smooth = widget.NewCheck("Smooth (interpolate between tiles)", func(bool) { a.redraw() })
+	a.threshold.OnChanged = func(v float64) { a.editLook(func(l *heatmap.Look) { l.Threshold = v }) }
+	a.smooth = widget.NewCheck("Smooth (interpolate between tiles)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Smooth = on }) })
 	a.outline = widget.NewCheck("Tissue outline", a.showOutline)
 	a.rangeLo, a.rangeHi = widget.NewEntry(), widget.NewEntry()
 	a.rangeLo.OnSubmitted = func(string) { a.applyRange() }
 	a.rangeHi.OnSubmitted = func(string) { a.applyRange() }
-	autoBtn := widget.NewButton("Auto", func() { a.autoRange = true; a.redraw() })
+	autoBtn := widget.NewButton("Auto", func() { a.editLook(func(l *heatmap.Look) { l.AutoRange = true }) })
+	a.bindLook()
 
 	form := widget.NewForm(
 		widget.NewFormItem("Opacity", a.opacity),
@@ -262,14 +254,14 @@ func (a *analysisPanel) apply(run *analysisRun) {
 	}
 	for _, e := range events {
 		if e.Grid != nil {
-			a.cols, a.rows, a.side0 = e.Grid.Cols, e.Grid.Rows, e.Grid.Side0
-			man := a.pane.ui.modelManifest(a.modelPath)
-			if man != nil {
-				a.meaning, a.positive = man.Scores.Meaning, man.Output.Classes[1]
+			meaning, positive := inference.ScoreProbability, ""
+			if man := a.pane.ui.modelManifest(a.modelPath); man != nil {
+				meaning, positive = man.Scores.Meaning, man.Output.Classes[1]
 			}
+			a.layer = heatmap.NewLayer(heatmap.Grid{Cols: e.Grid.Cols, Rows: e.Grid.Rows, Side0: e.Grid.Side0}, meaning, positive)
 		}
-		if e.Scores != nil {
-			a.mergeScores(e.Scores)
+		if e.Scores != nil && a.layer != nil {
+			a.layer.Merge(e.Scores)
 		}
 	}
 	last := events[len(events)-1]
@@ -278,22 +270,6 @@ func (a *analysisPanel) apply(run *analysisRun) {
 	a.redraw()
 	if a.onProgress != nil {
 		a.onProgress(last.Done)
-	}
-}
-
-// mergeScores replaces the scores of the listed tiles.
-func (a *analysisPanel) mergeScores(scores []inference.TileScore) {
-	if a.scoreAt == nil {
-		a.scoreAt = map[[2]int]float32{}
-	}
-	for _, t := range scores {
-		if _, ok := a.scoreAt[[2]int{t.Col, t.Row}]; !ok {
-			a.tiles = append(a.tiles, t)
-		}
-		a.scoreAt[[2]int{t.Col, t.Row}] = t.Score
-	}
-	for i := range a.tiles {
-		a.tiles[i].Score = a.scoreAt[[2]int{a.tiles[i].Col, a.tiles[i].Row}]
 	}
 }
 
@@ -371,7 +347,7 @@ func (a *analysisPanel) askMPP() {
 func (a *analysisPanel) setUserMPP(v float64) {
 	a.mpp = v
 	cal := a.pane.view.Calibration()
-	cal.MPP.X, cal.MPP.Y, cal.MPP.Source = v, v, "user"
+	cal.MPP.X, cal.MPP.Y, cal.MPP.Source = v, v, slide.MPPFromUser
 	a.pane.view.SetCalibration(cal)
 	a.pane.updateStatus()
 }
@@ -397,13 +373,10 @@ func (a *analysisPanel) stop() {
 // showResult shows a complete or partial result on the card and the layer.
 func (a *analysisPanel) showResult(r *inference.Result) {
 	a.result = r
-	a.meaning, a.positive = r.Model.ScoreMeaning, r.Classes[1]
-	a.cols, a.rows, a.side0 = r.Grid.Cols, r.Grid.Rows, r.Grid.Side0
-	a.tiles, a.scoreAt = nil, nil
-	a.mergeScores(r.Tiles)
+	a.layer = heatmap.FromResult(r)
 	a.card.show(r)
 	a.pane.ui.updatePatientResult()
-	if r.Slide.MPPSource == "user" && a.mpp == 0 {
+	if r.Slide.MPPSource == slide.MPPFromUser && a.mpp == 0 {
 		a.setUserMPP(r.Slide.MPP)
 	}
 	a.redraw()
@@ -411,22 +384,22 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 
 // resetLayer clears the heatmap and the card before a new run.
 func (a *analysisPanel) resetLayer() {
-	a.result, a.tiles, a.scoreAt = nil, nil, nil
+	a.result, a.layer = nil, nil
 	a.card.clear("Analysing…")
-	a.pane.view.SetOverlay(nil)
+	a.pane.view.SetLayer(heatmap.LayerName, heatmap.LayerZ, nil)
 	a.legend.Hide()
 }
 
 // loadCached shows a cached result of the chosen model for this slide at
 // once, if there is one. The lookup runs in the background.
 func (a *analysisPanel) loadCached() {
-	ui, s, path := a.pane.ui, a.pane.slide, a.modelPath
+	ui, s, path, mpp := a.pane.ui, a.pane.slide, a.modelPath, a.mpp
 	go func() {
 		b, err := ui.models.bundle(path)
 		if err != nil {
 			return // no runtime or bad bundle: the user will learn when analysing
 		}
-		key := inference.CacheKey(s.Fingerprint(), b.SHA256, inference.Params{MinTissue: inference.DefaultMinTissue, TissueSide: inference.TissueMaskSide})
+		key := inference.ResultKey(s.Fingerprint(), b.SHA256, mpp)
 		res, err := ui.results.Load(key)
 		if err != nil {
 			return

@@ -8,7 +8,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"tessera/heatmap"
 	"tessera/internal/testbundles"
+	"tessera/viewer"
 )
 
 // analyse runs the pane's analysis to the end. In Fyne's test driver,
@@ -53,28 +55,29 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 		t.Errorf("%d warnings, want the demonstration warning only", n)
 	}
 
-	ov := p.view.Overlay()
-	if ov == nil || p.view.OverlayHidden() || ov.Cell != r.Grid.Side0 {
-		t.Fatalf("overlay %+v hidden %v", ov, p.view.OverlayHidden())
+	overlay := func() *viewer.Overlay { return p.view.Layer(heatmap.LayerName) }
+	hidden := func() bool { return p.view.LayerStyleOf(heatmap.LayerName).Hidden }
+	ov := overlay()
+	if ov == nil || hidden() || ov.Cell != r.Grid.Side0 {
+		t.Fatalf("overlay %+v hidden %v", ov, hidden())
 	}
 	tile := r.Tiles[0]
-	alphaAt := func() uint8 { return p.view.Overlay().Image.NRGBAAt(tile.Col, tile.Row).A }
-	if alphaAt() != 140 { // round(0.55 × 255)
-		t.Errorf("default opacity gives alpha %d", alphaAt())
+	if op := p.view.LayerStyleOf(heatmap.LayerName).Opacity; op != 0.55 {
+		t.Errorf("default opacity %v", op)
 	}
 	a.opacity.SetValue(0.2)
-	if got := alphaAt(); got != 51 {
-		t.Errorf("opacity 0.2 gives alpha %d, want 51", got)
+	if op := p.view.LayerStyleOf(heatmap.LayerName).Opacity; op != 0.2 {
+		t.Errorf("opacity slider at 0.2 gives layer opacity %v", op)
 	}
-	before := p.view.Overlay().Image.NRGBAAt(tile.Col, tile.Row)
+	before := overlay().Image.NRGBAAt(tile.Col, tile.Row)
 	a.colormapSel.SetSelected("jet")
-	if after := p.view.Overlay().Image.NRGBAAt(tile.Col, tile.Row); after == before {
+	if after := overlay().Image.NRGBAAt(tile.Col, tile.Row); after == before {
 		t.Error("changing the colormap did not change the layer")
 	}
 	countShown := func() int {
 		n := 0
 		for _, t := range r.Tiles {
-			if p.view.Overlay().Image.NRGBAAt(t.Col, t.Row).A > 0 {
+			if overlay().Image.NRGBAAt(t.Col, t.Row).A > 0 {
 				n++
 			}
 		}
@@ -91,15 +94,15 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 		t.Errorf("legend note %q does not mention the threshold", a.legend.Note)
 	}
 	ui.handleWindowRune('h')
-	if !p.view.OverlayHidden() {
-		t.Error("H did not hide the heatmap")
+	if !hidden() || a.legend.Visible() {
+		t.Error("H did not hide the heatmap and its legend")
 	}
 	ui.handleWindowRune('H')
-	if p.view.OverlayHidden() {
-		t.Error("H did not show the heatmap again")
+	if hidden() || !a.legend.Visible() {
+		t.Error("H did not show the heatmap and its legend again")
 	}
 	a.smooth.SetChecked(true)
-	if !p.view.Overlay().Smooth {
+	if !overlay().Smooth {
 		t.Error("smooth not applied")
 	}
 	if !strings.Contains(a.legend.Title, "signed evidence") {
@@ -107,14 +110,14 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	}
 	a.outline.SetChecked(true) // detects tissue in the background
 	deadline := time.Now().Add(10 * time.Second)
-	for p.view.Outline() == nil && time.Now().Before(deadline) {
+	for p.view.Layer(heatmap.OutlineName) == nil && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if o := p.view.Outline(); o == nil || o.Image.Bounds().Dx() < 100 {
+	if o := p.view.Layer(heatmap.OutlineName); o == nil || o.Image.Bounds().Dx() < 100 {
 		t.Error("no tissue outline layer")
 	}
 	a.outline.SetChecked(false)
-	if p.view.Outline() != nil {
+	if p.view.Layer(heatmap.OutlineName) != nil {
 		t.Error("the outline stayed after unticking it")
 	}
 
@@ -129,7 +132,7 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the cached result was not shown on re-opening")
 	}
-	if p2.view.Overlay() == nil || !strings.Contains(p2.analysis.progressText.Text, "result cache") {
+	if p2.view.Layer(heatmap.LayerName) == nil || !strings.Contains(p2.analysis.progressText.Text, "result cache") {
 		t.Errorf("the cached result was not shown on re-opening: %q", p2.analysis.progressText.Text)
 	}
 }
@@ -174,8 +177,8 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 		t.Errorf("progress %q, legend note %q", a.progressText.Text, a.legend.Note)
 	}
 	var warnings []string
-	for _, w := range warningsOf(r) {
-		warnings = append(warnings, w.long)
+	for _, w := range r.Caveats() {
+		warnings = append(warnings, w.Long)
 	}
 	all := strings.Join(warnings, "\n")
 	for _, want := range []string{"PARTIAL RESULT", "entered by hand", "DEMONSTRATION"} {
@@ -186,7 +189,7 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	if len(a.card.warnings.Objects) != 3 {
 		t.Errorf("card shows %d warnings, want 3", len(a.card.warnings.Objects))
 	}
-	if p.view.Overlay() == nil {
+	if p.view.Layer(heatmap.LayerName) == nil {
 		t.Error("the partial heatmap was dropped")
 	}
 	if cal := p.view.Calibration(); cal.MPP.Source != "user" || cal.MPP.X != 0.3 {

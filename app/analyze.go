@@ -15,9 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/atomicfile"
-	"tessera/internal/heatmap"
 	"tessera/slide"
 )
 
@@ -100,6 +100,9 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 		results = append(results, res)
 		names = append(names, filepath.Base(path))
 		fmt.Fprintf(stdout, "%s\t%s\tp=%.3f\n", filepath.Base(path), res.ClassLabel, res.Probability)
+		for _, c := range res.Caveats() {
+			fmt.Fprintf(stderr, "%s: ! %s\n", filepath.Base(path), c.Long)
+		}
 	}
 	if len(slides) > 1 && len(results) > 0 {
 		if err := writeSummary(filepath.Join(*out, "summary.csv"), names, results); err != nil {
@@ -192,10 +195,10 @@ func writeJSON(path string, v any) error {
 func writeSummary(path string, names []string, results []*inference.Result) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"slide", "probability", "class", "threshold", "tiles", "partial", "model", "model_sha256", "provider"})
+		cw.Write([]string{"slide", "probability", "class", "threshold", "tiles", "partial", "model", "model_sha256", "provider", "caveats"})
 		for i, r := range results {
 			cw.Write([]string{names[i], fmt.Sprintf("%.4f", r.Probability), r.Class, fmt.Sprintf("%g", r.Threshold),
-				fmt.Sprint(len(r.Tiles)), fmt.Sprint(r.Partial), r.Model.Name + " " + r.Model.Version, r.Model.SHA256, string(r.Runtime.Provider)})
+				fmt.Sprint(len(r.Tiles)), fmt.Sprint(r.Partial), r.Model.Name + " " + r.Model.Version, r.Model.SHA256, string(r.Runtime.Provider), r.CaveatsShort()})
 		}
 		cw.Flush()
 		return cw.Error()

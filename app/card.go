@@ -49,7 +49,7 @@ func newCaseCard() *caseCard {
 // show displays r.
 func (c *caseCard) show(r *inference.Result) {
 	c.class.Importance = widget.HighImportance // negative class: blue
-	if r.Class == r.Classes[1] {
+	if r.Positive() {
 		c.class.Importance = widget.DangerImportance // positive class: red
 	}
 	c.class.SetText(r.ClassLabel)
@@ -61,8 +61,8 @@ func (c *caseCard) show(r *inference.Result) {
 		r.Probability, r.Threshold, horizonText(r.Horizon), r.Model.Name, r.Model.Version, r.Model.SHA256,
 		r.Runtime.Library, provider, len(r.Tiles), r.CreatedAt.Local().Format("2006-01-02 15:04")))
 	c.warnings.RemoveAll()
-	for _, w := range warningsOf(r) {
-		c.warnings.Add(warningLine(w.long))
+	for _, w := range r.Caveats() {
+		c.warnings.Add(warningLine(w.Long))
 	}
 	c.content.Refresh()
 }
@@ -80,31 +80,6 @@ func horizonText(h string) string {
 		return ""
 	}
 	return "; horizon: " + h
-}
-
-// warning is something the reader must know before trusting a result,
-// in a sentence (the side panel's card) and in a few words (overlay cards).
-type warning struct{ long, short string }
-
-// warningsOf lists r's warnings: a demonstration or unvalidated model, a
-// hand-entered µm/px, a partial result.
-func warningsOf(r *inference.Result) []warning {
-	var out []warning
-	if r.Model.Demonstration {
-		out = append(out, warning{"DEMONSTRATION MODEL: not validated, not for clinical use. The class says nothing about this patient.",
-			"DEMONSTRATION MODEL - not for clinical use"})
-	} else if !r.Model.Validated {
-		out = append(out, warning{"This model is not marked as validated for clinical use.", "model not validated for clinical use"})
-	}
-	if r.Slide.MPPSource == "user" {
-		out = append(out, warning{fmt.Sprintf("The slide's µm/px (%.4g) was entered by hand, not read from the scanner.", r.Slide.MPP),
-			"µm/px entered by hand"})
-	}
-	if r.Partial {
-		out = append(out, warning{fmt.Sprintf("PARTIAL RESULT: the analysis was stopped after %d of %d tiles.", len(r.Tiles), r.TilesTotal),
-			fmt.Sprintf("PARTIAL: %d of %d tiles", len(r.Tiles), r.TilesTotal)})
-	}
-	return out
 }
 
 func warningLine(text string) fyne.CanvasObject {

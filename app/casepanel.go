@@ -12,8 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"tessera/cases"
+	"tessera/heatmap"
 	"tessera/inference"
-	"tessera/internal/colormap"
 	"tessera/report"
 	"tessera/viewer"
 )
@@ -157,11 +157,9 @@ func (ui *UI) askSaveView() {
 // saveView records p's view (centre, zoom, heatmap look) under name.
 func (ui *UI) saveView(p *slidePane, name string) {
 	vp := p.view.Viewport()
-	a := p.analysis
 	ui.caseInfo.views = append(ui.caseInfo.views, cases.SavedView{
 		Name: name, Slide: ui.tabIndex(p), CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
-		Heatmap: cases.Layer{Visible: !p.view.OverlayHidden(), Opacity: a.style.Opacity, Colormap: a.style.Map.Name,
-			Threshold: a.thresholdF, Smooth: a.smooth.Checked},
+		Heatmap: p.analysis.look.Saved(),
 	})
 	ui.refreshViewsMenu()
 }
@@ -188,16 +186,7 @@ func (ui *UI) goToView(i int) {
 	ui.tabs.SelectIndex(v.Slide)
 	p := ui.panes[ui.tabs.Items[v.Slide]]
 	p.view.SetView(viewer.Level0Point{X: v.CenterX, Y: v.CenterY}, v.Downsample)
-	a := p.analysis
-	a.visible.SetChecked(v.Heatmap.Visible)
-	if v.Heatmap.Opacity > 0 {
-		a.opacity.SetValue(v.Heatmap.Opacity)
-	}
-	if m, ok := colormap.ByName(v.Heatmap.Colormap); ok {
-		a.colormapSel.SetSelected(m.Name)
-	}
-	a.threshold.SetValue(v.Heatmap.Threshold)
-	a.smooth.SetChecked(v.Heatmap.Smooth)
+	p.analysis.setLook(heatmap.LookFromSaved(v.Heatmap))
 	ui.caseInfo.next = (i + 1) % len(ui.caseInfo.views)
 	if ui.presenting != nil {
 		ui.presenting.show(p)

@@ -16,9 +16,9 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/atomicfile"
-	"tessera/internal/heatmap"
 	"tessera/slide"
 	"tessera/viewer"
 )
@@ -154,8 +154,9 @@ func Snapshot(args []string, stderr io.Writer) error {
 			}
 			return err
 		}
-		st := heatmap.DefaultStyle(res)
-		req.Overlay, req.Legend = HeatmapLayer(res, st, false)
+		layer := heatmap.FromResult(res)
+		legend := layer.Legend()
+		req.Layers, req.Legend = []viewer.ViewLayer{layer.ViewLayer()}, &legend
 		if *annotate {
 			req.Card = resultCard(res, "", 1)
 		}

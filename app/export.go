@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 
-	"tessera/internal/heatmap"
 	"tessera/report"
 	"tessera/slide"
 	"tessera/viewer"
@@ -34,24 +33,14 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 	centre := vp.Center
 	req := viewer.SnapshotRequest{Width: w, Height: h, Center: &centre, UMPerPixel: umPerPixel, Cache: ui.cache, Calibration: &cal}
 	if r := p.analysis.result; r != nil {
-		if !p.view.OverlayHidden() {
-			req.Overlay = p.view.Overlay()
-			req.Legend, _ = p.analysis.legendCopy()
+		if l := p.analysis.layer; l != nil && p.analysis.look.Visible {
+			req.Layers = []viewer.ViewLayer{l.ViewLayer()}
+			legend := l.Legend()
+			req.Legend = &legend
 		}
 		req.Card = resultCard(r, fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items)), 1)
 	}
 	return viewer.Snapshot(ctx, p.slide, req)
-}
-
-// legendCopy returns a new legend with the same content as the panel's
-// (a widget can sit in one place only).
-func (a *analysisPanel) legendCopy() (*viewer.Legend, bool) {
-	if !a.legend.Visible() {
-		return nil, false
-	}
-	l := viewer.NewLegend()
-	l.Map, l.LoText, l.HiText, l.Title, l.Note = a.legend.Map, a.legend.LoText, a.legend.HiText, a.legend.Title, a.legend.Note
-	return l, true
 }
 
 // exportSnapshot asks where to save an annotated PNG of the current view at
@@ -111,7 +100,7 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 		if err != nil {
 			return rc, nil, fmt.Errorf("slide %d cannot be read for the report: %w", i+1, err)
 		}
-		rc.Slides = append(rc.Slides, report.Slide{Name: p.fileName(), Result: r, Image: heatmap.Compose(thumb, ds, r, heatmap.DefaultStyle(r))})
+		rc.Slides = append(rc.Slides, report.Slide{Name: p.fileName(), Result: r, Image: p.analysis.layer.Compose(thumb, ds)})
 	}
 	if len(rc.Slides) == 0 {
 		return rc, nil, errors.New("no slide is analysed yet: analyse at least one (Ctrl+R) before writing a report")

@@ -2,19 +2,46 @@ package app
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 
 	"fyne.io/fyne/v2"
 
+	"tessera/heatmap"
 	"tessera/inference"
-	"tessera/internal/heatmap"
 	"tessera/slide"
 	"tessera/viewer"
 )
 
-// The heatmap layer of a slide: built from the tiles scored so far and the
-// panel's controls, with its legend, plus the tissue outline.
+// The analysis panel's binding to its heatmap.Layer: the controls edit the
+// look; redraw hands the layer's image, style and legend to the view. The
+// tissue outline is a second view layer.
+
+// editLook applies a change of the controls to the look and redraws.
+func (a *analysisPanel) editLook(change func(*heatmap.Look)) {
+	if a.binding {
+		return // the controls are being set from the look
+	}
+	change(&a.look)
+	a.redraw()
+}
+
+// setLook replaces the look (a saved view) and shows it on the controls.
+func (a *analysisPanel) setLook(l heatmap.Look) {
+	a.look = l
+	a.bindLook()
+	a.redraw()
+}
+
+// bindLook shows the look on the controls without feeding back.
+func (a *analysisPanel) bindLook() {
+	a.binding = true
+	defer func() { a.binding = false }()
+	a.visible.SetChecked(a.look.Visible)
+	a.opacity.SetValue(a.look.Opacity)
+	a.colormapSel.SetSelected(a.look.Colormap)
+	a.threshold.SetValue(a.look.Threshold)
+	a.smooth.SetChecked(a.look.Smooth)
+}
 
 // applyRange reads the range entries and fixes the colour range.
 func (a *analysisPanel) applyRange() {
@@ -24,77 +51,24 @@ func (a *analysisPanel) applyRange() {
 		a.pane.ui.showError(fmt.Errorf("the range needs two numbers, the first smaller than the second (got %q and %q)", a.rangeLo.Text, a.rangeHi.Text))
 		return
 	}
-	a.autoRange = false
-	a.style.Lo, a.style.Hi = lo, hi
-	a.redraw()
+	a.editLook(func(l *heatmap.Look) { l.AutoRange, l.Lo, l.Hi = false, lo, hi })
 }
 
-// redraw rebuilds the heatmap layer and its legend from the scores and the controls.
+// redraw hands the layer to the view and its legend to the legend widget.
 func (a *analysisPanel) redraw() {
-	if len(a.tiles) == 0 || a.side0 <= 0 {
+	v := a.pane.view
+	v.SetLayerStyle(heatmap.LayerName, viewer.LayerStyle{Hidden: !a.look.Visible, Opacity: a.look.Opacity})
+	if a.layer == nil || a.layer.Empty() {
 		return
 	}
-	if a.autoRange {
-		lo, hi := inference.ScoreRange(a.tiles)
-		auto := heatmap.StyleFor(a.meaning, lo, hi)
-		a.style.Lo, a.style.Hi = auto.Lo, auto.Hi
-		a.rangeLo.SetText(fmt.Sprintf("%.3g", a.style.Lo))
-		a.rangeHi.SetText(fmt.Sprintf("%.3g", a.style.Hi))
-	}
-	a.style.Threshold = math.Inf(-1)
-	if a.thresholdF > 0 {
-		a.style.Threshold = a.style.Lo + a.thresholdF*(a.style.Hi-a.style.Lo)
-	}
-	a.pane.view.SetOverlay(overlayOf(a.cols, a.rows, a.side0, a.tiles, a.style, a.smooth.Checked))
-	a.updateLegend()
-}
-
-// overlayOf is the heatmap layer for tiles on a cols×rows grid of side0
-// level-0 pixels.
-func overlayOf(cols, rows int, side0 float64, tiles []inference.TileScore, st heatmap.Style, smooth bool) *viewer.Overlay {
-	return &viewer.Overlay{Image: heatmap.GridImage(cols, rows, tiles, st), Cell: side0, Smooth: smooth}
-}
-
-// fillLegend sets a legend's colour bar, range and meaning.
-func fillLegend(l *viewer.Legend, st heatmap.Style, meaning inference.ScoreMeaning, positive string) {
-	l.Map = st.Map
-	l.LoText, l.HiText = fmt.Sprintf("%.3g", st.Lo), fmt.Sprintf("%.3g", st.Hi)
-	l.Title = "Tile scores: " + heatmap.MeaningOf(meaning, positive)
-}
-
-// HeatmapLayer builds the overlay and legend of a result, as the window
-// shows them (used by headless snapshots).
-func HeatmapLayer(r *inference.Result, st heatmap.Style, smooth bool) (*viewer.Overlay, *viewer.Legend) {
-	l := viewer.NewLegend()
-	fillLegend(l, st, r.Model.ScoreMeaning, r.Classes[1])
-	if r.Partial {
-		l.Note = fmt.Sprintf("PARTIAL: %d of %d tiles", len(r.Tiles), r.TilesTotal)
-	}
-	return overlayOf(r.Grid.Cols, r.Grid.Rows, r.Grid.Side0, r.Tiles, st, smooth), l
-}
-
-func (a *analysisPanel) updateLegend() {
-	l := a.legend
-	fillLegend(l, a.style, a.meaning, a.positive)
-	l.Note = ""
-	switch {
-	case a.result != nil && a.result.Partial:
-		l.Note = fmt.Sprintf("PARTIAL: %d of %d tiles", len(a.result.Tiles), a.result.TilesTotal)
-	case a.result == nil:
-		l.Note = fmt.Sprintf("analysing: %d tiles so far", len(a.tiles))
-	}
-	if a.thresholdF > 0 {
-		l.Note = joinNote(l.Note, fmt.Sprintf("showing scores ≥ %.3g", a.style.Threshold))
-	}
-	l.Show()
-	l.Refresh()
-}
-
-func joinNote(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
+	a.layer.SetLook(a.look)
+	lo, hi := a.layer.Range()
+	a.rangeLo.SetText(fmt.Sprintf("%.3g", lo))
+	a.rangeHi.SetText(fmt.Sprintf("%.3g", hi))
+	v.SetLayer(heatmap.LayerName, heatmap.LayerZ, a.layer.Overlay())
+	a.legend.SetContent(a.layer.Legend())
+	a.legend.Hidden = !a.look.Visible // the legend hides with the heatmap
+	a.legend.Refresh()
 }
 
 // outlineMaskSide sizes the mask drawn as an outline so that a mask pixel
@@ -115,7 +89,7 @@ func outlineMaskSide(s slide.Slide) int {
 func (a *analysisPanel) showOutline(on bool) {
 	v := a.pane.view
 	if !on {
-		v.SetOutline(nil)
+		v.SetLayer(heatmap.OutlineName, heatmap.OutlineZ, nil)
 		return
 	}
 	s := a.pane.slide
@@ -130,7 +104,7 @@ func (a *analysisPanel) showOutline(on bool) {
 				a.outline.SetChecked(false)
 				return
 			}
-			v.SetOutline(&viewer.Overlay{Image: heatmap.TissueOutline(mask), Cell: mask.Downsample})
+			v.SetLayer(heatmap.OutlineName, heatmap.OutlineZ, &viewer.Overlay{Image: heatmap.TissueOutline(mask), Cell: mask.Downsample})
 		})
 	}()
 }
@@ -142,11 +116,10 @@ func (a *analysisPanel) toggleVisible() {
 
 // scoreText describes the tile under level-0 point pt, or "".
 func (a *analysisPanel) scoreText(pt viewer.Level0Point) string {
-	if a.side0 <= 0 || pt.X < 0 || pt.Y < 0 {
+	if a.layer == nil {
 		return ""
 	}
-	c, r := int(pt.X/a.side0), int(pt.Y/a.side0)
-	if s, ok := a.scoreAt[[2]int{c, r}]; ok {
+	if s, ok := a.layer.ScoreAt(pt.X, pt.Y); ok {
 		return fmt.Sprintf("tile score %.3g", s)
 	}
 	return ""

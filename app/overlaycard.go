@@ -34,7 +34,7 @@ func resultCard(r *inference.Result, title string, scale float32) fyne.CanvasObj
 		return t
 	}
 	classColour := cardNegative
-	if len(r.Classes) == 2 && r.Class == r.Classes[1] {
+	if r.Positive() {
 		classColour = cardPositive
 	}
 	lines := []fyne.CanvasObject{}
@@ -47,8 +47,8 @@ func resultCard(r *inference.Result, title string, scale float32) fyne.CanvasObj
 		line(fmt.Sprintf("%s %s   sha256 %.12s", r.Model.Name, r.Model.Version, r.Model.SHA256), 11, cardText, false),
 		line(fmt.Sprintf("ONNX Runtime %s on %s   %s", r.Runtime.Library, r.Runtime.Provider, r.CreatedAt.Local().Format("2006-01-02 15:04")), 11, cardText, false),
 	)
-	for _, w := range warningsOf(r) {
-		lines = append(lines, line("! "+w.short, 12, cardWarning, true))
+	for _, w := range r.Caveats() {
+		lines = append(lines, line("! "+w.Short, 12, cardWarning, true))
 	}
 	bg := canvas.NewRectangle(cardBackground)
 	bg.CornerRadius = 6 * scale

@@ -60,6 +60,9 @@ type Layer struct {
 	Colormap  string  `json:"colormap"`
 	Threshold float64 `json:"threshold"` // 0–1 of the range; 0 shows every tile
 	Smooth    bool    `json:"smooth"`
+	// Range is the colour range [lo, hi] in score units; absent: fitted to
+	// the scores.
+	Range []float64 `json:"range,omitempty"`
 }
 
 // SlideExtensions are the file extensions FromFolder takes as slides.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Label != c.Label || got.Slides[0].Path != c.Slides[0].Path || got.Slides[1].Path != outside ||
-		got.Slides[0].MPP != 0.25 || len(got.Views) != 1 || got.Views[0] != c.Views[0] {
+		got.Slides[0].MPP != 0.25 || len(got.Views) != 1 || !reflect.DeepEqual(got.Views[0], c.Views[0]) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, c)
 	}
 }

@@ -42,9 +42,26 @@ func DefaultResultCacheDir() string {
 	return filepath.Join(dir, "tessera", "results")
 }
 
-// CacheKey identifies a result: slide content, model bytes, parameters and
+// ResultKey is the cache key of the result of analysing the slide with
+// fingerprint by the bundle with sha256 bundleSHA, with the µm/px the user
+// entered (0: the slide's own) and the default parameters. It is the one
+// key function: the app, the headless commands and AnalyzeCached use it.
+func ResultKey(fingerprint, bundleSHA string, mppOverride float64) string {
+	return cacheKey(fingerprint, bundleSHA, ParamsFor(mppOverride, 0))
+}
+
+// ParamsFor returns the parameters of an analysis with the user's µm/px
+// (0: the slide's own) and minimum tissue fraction (0: DefaultMinTissue).
+func ParamsFor(mppOverride, minTissue float64) Params {
+	if minTissue <= 0 {
+		minTissue = DefaultMinTissue
+	}
+	return Params{MPPOverride: mppOverride, MinTissue: minTissue, TissueSide: TissueMaskSide}
+}
+
+// cacheKey identifies a result: slide content, model bytes, parameters and
 // pipeline version.
-func CacheKey(fingerprint, modelSHA string, p Params) string {
+func cacheKey(fingerprint, modelSHA string, p Params) string {
 	params, _ := json.Marshal(p)
 	h := sha256.New()
 	fmt.Fprintf(h, "tessera-result/%d\n%s\n%s\n%s\n", PipelineVersion, fingerprint, modelSHA, params)
@@ -115,7 +132,7 @@ func AnalyzeCached(ctx context.Context, cache *ResultCache, s slide.Slide, model
 	if opts.MinTissue <= 0 {
 		opts.MinTissue = DefaultMinTissue
 	}
-	key := CacheKey(s.Fingerprint(), model.Bundle.SHA256, Params{MPPOverride: opts.MPP, MinTissue: opts.MinTissue, TissueSide: TissueMaskSide})
+	key := cacheKey(s.Fingerprint(), model.Bundle.SHA256, ParamsFor(opts.MPP, opts.MinTissue))
 	if cache != nil {
 		if r, err := cache.Load(key); err == nil {
 			return r, true, nil, nil

@@ -86,17 +86,17 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 }
 
 // analysisMPP picks the µm/px to use: the user's, else the slide's.
-func analysisMPP(s slide.Slide, override float64) (float64, string, error) {
+func analysisMPP(s slide.Slide, override float64) (float64, slide.MPPSource, error) {
 	if override > 0 {
-		return override, string(slide.MPPFromUser), nil
+		return override, slide.MPPFromUser, nil
 	}
 	if m := s.MPP(); m.Known() {
-		return m.Mean(), string(m.Source), nil
+		return m.Mean(), m.Source, nil
 	}
 	return 0, "", fmt.Errorf("%s: %w; the model needs the physical pixel size: enter the µm/px from the scanner's documentation (e.g. 0.25 at 40×, 0.5 at 20×)", filepath.Base(s.Path()), ErrNoMPP)
 }
 
-func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource string, opts Options) *Result {
+func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource slide.MPPSource, opts Options) *Result {
 	b := model.Bundle
 	man := &b.Manifest
 	r := &Result{Schema: ResultSchema, CreatedAt: time.Now().UTC()}
@@ -110,7 +110,7 @@ func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource strin
 	r.Model.ScoreMeaning, r.Model.ScoreDescription = man.Scores.Meaning, man.Scores.Description
 	info, _ := InitRuntime()
 	r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote = info.Version, model.Provider, model.ProviderNote
-	r.Params = Params{MPPOverride: opts.MPP, MinTissue: opts.MinTissue, TissueSide: TissueMaskSide}
+	r.Params = ParamsFor(opts.MPP, opts.MinTissue)
 	r.Grid.Side0, r.Grid.Cols, r.Grid.Rows, r.Grid.Level, r.Grid.TileSize = g.Side0, g.Cols, g.Rows, g.Level, g.TileSize
 	r.TilesTotal = len(g.Tiles)
 	return r

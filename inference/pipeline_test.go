@@ -216,8 +216,18 @@ func TestResultCache(t *testing.T) {
 	if _, cached, _, _ := AnalyzeCached(context.Background(), cache, s, m, Options{MinTissue: 0.9}); cached {
 		t.Error("different parameters hit the same cache entry")
 	}
+	// A hand-entered µm/px is part of the key, and ResultKey (what the app
+	// looks up when a slide is reopened) finds the entry AnalyzeCached stored.
+	if _, _, _, err := AnalyzeCached(context.Background(), cache, s, m, Options{MPP: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := cache.Load(ResultKey(s.Fingerprint(), m.Bundle.SHA256, 0.5)); err != nil || r.Params.MPPOverride != 0.5 {
+		t.Errorf("the result analysed with a typed µm/px is not found by ResultKey: %v", err)
+	} else if !r.HasCaveat(CaveatHandMPP) {
+		t.Error("a result with a typed µm/px does not say so")
+	}
 	// Damage the entry: detected, removed, recomputed.
-	key := CacheKey(s.Fingerprint(), m.Bundle.SHA256, Params{MinTissue: DefaultMinTissue, TissueSide: TissueMaskSide})
+	key := ResultKey(s.Fingerprint(), m.Bundle.SHA256, 0)
 	path := filepath.Join(cache.Dir, key+".json")
 	data, _ := os.ReadFile(path)
 	os.WriteFile(path, append(data[:len(data)/2], []byte("garbage")...), 0o644)

@@ -2,6 +2,8 @@ package inference
 
 import (
 	"time"
+
+	"tessera/slide"
 )
 
 // ResultSchema is the version of the result format.
@@ -16,12 +18,12 @@ type Result struct {
 	Partial   bool      `json:"partial"` // cancelled before every tile was scored
 
 	Slide struct {
-		Name        string  `json:"name"` // file name only: no folders (they may name the patient)
-		Fingerprint string  `json:"fingerprint"`
-		Width       int64   `json:"width"`  // level-0 pixels
-		Height      int64   `json:"height"` // level-0 pixels
-		MPP         float64 `json:"mpp"`    // µm per level-0 pixel used
-		MPPSource   string  `json:"mpp_source"`
+		Name        string          `json:"name"` // file name only: no folders (they may name the patient)
+		Fingerprint string          `json:"fingerprint"`
+		Width       int64           `json:"width"`  // level-0 pixels
+		Height      int64           `json:"height"` // level-0 pixels
+		MPP         float64         `json:"mpp"`    // µm per level-0 pixel used
+		MPPSource   slide.MPPSource `json:"mpp_source"`
 	} `json:"slide"`
 
 	Model struct {

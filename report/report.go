@@ -36,12 +36,6 @@ type Case struct {
 	ShowIdentifiers bool // print slide file names (off by default)
 }
 
-// Disclaimer is printed for models that are demonstrations or not validated.
-const (
-	DemoDisclaimer        = "DEMONSTRATION MODEL - NOT FOR CLINICAL USE. This model was not trained on outcomes; its classes say nothing about this patient."
-	UnvalidatedDisclaimer = "This model is not marked as validated for clinical use. Results must be interpreted by a pathologist in the context of the full case."
-)
-
 // slideTitle is how a slide is named in the report.
 func (c *Case) slideTitle(i int) string {
 	if c.ShowIdentifiers && c.Slides[i].Name != "" {
@@ -118,7 +112,7 @@ func WritePDF(path string, c Case) error {
 		text("", 10, fmt.Sprintf("%s: %s - probability %.3f, threshold %.2f%s", c.slideTitle(i), r.ClassLabel, r.Probability, r.Threshold, partialText(r)))
 	}
 	gap()
-	writeDisclaimers(pdf, tr, c.Slides)
+	writeCaveats(pdf, tr, c.Slides)
 
 	for i, s := range c.Slides {
 		pdf.AddPage()
@@ -137,18 +131,19 @@ func partialText(r *inference.Result) string {
 	return ""
 }
 
-func writeDisclaimers(pdf *fpdf.Fpdf, tr func(string) string, slides []Slide) {
-	demo, unvalidated := false, false
-	for _, s := range slides {
-		demo = demo || s.Result.Model.Demonstration
-		unvalidated = unvalidated || !s.Result.Model.Validated
-	}
+// writeCaveats prints, once each, the caveats of the slides' results
+// (inference.Result.Caveats), boxed in red.
+func writeCaveats(pdf *fpdf.Fpdf, tr func(string) string, slides []Slide) {
+	seen := map[string]bool{}
 	pdf.SetFont("Helvetica", "B", 10)
 	pdf.SetTextColor(160, 0, 0)
-	if demo {
-		pdf.MultiCell(0, 5, tr(DemoDisclaimer), "1", "L", false)
-	} else if unvalidated {
-		pdf.MultiCell(0, 5, tr(UnvalidatedDisclaimer), "1", "L", false)
+	for _, s := range slides {
+		for _, c := range s.Result.Caveats() {
+			if !seen[c.Long] {
+				seen[c.Long] = true
+				pdf.MultiCell(0, 5, tr(c.Long), "1", "L", false)
+			}
+		}
 	}
 	pdf.SetTextColor(0, 0, 0)
 }
@@ -185,12 +180,9 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 		"Slide fingerprint: " + r.Slide.Fingerprint,
 		"Analysed: " + r.CreatedAt.Local().Format("2006-01-02 15:04 MST"),
 	}
-	if r.Slide.MPPSource == "user" {
-		lines = append(lines, "The slide's µm/px was entered by hand, not read from the scanner.")
-	}
 	for _, l := range lines {
 		pdf.MultiCell(0, 5, tr(l), "", "L", false)
 	}
 	pdf.Ln(3)
-	writeDisclaimers(pdf, tr, []Slide{s})
+	writeCaveats(pdf, tr, []Slide{s})
 }

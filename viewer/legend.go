@@ -17,6 +17,12 @@ var _ fyne.Widget = (*Legend)(nil)
 // a line saying what the values mean. UI goroutine only.
 type Legend struct {
 	widget.BaseWidget
+	LegendContent
+}
+
+// LegendContent is what a legend says, as a value (layers produce it; a
+// Legend widget shows it).
+type LegendContent struct {
 	Map    colormap.Map
 	LoText string // value at the left end
 	HiText string // value at the right end
@@ -24,12 +30,21 @@ type Legend struct {
 	Note   string // optional second line, e.g. "partial: 120 of 400 tiles"
 }
 
-// NewLegend returns an empty legend; set its fields and call Refresh.
+// NewLegend returns an empty legend; fill it with SetContent.
 func NewLegend() *Legend {
-	l := &Legend{Map: colormap.Viridis}
+	l := &Legend{LegendContent: LegendContent{Map: colormap.Viridis}}
 	l.ExtendBaseWidget(l)
 	return l
 }
+
+// SetContent shows c. UI goroutine.
+func (l *Legend) SetContent(c LegendContent) {
+	l.LegendContent = c
+	l.Refresh()
+}
+
+// Content returns what the legend shows.
+func (l *Legend) Content() LegendContent { return l.LegendContent }
 
 // CreateRenderer implements fyne.Widget.
 func (l *Legend) CreateRenderer() fyne.WidgetRenderer {

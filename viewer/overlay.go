@@ -12,46 +12,13 @@ import (
 // of Image covers the level-0 square from Origin + (i, j)·Cell to
 // Origin + (i+1, j+1)·Cell. Transparent pixels show the slide. The viewer
 // reads Image when drawing; the owner must not modify it afterwards but
-// replace it with SetOverlay.
+// replace it with SlideView.SetLayer.
 type Overlay struct {
 	Image  *image.NRGBA
 	Origin Level0Point // level-0 pixels
 	Cell   float64     // level-0 pixels per overlay pixel
 	Smooth bool        // interpolate between cells instead of crisp squares
 }
-
-// SetOverlay shows o above the tiles (nil removes it). Call it again with a
-// new image whenever the content changes. UI goroutine.
-func (v *SlideView) SetOverlay(o *Overlay) {
-	v.overlay = o
-	v.overlayVersion++
-	v.Refresh()
-}
-
-// Overlay returns the overlay shown, or nil.
-func (v *SlideView) Overlay() *Overlay { return v.overlay }
-
-// SetOverlayHidden hides or shows the overlay without dropping it.
-func (v *SlideView) SetOverlayHidden(hidden bool) {
-	if v.overlayHidden != hidden {
-		v.overlayHidden = hidden
-		v.Refresh()
-	}
-}
-
-// OverlayHidden reports whether the overlay is hidden.
-func (v *SlideView) OverlayHidden() bool { return v.overlayHidden }
-
-// SetOutline shows o above the overlay, for line work such as the tissue
-// mask's outline (nil removes it). UI goroutine.
-func (v *SlideView) SetOutline(o *Overlay) {
-	v.outline = o
-	v.outlineVersion++
-	v.Refresh()
-}
-
-// Outline returns the outline layer shown, or nil.
-func (v *SlideView) Outline() *Overlay { return v.outline }
 
 // overlayLayer draws an Overlay cropped to the cells in view, so that its
 // size on screen never exceeds the view by more than a cell whatever the
@@ -61,6 +28,7 @@ type overlayLayer struct {
 	img     *canvas.Image
 	cells   image.Rectangle // visible cell range of the current crop
 	version int
+	opacity float64
 }
 
 func newOverlayLayer() *overlayLayer {
@@ -72,8 +40,8 @@ func newOverlayLayer() *overlayLayer {
 
 // update positions the layer for viewport vp; inv converts device pixels
 // to canvas units.
-func (l *overlayLayer) update(o *Overlay, hidden bool, version int, vp Viewport, inv float32) {
-	if o == nil || o.Image == nil || hidden || o.Cell <= 0 {
+func (l *overlayLayer) update(o *Overlay, st LayerStyle, version int, vp Viewport, inv float32) {
+	if o == nil || o.Image == nil || st.Hidden || st.Opacity <= 0 || o.Cell <= 0 {
 		l.img.Hide()
 		return
 	}
@@ -91,10 +59,11 @@ func (l *overlayLayer) update(o *Overlay, hidden bool, version int, vp Viewport,
 	if o.Smooth {
 		mode = canvas.ImageScaleFastest // GPU bilinear
 	}
-	if cells != l.cells || version != l.version || l.img.ScaleMode != mode {
+	if cells != l.cells || version != l.version || l.img.ScaleMode != mode || st.Opacity != l.opacity {
 		l.img.Image = crop(o.Image, cells)
 		l.img.ScaleMode = mode
-		l.cells, l.version = cells, version
+		l.img.Translucency = 1 - min(st.Opacity, 1)
+		l.cells, l.version, l.opacity = cells, version, st.Opacity
 		l.img.Refresh() // new content: new texture
 	}
 	// Snap the crop's edges to whole device pixels from the cell grid lines.

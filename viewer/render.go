@@ -37,8 +37,6 @@ type slideViewRenderer struct {
 	barPill    *canvas.Rectangle
 	bar        *canvas.Rectangle
 	barLabel   *canvas.Text
-	overlay    *overlayLayer
-	outline    *overlayLayer
 	objects    []fyne.CanvasObject
 }
 
@@ -50,8 +48,6 @@ func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
 		barPill:    canvas.NewRectangle(color.NRGBA{255, 255, 255, 210}),
 		bar:        canvas.NewRectangle(color.NRGBA{0, 0, 0, 255}),
 		barLabel:   canvas.NewText("", color.NRGBA{0, 0, 0, 255}),
-		overlay:    newOverlayLayer(),
-		outline:    newOverlayLayer(),
 	}
 	r.barPill.CornerRadius = 4
 	r.barLabel.TextSize = scaleBarText
@@ -139,10 +135,12 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 			delete(r.tiles, k)
 		}
 	}
-	r.overlay.update(v.overlay, v.overlayHidden, v.overlayVersion, vp, inv)
-	r.outline.update(v.outline, false, v.outlineVersion, vp, inv)
+	for _, l := range v.layers {
+		l.draw.update(l.overlay, l.style, l.version, vp, inv)
+		objects = append(objects, l.draw.img)
+	}
 	r.layoutScaleBar(vp, size)
-	r.objects = append(objects, r.overlay.img, r.outline.img, r.barPill, r.bar, r.barLabel)
+	r.objects = append(objects, r.barPill, r.bar, r.barLabel)
 }
 
 // layoutScaleBar sizes the scale bar for the zoom, or shows "uncalibrated".

@@ -63,11 +63,8 @@ type SlideView struct {
 	refreshQueued atomic.Bool
 	renderer      *slideViewRenderer // the live renderer, released by Close
 
-	overlay        *Overlay // drawn above the tiles; nil for none
-	overlayHidden  bool
-	overlayVersion int      // bumped by SetOverlay
-	outline        *Overlay // drawn above the overlay (e.g. the tissue mask's outline); nil for none
-	outlineVersion int
+	layers      []*layer              // drawn above the tiles, bottom up (see SetLayer)
+	layerStyles map[string]LayerStyle // by layer name, set by SetLayerStyle
 
 	// OnViewChanged, if set, is called on the UI goroutine after the view moves.
 	OnViewChanged func(Viewport)

@@ -17,8 +17,8 @@ type SnapshotRequest struct {
 	Center        *Level0Point      // view centre; nil centres the slide
 	UMPerPixel    float64           // µm per output pixel; 0 fits the whole slide
 	Cache         *TileCache        // nil: a private cache
-	Overlay       *Overlay          // drawn over the slide (e.g. a heatmap); nil for none
-	Legend        *Legend           // shown top-left; nil for none
+	Layers        []ViewLayer       // drawn over the slide (heatmap, outline…), whole
+	Legend        *LegendContent    // shown top-left; nil for none
 	Card          fyne.CanvasObject // shown bottom-right (a case card); nil for none
 	// Calibration, if its MPP is known, replaces the slide's (a µm/px the
 	// user entered for an uncalibrated slide).
@@ -39,12 +39,12 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 	if req.Calibration != nil && req.Calibration.MPP.Known() {
 		v.SetCalibration(*req.Calibration)
 	}
-	if req.Overlay != nil {
-		v.SetOverlay(req.Overlay)
-	}
+	v.setLayers(req.Layers)
 	panels := Panels{BottomRight: req.Card}
 	if req.Legend != nil {
-		panels.TopLeft = req.Legend
+		l := NewLegend()
+		l.SetContent(*req.Legend)
+		panels.TopLeft = l
 	}
 	c := software.NewCanvas()
 	c.SetPadded(false)

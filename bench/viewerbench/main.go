@@ -206,7 +206,7 @@ func panStepCPU(path string, overlay *viewer.Overlay) time.Duration {
 	v := newView(s, nil, 1920, 1080)
 	defer v.Close()
 	if overlay != nil {
-		v.SetOverlay(overlay)
+		v.SetLayer("heatmap", 0, overlay)
 	}
 	vp := v.Viewport()
 	v.SetView(vp.Center, 1)

@@ -99,7 +99,7 @@ func MeaningOf(meaning inference.ScoreMeaning, positive string) string {
 // range, meaning, model and result.
 func Compose(thumb image.Image, ds float64, r *inference.Result, st Style) *image.NRGBA {
 	tb := thumb.Bounds()
-	const legendH = 96
+	legendH := 96 + 16*len(r.Caveats())
 	w := max(tb.Dx(), 420)
 	out := image.NewNRGBA(image.Rect(0, 0, w, tb.Dy()+legendH))
 	draw.Draw(out, out.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
@@ -143,16 +143,13 @@ func drawLegend(img *image.NRGBA, area image.Rectangle, r *inference.Result, st 
 	hiText := fmt.Sprintf("%.3g", st.Hi)
 	text(img, x0+barW-7*len(hiText), y0+28, hiText)
 	text(img, x0, y0+44, "Tile scores: "+MeaningText(r))
-	partial := ""
-	if r.Partial {
-		partial = " (PARTIAL)"
+	text(img, x0, y0+60, fmt.Sprintf("%s: p=%.3f vs threshold %.2f", r.ClassLabel, r.Probability, r.Threshold))
+	text(img, x0, y0+76, fmt.Sprintf("%s %s (%.12s)", r.Model.Name, r.Model.Version, r.Model.SHA256))
+	y := y0 + 92
+	for _, c := range r.Caveats() {
+		text(img, x0, y, "! "+c.Short)
+		y += 16
 	}
-	text(img, x0, y0+60, fmt.Sprintf("%s: p=%.3f vs threshold %.2f%s", r.ClassLabel, r.Probability, r.Threshold, partial))
-	demo := ""
-	if r.Model.Demonstration {
-		demo = " - DEMONSTRATION, not for clinical use"
-	}
-	text(img, x0, y0+76, fmt.Sprintf("%s %s (%.12s)%s", r.Model.Name, r.Model.Version, r.Model.SHA256, demo))
 }
 
 // text draws s in black with a 7×13 bitmap font; y is the baseline.
