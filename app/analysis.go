@@ -48,9 +48,6 @@ type analysisPanel struct {
 	rangeHi      *widget.Entry
 	content      fyne.CanvasObject
 
-	modelPath string // "" = built-in
-	mpp       float64
-
 	// layer is the heatmap being shown (nil before the first grid or
 	// result); look is how it is drawn, kept while layers come and go.
 	layer   *heatmap.Layer
@@ -76,8 +73,11 @@ type analysisRun struct {
 func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), look: heatmap.DefaultLook()}
 	a.modelChoice = widget.NewSelect(nil, a.onModelChosen)
+	if path := p.ref.ModelPath; path != "" {
+		a.rememberBundle(path)
+	}
 	a.refreshModelChoices()
-	a.modelChoice.SetSelected(BuiltinModelLabel)
+	a.selectCurrentModel()
 	a.analyzeBtn = widget.NewButton("Analyze (Ctrl+R)", a.start)
 	a.analyzeBtn.Importance = widget.HighImportance
 	a.cancelBtn = widget.NewButton("Cancel", a.cancel)
@@ -137,11 +137,13 @@ func (a *analysisPanel) refreshModelChoices() {
 func (a *analysisPanel) onModelChosen(choice string) {
 	switch choice {
 	case BuiltinModelLabel:
-		a.modelPath = ""
+		a.pane.ref.ModelPath = ""
+		a.pane.ui.session.Model = ""
 	case openBundleLabel:
 		a.chooseBundle()
 	default:
-		a.modelPath = choice
+		a.pane.ref.ModelPath = choice
+		a.pane.ui.session.Model = choice
 	}
 }
 
@@ -175,10 +177,10 @@ func (a *analysisPanel) chooseBundle() {
 }
 
 func (a *analysisPanel) selectCurrentModel() {
-	if a.modelPath == "" {
+	if a.pane.ref.ModelPath == "" {
 		a.modelChoice.SetSelected(BuiltinModelLabel)
 	} else {
-		a.modelChoice.SetSelected(a.modelPath)
+		a.modelChoice.SetSelected(a.pane.ref.ModelPath)
 	}
 }
 
@@ -212,7 +214,7 @@ func (a *analysisPanel) start() {
 	a.progress.Show()
 	a.progressText.SetText("Loading the model…")
 	a.resetLayer()
-	ui, s, path, mpp := a.pane.ui, a.pane.slide, a.modelPath, a.mpp
+	ui, s, path, mpp := a.pane.ui, a.pane.slide, a.pane.ref.ModelPath, a.pane.ref.MPP
 	go func() {
 		defer close(run.done)
 		m, err := ui.models.model(path)
@@ -255,7 +257,7 @@ func (a *analysisPanel) apply(run *analysisRun) {
 	for _, e := range events {
 		if e.Grid != nil {
 			meaning, positive := inference.ScoreProbability, ""
-			if man := a.pane.ui.modelManifest(a.modelPath); man != nil {
+			if man := a.pane.ui.modelManifest(a.pane.ref.ModelPath); man != nil {
 				meaning, positive = man.Scores.Meaning, man.Output.Classes[1]
 			}
 			a.layer = heatmap.NewLayer(heatmap.Grid{Cols: e.Grid.Cols, Rows: e.Grid.Rows, Side0: e.Grid.Side0}, meaning, positive)
@@ -345,7 +347,7 @@ func (a *analysisPanel) askMPP() {
 // setUserMPP applies a µm/px the user entered to the analysis and the
 // slide's scale bar (marked as user-entered).
 func (a *analysisPanel) setUserMPP(v float64) {
-	a.mpp = v
+	a.pane.ref.MPP = v
 	cal := a.pane.view.Calibration()
 	cal.MPP.X, cal.MPP.Y, cal.MPP.Source = v, v, slide.MPPFromUser
 	a.pane.view.SetCalibration(cal)
@@ -372,11 +374,11 @@ func (a *analysisPanel) stop() {
 
 // showResult shows a complete or partial result on the card and the layer.
 func (a *analysisPanel) showResult(r *inference.Result) {
-	a.result = r
+	a.pane.ui.session.SetResult(a.pane.ref, r)
 	a.layer = heatmap.FromResult(r)
 	a.card.show(r)
 	a.pane.ui.updatePatientResult()
-	if r.Slide.MPPSource == slide.MPPFromUser && a.mpp == 0 {
+	if r.Slide.MPPSource == slide.MPPFromUser && a.pane.ref.MPP == 0 {
 		a.setUserMPP(r.Slide.MPP)
 	}
 	a.redraw()
@@ -384,7 +386,8 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 
 // resetLayer clears the heatmap and the card before a new run.
 func (a *analysisPanel) resetLayer() {
-	a.result, a.layer = nil, nil
+	a.pane.ui.session.SetResult(a.pane.ref, nil)
+	a.layer = nil
 	a.card.clear("Analysing…")
 	a.pane.view.SetLayer(heatmap.LayerName, heatmap.LayerZ, nil)
 	a.legend.Hide()
@@ -393,7 +396,7 @@ func (a *analysisPanel) resetLayer() {
 // loadCached shows a cached result of the chosen model for this slide at
 // once, if there is one. The lookup runs in the background.
 func (a *analysisPanel) loadCached() {
-	ui, s, path, mpp := a.pane.ui, a.pane.slide, a.modelPath, a.mpp
+	ui, s, path, mpp := a.pane.ui, a.pane.slide, a.pane.ref.ModelPath, a.pane.ref.MPP
 	go func() {
 		b, err := ui.models.bundle(path)
 		if err != nil {
@@ -405,7 +408,7 @@ func (a *analysisPanel) loadCached() {
 			return
 		}
 		fyne.Do(func() {
-			if a.pane.closed || a.running() || a.result != nil {
+			if a.pane.closed || a.running() || a.pane.ref.Result != nil {
 				return
 			}
 			a.showResult(res)

@@ -8,7 +8,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"tessera/cases"
 	"tessera/heatmap"
+	"tessera/inference"
 	"tessera/internal/testbundles"
 	"tessera/viewer"
 )
@@ -40,7 +42,7 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	p := ui.current()
 	analyse(t, p)
 	a := p.analysis
-	r := a.result
+	r := p.ref.Result
 	if r == nil || r.Partial {
 		t.Fatalf("result %+v; progress %q", r, a.progressText.Text)
 	}
@@ -152,7 +154,7 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
 	a := p.analysis
-	a.modelPath = resnet
+	p.ref.ModelPath = resnet
 	a.setUserMPP(0.3) // as if typed into the µm/px dialog
 	progressed := make(chan struct{}, 100)
 	a.onProgress = func(done int) {
@@ -169,7 +171,7 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	}
 	a.cancel()
 	<-run.done
-	r := a.result
+	r := p.ref.Result
 	if r == nil || !r.Partial || len(r.Tiles) == 0 || len(r.Tiles) >= r.TilesTotal {
 		t.Fatalf("after cancel: result %v; %q", r != nil, a.progressText.Text)
 	}
@@ -194,5 +196,36 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	}
 	if cal := p.view.Calibration(); cal.MPP.Source != "user" || cal.MPP.X != 0.3 {
 		t.Errorf("scale bar calibration %+v", cal.MPP)
+	}
+}
+
+// A slide analysed with a typed µm/px is shown from the result cache when
+// its case is opened again (the app once looked it up without the µm/px).
+func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	p := ui.current()
+	p.analysis.setUserMPP(0.5) // as if typed into the µm/px dialog
+	analyse(t, p)
+	if r := p.ref.Result; r == nil || r.Params.MPPOverride != 0.5 {
+		t.Fatalf("result %+v", r)
+	}
+	path := filepath.Join(t.TempDir(), "typed"+cases.Extension)
+	ui.saveCaseTo(path)
+	ui.closeCurrent()
+
+	shown := make(chan struct{}, 1)
+	ui.onCachedResultShown = func() { shown <- struct{}{} }
+	ui.OpenCase(path)
+	select {
+	case <-shown:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the result analysed with a typed µm/px was not shown from the cache")
+	}
+	if r := ui.current().ref.Result; r == nil || r.Slide.MPP != 0.5 || !r.HasCaveat(inference.CaveatHandMPP) {
+		t.Errorf("cached result %+v", r)
 	}
 }

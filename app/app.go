@@ -20,6 +20,7 @@ import (
 
 	"tessera/assets"
 	"tessera/inference"
+	"tessera/session"
 	"tessera/viewer"
 )
 
@@ -68,7 +69,8 @@ type UI struct {
 	onCachedResultShown func() // benchmarks: called when a cached heatmap appears
 	limitMemory         bool   // set the Go heap's soft limit (the real app, not tests)
 
-	caseInfo        caseState
+	session         *session.Case  // the open case (or set of tabs); see package session
+	nextView        int            // the saved view the next N goes to
 	presenting      *presentation  // non-nil in presentation mode
 	showIdentifiers bool           // file names in presentations, this session only
 	mainMenu        *fyne.MainMenu // restored after presentation mode
@@ -101,7 +103,7 @@ func cacheBytesFromEnv() int64 {
 // NewUI builds the main window on app a with a tile cache of cacheBytes.
 func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes),
-		panes:   map[*container.TabItem]*slidePane{},
+		panes:   map[*container.TabItem]*slidePane{}, session: session.New(),
 		models:  newModelStore(inference.ProviderAuto),
 		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
 	ui.tabs = container.NewDocTabs()
@@ -176,14 +178,24 @@ func (ui *UI) OpenPath(path string) {
 func (ui *UI) OpenPaths(paths []string) {
 	var problems []string
 	for _, p := range paths {
-		if err := ui.open(p); err != nil {
-			var ue UserError
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			problems = append(problems, err.Error())
+		if err := ui.open(p, 0); err != nil {
+			problems = append(problems, userMessage(err))
 		}
 	}
+	ui.showProblems(problems)
+}
+
+// userMessage is the sentence of an error for a dialog.
+func userMessage(err error) string {
+	var ue UserError
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// showProblems lists the files that could not be opened in one dialog.
+func (ui *UI) showProblems(problems []string) {
 	switch len(problems) {
 	case 0:
 	case 1:
@@ -193,7 +205,9 @@ func (ui *UI) OpenPaths(paths []string) {
 	}
 }
 
-func (ui *UI) open(path string) error {
+// open opens the slide at path in a new tab, with the µm/px the user
+// entered for it (0: the slide's own).
+func (ui *UI) open(path string, mpp float64) error {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
@@ -201,7 +215,7 @@ func (ui *UI) open(path string) error {
 	if err != nil {
 		return err
 	}
-	pane := newSlidePane(ui, s)
+	pane := newSlidePane(ui, s, ui.session.Add(path, mpp, ui.session.Model))
 	item := container.NewTabItem(filepath.Base(path), pane.content)
 	ui.panes[item] = pane
 	ui.tabs.Append(item)
@@ -233,12 +247,18 @@ func (ui *UI) closeTab(item *container.TabItem) {
 	if p := ui.panes[item]; p != nil {
 		p.close()
 		delete(ui.panes, item)
+		ui.session.Remove(p.ref)
 		ui.updateMemoryLimit()
 	}
 	ui.tabs.Remove(item)
 	if len(ui.tabs.Items) == 0 {
 		ui.win.SetContent(container.NewStack(ui.empty))
+		ui.session = session.New() // the case ends with its last slide
+		ui.nextView = 0
+		ui.updateTitle()
+		ui.refreshViewsMenu()
 	}
+	ui.updatePatientResult()
 	ui.updateMenus()
 }
 

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -13,35 +13,9 @@ import (
 
 	"tessera/cases"
 	"tessera/heatmap"
-	"tessera/inference"
-	"tessera/report"
+	"tessera/session"
 	"tessera/viewer"
 )
-
-// caseState is the case the window is working on: its label, its saved
-// views and where it was saved. The slides are the open tabs. UI goroutine.
-type caseState struct {
-	label string
-	views []cases.SavedView
-	path  string // the case file, once saved or opened
-	next  int    // the saved view the next N goes to
-}
-
-// caseFromWindow builds the case file content from the open slides.
-func (ui *UI) caseFromWindow() *cases.Case {
-	c := &cases.Case{Schema: cases.Schema, Label: ui.caseInfo.label}
-	index := map[*slidePane]int{}
-	for _, item := range ui.tabs.Items {
-		p := ui.panes[item]
-		index[p] = len(c.Slides)
-		c.Slides = append(c.Slides, cases.SlideRef{Path: p.slide.Path(), MPP: p.analysis.mpp})
-		if c.Model == "" {
-			c.Model = p.analysis.modelPath
-		}
-	}
-	c.Views = append([]cases.SavedView(nil), ui.caseInfo.views...)
-	return c
-}
 
 // OpenCase opens the slides of a case file or a folder of slides.
 func (ui *UI) OpenCase(path string) {
@@ -56,29 +30,25 @@ func (ui *UI) OpenCase(path string) {
 		ui.showError(err)
 		return
 	}
-	for item := range ui.panes {
+	for _, item := range slices.Clone(ui.tabs.Items) {
 		ui.closeTab(item)
 	}
-	paths := make([]string, len(c.Slides))
-	for i, s := range c.Slides {
-		paths[i] = s.Path
+	filePath := ""
+	if !isDir(path) {
+		filePath = path
 	}
-	ui.OpenPaths(paths)
-	for i, item := range ui.tabs.Items {
-		p := ui.panes[item]
-		if i < len(c.Slides) && c.Slides[i].MPP > 0 {
-			p.analysis.setUserMPP(c.Slides[i].MPP)
-		}
-		if c.Model != "" {
-			p.analysis.rememberBundle(c.Model)
-			p.analysis.modelChoice.SetSelected(c.Model)
+	ui.session = session.FromFile(c, filePath)
+	ui.nextView = 0
+	var problems []string
+	for _, ref := range c.Slides {
+		if err := ui.open(ref.Path, ref.MPP); err != nil {
+			problems = append(problems, userMessage(err))
 		}
 	}
-	ui.caseInfo = caseState{label: c.Label, views: c.Views}
-	if !strings.HasSuffix(path, string(filepath.Separator)) && !isDir(path) {
-		ui.caseInfo.path = path
-	}
+	ui.showProblems(problems)
 	ui.updateTitle()
+	ui.refreshViewsMenu()
+	ui.updatePatientResult()
 }
 
 func isDir(p string) bool {
@@ -92,8 +62,8 @@ func (ui *UI) SaveCase() {
 		ui.showError(errors.New("open the case's slides first: a case needs at least one slide"))
 		return
 	}
-	if ui.caseInfo.path != "" {
-		ui.saveCaseTo(ui.caseInfo.path)
+	if ui.session.Path != "" {
+		ui.saveCaseTo(ui.session.Path)
 		return
 	}
 	ui.askSavePath("case"+cases.Extension, func(path string) {
@@ -105,23 +75,27 @@ func (ui *UI) SaveCase() {
 }
 
 func (ui *UI) saveCaseTo(path string) {
-	if err := ui.caseFromWindow().Save(path); err != nil {
+	if err := ui.session.File().Save(path); err != nil {
 		ui.showError(fmt.Errorf("the case was not saved (%v); any earlier version of the file is unchanged", err))
 		return
 	}
-	ui.caseInfo.path = path
+	ui.session.Path = path
+	ui.session.IsCase = true // saved as one patient's case
 	ui.updateTitle()
+	ui.updatePatientResult()
 }
 
 // askCaseLabel lets the user type the case label (never read from slides).
 func (ui *UI) askCaseLabel() {
 	entry := widget.NewEntry()
-	entry.SetText(ui.caseInfo.label)
+	entry.SetText(ui.session.Label)
 	entry.SetPlaceHolder("e.g. Tumour board 27 Nov, case 3")
 	d := dialog.NewForm("Case label", "Set", "Cancel", []*widget.FormItem{widget.NewFormItem("Label", entry)}, func(ok bool) {
 		if ok {
-			ui.caseInfo.label = strings.TrimSpace(entry.Text)
+			ui.session.Label = strings.TrimSpace(entry.Text)
+			ui.session.IsCase = true // labelled as one patient's case
 			ui.updateTitle()
+			ui.updatePatientResult()
 		}
 	}, ui.win)
 	d.Resize(fyne.NewSize(480, 180))
@@ -131,8 +105,8 @@ func (ui *UI) askCaseLabel() {
 // updateTitle shows the case label in the window title.
 func (ui *UI) updateTitle() {
 	title := "Tessera"
-	if ui.caseInfo.label != "" {
-		title += " - " + ui.caseInfo.label
+	if ui.session.Label != "" {
+		title += " - " + ui.session.Label
 	}
 	ui.win.SetTitle(title)
 }
@@ -144,7 +118,7 @@ func (ui *UI) askSaveView() {
 		return
 	}
 	entry := widget.NewEntry()
-	entry.SetText(fmt.Sprintf("View %d", len(ui.caseInfo.views)+1))
+	entry.SetText(fmt.Sprintf("View %d", len(ui.session.Views)+1))
 	d := dialog.NewForm("Save view", "Save", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", entry)}, func(ok bool) {
 		if ok {
 			ui.saveView(p, strings.TrimSpace(entry.Text))
@@ -157,28 +131,22 @@ func (ui *UI) askSaveView() {
 // saveView records p's view (centre, zoom, heatmap look) under name.
 func (ui *UI) saveView(p *slidePane, name string) {
 	vp := p.view.Viewport()
-	ui.caseInfo.views = append(ui.caseInfo.views, cases.SavedView{
+	ui.session.Views = append(ui.session.Views, cases.SavedView{
 		Name: name, Slide: ui.tabIndex(p), CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
 		Heatmap: p.analysis.look.Saved(),
 	})
 	ui.refreshViewsMenu()
 }
 
-func (ui *UI) tabIndex(p *slidePane) int {
-	for i, item := range ui.tabs.Items {
-		if ui.panes[item] == p {
-			return i
-		}
-	}
-	return -1
-}
+// tabIndex is p's place in the case (the tabs keep the case's order).
+func (ui *UI) tabIndex(p *slidePane) int { return ui.session.Index(p.ref) }
 
 // goToView shows saved view i: its slide, place, zoom and heatmap look.
 func (ui *UI) goToView(i int) {
-	if i < 0 || i >= len(ui.caseInfo.views) {
+	if i < 0 || i >= len(ui.session.Views) {
 		return
 	}
-	v := ui.caseInfo.views[i]
+	v := ui.session.Views[i]
 	if v.Slide < 0 || v.Slide >= len(ui.tabs.Items) {
 		ui.showError(fmt.Errorf("saved view %q belongs to slide %d, which is not open", v.Name, v.Slide+1))
 		return
@@ -187,7 +155,7 @@ func (ui *UI) goToView(i int) {
 	p := ui.panes[ui.tabs.Items[v.Slide]]
 	p.view.SetView(viewer.Level0Point{X: v.CenterX, Y: v.CenterY}, v.Downsample)
 	p.analysis.setLook(heatmap.LookFromSaved(v.Heatmap))
-	ui.caseInfo.next = (i + 1) % len(ui.caseInfo.views)
+	ui.nextView = (i + 1) % len(ui.session.Views)
 	if ui.presenting != nil {
 		ui.presenting.show(p)
 	}
@@ -199,7 +167,7 @@ func (ui *UI) refreshViewsMenu() {
 		return
 	}
 	var items []*fyne.MenuItem
-	for i, v := range ui.caseInfo.views {
+	for i, v := range ui.session.Views {
 		items = append(items, fyne.NewMenuItem(v.Name, func() { ui.goToView(i) }))
 	}
 	if len(items) == 0 {
@@ -229,37 +197,37 @@ func (ui *UI) showOpenFolderDialog() {
 	d.Show()
 }
 
-// updatePatientResult shows, on every slide's card, the patient-level
-// result: the analysed slides combined by the model manifest's rule, and
-// each slide's own class. It shows only when two or more slides have results.
+// updatePatientResult shows the case's patient-level result on every
+// slide's card (session.Case.Patient: only for a case, only from one model).
 func (ui *UI) updatePatientResult() {
-	var results []*inference.Result
-	var lines []string
-	rule := "max"
-	for i, item := range ui.tabs.Items {
-		r := ui.panes[item].analysis.result
-		if r == nil {
-			continue
-		}
-		if man := ui.modelManifest(ui.panes[item].analysis.modelPath); man != nil {
-			rule = man.Output.PatientAggregation
-		}
-		results = append(results, r)
-		lines = append(lines, fmt.Sprintf("Slide %d: %s (p = %.3f)", i+1, r.ClassLabel, r.Probability))
-	}
-	text := ""
-	if len(results) >= 2 {
-		p, _, label := report.Patient(rule, results)
-		how := "highest slide probability"
-		if rule == "mean" {
-			how = "mean slide probability"
-		}
-		text = fmt.Sprintf("Patient (%s of %d slides): %s, p = %.3f\n%s", how, len(results), label, p, strings.Join(lines, "\n"))
-	}
+	text := patientText(ui.session.Patient())
 	for _, pane := range ui.panes {
 		l := pane.analysis.card.patient
 		l.SetText(text)
 		l.Hidden = text == ""
 		l.Refresh()
 	}
+}
+
+// patientText is the case card's patient section: the combined result and
+// each slide's, or why there is none; "" when there is nothing to say (not
+// a case, a single slide, nothing analysed).
+func patientText(p session.Patient) string {
+	if p.Total < 2 || p.Analysed == 0 || (!p.Available && p.Why == "") {
+		return ""
+	}
+	var lines []string
+	if p.Available {
+		lines = append(lines, fmt.Sprintf("Patient (%s of %d slides): %s, p = %.3f\nModel: %s", p.RuleText(), p.Analysed, p.ClassLabel, p.Probability, p.Model))
+		for _, c := range p.Caveats {
+			lines = append(lines, "! "+c)
+		}
+	} else {
+		lines = append(lines, p.Why)
+	}
+	for _, s := range p.Slides {
+		line := fmt.Sprintf("Slide %d: %s (p = %.3f, %s)", s.Index+1, s.ClassLabel, s.Probability, s.Model)
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -32,7 +32,7 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 	}
 	centre := vp.Center
 	req := viewer.SnapshotRequest{Width: w, Height: h, Center: &centre, UMPerPixel: umPerPixel, Cache: ui.cache, Calibration: &cal}
-	if r := p.analysis.result; r != nil {
+	if r := p.ref.Result; r != nil {
 		if l := p.analysis.layer; l != nil && p.analysis.look.Visible {
 			req.Layers = []viewer.ViewLayer{l.ViewLayer()}
 			legend := l.Legend()
@@ -84,17 +84,14 @@ func (ui *UI) exportReport() {
 // reportCase gathers the open slides' results for a report, and names the
 // slides left out because they have no result.
 func (ui *UI) reportCase() (report.Case, []string, error) {
-	rc := report.Case{Label: ui.caseInfo.label, Rule: "max", Generated: time.Now(), ShowIdentifiers: ui.showIdentifiers}
+	rc := report.Case{Label: ui.session.Label, Patient: ui.session.Patient(), Generated: time.Now(), ShowIdentifiers: ui.showIdentifiers}
 	var missing []string
 	for i, item := range ui.tabs.Items {
 		p := ui.panes[item]
-		r := p.analysis.result
+		r := p.ref.Result
 		if r == nil {
 			missing = append(missing, fmt.Sprintf("slide %d", i+1))
 			continue
-		}
-		if man := ui.modelManifest(p.analysis.modelPath); man != nil {
-			rc.Rule = man.Output.PatientAggregation
 		}
 		thumb, ds, err := slide.ReadThumbnail(p.slide, heatmapThumbSide)
 		if err != nil {

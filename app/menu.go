@@ -164,10 +164,10 @@ func (ui *UI) handleWindowRune(r rune) {
 	case 'h', 'H':
 		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
 	case 'n', 'N':
-		ui.goToView(ui.caseInfo.next)
+		ui.goToView(ui.nextView)
 	case 'p', 'P':
-		if n := len(ui.caseInfo.views); n > 0 {
-			ui.goToView((ui.caseInfo.next - 2 + 2*n) % n)
+		if n := len(ui.session.Views); n > 0 {
+			ui.goToView((ui.nextView - 2 + 2*n) % n)
 		}
 	}
 }

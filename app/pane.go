@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/session"
 	"tessera/slide"
 	"tessera/viewer"
 )
@@ -22,6 +23,7 @@ import (
 type slidePane struct {
 	ui       *UI
 	slide    slide.Slide
+	ref      *session.Slide // this slide in the open case: µm/px, model, result
 	view     *viewer.SlideView
 	overview *viewer.Overview
 	status   *widget.Label
@@ -35,8 +37,8 @@ type slidePane struct {
 	closed   bool
 }
 
-func newSlidePane(ui *UI, s slide.Slide) *slidePane {
-	p := &slidePane{ui: ui, slide: s, status: widget.NewLabel("")}
+func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
+	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel("")}
 	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
 	p.overview = viewer.NewOverview(p.view)
 	p.view.OnViewChanged = func(viewer.Viewport) {
@@ -79,6 +81,9 @@ func newSlidePane(ui *UI, s slide.Slide) *slidePane {
 	p.split.Offset = sideOffset
 	statusBar := container.NewStack(canvas.NewRectangle(color.NRGBA{0, 0, 0, 20}), p.status)
 	p.content = container.NewBorder(nil, statusBar, nil, nil, p.split)
+	if ref.MPP > 0 {
+		p.analysis.setUserMPP(ref.MPP)
+	}
 	p.updateStatus()
 	p.analysis.loadCached()
 	return p

@@ -68,13 +68,13 @@ func (pr *presentation) show(p *slidePane) {
 func (pr *presentation) card(p *slidePane) fyne.CanvasObject {
 	ui := pr.ui
 	title := fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items))
-	if ui.caseInfo.label != "" {
-		title = ui.caseInfo.label + "   ·   " + title
+	if ui.session.Label != "" {
+		title = ui.session.Label + "   ·   " + title
 	}
 	if ui.showIdentifiers {
 		title += "   ·   " + p.fileName()
 	}
-	if r := p.analysis.result; r != nil {
+	if r := p.ref.Result; r != nil {
 		return resultCard(r, title, presentationScale)
 	}
 	t := canvas.NewText(title+"   ·   not analysed", cardText)

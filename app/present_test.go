@@ -24,7 +24,7 @@ func TestPresentationIsDeidentified(t *testing.T) {
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")})
 	ui.tabs.SelectIndex(0)
 	analyse(t, ui.current())
-	ui.caseInfo.label = "Board case 3"
+	ui.session.Label = "Board case 3"
 	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyF5})
 	if ui.presenting == nil || ui.win.MainMenu() != nil {
 		t.Fatal("F5 did not enter presentation mode, or the menu is still shown")
@@ -90,7 +90,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	if p.analysis.opacity.Value != 0.3 {
 		t.Errorf("opacity %v, want the saved 0.3", p.analysis.opacity.Value)
 	}
-	ui.caseInfo.label = "Case 9"
+	ui.session.Label = "Case 9"
 	path := filepath.Join(t.TempDir(), "board"+cases.Extension)
 	ui.saveCaseTo(path)
 	c, err := cases.Load(path)
@@ -102,8 +102,8 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	}
 	// Re-open: slides, label and views come back.
 	ui.OpenCase(path)
-	if len(ui.tabs.Items) != 2 || ui.caseInfo.label != "Case 9" || len(ui.caseInfo.views) != 1 {
-		t.Errorf("re-opened case: %d slides, label %q, %d views", len(ui.tabs.Items), ui.caseInfo.label, len(ui.caseInfo.views))
+	if len(ui.tabs.Items) != 2 || ui.session.Label != "Case 9" || len(ui.session.Views) != 1 {
+		t.Errorf("re-opened case: %d slides, label %q, %d views", len(ui.tabs.Items), ui.session.Label, len(ui.session.Views))
 	}
 	// A damaged case file is reported and nothing is closed or changed.
 	data, _ := os.ReadFile(path)
@@ -117,8 +117,10 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	}
 }
 
-// With two analysed slides, each card shows the patient-level result by
-// the manifest's rule (the highest probability) and each slide's class.
+// Two tabs opened one by one are not a patient: no patient-level line. Once
+// they are made a case (labelled), each card shows the patient-level result
+// by the manifest's rule (the highest probability) and each slide's class;
+// a slide analysed with another model withdraws it and says which is which.
 func TestPatientLevelResult(t *testing.T) {
 	slides := sharedSlides(t)
 	requireRuntime(t)
@@ -129,13 +131,32 @@ func TestPatientLevelResult(t *testing.T) {
 		ui.tabs.SelectIndex(i)
 		analyse(t, ui.current())
 	}
-	text := ui.current().analysis.card.patient.Text
-	r0 := ui.panes[ui.tabs.Items[0]].analysis.result
-	r1 := ui.panes[ui.tabs.Items[1]].analysis.result
+	card := ui.current().analysis.card.patient
+	if card.Text != "" || card.Visible() {
+		t.Fatalf("two unrelated tabs got a patient line: %q", card.Text)
+	}
+	ui.session.Label, ui.session.IsCase = "Board 1", true // what File ▸ Case Label… does
+	ui.updatePatientResult()
+	text := card.Text
+	p0 := ui.panes[ui.tabs.Items[0]]
+	r0 := p0.ref.Result
+	r1 := ui.panes[ui.tabs.Items[1]].ref.Result
 	want := max(r0.Probability, r1.Probability)
-	for _, w := range []string{"highest slide probability of 2 slides", fmt.Sprintf("p = %.3f", want), "Slide 1:", "Slide 2:"} {
+	for _, w := range []string{"highest slide probability of 2 slides", fmt.Sprintf("p = %.3f", want), "Slide 1:", "Slide 2:", r0.Model.Name} {
 		if !strings.Contains(text, w) {
 			t.Errorf("patient line %q lacks %q", text, w)
 		}
+	}
+	other := *r0
+	other.Model.Name, other.Model.Version, other.Model.SHA256 = "Relapse bundle", "2.0", strings.Repeat("c", 64)
+	p0.analysis.showResult(&other)
+	text = card.Text
+	for _, w := range []string{"No patient-level result", "slide 1 with Relapse bundle 2.0", "slide 2 with " + r1.Model.Name} {
+		if !strings.Contains(text, w) {
+			t.Errorf("mixed models: patient line %q lacks %q", text, w)
+		}
+	}
+	if strings.Contains(text, fmt.Sprintf("p = %.3f\n", want)) || strings.Contains(text, "Patient (") {
+		t.Errorf("mixed models still give a patient result: %q", text)
 	}
 }

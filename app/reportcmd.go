@@ -15,6 +15,7 @@ import (
 	"tessera/cases"
 	"tessera/inference"
 	"tessera/report"
+	"tessera/session"
 )
 
 // loadCaseArgs turns the report command's arguments into a case: one case
@@ -85,7 +86,9 @@ func Report(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	cache := &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
-	rc := report.Case{Label: c.Label, Rule: m.Bundle.Manifest.Output.PatientAggregation, Generated: time.Now(), ShowIdentifiers: *showNames}
+	rc := report.Case{Label: c.Label, Generated: time.Now(), ShowIdentifiers: *showNames}
+	// The slides given to the command are one patient's case by request.
+	sc := session.FromFile(c, "")
 	var failed []string
 	for _, ref := range c.Slides {
 		res, img, err := analyzeSlide(ctx, ref.Path, m, cache, ref.MPP, stderr)
@@ -95,7 +98,9 @@ func Report(args []string, stderr io.Writer) error {
 			continue
 		}
 		rc.Slides = append(rc.Slides, report.Slide{Name: filepath.Base(ref.Path), Result: res, Image: img})
+		sc.SetResult(sc.Add(ref.Path, ref.MPP, bundle), res)
 	}
+	rc.Patient = sc.Patient()
 	if len(rc.Slides) == 0 {
 		return UserError{errors.New("no slide could be analysed: no report written")}
 	}

@@ -108,6 +108,7 @@ func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource slide
 	r.Model.Kind, r.Model.Demonstration, r.Model.Validated = man.Head.Kind, man.Demonstration, man.Validated
 	r.Model.IntendedUse = man.IntendedUse
 	r.Model.ScoreMeaning, r.Model.ScoreDescription = man.Scores.Meaning, man.Scores.Description
+	r.Model.PatientRule = man.Output.PatientAggregation
 	info, _ := InitRuntime()
 	r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote = info.Version, model.Provider, model.ProviderNote
 	r.Params = ParamsFor(opts.MPP, opts.MinTissue)

@@ -6,8 +6,9 @@ import (
 	"tessera/slide"
 )
 
-// ResultSchema is the version of the result format.
-const ResultSchema = 1
+// ResultSchema is the version of the result format. Cached results of
+// another schema are computed again (2: the model's patient rule).
+const ResultSchema = 2
 
 // Result is one analysis of one slide by one model: everything needed to
 // show it again and to trace it to the model, the runtime and the
@@ -37,6 +38,9 @@ type Result struct {
 		IntendedUse      string       `json:"intended_use"`
 		ScoreMeaning     ScoreMeaning `json:"score_meaning"`
 		ScoreDescription string       `json:"score_description"`
+		// PatientRule combines a patient's slides: "max" or "mean"
+		// (the manifest's output.patient_aggregation).
+		PatientRule string `json:"patient_rule"`
 	} `json:"model"`
 
 	Runtime struct {
@@ -105,6 +109,15 @@ func ScoreRange(tiles []TileScore) (lo, hi float32) {
 		}
 	}
 	return lo, hi
+}
+
+// PatientRule returns how a patient's slides analysed by this model are
+// combined: "max" or "mean".
+func (r *Result) PatientRule() string {
+	if r.Model.PatientRule == "mean" {
+		return "mean"
+	}
+	return "max"
 }
 
 // ClassLabels returns the sentences for [negative, positive] (the class

@@ -15,9 +15,9 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
-	"tessera/cases"
 	"tessera/inference"
 	"tessera/internal/atomicfile"
+	"tessera/session"
 )
 
 // Slide is one analysed slide of the report.
@@ -30,7 +30,7 @@ type Slide struct {
 // Case is what a report contains.
 type Case struct {
 	Label           string // typed by the user; may be empty
-	Rule            string // patient aggregation: "max" or "mean"
+	Patient         session.Patient // the patient-level result, or why there is none
 	Slides          []Slide
 	Generated       time.Time
 	ShowIdentifiers bool // print slide file names (off by default)
@@ -42,34 +42,6 @@ func (c *Case) slideTitle(i int) string {
 		return fmt.Sprintf("Slide %d of %d: %s", i+1, len(c.Slides), c.Slides[i].Name)
 	}
 	return fmt.Sprintf("Slide %d of %d", i+1, len(c.Slides))
-}
-
-// PatientResult combines the slides by the case's rule.
-func (c *Case) PatientResult() (prob, threshold float64, label string) {
-	results := make([]*inference.Result, len(c.Slides))
-	for i, s := range c.Slides {
-		results[i] = s.Result
-	}
-	return Patient(c.Rule, results)
-}
-
-// Patient combines one patient's slide results by rule ("max" or "mean",
-// see cases.PatientProbability) and classifies the combined probability
-// with the first result's threshold and class sentences (the slides of a
-// case are analysed with one model). results must not be empty.
-func Patient(rule string, results []*inference.Result) (prob, threshold float64, label string) {
-	probs := make([]float64, len(results))
-	for i, r := range results {
-		probs[i] = r.Probability
-	}
-	prob = cases.PatientProbability(rule, probs)
-	r := results[0]
-	labels := r.ClassLabels()
-	label = labels[0]
-	if prob >= r.Threshold {
-		label = labels[1]
-	}
-	return prob, r.Threshold, label
 }
 
 // WritePDF writes the report to path atomically.
@@ -97,19 +69,26 @@ func WritePDF(path string, c Case) error {
 	text("", 11, "Case: "+label)
 	text("", 11, "Generated: "+c.Generated.Format("2006-01-02 15:04 MST"))
 	gap()
-	prob, threshold, classLabel := c.PatientResult()
-	rule := "the highest slide probability"
-	if c.Rule == "mean" {
-		rule = "the mean slide probability"
-	}
+	p := c.Patient
 	text("B", 13, "Patient-level result")
-	text("B", 14, classLabel)
-	text("", 11, fmt.Sprintf("Probability %.3f (%s over %d slides), compared with threshold %.2f.", prob, rule, len(c.Slides), threshold))
+	switch {
+	case p.Available:
+		text("B", 14, p.ClassLabel)
+		text("", 11, fmt.Sprintf("Probability %.3f (the %s of %d analysed slides), compared with threshold %.2f.", p.Probability, p.RuleText(), p.Analysed, p.Threshold))
+		text("", 11, fmt.Sprintf("Model: %s (sha256 %.12s)", p.Model, p.ModelSHA))
+		for _, cv := range p.Caveats {
+			text("B", 10, "! "+cv)
+		}
+	case p.Why != "":
+		text("B", 11, p.Why)
+	default:
+		text("", 11, "None: these slides were not opened as one patient's case.")
+	}
 	gap()
 	text("B", 11, "Slides")
 	for i, s := range c.Slides {
 		r := s.Result
-		text("", 10, fmt.Sprintf("%s: %s - probability %.3f, threshold %.2f%s", c.slideTitle(i), r.ClassLabel, r.Probability, r.Threshold, partialText(r)))
+		text("", 10, fmt.Sprintf("%s: %s - probability %.3f, threshold %.2f%s; model %s %s", c.slideTitle(i), r.ClassLabel, r.Probability, r.Threshold, partialText(r), r.Model.Name, r.Model.Version))
 	}
 	gap()
 	writeCaveats(pdf, tr, c.Slides)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tessera/inference"
+	"tessera/session"
 )
 
 func fakeResult(p float64, demo bool) *inference.Result {
@@ -29,21 +30,14 @@ func fakeResult(p float64, demo bool) *inference.Result {
 	return r
 }
 
-func TestPatientResultRules(t *testing.T) {
-	c := Case{Slides: []Slide{{Result: fakeResult(0.3, false)}, {Result: fakeResult(0.8, false)}}}
-	if p, th, label := c.PatientResult(); p != 0.8 || th != 0.5 || !strings.HasPrefix(label, "High") {
-		t.Errorf("max rule: %v %v %q", p, th, label)
+// patientOf computes the patient-level result of slides as one case.
+func patientOf(slides []Slide) session.Patient {
+	c := session.New()
+	c.IsCase = true
+	for _, s := range slides {
+		c.SetResult(c.Add(s.Name, 0, ""), s.Result)
 	}
-	c.Rule = "mean"
-	if p, _, _ := c.PatientResult(); p < 0.549 || p > 0.551 {
-		t.Errorf("mean rule: %v", p)
-	}
-	// The mean can cross the threshold where no single slide's probability
-	// equals it: the class follows the combined probability.
-	c.Slides = []Slide{{Result: fakeResult(0.2, false)}, {Result: fakeResult(0.9, false)}}
-	if p, _, label := c.PatientResult(); p < 0.549 || p > 0.551 || !strings.HasPrefix(label, "High") {
-		t.Errorf("mean rule over 0.2 and 0.9: %v %q, want 0.55 and the high class", p, label)
-	}
+	return c.Patient()
 }
 
 func TestWritePDF(t *testing.T) {
@@ -56,6 +50,7 @@ func TestWritePDF(t *testing.T) {
 		{Name: "PATIENT-NAME_slide1.svs", Result: fakeResult(0.2, false), Image: img},
 		{Name: "PATIENT-NAME_slide2.svs", Result: fakeResult(0.7, true), Image: img},
 	}}
+	c.Patient = patientOf(c.Slides)
 	path := filepath.Join(t.TempDir(), "r.pdf")
 	if err := WritePDF(path, c); err != nil {
 		t.Fatal(err)
@@ -73,10 +68,30 @@ func TestWritePDF(t *testing.T) {
 	}
 	text := string(out)
 	for _, want := range []string{"Board 4", "High risk of metastatic relapse within 5 years", "Probability 0.700", strings.Repeat("ab", 32),
-		"DEMONSTRATION MODEL - NOT FOR CLINICAL USE", "NOT MARKED AS VALIDATED", "Slide 2 of 2", "µm/px"} {
+		"DEMONSTRATION MODEL - NOT FOR CLINICAL USE", "NOT MARKED AS VALIDATED", "Slide 2 of 2", "µm/px",
+		"Model: Relapse model 2.1"} {
 		if !strings.Contains(strings.ToUpper(text), strings.ToUpper(want)) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	// Slides analysed with two models: page 1 gives no patient result and
+	// says which slide was analysed with which model.
+	other := fakeResult(0.9, true)
+	other.Model.Name, other.Model.SHA256 = "Built-in demonstration", strings.Repeat("cd", 32)
+	c.Slides[1].Result = other
+	c.Patient = patientOf(c.Slides)
+	if err := WritePDF(path, c); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = exec.Command("pdftotext", "-l", "1", path, "-").Output()
+	page1 := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"No patient-level result", "slide 1 with Relapse model 2.1", "slide 2 with Built-in demonstration 2.1"} {
+		if !strings.Contains(page1, want) {
+			t.Errorf("page 1 with two models lacks %q:\n%s", want, page1)
+		}
+	}
+	if strings.Contains(page1, "Probability 0.900 (the") {
+		t.Error("page 1 combines the results of two models")
 	}
 	if err := WritePDF(path, Case{}); err == nil {
 		t.Error("a report without slides was written")

@@ -1,0 +1,131 @@
+package session
+
+import (
+	"fmt"
+	"strings"
+
+	"tessera/cases"
+	"tessera/inference"
+)
+
+// SlideLine is one slide's own result, as the patient-level result lists it.
+type SlideLine struct {
+	Index       int // 0-based position in the case
+	ClassLabel  string
+	Probability float64
+	Model       string // name and version of the model the result came from
+	ModelSHA    string
+	Caveats     string // short caveats ("" for none)
+}
+
+// Patient is the patient-level result of a case, or why there is none.
+type Patient struct {
+	// Available is true when the slides' results can be combined: the
+	// slides are one patient's (a case), at least one is analysed, and
+	// every result came from one model.
+	Available bool
+	// Why says, when !Available, why there is no patient-level result ("" when
+	// nothing is analysed or the tabs are not a case: nothing to say).
+	Why string
+
+	Probability float64 // combined by Rule
+	Threshold   float64
+	ClassLabel  string // the sentence for the combined class
+	Positive    bool
+	Rule        string // "max" or "mean"
+	Model       string // name and version of the one model
+	ModelSHA    string
+	Analysed    int // slides with a result
+	Total       int // slides in the case
+	// Caveats are the short caveats of the combined result: those of any
+	// slide (demonstration, partial…) and "k of n slides analysed".
+	Caveats []string
+	Slides  []SlideLine // every analysed slide, in case order
+}
+
+// RuleText says how the slides were combined, in words.
+func (p Patient) RuleText() string {
+	if p.Rule == "mean" {
+		return "mean slide probability"
+	}
+	return "highest slide probability"
+}
+
+// Patient combines the analysed slides by the model's rule. A patient-level
+// result exists only for a case (never for a set of tabs), and only when
+// every result came from one model; otherwise Why names the slides of each
+// model and the patient result waits until they agree.
+func (c *Case) Patient() Patient {
+	p := Patient{Total: len(c.slides)}
+	var results []*inference.Result
+	models := map[string][]int{} // model label → 1-based slide numbers
+	var order []string
+	for i, s := range c.slides {
+		r := s.Result
+		if r == nil {
+			continue
+		}
+		label := fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version)
+		if r.Model.SHA256 != "" {
+			label += fmt.Sprintf(" (%.8s)", r.Model.SHA256)
+		}
+		if _, ok := models[label]; !ok {
+			order = append(order, label)
+		}
+		models[label] = append(models[label], i+1)
+		results = append(results, r)
+		p.Slides = append(p.Slides, SlideLine{Index: i, ClassLabel: r.ClassLabel, Probability: r.Probability,
+			Model: fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version), ModelSHA: r.Model.SHA256, Caveats: r.CaveatsShort()})
+	}
+	p.Analysed = len(results)
+	if !c.IsCase || len(results) == 0 {
+		return p
+	}
+	if len(order) > 1 {
+		var parts []string
+		for _, m := range order {
+			parts = append(parts, fmt.Sprintf("%s with %s", slideList(models[m]), m))
+		}
+		p.Why = "No patient-level result: the slides were analysed with different models (" + strings.Join(parts, "; ") +
+			"). Analyse every slide with the case's model."
+		return p
+	}
+	first := results[0]
+	probs := make([]float64, len(results))
+	seen := map[string]bool{}
+	for i, r := range results {
+		probs[i] = r.Probability
+		for _, cv := range r.Caveats() {
+			if !seen[cv.Short] {
+				seen[cv.Short] = true
+				p.Caveats = append(p.Caveats, cv.Short)
+			}
+		}
+	}
+	p.Available = true
+	p.Rule = first.PatientRule()
+	p.Probability = cases.PatientProbability(p.Rule, probs)
+	p.Threshold = first.Threshold
+	labels := first.ClassLabels()
+	p.ClassLabel = labels[0]
+	if p.Probability >= p.Threshold {
+		p.ClassLabel, p.Positive = labels[1], true
+	}
+	p.Model, p.ModelSHA = fmt.Sprintf("%s %s", first.Model.Name, first.Model.Version), first.Model.SHA256
+	if p.Analysed < p.Total {
+		p.Caveats = append(p.Caveats, fmt.Sprintf("only %d of %d slides analysed", p.Analysed, p.Total))
+	}
+	return p
+}
+
+// slideList renders 1-based slide numbers: "slide 2", "slides 1, 3".
+func slideList(n []int) string {
+	s := make([]string, len(n))
+	for i, v := range n {
+		s[i] = fmt.Sprint(v)
+	}
+	if len(n) == 1 {
+		return "slide " + s[0]
+	}
+	return "slides " + strings.Join(s, ", ")
+}

@@ -1,0 +1,92 @@
+// Package session is the model of the case open in the window: its slides
+// in order with their results and hand-entered µm/px, the case's model,
+// label, saved views and file. The UI owns one Case and reports to it
+// (a slide opened, analysed, closed); the patient-level result, the case
+// card, the case file and the report all read it, never the widgets. It has
+// no widgets and no goroutines; not safe for concurrent use (the UI
+// goroutine owns it).
+package session
+
+import (
+	"slices"
+
+	"tessera/cases"
+	"tessera/inference"
+)
+
+// Slide is one slide of the open case. The UI keeps the pointer as the
+// slide's identity for as long as its tab is open.
+type Slide struct {
+	Path   string            // absolute path of the slide file
+	MPP    float64           // µm/px the user entered; 0: the slide's own
+	Result *inference.Result // the result shown for it; nil until analysed
+	// ModelPath is the bundle the user chose for this slide ("" is the
+	// built-in model), whatever model Result came from.
+	ModelPath string
+}
+
+// Case is the open case: the slides of one patient, or, until the user
+// makes a case of them, a set of unrelated tabs (no patient-level result).
+type Case struct {
+	// IsCase is true once the slides are one patient's: opened from a case
+	// file or a folder, or made into a case (labelled or saved). A set of
+	// tabs opened one by one is not a patient.
+	IsCase bool
+	Label  string // typed by the user; never read from a slide
+	Model  string // the case's bundle path; "" is the built-in model
+	Path   string // the case file once saved or opened; "" before
+	Views  []cases.SavedView
+	slides []*Slide
+}
+
+// New returns an empty set of tabs (not yet a case).
+func New() *Case { return &Case{} }
+
+// FromFile returns the case of a case file (or a folder made into a case)
+// saved at path ("" for a folder), with no slide open yet: the UI adds
+// each slide as it opens.
+func FromFile(c *cases.Case, path string) *Case {
+	return &Case{IsCase: true, Label: c.Label, Model: c.Model, Path: path, Views: slices.Clone(c.Views)}
+}
+
+// Add appends a slide and returns it.
+func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
+	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath}
+	c.slides = append(c.slides, s)
+	return s
+}
+
+// Remove drops s (its tab closed).
+func (c *Case) Remove(s *Slide) {
+	if i := c.Index(s); i >= 0 {
+		c.slides = slices.Delete(c.slides, i, i+1)
+	}
+}
+
+// Move puts s at position i (tabs reordered).
+func (c *Case) Move(s *Slide, i int) {
+	j := c.Index(s)
+	if j < 0 || i < 0 || i >= len(c.slides) {
+		return
+	}
+	c.slides = slices.Insert(slices.Delete(c.slides, j, j+1), i, s)
+}
+
+// Slides returns the slides in order; the caller must not modify the slice.
+func (c *Case) Slides() []*Slide { return c.slides }
+
+// Index returns the position of s, or -1.
+func (c *Case) Index(s *Slide) int { return slices.Index(c.slides, s) }
+
+// SetResult records the result shown for s (nil: none).
+func (c *Case) SetResult(s *Slide, r *inference.Result) { s.Result = r }
+
+// File returns the case file content: the slides, their typed µm/px, the
+// label, the case's model and the saved views.
+func (c *Case) File() *cases.Case {
+	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views)}
+	for _, s := range c.slides {
+		f.Slides = append(f.Slides, cases.SlideRef{Path: s.Path, MPP: s.MPP})
+	}
+	return f
+}

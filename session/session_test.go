@@ -1,0 +1,109 @@
+package session
+
+import (
+	"strings"
+	"testing"
+
+	"tessera/inference"
+)
+
+func result(model string, p float64, rule string) *inference.Result {
+	r := &inference.Result{Probability: p, Threshold: 0.5, Classes: []string{"low", "high"},
+		Labels: []string{"Low risk", "High risk"}}
+	r.Model.Name, r.Model.Version, r.Model.SHA256, r.Model.PatientRule, r.Model.Validated = model, "1.0", model+"-sha", rule, true
+	r.Class, r.ClassLabel = "low", "Low risk"
+	if p >= 0.5 {
+		r.Class, r.ClassLabel = "high", "High risk"
+	}
+	return r
+}
+
+func TestTabsAreNotAPatient(t *testing.T) {
+	c := New()
+	a, b := c.Add("/s/a.svs", 0, ""), c.Add("/s/b.svs", 0, "")
+	c.SetResult(a, result("relapse", 0.2, "max"))
+	c.SetResult(b, result("relapse", 0.7, "max"))
+	if p := c.Patient(); p.Available || p.Why != "" {
+		t.Errorf("two unrelated tabs got a patient result: %+v", p)
+	}
+	c.IsCase = true // the user made a case of them
+	if p := c.Patient(); !p.Available || p.Probability != 0.7 || p.ClassLabel != "High risk" || !p.Positive {
+		t.Errorf("case patient %+v, want the highest slide, High risk", p)
+	}
+}
+
+func TestPatientNeverMixesModels(t *testing.T) {
+	c := New()
+	c.IsCase = true
+	s := []*Slide{c.Add("1", 0, "/b/relapse"), c.Add("2", 0, ""), c.Add("3", 0, "")}
+	c.SetResult(s[0], result("relapse", 0.1, "max"))
+	c.SetResult(s[1], result("demo", 0.948, "max"))
+	c.SetResult(s[2], result("demo", 0.3, "max"))
+	p := c.Patient()
+	if p.Available || p.ClassLabel != "" {
+		t.Fatalf("results of two models were combined: %+v", p)
+	}
+	for _, want := range []string{"different models", "slide 1 with relapse 1.0", "slides 2, 3 with demo 1.0"} {
+		if !strings.Contains(p.Why, want) {
+			t.Errorf("reason %q lacks %q", p.Why, want)
+		}
+	}
+	if len(p.Slides) != 3 || p.Slides[1].Model != "demo 1.0" {
+		t.Errorf("slide lines %+v", p.Slides)
+	}
+	// Once every slide is analysed with one model, the result is back.
+	c.SetResult(s[0], result("demo", 0.1, "max"))
+	if p := c.Patient(); !p.Available || p.Probability != 0.948 || p.Model != "demo 1.0" {
+		t.Errorf("one model again: %+v", p)
+	}
+}
+
+func TestPatientRuleAndCaveats(t *testing.T) {
+	c := New()
+	c.IsCase = true
+	s := []*Slide{c.Add("1", 0, ""), c.Add("2", 0, ""), c.Add("3", 0, "")}
+	c.SetResult(s[0], result("m", 0.4, "mean"))
+	partial := result("m", 0.8, "mean")
+	partial.Partial, partial.TilesTotal = true, 10
+	c.SetResult(s[1], partial)
+	p := c.Patient()
+	if !p.Available || p.Rule != "mean" || p.Probability < 0.599 || p.Probability > 0.601 || p.RuleText() != "mean slide probability" {
+		t.Errorf("mean rule: %+v", p)
+	}
+	all := strings.Join(p.Caveats, "; ")
+	if !strings.Contains(all, "PARTIAL") || !strings.Contains(all, "only 2 of 3 slides analysed") {
+		t.Errorf("caveats %q", all)
+	}
+	c.Remove(s[2])
+	if p := c.Patient(); p.Total != 2 || strings.Contains(strings.Join(p.Caveats, ";"), "of 3") {
+		t.Errorf("after closing slide 3: %+v", p)
+	}
+}
+
+func TestCaseFileRoundTrip(t *testing.T) {
+	c := New()
+	a := c.Add("/s/a.svs", 0.25, "/b/m")
+	c.Add("/s/b.svs", 0, "/b/m")
+	c.Label, c.Model = "Board 3", "/b/m"
+	c.Move(a, 1)
+	f := c.File()
+	if f.Label != "Board 3" || f.Model != "/b/m" || len(f.Slides) != 2 || f.Slides[1].Path != "/s/a.svs" || f.Slides[1].MPP != 0.25 {
+		t.Errorf("case file %+v", f)
+	}
+	back := FromFile(f, "/c/case.tessera-case.json")
+	if !back.IsCase || back.Label != "Board 3" || back.Model != "/b/m" || len(back.Slides()) != 0 {
+		t.Errorf("from file: %+v", back)
+	}
+}
+
+// The mean can cross the threshold where no single slide's probability
+// equals it: the class follows the combined probability.
+func TestMeanRuleClassFollowsCombinedProbability(t *testing.T) {
+	c := New()
+	c.IsCase = true
+	c.SetResult(c.Add("1", 0, ""), result("m", 0.2, "mean"))
+	c.SetResult(c.Add("2", 0, ""), result("m", 0.9, "mean"))
+	if p := c.Patient(); p.Probability < 0.549 || p.Probability > 0.551 || p.ClassLabel != "High risk" {
+		t.Errorf("mean of 0.2 and 0.9: %v %q, want 0.55 and the high class", p.Probability, p.ClassLabel)
+	}
+}
