@@ -103,7 +103,7 @@ func cacheBytesFromEnv() int64 {
 // NewUI builds the main window on app a with a tile cache of cacheBytes.
 func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes),
-		panes:   map[*container.TabItem]*slidePane{}, session: session.New(),
+		panes: map[*container.TabItem]*slidePane{}, session: session.New(),
 		models:  newModelStore(inference.ProviderAuto),
 		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
 	ui.tabs = container.NewDocTabs()

@@ -29,7 +29,7 @@ type Slide struct {
 
 // Case is what a report contains.
 type Case struct {
-	Label           string // typed by the user; may be empty
+	Label           string          // typed by the user; may be empty
 	Patient         session.Patient // the patient-level result, or why there is none
 	Slides          []Slide
 	Generated       time.Time
