@@ -159,9 +159,9 @@ func (a *analysisPanel) chooseBundle() {
 			return
 		}
 		path := dir.Path()
-		go func() {
+		a.pane.work.Go(func(context.Context) func() {
 			_, err := ui.models.bundle(path)
-			fyne.Do(func() {
+			return func() {
 				if err != nil {
 					ui.showError(err)
 					a.selectCurrentModel()
@@ -169,8 +169,8 @@ func (a *analysisPanel) chooseBundle() {
 				}
 				a.rememberBundle(path)
 				a.modelChoice.SetSelected(path)
-			})
-		}()
+			}
+		})
 	}, ui.win)
 	d.Resize(fyne.NewSize(900, 600))
 	d.Show()
@@ -204,7 +204,7 @@ func (a *analysisPanel) start() {
 	if a.running() {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(a.pane.work.Context())
 	run := &analysisRun{cancel: cancel, done: make(chan struct{})}
 	a.run = run
 	a.pane.ui.updateMemoryLimit()
@@ -215,21 +215,26 @@ func (a *analysisPanel) start() {
 	a.progressText.SetText("Loading the model…")
 	a.resetLayer()
 	ui, s, path, mpp := a.pane.ui, a.pane.slide, a.pane.ref.ModelPath, a.pane.ref.MPP
-	go func() {
+	work := a.pane.work
+	work.Go(func(context.Context) func() {
 		defer close(run.done)
+		defer cancel()
 		m, err := ui.models.model(path)
 		var res *inference.Result
 		var cached bool
 		var storeErr error
 		if err == nil {
-			fyne.Do(func() { a.progressText.SetText(fmt.Sprintf("Finding tissue… (running on %s)", m.Provider)) })
+			work.Do(func() { a.progressText.SetText(fmt.Sprintf("Finding tissue… (running on %s)", m.Provider)) })
 			res, cached, storeErr, err = inference.AnalyzeCached(ctx, ui.results, s, m, inference.Options{
 				MPP:      mpp,
 				Progress: func(e inference.Event) { a.post(run, e) },
 			})
 		}
-		fyne.Do(func() { a.finish(run, res, cached, storeErr, err) })
-	}()
+		// Handed over before done closes: in Fyne's test driver fyne.Do runs
+		// here, so waiting on done orders the finish before a test's reads.
+		work.Do(func() { a.finish(run, res, cached, storeErr, err) })
+		return nil
+	})
 }
 
 // post hands an event to the UI goroutine; events arriving while one
@@ -241,7 +246,7 @@ func (a *analysisPanel) post(run *analysisRun, e inference.Event) {
 	run.queued = true
 	run.mu.Unlock()
 	if queue {
-		fyne.Do(func() { a.apply(run) })
+		a.pane.work.Do(func() { a.apply(run) })
 	}
 }
 
@@ -363,15 +368,6 @@ func (a *analysisPanel) cancel() {
 	}
 }
 
-// stop cancels and waits for the analysis goroutine (the pane is closing).
-func (a *analysisPanel) stop() {
-	if run := a.run; run != nil {
-		run.cancel()
-		<-run.done
-		a.run = nil
-	}
-}
-
 // showResult shows a complete or partial result on the card and the layer.
 func (a *analysisPanel) showResult(r *inference.Result) {
 	a.pane.ui.session.SetResult(a.pane.ref, r)
@@ -397,18 +393,18 @@ func (a *analysisPanel) resetLayer() {
 // once, if there is one. The lookup runs in the background.
 func (a *analysisPanel) loadCached() {
 	ui, s, path, mpp := a.pane.ui, a.pane.slide, a.pane.ref.ModelPath, a.pane.ref.MPP
-	go func() {
+	a.pane.work.Go(func(context.Context) func() {
 		b, err := ui.models.bundle(path)
 		if err != nil {
-			return // no runtime or bad bundle: the user will learn when analysing
+			return nil // no runtime or bad bundle: the user will learn when analysing
 		}
 		key := inference.ResultKey(s.Fingerprint(), b.SHA256, mpp)
 		res, err := ui.results.Load(key)
 		if err != nil {
-			return
+			return nil
 		}
-		fyne.Do(func() {
-			if a.pane.closed || a.running() || a.pane.ref.Result != nil {
+		return func() {
+			if a.running() || a.pane.ref.Result != nil {
 				return
 			}
 			a.showResult(res)
@@ -416,6 +412,6 @@ func (a *analysisPanel) loadCached() {
 			if ui.onCachedResultShown != nil {
 				ui.onCachedResultShown()
 			}
-		})
-	}()
+		}
+	})
 }

@@ -39,6 +39,7 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	ui.openWG.Wait()
 	p := ui.current()
 	analyse(t, p)
 	a := p.analysis
@@ -110,11 +111,8 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	if !strings.Contains(a.legend.Title, "signed evidence") {
 		t.Errorf("legend title %q", a.legend.Title)
 	}
-	a.outline.SetChecked(true) // detects tissue in the background
-	deadline := time.Now().Add(10 * time.Second)
-	for p.view.Layer(heatmap.OutlineName) == nil && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	a.outline.SetChecked(true) // detects tissue in the pane's background work
+	p.work.wg.Wait()           // the test driver runs the hand-over inside it
 	if o := p.view.Layer(heatmap.OutlineName); o == nil || o.Image.Bounds().Dx() < 100 {
 		t.Error("no tissue outline layer")
 	}
@@ -128,6 +126,7 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	shown := make(chan struct{}, 1)
 	ui.onCachedResultShown = func() { shown <- struct{}{} }
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	ui.openWG.Wait()
 	p2 := ui.current()
 	select {
 	case <-shown: // orders the UI updates before the reads below
@@ -146,11 +145,12 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPath(filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi"))
+	ui.openWG.Wait()
 	p := ui.current()
 	if _, err := ui.models.model(resnet); err != nil { // warm: sessions are not a leak
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // let the pane's start-up goroutines end
+	p.work.wg.Wait() // the pane's start-up work (overview, cache lookup) has ended
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
 	a := p.analysis
@@ -207,6 +207,7 @@ func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	ui.openWG.Wait()
 	p := ui.current()
 	p.analysis.setUserMPP(0.5) // as if typed into the µm/px dialog
 	analyse(t, p)
@@ -220,6 +221,7 @@ func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
 	shown := make(chan struct{}, 1)
 	ui.onCachedResultShown = func() { shown <- struct{}{} }
 	ui.OpenCase(path)
+	ui.openWG.Wait()
 	select {
 	case <-shown:
 	case <-time.After(10 * time.Second):

@@ -4,12 +4,14 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -21,6 +23,7 @@ import (
 	"tessera/assets"
 	"tessera/inference"
 	"tessera/session"
+	"tessera/slide"
 	"tessera/viewer"
 )
 
@@ -63,8 +66,13 @@ type UI struct {
 	empty   fyne.CanvasObject
 	dialog  dialog.Dialog // the last dialog shown, closed by Escape
 
-	models  *modelStore            // bundles and sessions, shared by all slides
-	results *inference.ResultCache // analysis results on disk
+	work    *backgroundWork                       // the window's goroutines (slides being opened)
+	opening map[*container.TabItem]*session.Slide // placeholder tabs of slides being opened
+	openWG  sync.WaitGroup                        // slides being opened (tests wait on it)
+	// openSlide opens a slide file; a field so that tests can hold it back.
+	openSlide func(path string) (slide.Slide, error)
+	models    *modelStore            // bundles and sessions, shared by all slides
+	results   *inference.ResultCache // analysis results on disk
 
 	onCachedResultShown func() // benchmarks: called when a cached heatmap appears
 	limitMemory         bool   // set the Go heap's soft limit (the real app, not tests)
@@ -104,6 +112,7 @@ func cacheBytesFromEnv() int64 {
 func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes),
 		panes: map[*container.TabItem]*slidePane{}, session: session.New(),
+		work: newBackgroundWork(), opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide,
 		models:  newModelStore(inference.ProviderAuto),
 		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
 	ui.tabs = container.NewDocTabs()
@@ -128,6 +137,7 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 // Close stops every analysis and closes every slide and model. It does not
 // touch the window, which may already be gone (after ShowAndRun returns).
 func (ui *UI) Close() {
+	ui.work.close()
 	for item, p := range ui.panes {
 		p.close()
 		delete(ui.panes, item)
@@ -173,16 +183,38 @@ func (ui *UI) OpenPath(path string) {
 	ui.OpenPaths([]string{path})
 }
 
-// OpenPaths opens several slides; the files that cannot be opened are
-// listed together in one dialog, one sentence each.
+// OpenPaths opens several slides, each in a new tab, off the UI goroutine;
+// the files that cannot be opened are listed together in one dialog, one
+// sentence each, once every file has been tried.
 func (ui *UI) OpenPaths(paths []string) {
-	var problems []string
-	for _, p := range paths {
-		if err := ui.open(p, 0); err != nil {
-			problems = append(problems, userMessage(err))
-		}
+	ui.openSlides(paths, make([]float64, len(paths)))
+}
+
+// openSlides opens paths with the µm/px the user entered for each (0: the
+// slide's own).
+func (ui *UI) openSlides(paths []string, mpps []float64) {
+	batch := &openBatch{ui: ui, pending: len(paths)}
+	for i, p := range paths {
+		ui.startOpen(p, mpps[i], batch)
 	}
-	ui.showProblems(problems)
+}
+
+// openBatch gathers the problems of slides opened together. UI goroutine.
+type openBatch struct {
+	ui       *UI
+	pending  int
+	problems []string
+}
+
+// done records one finished open ("" for success) and shows the problems
+// once the last has finished.
+func (b *openBatch) done(problem string) {
+	if problem != "" {
+		b.problems = append(b.problems, problem)
+	}
+	if b.pending--; b.pending == 0 {
+		b.ui.showProblems(b.problems)
+	}
 }
 
 // userMessage is the sentence of an error for a dialog.
@@ -205,26 +237,65 @@ func (ui *UI) showProblems(problems []string) {
 	}
 }
 
-// open opens the slide at path in a new tab, with the µm/px the user
-// entered for it (0: the slide's own).
-func (ui *UI) open(path string, mpp float64) error {
+// startOpen shows a placeholder tab for the slide at path at once and opens
+// the slide in the background (probing and fingerprinting a slide on a
+// network share can take seconds; the window stays live). mpp is the µm/px
+// the user entered for it (0: the slide's own).
+func (ui *UI) startOpen(path string, mpp float64, batch *openBatch) {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	s, err := openSlide(path)
-	if err != nil {
-		return err
-	}
-	pane := newSlidePane(ui, s, ui.session.Add(path, mpp, ui.session.Model))
-	item := container.NewTabItem(filepath.Base(path), pane.content)
-	ui.panes[item] = pane
+	ref := ui.session.Add(path, mpp, ui.session.Model)
+	wait := widget.NewProgressBarInfinite()
+	item := container.NewTabItem(filepath.Base(path),
+		container.NewCenter(container.NewVBox(widget.NewLabel("Opening "+filepath.Base(path)+"…"), wait)))
+	ui.opening[item] = ref
 	ui.tabs.Append(item)
 	ui.tabs.Select(item)
 	ui.win.SetContent(ui.tabs)
-	ui.win.Canvas().Focus(pane.view)
-	ui.addRecent(path)
+	ui.openWG.Add(1)
+	ui.work.Go(func(context.Context) func() {
+		defer ui.openWG.Done()
+		s, err := ui.openSlide(path)
+		ui.work.DoOr(func() { ui.finishOpen(item, wait, s, err, batch) }, func() {
+			if s != nil {
+				s.Close()
+			}
+		})
+		return nil
+	})
+}
+
+// finishOpen replaces the placeholder tab item with the opened slide, or
+// removes it and records why the slide could not be opened.
+func (ui *UI) finishOpen(item *container.TabItem, wait *widget.ProgressBarInfinite, s slide.Slide, err error, batch *openBatch) {
+	wait.Stop()
+	ref, waiting := ui.opening[item]
+	delete(ui.opening, item)
+	switch {
+	case !waiting: // the tab was closed while the slide was opening
+		if s != nil {
+			s.Close()
+		}
+		batch.done("")
+		return
+	case err != nil:
+		ui.session.Remove(ref)
+		ui.removeTab(item)
+		batch.done(userMessage(err))
+		return
+	}
+	pane := newSlidePane(ui, s, ref)
+	ui.panes[item] = pane
+	item.Content = pane.content
+	ui.tabs.Refresh()
+	if ui.tabs.Selected() == item {
+		ui.win.Canvas().Focus(pane.view)
+	}
+	ui.addRecent(s.Path())
 	ui.updateMenus()
-	return nil
+	ui.updatePatientResult()
+	batch.done("")
 }
 
 // Current returns the pane of the selected tab, or nil.
@@ -250,6 +321,15 @@ func (ui *UI) closeTab(item *container.TabItem) {
 		ui.session.Remove(p.ref)
 		ui.updateMemoryLimit()
 	}
+	if ref, ok := ui.opening[item]; ok { // still opening: finishOpen closes the slide
+		delete(ui.opening, item)
+		ui.session.Remove(ref)
+	}
+	ui.removeTab(item)
+}
+
+// removeTab takes item off the tab bar and ends the case with its last slide.
+func (ui *UI) removeTab(item *container.TabItem) {
 	ui.tabs.Remove(item)
 	if len(ui.tabs.Items) == 0 {
 		ui.win.SetContent(container.NewStack(ui.empty))

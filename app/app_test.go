@@ -1,14 +1,19 @@
 package app
 
 import (
+	"image"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"tessera/slide"
 )
 
 func newTestUI(t *testing.T) *UI {
@@ -16,9 +21,11 @@ func newTestUI(t *testing.T) *UI {
 	a := test.NewTempApp(t)
 	ui := NewUI(a, 64<<20)
 	t.Cleanup(func() {
-		for item := range ui.panes {
+		ui.openWG.Wait()
+		for _, item := range slices.Clone(ui.tabs.Items) {
 			ui.closeTab(item)
 		}
+		ui.work.close()
 	})
 	return ui
 }
@@ -32,6 +39,7 @@ func TestOpenGoodAndBadSlides(t *testing.T) {
 		filepath.Join(slides, "broken", "openslide-python-unreadable.svs"),
 		filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi"),
 	})
+	ui.openWG.Wait()
 	if n := len(ui.tabs.Items); n != 2 {
 		t.Fatalf("%d tabs open, want the 2 good slides", n)
 	}
@@ -61,6 +69,7 @@ func TestPropertiesHideIdentifyingImages(t *testing.T) {
 	slides := sharedSlides(t)
 	ui := newTestUI(t)
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	ui.openWG.Wait()
 	pane := ui.current()
 	ui.toggleProperties()
 	if !pane.props.Visible() {
@@ -90,6 +99,7 @@ func TestStatusLineShowsMagnificationAndPosition(t *testing.T) {
 	ui := newTestUI(t)
 	ui.win.Resize(fyne.NewSize(1000, 700))
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	ui.openWG.Wait()
 	pane := ui.current()
 	pane.view.SetView(pane.view.Viewport().Center, 1)
 	if s := pane.status.Text; !strings.HasPrefix(s, "20×") || !strings.Contains(s, "zoom 1:1") {
@@ -105,6 +115,7 @@ func TestUncalibratedSlideSaysSo(t *testing.T) {
 	slides := sharedSlides(t)
 	ui := newTestUI(t)
 	ui.OpenPath(filepath.Join(slides, "aperio", "tcga-cr-7395-01a-01-ts1.svs"))
+	ui.openWG.Wait()
 	pane := ui.current()
 	if !ui.magItem.Disabled {
 		t.Error("magnification presets offered for a slide without calibration")
@@ -140,5 +151,46 @@ func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 		for _, child := range test.WidgetRenderer(c).Objects() {
 			walk(child, visit)
 		}
+	}
+}
+
+// A slide opens behind a placeholder tab off the UI goroutine: the window
+// stays live while a slow file is probed, and closing the tab meanwhile
+// closes the slide once it has opened.
+func TestSlidesOpenBehindAPlaceholder(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	release := make(chan struct{})
+	var opened []slide.Slide
+	var mu sync.Mutex
+	ui.openSlide = func(path string) (slide.Slide, error) {
+		<-release // a slow network share
+		s, err := openSlide(path)
+		mu.Lock()
+		opened = append(opened, s)
+		mu.Unlock()
+		return s, err
+	}
+	path := filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")
+	ui.OpenPath(path) // returns at once
+	if len(ui.tabs.Items) != 1 || len(ui.opening) != 1 || ui.current() != nil {
+		t.Fatalf("%d tabs, %d opening: want one placeholder tab", len(ui.tabs.Items), len(ui.opening))
+	}
+	if !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "Opening CMU-1-Small-Region.svs") {
+		t.Error("the placeholder does not say what is opening")
+	}
+	ui.closeCurrent() // closed before the slide has opened
+	close(release)
+	ui.openWG.Wait()
+	if len(ui.tabs.Items) != 0 || len(ui.panes) != 0 || len(ui.session.Slides()) != 0 {
+		t.Errorf("a tab closed while opening came back: %d tabs", len(ui.tabs.Items))
+	}
+	if err := opened[0].ReadRegion(image.NewRGBA(image.Rect(0, 0, 8, 8)), 0, 0, 0); err == nil {
+		t.Error("the slide of the closed placeholder was left open")
+	}
+	ui.OpenPath(path)
+	ui.openWG.Wait()
+	if p := ui.current(); p == nil || p.ref != ui.session.Slides()[0] {
+		t.Fatal("the slide did not open into its tab")
 	}
 }

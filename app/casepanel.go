@@ -39,13 +39,11 @@ func (ui *UI) OpenCase(path string) {
 	}
 	ui.session = session.FromFile(c, filePath)
 	ui.nextView = 0
-	var problems []string
-	for _, ref := range c.Slides {
-		if err := ui.open(ref.Path, ref.MPP); err != nil {
-			problems = append(problems, userMessage(err))
-		}
+	paths, mpps := make([]string, len(c.Slides)), make([]float64, len(c.Slides))
+	for i, ref := range c.Slides {
+		paths[i], mpps[i] = ref.Path, ref.MPP
 	}
-	ui.showProblems(problems)
+	ui.openSlides(paths, mpps)
 	ui.updateTitle()
 	ui.refreshViewsMenu()
 	ui.updatePatientResult()

@@ -17,6 +17,7 @@ func TestExportsFromTheWindow(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "generic", "openslide-python-boxes.tiff")})
+	ui.openWG.Wait()
 	if _, _, err := ui.reportCase(); err == nil || !strings.Contains(err.Error(), "no slide is analysed") {
 		t.Errorf("report without results: %v", err)
 	}

@@ -1,10 +1,9 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strconv"
-
-	"fyne.io/fyne/v2"
 
 	"tessera/heatmap"
 	"tessera/inference"
@@ -93,10 +92,10 @@ func (a *analysisPanel) showOutline(on bool) {
 		return
 	}
 	s := a.pane.slide
-	go func() {
+	a.pane.work.Go(func(context.Context) func() {
 		mask, err := inference.DetectTissueAt(s, outlineMaskSide(s))
-		fyne.Do(func() {
-			if a.pane.closed || !a.outline.Checked {
+		return func() {
+			if !a.outline.Checked {
 				return
 			}
 			if err != nil {
@@ -105,8 +104,8 @@ func (a *analysisPanel) showOutline(on bool) {
 				return
 			}
 			v.SetLayer(heatmap.OutlineName, heatmap.OutlineZ, &viewer.Overlay{Image: heatmap.TissueOutline(mask), Cell: mask.Downsample})
-		})
-	}()
+		}
+	})
 }
 
 // toggleVisible flips the heatmap (the H key).

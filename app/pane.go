@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"path/filepath"
@@ -34,11 +35,11 @@ type slidePane struct {
 	sideTabs struct{ analysis, props *container.TabItem }
 	split    *container.Split
 	content  fyne.CanvasObject
-	closed   bool
+	work     *backgroundWork // the pane's goroutines, closed with the pane
 }
 
 func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
-	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel("")}
+	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork()}
 	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
 	p.overview = viewer.NewOverview(p.view)
 	p.view.OnViewChanged = func(viewer.Viewport) {
@@ -57,19 +58,16 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 		}
 		p.updateStatus()
 	}
-	go func() {
+	p.work.Go(func(context.Context) func() {
 		thumb, err := viewer.Thumbnail(s, viewer.OverviewSize)
-		fyne.Do(func() {
-			if p.closed {
-				return
-			}
+		return func() {
 			if err != nil {
 				p.status.SetText("overview unavailable: " + err.Error())
 				return
 			}
 			p.overview.SetThumbnail(thumb)
-		})
-	}()
+		}
+	})
 
 	p.analysis = newAnalysisPanel(p)
 	stage := viewer.NewStage(p.view, viewer.Panels{TopLeft: p.analysis.legend, TopRight: p.overview})
@@ -95,9 +93,11 @@ func (p *slidePane) fileName() string { return filepath.Base(p.slide.Path()) }
 // sideOffset is the share of the pane's width the slide gets beside the side panel.
 const sideOffset = 0.72
 
+// close stops the pane's background work (an analysis is cancelled), waits
+// for it, and closes the view and the slide.
 func (p *slidePane) close() {
-	p.closed = true
-	p.analysis.stop()
+	p.work.close()
+	p.analysis.run = nil
 	p.view.Close()
 	p.slide.Close()
 }

@@ -22,6 +22,7 @@ func TestPresentationIsDeidentified(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")})
+	ui.openWG.Wait()
 	ui.tabs.SelectIndex(0)
 	analyse(t, ui.current())
 	ui.session.Label = "Board case 3"
@@ -75,6 +76,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	slides := sharedSlides(t)
 	ui := newTestUI(t)
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "generic", "openslide-python-boxes.tiff")})
+	ui.openWG.Wait()
 	ui.tabs.SelectIndex(0)
 	p := ui.current()
 	p.view.SetView(p.view.Viewport().Center, 0.5)
@@ -102,6 +104,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	}
 	// Re-open: slides, label and views come back.
 	ui.OpenCase(path)
+	ui.openWG.Wait()
 	if len(ui.tabs.Items) != 2 || ui.session.Label != "Case 9" || len(ui.session.Views) != 1 {
 		t.Errorf("re-opened case: %d slides, label %q, %d views", len(ui.tabs.Items), ui.session.Label, len(ui.session.Views))
 	}
@@ -109,6 +112,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	os.WriteFile(path, data[:len(data)/3], 0o644)
 	ui.OpenCase(path)
+	ui.openWG.Wait()
 	if len(ui.tabs.Items) != 2 || !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "damaged") {
 		t.Error("a damaged case file was not reported, or the open slides were closed")
 	}
@@ -127,6 +131,7 @@ func TestPatientLevelResult(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")})
+	ui.openWG.Wait()
 	for i := range ui.tabs.Items {
 		ui.tabs.SelectIndex(i)
 		analyse(t, ui.current())

@@ -25,6 +25,7 @@ func BenchmarkReopenAnalysedSlide(b *testing.B) {
 	defer ui.Close()
 	ui.results.Dir = b.TempDir()
 	ui.OpenPath(path)
+	ui.openWG.Wait()
 	analyse(b, ui.current())
 	ui.closeCurrent()
 	shown := make(chan struct{}, 1)
@@ -34,6 +35,7 @@ func BenchmarkReopenAnalysedSlide(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		ui.OpenPath(path)
+		ui.openWG.Wait()
 		select {
 		case <-shown:
 		case <-time.After(10 * time.Second):

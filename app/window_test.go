@@ -60,8 +60,11 @@ func TestRealWindowPanZoom(t *testing.T) {
 	slides := sharedSlides(t)
 	scr, shots := launchApp(t, filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
 
+	var last image.Image // settled: the slide opens in the background and its tiles stream in
 	before := waitFor(t, scr, shots, "1-opened.png", func(img image.Image) bool {
-		return xvfbtest.TissueFraction(img, viewArea) > 0.08
+		settled := last != nil && xvfbtest.ChangedFraction(last, img, viewArea) == 0
+		last = img
+		return settled && xvfbtest.TissueFraction(img, viewArea) > 0.08
 	})
 	if f := xvfbtest.TissueFraction(before, viewArea); f <= 0.08 {
 		t.Fatalf("only %.1f%% of the view is tissue after opening; app output:\n%s", 100*f, scr.AppLog())
