@@ -1,7 +1,7 @@
 // Command tessera is a whole-slide image viewer for pathologists with
 // on-device AI. See README.md.
 //
-//	tessera [SLIDE...]                 open the viewer
+//	tessera [SLIDE... | CASE]          open the viewer
 //	tessera info SLIDE                 print slide metadata as JSON
 //	tessera snapshot SLIDE --out F.png render a view headless
 //	tessera analyze SLIDE...           run a model, write results and heatmaps
@@ -12,33 +12,28 @@ import (
 	"fmt"
 	"os"
 
+	_ "earlyenv" // first: keeps Fyne quiet under LANG=C.UTF-8 (see its doc)
 	"tessera/app"
+	"tessera/cli"
 )
 
 func main() {
 	args := os.Args[1:]
-	var err error
 	if len(args) > 0 {
-		switch args[0] {
-		case "info":
-			err = app.Info(args[1:], os.Stdout)
-		case "snapshot":
-			err = app.Snapshot(args[1:], os.Stderr)
-		case "analyze":
-			err = app.Analyze(args[1:], os.Stdout, os.Stderr)
-		case "report":
-			err = app.Report(args[1:], os.Stderr)
-		case "help", "-h", "--help":
-			fmt.Print(app.Usage)
+		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			fmt.Print(cli.Usage)
 			return
-		default:
-			err = app.Run(args)
 		}
-	} else {
-		err = app.Run(nil)
+		if cmd, ok := cli.Commands[args[0]]; ok {
+			if err := cmd(args[1:], os.Stdout, os.Stderr); err != nil {
+				fmt.Fprintln(os.Stderr, "tessera:", err)
+				os.Exit(cli.ExitCode(err))
+			}
+			return
+		}
 	}
-	if err != nil {
+	if err := app.Run(args); err != nil {
 		fmt.Fprintln(os.Stderr, "tessera:", err)
-		os.Exit(app.ExitCode(err))
+		os.Exit(1)
 	}
 }

@@ -7,7 +7,7 @@ setup_base
 setup_locale
 go build -o bin/tessera .
 case "${1:-}" in
-  info|snapshot|help|-h|--help) ;;   # headless commands need no display
+  info|snapshot|analyze|report|help|-h|--help) ;;   # headless commands need no display
   *) if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
        say "no display: run this from a desktop session (or set DISPLAY)"
        exit 1

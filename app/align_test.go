@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"image"
 	"math"
+	"tessera/internal/xvfbtest"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -89,7 +89,7 @@ func TestHeatmapAlignment(t *testing.T) {
 					if (tile.Col+tile.Row)%2 == 0 {
 						want = hot
 					}
-					if got := rgbAt(img, x, y); !near(got, want, 6) {
+					if got := xvfbtest.RGBAt(img, x, y); !xvfbtest.Near(got, want, 6) {
 						t.Fatalf("tile %d,%d at device (%d,%d): colour %v, want %v", tile.Col, tile.Row, x, y, got, want)
 					}
 					checked++
@@ -100,20 +100,4 @@ func TestHeatmapAlignment(t *testing.T) {
 			}
 		})
 	}
-}
-
-func rgbAt(img image.Image, x, y int) [3]uint8 {
-	r, g, b, _ := img.At(x, y).RGBA()
-	return [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}
-}
-
-func near(got [3]uint8, want interface{ RGBA() (r, g, b, a uint32) }, tol int) bool {
-	r, g, b, _ := want.RGBA()
-	w := [3]int{int(r >> 8), int(g >> 8), int(b >> 8)}
-	for i := range got {
-		if d := int(got[i]) - w[i]; d > tol || d < -tol {
-			return false
-		}
-	}
-	return true
 }

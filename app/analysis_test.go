@@ -39,7 +39,7 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
-	ui.openWG.Wait()
+	settle(ui)
 	p := ui.current()
 	analyse(t, p)
 	a := p.analysis
@@ -126,7 +126,7 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	shown := make(chan struct{}, 1)
 	ui.onCachedResultShown = func() { shown <- struct{}{} }
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
-	ui.openWG.Wait()
+	settle(ui)
 	p2 := ui.current()
 	select {
 	case <-shown: // orders the UI updates before the reads below
@@ -145,7 +145,7 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPath(filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi"))
-	ui.openWG.Wait()
+	settle(ui)
 	p := ui.current()
 	if _, err := ui.models.model(resnet); err != nil { // warm: sessions are not a leak
 		t.Fatal(err)
@@ -207,7 +207,7 @@ func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
-	ui.openWG.Wait()
+	settle(ui)
 	p := ui.current()
 	p.analysis.setUserMPP(0.5) // as if typed into the µm/px dialog
 	analyse(t, p)
@@ -221,7 +221,7 @@ func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
 	shown := make(chan struct{}, 1)
 	ui.onCachedResultShown = func() { shown <- struct{}{} }
 	ui.OpenCase(path)
-	ui.openWG.Wait()
+	settle(ui)
 	select {
 	case <-shown:
 	case <-time.After(10 * time.Second):

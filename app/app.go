@@ -30,26 +30,6 @@ import (
 // AppID identifies Tessera's preferences and storage.
 const AppID = "org.tessera.viewer"
 
-// Usage is printed by `tessera help`.
-const Usage = `Tessera: whole-slide image viewer with on-device AI
-
-usage:
-  tessera [SLIDE...]                          open the viewer (optionally with slides)
-  tessera info SLIDE                          print slide metadata as JSON
-  tessera snapshot SLIDE --out FILE.png [--size WxH] [--center X,Y] [--mpp M]
-                  [--overlay heatmap] [--annotate] [--model BUNDLE] [--slide-mpp M]
-                                              render a view headless (X,Y level-0 px; M µm per screen px);
-                                              --annotate burns in legend, case card and provenance
-  tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml]
-                  [--mpp M] [--no-cache]      run a model; write result.json, heatmap.png, summary.csv
-  tessera report CASE.tessera-case.json|FOLDER|SLIDE... --out report.pdf [--model BUNDLE]
-                  [--label TEXT] [--show-names]  write a de-identified PDF case report
-
-environment:
-  TESSERA_CACHE_MB   display tile cache bound in MiB (default 512)
-  ONNXRUNTIME_SHARED_LIBRARY_PATH   the ONNX Runtime library to use
-`
-
 const recentKey = "recent-slides"
 const maxRecent = 10
 
@@ -69,6 +49,9 @@ type UI struct {
 	work    *backgroundWork                       // the window's goroutines (slides being opened)
 	opening map[*container.TabItem]*session.Slide // placeholder tabs of slides being opened
 	openWG  sync.WaitGroup                        // slides being opened (tests wait on it)
+	// post hands work's results to the UI goroutine: fyne.Do. (Fyne's test
+	// driver runs fyne.Do on the calling goroutine; tests serialise it.)
+	post func(func())
 	// openSlide opens a slide file; a field so that tests can hold it back.
 	openSlide func(path string) (slide.Slide, error)
 	models    *modelStore            // bundles and sessions, shared by all slides
@@ -112,7 +95,7 @@ func cacheBytesFromEnv() int64 {
 func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes),
 		panes: map[*container.TabItem]*slidePane{}, session: session.New(),
-		work: newBackgroundWork(), opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide,
+		work: newBackgroundWork(fyne.Do), post: fyne.Do, opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide,
 		models:  newModelStore(inference.ProviderAuto),
 		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
 	ui.tabs = container.NewDocTabs()
@@ -194,8 +177,12 @@ func (ui *UI) OpenPaths(paths []string) {
 // slide's own).
 func (ui *UI) openSlides(paths []string, mpps []float64) {
 	batch := &openBatch{ui: ui, pending: len(paths)}
+	var starts []func()
 	for i, p := range paths {
-		ui.startOpen(p, mpps[i], batch)
+		starts = append(starts, ui.startOpen(p, mpps[i], batch))
+	}
+	for _, start := range starts { // every placeholder first, then the work
+		start()
 	}
 }
 
@@ -203,13 +190,13 @@ func (ui *UI) openSlides(paths []string, mpps []float64) {
 type openBatch struct {
 	ui       *UI
 	pending  int
-	problems []string
+	problems []error
 }
 
-// done records one finished open ("" for success) and shows the problems
+// done records one finished open (nil for success) and shows the problems
 // once the last has finished.
-func (b *openBatch) done(problem string) {
-	if problem != "" {
+func (b *openBatch) done(problem error) {
+	if problem != nil {
 		b.problems = append(b.problems, problem)
 	}
 	if b.pending--; b.pending == 0 {
@@ -217,31 +204,33 @@ func (b *openBatch) done(problem string) {
 	}
 }
 
-// userMessage is the sentence of an error for a dialog.
-func userMessage(err error) string {
-	var ue UserError
-	if errors.As(err, &ue) {
-		err = ue.Err
+// showProblems lists the files that could not be opened in one dialog, one
+// sentence each, and the readable formats once if any file was of another.
+func (ui *UI) showProblems(problems []error) {
+	if len(problems) == 0 {
+		return
 	}
-	return err.Error()
+	lines := make([]string, len(problems))
+	unsupported := false
+	for i, p := range problems {
+		lines[i] = p.Error()
+		unsupported = unsupported || errors.Is(p, slide.ErrUnsupported)
+	}
+	text := lines[0]
+	if len(lines) > 1 {
+		text = fmt.Sprintf("%d files could not be opened:\n\n• %s", len(lines), strings.Join(lines, "\n\n• "))
+	}
+	if unsupported {
+		text += "\n\n" + ReadableFormats
+	}
+	ui.showError(errors.New(text))
 }
 
-// showProblems lists the files that could not be opened in one dialog.
-func (ui *UI) showProblems(problems []string) {
-	switch len(problems) {
-	case 0:
-	case 1:
-		ui.showError(errors.New(problems[0]))
-	default:
-		ui.showError(fmt.Errorf("%d files could not be opened:\n\n• %s", len(problems), strings.Join(problems, "\n\n• ")))
-	}
-}
-
-// startOpen shows a placeholder tab for the slide at path at once and opens
-// the slide in the background (probing and fingerprinting a slide on a
-// network share can take seconds; the window stays live). mpp is the µm/px
-// the user entered for it (0: the slide's own).
-func (ui *UI) startOpen(path string, mpp float64, batch *openBatch) {
+// startOpen shows a placeholder tab for the slide at path at once and
+// returns the function that opens the slide in the background (probing and
+// fingerprinting a slide on a network share can take seconds; the window
+// stays live). mpp is the µm/px the user entered for it (0: the slide's own).
+func (ui *UI) startOpen(path string, mpp float64, batch *openBatch) (start func()) {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
@@ -254,16 +243,18 @@ func (ui *UI) startOpen(path string, mpp float64, batch *openBatch) {
 	ui.tabs.Select(item)
 	ui.win.SetContent(ui.tabs)
 	ui.openWG.Add(1)
-	ui.work.Go(func(context.Context) func() {
-		defer ui.openWG.Done()
-		s, err := ui.openSlide(path)
-		ui.work.DoOr(func() { ui.finishOpen(item, wait, s, err, batch) }, func() {
-			if s != nil {
-				s.Close()
-			}
+	return func() {
+		ui.work.Go(func(context.Context) func() {
+			defer ui.openWG.Done()
+			s, err := ui.openSlide(path)
+			ui.work.DoOr(func() { ui.finishOpen(item, wait, s, err, batch) }, func() {
+				if s != nil {
+					s.Close()
+				}
+			})
+			return nil
 		})
-		return nil
-	})
+	}
 }
 
 // finishOpen replaces the placeholder tab item with the opened slide, or
@@ -277,12 +268,12 @@ func (ui *UI) finishOpen(item *container.TabItem, wait *widget.ProgressBarInfini
 		if s != nil {
 			s.Close()
 		}
-		batch.done("")
+		batch.done(nil)
 		return
 	case err != nil:
 		ui.session.Remove(ref)
 		ui.removeTab(item)
-		batch.done(userMessage(err))
+		batch.done(err)
 		return
 	}
 	pane := newSlidePane(ui, s, ref)
@@ -295,7 +286,7 @@ func (ui *UI) finishOpen(item *container.TabItem, wait *widget.ProgressBarInfini
 	ui.addRecent(s.Path())
 	ui.updateMenus()
 	ui.updatePatientResult()
-	batch.done("")
+	batch.done(nil)
 }
 
 // Current returns the pane of the selected tab, or nil.
@@ -350,10 +341,6 @@ func (ui *UI) closeCurrent() {
 
 // showError shows err as a dialog; the message is already a sentence.
 func (ui *UI) showError(err error) {
-	var ue UserError
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
 	ui.showDialog(dialog.NewError(err, ui.win))
 }
 

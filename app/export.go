@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 
+	"tessera/heatmap"
+	"tessera/internal/atomicfile"
 	"tessera/report"
 	"tessera/slide"
 	"tessera/viewer"
@@ -38,7 +40,7 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 			legend := l.Legend()
 			req.Legend = &legend
 		}
-		req.Card = resultCard(r, fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items)), 1)
+		req.Card = ResultCard(r, fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items)), 1)
 	}
 	return viewer.Snapshot(ctx, p.slide, req)
 }
@@ -54,7 +56,7 @@ func (ui *UI) exportSnapshot() {
 	ui.askSavePath("view.png", func(path string) {
 		img, err := ui.annotatedSnapshot(context.Background(), p, vp.Width, vp.Height)
 		if err == nil {
-			err = writePNG(path, img)
+			err = atomicfile.WritePNG(path, img)
 		}
 		if err != nil {
 			ui.showError(fmt.Errorf("the snapshot was not saved: %w", err))
@@ -93,7 +95,7 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 			missing = append(missing, fmt.Sprintf("slide %d", i+1))
 			continue
 		}
-		thumb, ds, err := slide.ReadThumbnail(p.slide, heatmapThumbSide)
+		thumb, ds, err := slide.ReadThumbnail(p.slide, heatmap.ThumbSide)
 		if err != nil {
 			return rc, nil, fmt.Errorf("slide %d cannot be read for the report: %w", i+1, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"tessera/internal/xvfbtest"
 	"testing"
 
 	"tessera/report"
@@ -17,7 +18,7 @@ func TestExportsFromTheWindow(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "generic", "openslide-python-boxes.tiff")})
-	ui.openWG.Wait()
+	settle(ui)
 	if _, _, err := ui.reportCase(); err == nil || !strings.Contains(err.Error(), "no slide is analysed") {
 		t.Errorf("report without results: %v", err)
 	}
@@ -32,10 +33,10 @@ func TestExportsFromTheWindow(t *testing.T) {
 	if img.Bounds() != image.Rect(0, 0, 800, 600) {
 		t.Fatalf("snapshot size %v", img.Bounds())
 	}
-	if countRed(img, image.Rect(300, 400, 800, 600)) < 30 {
+	if xvfbtest.CountRed(img, image.Rect(300, 400, 800, 600)) < 30 {
 		t.Error("no case card burned into the snapshot")
 	}
-	if countNear(img, image.Rect(0, 0, 300, 90), 0xfd, 0xe7, 0x25) < 10 {
+	if xvfbtest.CountNear(img, image.Rect(0, 0, 300, 90), 0xfd, 0xe7, 0x25) < 10 {
 		t.Error("no legend burned into the snapshot")
 	}
 

@@ -21,12 +21,12 @@ var (
 	cardWarning    = color.NRGBA{0xff, 0xc1, 0x07, 0xff}
 )
 
-// resultCard is the compact case card drawn over the slide in presentation
+// ResultCard is the compact case card drawn over the slide in presentation
 // mode and burned into annotated snapshots: the class, probability and
 // threshold, model provenance and warnings. It names the slide only by
 // title (its place in the case), never by file name or path. scale enlarges
 // the type (1 for snapshots, more for a tumour-board screen).
-func resultCard(r *inference.Result, title string, scale float32) fyne.CanvasObject {
+func ResultCard(r *inference.Result, title string, scale float32) fyne.CanvasObject {
 	line := func(s string, size float32, c color.Color, bold bool) *canvas.Text {
 		t := canvas.NewText(s, c)
 		t.TextSize = size * scale

@@ -39,7 +39,7 @@ type slidePane struct {
 }
 
 func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
-	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork()}
+	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork(ui.post)}
 	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
 	p.overview = viewer.NewOverview(p.view)
 	p.view.OnViewChanged = func(viewer.Viewport) {

@@ -75,7 +75,7 @@ func (pr *presentation) card(p *slidePane) fyne.CanvasObject {
 		title += "   ·   " + p.fileName()
 	}
 	if r := p.ref.Result; r != nil {
-		return resultCard(r, title, presentationScale)
+		return ResultCard(r, title, presentationScale)
 	}
 	t := canvas.NewText(title+"   ·   not analysed", cardText)
 	t.TextSize = 14 * presentationScale

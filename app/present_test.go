@@ -22,7 +22,7 @@ func TestPresentationIsDeidentified(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")})
-	ui.openWG.Wait()
+	settle(ui)
 	ui.tabs.SelectIndex(0)
 	analyse(t, ui.current())
 	ui.session.Label = "Board case 3"
@@ -76,7 +76,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	slides := sharedSlides(t)
 	ui := newTestUI(t)
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "generic", "openslide-python-boxes.tiff")})
-	ui.openWG.Wait()
+	settle(ui)
 	ui.tabs.SelectIndex(0)
 	p := ui.current()
 	p.view.SetView(p.view.Viewport().Center, 0.5)
@@ -104,7 +104,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	}
 	// Re-open: slides, label and views come back.
 	ui.OpenCase(path)
-	ui.openWG.Wait()
+	settle(ui)
 	if len(ui.tabs.Items) != 2 || ui.session.Label != "Case 9" || len(ui.session.Views) != 1 {
 		t.Errorf("re-opened case: %d slides, label %q, %d views", len(ui.tabs.Items), ui.session.Label, len(ui.session.Views))
 	}
@@ -112,7 +112,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	os.WriteFile(path, data[:len(data)/3], 0o644)
 	ui.OpenCase(path)
-	ui.openWG.Wait()
+	settle(ui)
 	if len(ui.tabs.Items) != 2 || !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "damaged") {
 		t.Error("a damaged case file was not reported, or the open slides were closed")
 	}
@@ -131,7 +131,7 @@ func TestPatientLevelResult(t *testing.T) {
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
 	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")})
-	ui.openWG.Wait()
+	settle(ui)
 	for i := range ui.tabs.Items {
 		ui.tabs.SelectIndex(i)
 		analyse(t, ui.current())

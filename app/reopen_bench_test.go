@@ -19,7 +19,7 @@ func BenchmarkReopenAnalysedSlide(b *testing.B) {
 	if path == "" {
 		b.Skip("set TESSERA_BENCH_SLIDE to a slide (bench/run.sh does)")
 	}
-	requireRuntimeTB(b)
+	requireRuntime(b)
 	a := test.NewTempApp(b)
 	ui := NewUI(a, 512<<20)
 	defer ui.Close()

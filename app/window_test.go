@@ -2,19 +2,22 @@ package app
 
 import (
 	"image"
-	"image/color"
 	"os"
 	"path/filepath"
-	"tessera/internal/testslides"
 	"testing"
 	"time"
 
 	"tessera/inference"
+	"tessera/internal/testruntime"
+	"tessera/internal/testslides"
 	"tessera/internal/xvfbtest"
 )
 
 // sharedSlides returns the shared slides folder or skips the test.
 func sharedSlides(t testing.TB) string { return testslides.Dir(t) }
+
+// requireRuntime skips (or fails under test.sh) without ONNX Runtime.
+func requireRuntime(t testing.TB) { t.Helper(); testruntime.Require(t) }
 
 // launchApp starts Tessera with files in a real window on a new Xvfb
 // screen, with its own HOME and cache (and the ONNX Runtime library named
@@ -138,13 +141,13 @@ func TestRealWindowAnalysis(t *testing.T) {
 	legendArea := image.Rect(0, 60, 320, 160)
 	cardArea := image.Rect(900, 250, 1280, 480)
 	after := waitFor(t, scr, shots, "5-analysed.png", func(img image.Image) bool {
-		return countNear(img, legendArea, 0x44, 0x01, 0x54) > 10 && countNear(img, legendArea, 0xfd, 0xe7, 0x25) > 10 &&
-			countRed(img, cardArea) > 50
+		return xvfbtest.CountNear(img, legendArea, 0x44, 0x01, 0x54) > 10 && xvfbtest.CountNear(img, legendArea, 0xfd, 0xe7, 0x25) > 10 &&
+			xvfbtest.CountRed(img, cardArea) > 50
 	})
-	if n := countNear(after, legendArea, 0x44, 0x01, 0x54) + countNear(after, legendArea, 0xfd, 0xe7, 0x25); n < 20 {
+	if n := xvfbtest.CountNear(after, legendArea, 0x44, 0x01, 0x54) + xvfbtest.CountNear(after, legendArea, 0xfd, 0xe7, 0x25); n < 20 {
 		t.Errorf("no legend colour bar (viridis ends) on screen: %d pixels", n)
 	}
-	if n := countRed(after, cardArea); n < 50 {
+	if n := xvfbtest.CountRed(after, cardArea); n < 50 {
 		t.Errorf("no red class line on the case card: %d pixels", n)
 	}
 	if c := xvfbtest.ChangedFraction(before, after, stage); c < 0.1 {
@@ -153,33 +156,6 @@ func TestRealWindowAnalysis(t *testing.T) {
 	if !scr.Running() {
 		t.Fatalf("the app exited; output:\n%s", scr.AppLog())
 	}
-}
-
-// countNear counts pixels in r within 12 of colour (r, g, b) per channel.
-func countNear(img image.Image, area image.Rectangle, r, g, b uint8) int {
-	n := 0
-	for y := area.Min.Y; y < area.Max.Y; y++ {
-		for x := area.Min.X; x < area.Max.X; x++ {
-			if near(rgbAt(img, x, y), color.NRGBA{r, g, b, 255}, 12) {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-// countRed counts strongly red pixels (the positive class's text).
-func countRed(img image.Image, area image.Rectangle) int {
-	n := 0
-	for y := area.Min.Y; y < area.Max.Y; y++ {
-		for x := area.Min.X; x < area.Max.X; x++ {
-			c := rgbAt(img, x, y)
-			if c[0] > 180 && c[1] < 110 && c[2] < 110 {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 // TestRealWindowPresentation analyses CMU-1-Small-Region.svs, enters
@@ -193,19 +169,19 @@ func TestRealWindowPresentation(t *testing.T) {
 		return xvfbtest.TissueFraction(img, image.Rect(10, 130, 880, 740)) > 0.08
 	})
 	scr.Do("key", "ctrl+r")
-	waitFor(t, scr, shots, "7-analysed.png", func(img image.Image) bool { return countRed(img, image.Rect(900, 250, 1280, 480)) > 50 })
+	waitFor(t, scr, shots, "7-analysed.png", func(img image.Image) bool { return xvfbtest.CountRed(img, image.Rect(900, 250, 1280, 480)) > 50 })
 	scr.Do("key", "F5")
 	chrome := image.Rect(400, 0, 1000, 24) // the menu bar in the normal window
 	shot := waitFor(t, scr, shots, "8-presentation.png", func(img image.Image) bool {
-		return darkFraction(img, chrome) < 0.2 && countRed(img, image.Rect(900, 700, 1600, 1000)) > 50
+		return darkFraction(img, chrome) < 0.2 && xvfbtest.CountRed(img, image.Rect(900, 700, 1600, 1000)) > 50
 	})
 	if f := darkFraction(shot, chrome); f >= 0.2 {
 		t.Errorf("the menu bar is still on screen (%.0f%% dark chrome pixels)", 100*f)
 	}
-	if countRed(shot, image.Rect(900, 700, 1600, 1000)) <= 50 {
+	if xvfbtest.CountRed(shot, image.Rect(900, 700, 1600, 1000)) <= 50 {
 		t.Error("no case card with the class at the bottom right")
 	}
-	if countNear(shot, image.Rect(0, 0, 320, 100), 0xfd, 0xe7, 0x25) < 10 {
+	if xvfbtest.CountNear(shot, image.Rect(0, 0, 320, 100), 0xfd, 0xe7, 0x25) < 10 {
 		t.Error("no heatmap legend at the top left")
 	}
 	// Tissue outside the heatmap tiles (most tissue is under the heatmap).
@@ -227,7 +203,7 @@ func darkFraction(img image.Image, area image.Rectangle) float64 {
 	n, dark := 0, 0
 	for y := area.Min.Y; y < area.Max.Y; y++ {
 		for x := area.Min.X; x < area.Max.X; x++ {
-			c := rgbAt(img, x, y)
+			c := xvfbtest.RGBAt(img, x, y)
 			n++
 			if c[0] < 48 && c[1] < 48 && c[2] < 48 {
 				dark++

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"sync"
-
-	"fyne.io/fyne/v2"
 )
 
 // backgroundWork owns the goroutines of one pane (or of the window): each
@@ -16,15 +14,18 @@ import (
 // Go and close are called on the UI goroutine; the work functions run on
 // their own goroutines and must not touch widgets.
 type backgroundWork struct {
+	post   func(func()) // hands a function to the UI goroutine: fyne.Do
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed bool // UI goroutine only
 }
 
-func newBackgroundWork() *backgroundWork {
+// newBackgroundWork returns an owner whose hand-overs go through post
+// (fyne.Do; tests serialise them, see UI.post).
+func newBackgroundWork(post func(func())) *backgroundWork {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &backgroundWork{ctx: ctx, cancel: cancel}
+	return &backgroundWork{post: post, ctx: ctx, cancel: cancel}
 }
 
 // Go runs work on a new goroutine with the owner's context. The function
@@ -50,7 +51,7 @@ func (w *backgroundWork) Do(fn func()) { w.DoOr(fn, nil) }
 // DoOr is Do, with dropped run instead of fn (on the UI goroutine) when the
 // owner has closed: it releases what fn would have taken over.
 func (w *backgroundWork) DoOr(fn, dropped func()) {
-	fyne.Do(func() {
+	w.post(func() {
 		switch {
 		case !w.closed:
 			fn()

@@ -18,6 +18,10 @@ import (
 	"tessera/internal/colormap"
 )
 
+// ThumbSide is the longest side, in pixels, of the slide image under a
+// composed heatmap (heatmap.png, report pages).
+const ThumbSide = 1200
+
 // Style says how scores become colours.
 type Style struct {
 	Map       colormap.Map

@@ -6,6 +6,8 @@ package atomicfile
 import (
 	"bufio"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,4 +46,10 @@ func Write(path string, write func(io.Writer) error) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// WritePNG writes img as a PNG atomically, so a full disk never leaves a
+// truncated PNG under the final name.
+func WritePNG(path string, img image.Image) error {
+	return Write(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"os/exec"
@@ -257,4 +258,49 @@ func absDiff(a, b uint32) uint32 {
 		return a - b
 	}
 	return b - a
+}
+
+// RGBAt returns the 8-bit colour of img at (x, y).
+func RGBAt(img image.Image, x, y int) [3]uint8 {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}
+}
+
+// Near reports whether got is within tol of want in every channel.
+func Near(got [3]uint8, want interface{ RGBA() (r, g, b, a uint32) }, tol int) bool {
+	r, g, b, _ := want.RGBA()
+	w := [3]int{int(r >> 8), int(g >> 8), int(b >> 8)}
+	for i := range got {
+		if d := int(got[i]) - w[i]; d > tol || d < -tol {
+			return false
+		}
+	}
+	return true
+}
+
+// CountNear counts pixels in area within 12 of colour (r, g, b) per channel.
+func CountNear(img image.Image, area image.Rectangle, r, g, b uint8) int {
+	n := 0
+	for y := area.Min.Y; y < area.Max.Y; y++ {
+		for x := area.Min.X; x < area.Max.X; x++ {
+			if Near(RGBAt(img, x, y), color.NRGBA{r, g, b, 255}, 12) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// CountRed counts strongly red pixels in area (the positive class's text).
+func CountRed(img image.Image, area image.Rectangle) int {
+	n := 0
+	for y := area.Min.Y; y < area.Max.Y; y++ {
+		for x := area.Min.X; x < area.Max.X; x++ {
+			c := RGBAt(img, x, y)
+			if c[0] > 180 && c[1] < 110 && c[2] < 110 {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -1,9 +1,8 @@
-package app
+package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,8 +48,7 @@ func loadCaseArgs(args []string) (*cases.Case, error) {
 
 // Report runs `tessera report CASE_OR_SLIDES... --out report.pdf [--model B]`.
 func Report(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("report", stderr)
 	out := fs.String("out", "", "output PDF file (required)")
 	model := fs.String("model", "", "model bundle (default: the case's model, else the built-in one)")
 	ep := fs.String("ep", "auto", "execution provider")

@@ -1,11 +1,9 @@
-package app
+package cli
 
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"image"
 	"io"
@@ -20,9 +18,6 @@ import (
 	"tessera/internal/atomicfile"
 	"tessera/slide"
 )
-
-// heatmapThumbSide is the longest side of heatmap.png's slide image, pixels.
-const heatmapThumbSide = 1200
 
 // LoadModel loads a bundle (the built-in one when path is empty) and opens
 // it on provider ep. Errors are sentences for the user.
@@ -45,8 +40,7 @@ func LoadModel(path string, ep inference.Provider) (*inference.Model, error) {
 // Every slide is tried; bad ones get one line each on stderr. The error
 // returned summarises failures (exit 2 when all were bad input, 1 otherwise).
 func Analyze(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("analyze", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("analyze", stderr)
 	model := fs.String("model", "", "model bundle folder or .zip (default: the built-in demonstration model)")
 	out := fs.String("out", "tessera-results", "output folder")
 	ep := fs.String("ep", "auto", "execution provider: auto, cpu, cuda, tensorrt, coreml, directml")
@@ -146,7 +140,7 @@ func analyzeOne(ctx context.Context, path string, m *inference.Model, cache *inf
 	if err := writeJSON(filepath.Join(dir, "result.json"), res); err != nil {
 		return nil, err
 	}
-	if err := writePNG(filepath.Join(dir, "heatmap.png"), img); err != nil {
+	if err := atomicfile.WritePNG(filepath.Join(dir, "heatmap.png"), img); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -177,19 +171,11 @@ func analyzeSlide(ctx context.Context, path string, m *inference.Model, cache *i
 	if storeErr != nil {
 		fmt.Fprintf(stderr, "tessera: warning: the result could not be cached (%v)\n", storeErr)
 	}
-	thumb, ds, err := slide.ReadThumbnail(s, heatmapThumbSide)
+	thumb, ds, err := slide.ReadThumbnail(s, heatmap.ThumbSide)
 	if err != nil {
 		return nil, nil, err
 	}
 	return res, heatmap.Compose(thumb, ds, res, heatmap.DefaultStyle(res)), nil
-}
-
-func writeJSON(path string, v any) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	})
 }
 
 func writeSummary(path string, names []string, results []*inference.Result) error {

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -129,13 +130,13 @@ func TestAnnotatedSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	legend := image.Rect(0, 0, 300, 80)
-	if countNear(img, legend, 0x44, 0x01, 0x54) < 10 || countNear(img, legend, 0xfd, 0xe7, 0x25) < 10 {
+	if xvfbtest.CountNear(img, legend, 0x44, 0x01, 0x54) < 10 || xvfbtest.CountNear(img, legend, 0xfd, 0xe7, 0x25) < 10 {
 		t.Error("no legend colour bar at the top left")
 	}
 	bar := 0
 	for x := 10; x < 200; x++ {
 		for y := 740; y < 795; y++ {
-			if c := rgbAt(img, x, y); c[0] < 16 && c[1] < 16 && c[2] < 16 {
+			if c := xvfbtest.RGBAt(img, x, y); c[0] < 16 && c[1] < 16 && c[2] < 16 {
 				bar++
 			}
 		}
@@ -144,10 +145,28 @@ func TestAnnotatedSnapshot(t *testing.T) {
 		t.Errorf("no scale bar at the bottom left (%d black pixels)", bar)
 	}
 	card := image.Rect(860, 640, 1280, 800)
-	if countRed(img, card) < 50 {
+	if xvfbtest.CountRed(img, card) < 50 {
 		t.Error("no class line on a card at the bottom right")
 	}
-	if countNear(img, card, 0xff, 0xc1, 0x07) < 20 {
+	if xvfbtest.CountNear(img, card, 0xff, 0xc1, 0x07) < 20 {
 		t.Error("no demonstration warning on the card")
+	}
+}
+
+// Headless commands print no errors that are not errors: under Debian's
+// default LANG=C.UTF-8 and without a display, info and snapshot print
+// nothing on stderr.
+func TestHeadlessCommandsQuietUnderCLocale(t *testing.T) {
+	slides := sharedSlides(t)
+	bin := xvfbtest.Binary(t, "..")
+	svs := filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")
+	for _, args := range [][]string{{"info", svs}, {"snapshot", svs, "--out", filepath.Join(t.TempDir(), "s.png"), "--size", "320x240"}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = []string{"LANG=C.UTF-8", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+			t.Errorf("tessera %s: %v, stderr:\n%s", args[0], err, stderr.String())
+		}
 	}
 }

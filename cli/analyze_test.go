@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"bytes"
@@ -11,19 +11,13 @@ import (
 	"testing"
 
 	"tessera/inference"
+	"tessera/internal/testruntime"
+	"tessera/internal/testslides"
 )
 
-func requireRuntime(t *testing.T) { t.Helper(); requireRuntimeTB(t) }
+func requireRuntime(t testing.TB) { t.Helper(); testruntime.Require(t) }
 
-func requireRuntimeTB(t testing.TB) {
-	t.Helper()
-	if _, err := inference.InitRuntime(); err != nil {
-		if os.Getenv("TESSERA_REQUIRE_ORT") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
+func sharedSlides(t testing.TB) string { return testslides.Dir(t) }
 
 func TestAnalyzeCommand(t *testing.T) {
 	slides := sharedSlides(t)

@@ -1,0 +1,80 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"tessera/slide"
+)
+
+// openError is a sentence for the user about a slide that could not be
+// opened; it unwraps to the cause, so callers can still tell a bad file
+// (slide.ErrUnsupported, slide.ErrDamaged, fs errors) from a failure.
+type openError struct {
+	msg   string
+	cause error
+}
+
+func (e *openError) Error() string { return e.msg }
+func (e *openError) Unwrap() error { return e.cause }
+
+// ReadableFormats says which files Tessera reads, for a dialog or a
+// command's message (once, after the sentences about each file).
+var ReadableFormats = "Tessera reads " + slide.SupportedFormats + "."
+
+// DescribeOpenError turns a slide.Open error for the file at path into a
+// sentence that says what happened and what to do. It names the file by its
+// name only (folders may name the patient). For an unreadable format the
+// sentence does not list the readable ones: say ReadableFormats once after
+// all the sentences.
+func DescribeOpenError(path string, err error) error {
+	name := filepath.Base(path)
+	var msg string
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		msg = fmt.Sprintf("%s: no such file; check the path", name)
+	case errors.Is(err, os.ErrPermission):
+		msg = fmt.Sprintf("%s: permission denied; ask for read access to the file", name)
+	case errors.Is(err, slide.ErrUnsupported) && isDICOM(path):
+		msg = fmt.Sprintf("%s is a DICOM file: Tessera does not read DICOM whole-slide images yet; export the slide as pyramidal TIFF or SVS from the PACS or the scanner software", name)
+	case errors.Is(err, slide.ErrUnsupported):
+		msg = fmt.Sprintf("%s is not a slide Tessera can read; convert it to pyramidal TIFF, SVS or OME-TIFF", name)
+	case errors.Is(err, slide.ErrDamaged):
+		detail := err.Error()
+		var de *slide.DamageError
+		if errors.As(err, &de) {
+			detail = de.Detail
+		}
+		msg = fmt.Sprintf("%s: this slide is damaged and cannot be shown (%s). Re-export it from the scanner software, or re-scan the glass slide", name, detail)
+	default:
+		return err
+	}
+	return &openError{msg: msg, cause: err}
+}
+
+// isDICOM reports whether the file at path is a DICOM Part 10 file (a
+// 128-byte preamble, then "DICM").
+func isDICOM(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [132]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return false
+	}
+	return string(head[128:]) == "DICM"
+}
+
+// openSlide opens a slide, turning errors into sentences for the user.
+func openSlide(path string) (slide.Slide, error) {
+	s, err := slide.Open(path)
+	if err != nil {
+		return nil, DescribeOpenError(path, err)
+	}
+	return s, nil
+}

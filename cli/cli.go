@@ -1,0 +1,163 @@
+// Package cli is Tessera's headless commands: info, snapshot, analyze and
+// report (and those to come: cohorts, cases). They share the lower floors
+// with the window and import a few exported pieces of package app (the
+// open-error sentences and the overlay case card); the window never
+// imports them.
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"tessera/app"
+	"tessera/internal/atomicfile"
+	"tessera/slide"
+)
+
+// Usage is printed by `tessera help`.
+const Usage = `Tessera: whole-slide image viewer with on-device AI
+
+usage:
+  tessera [SLIDE... | CASE.tessera-case.json]  open the viewer (optionally with slides or a case)
+  tessera info SLIDE                          print slide metadata as JSON
+  tessera snapshot SLIDE --out FILE.png [--size WxH] [--center X,Y] [--mpp M]
+                  [--overlay heatmap] [--annotate] [--model BUNDLE] [--slide-mpp M]
+                                              render a view headless (X,Y level-0 px; M µm per screen px);
+                                              --annotate burns in legend, case card and provenance
+  tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml]
+                  [--mpp M] [--no-cache]      run a model; write result.json, heatmap.png, summary.csv
+  tessera report CASE.tessera-case.json|FOLDER|SLIDE... --out report.pdf [--model BUNDLE]
+                  [--label TEXT] [--show-names]  write a de-identified PDF case report
+
+environment:
+  TESSERA_CACHE_MB   display tile cache bound in MiB (default 512)
+  ONNXRUNTIME_SHARED_LIBRARY_PATH   the ONNX Runtime library to use
+`
+
+// Commands are the headless commands by name; each takes its arguments,
+// standard output and standard error.
+var Commands = map[string]func(args []string, stdout, stderr io.Writer) error{
+	"info":     func(args []string, stdout, _ io.Writer) error { return Info(args, stdout) },
+	"snapshot": func(args []string, _, stderr io.Writer) error { return Snapshot(args, stderr) },
+	"analyze":  Analyze,
+	"report":   func(args []string, _, stderr io.Writer) error { return Report(args, stderr) },
+}
+
+// Exit codes of the headless commands.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1 // something went wrong while working
+	ExitBadInput = 2 // the user's input (arguments, file) is wrong
+)
+
+// UserError marks errors caused by the user's input (exit code 2).
+type UserError struct{ Err error }
+
+func (e UserError) Error() string { return e.Err.Error() }
+func (e UserError) Unwrap() error { return e.Err }
+
+// ExitCode maps an error from a headless command to a process exit code.
+func ExitCode(err error) int {
+	var ue UserError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue), errors.Is(err, slide.ErrUnsupported), errors.Is(err, slide.ErrDamaged), errors.Is(err, os.ErrNotExist):
+		return ExitBadInput
+	}
+	return ExitFailure
+}
+
+// openSlide opens a slide, turning errors into sentences for the user.
+func openSlide(path string) (slide.Slide, error) {
+	s, err := slide.Open(path)
+	if err != nil {
+		err = app.DescribeOpenError(path, err)
+		if errors.Is(err, slide.ErrUnsupported) {
+			err = fmt.Errorf("%w. %s", err, app.ReadableFormats)
+		}
+		if ExitCode(err) == ExitBadInput || errors.Is(err, os.ErrPermission) {
+			return nil, UserError{err}
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// Info prints the JSON description of a slide (`tessera info SLIDE`).
+func Info(args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return UserError{errors.New("usage: tessera info SLIDE")}
+	}
+	s, err := openSlide(args[0])
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(slide.Describe(s))
+}
+
+// newFlags is every command's flag preamble: a flag set that reports its
+// errors (and -h) on stderr and returns them instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseWithPositionals parses flags placed before, between or after
+// positional arguments (Go's flag package stops at the first non-flag).
+func parseWithPositionals(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, UserError{err}
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// parseWithOnePositional is parseWithPositionals for exactly one argument.
+func parseWithOnePositional(fs *flag.FlagSet, args []string) (string, error) {
+	positional, err := parseWithPositionals(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(positional) != 1 {
+		return "", UserError{fmt.Errorf("%s: expected one SLIDE, got %d", fs.Name(), len(positional))}
+	}
+	return positional[0], nil
+}
+
+func parsePair(s, sep string) (int, int, error) {
+	a, b, ok := strings.Cut(s, sep)
+	if !ok {
+		return 0, 0, errors.New("missing separator")
+	}
+	x, err1 := strconv.Atoi(strings.TrimSpace(a))
+	y, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil {
+		return 0, 0, errors.New("not integers")
+	}
+	return x, y, nil
+}
+
+func writeJSON(path string, v any) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
