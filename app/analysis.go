@@ -160,7 +160,7 @@ func (a *analysisPanel) chooseBundle() {
 		}
 		path := dir.Path()
 		a.pane.work.Go(func(context.Context) func() {
-			_, err := ui.models.bundle(path)
+			_, err := ui.models.model(path) // sessions once, tensors checked
 			return func() {
 				if err != nil {
 					ui.showError(err)

@@ -19,23 +19,6 @@ import (
 	"tessera/slide"
 )
 
-// LoadModel loads a bundle (the built-in one when path is empty) and opens
-// it on provider ep. Errors are sentences for the user.
-func LoadModel(path string, ep inference.Provider) (*inference.Model, error) {
-	if _, err := inference.InitRuntime(); err != nil {
-		return nil, err
-	}
-	b, err := inference.LoadBundleOrBuiltin(path)
-	if err != nil {
-		return nil, UserError{err}
-	}
-	m, err := inference.OpenModel(b, ep)
-	if err != nil {
-		return nil, UserError{err}
-	}
-	return m, nil
-}
-
 // Analyze runs `tessera analyze SLIDE... [--model B] [--out DIR] [--ep P] [--mpp M]`.
 // Every slide is tried; bad ones get one line each on stderr. The error
 // returned summarises failures (exit 2 when all were bad input, 1 otherwise).
@@ -57,13 +40,12 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return UserError{err}
 	}
-	m, err := LoadModel(*model, provider)
+	m, err := loadModel(*model, provider, stderr)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	fmt.Fprintf(stderr, "model: %s %s (sha256 %s)%s\n", m.Bundle.Manifest.Name, m.Bundle.Manifest.Version, m.Bundle.ShortSHA(), demoNote(m.Bundle))
-	fmt.Fprintf(stderr, "execution provider: %s%s\n", m.Provider, noteText(m.ProviderNote))
+	fmt.Fprintf(stderr, "model: %s %s (sha256 %s)%s\n", m.bundle.Manifest.Name, m.bundle.Manifest.Version, m.bundle.ShortSHA(), demoNote(m.bundle))
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("output folder %s: %w", *out, err)
 	}
@@ -128,7 +110,7 @@ func noteText(note string) string {
 
 // analyzeOne analyses one slide and writes result.json and heatmap.png into
 // out/<slide name>/.
-func analyzeOne(ctx context.Context, path string, m *inference.Model, cache *inference.ResultCache, mpp float64, out string, stderr io.Writer) (*inference.Result, error) {
+func analyzeOne(ctx context.Context, path string, m *lazyModel, cache *inference.ResultCache, mpp float64, out string, stderr io.Writer) (*inference.Result, error) {
 	res, img, err := analyzeSlide(ctx, path, m, cache, mpp, stderr)
 	if err != nil {
 		return nil, err
@@ -150,14 +132,14 @@ func analyzeOne(ctx context.Context, path string, m *inference.Model, cache *inf
 // showing progress on stderr, and returns the result with the slide's
 // heatmap image and legend (heatmap.Compose). Errors caused by the input
 // are UserErrors that say what to do.
-func analyzeSlide(ctx context.Context, path string, m *inference.Model, cache *inference.ResultCache, mpp float64, stderr io.Writer) (*inference.Result, image.Image, error) {
+func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inference.ResultCache, mpp float64, stderr io.Writer) (*inference.Result, image.Image, error) {
 	s, err := openSlide(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer s.Close()
 	bar := newProgressBar(stderr, filepath.Base(path))
-	res, cached, storeErr, err := inference.AnalyzeCached(ctx, cache, s, m, inference.Options{MPP: mpp, Progress: bar.update})
+	res, cached, storeErr, err := m.analyze(ctx, cache, s, inference.Options{MPP: mpp, Progress: bar.update})
 	bar.finish(cached)
 	if err != nil {
 		if errors.Is(err, inference.ErrNoMPP) {

@@ -76,7 +76,7 @@ func Report(args []string, stderr io.Writer) error {
 	if err != nil {
 		return UserError{err}
 	}
-	m, err := LoadModel(bundle, provider)
+	m, err := loadModel(bundle, provider, stderr)
 	if err != nil {
 		return err
 	}

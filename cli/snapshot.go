@@ -62,13 +62,13 @@ func Snapshot(args []string, stderr io.Writer) error {
 		req.Calibration = &viewer.Calibration{MPP: slide.MPP{X: *slideMPP, Y: *slideMPP, Source: slide.MPPFromUser}}
 	}
 	if *overlay == "heatmap" {
-		m, err := LoadModel(*model, inference.ProviderAuto)
+		m, err := loadModel(*model, inference.ProviderAuto, stderr)
 		if err != nil {
 			return err
 		}
 		defer m.Close()
 		cache := &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
-		res, _, _, err := inference.AnalyzeCached(ctx, cache, s, m, inference.Options{MPP: *slideMPP})
+		res, _, _, err := m.analyze(ctx, cache, s, inference.Options{MPP: *slideMPP})
 		if err != nil {
 			if errors.Is(err, inference.ErrNoMPP) {
 				return UserError{fmt.Errorf("%v; pass it with --slide-mpp", err)}

@@ -30,8 +30,9 @@ const maxModelFile = 4 << 30
 const BuiltinSource = "built-in"
 
 // Bundle is a model bundle read into memory and checked: manifest fields,
-// files, hashes, and tensor names, ranks, types and sizes. It is immutable
-// and safe to share.
+// files and hashes. (Its tensors are checked by OpenModel, which needs ONNX
+// Runtime; a bundle alone is enough to find cached results.) It is
+// immutable and safe to share.
 type Bundle struct {
 	Source   string // folder or .zip path, or BuiltinSource
 	Manifest Manifest
@@ -70,7 +71,7 @@ func LoadBundleOrBuiltin(path string) (*Bundle, error) {
 }
 
 // LoadBundle reads and checks a bundle folder or .zip (whose manifest may sit
-// at the top or in one folder). ONNX Runtime must be initialised (InitRuntime).
+// at the top or in one folder). It does not need ONNX Runtime.
 func LoadBundle(p string) (*Bundle, error) {
 	st, err := os.Stat(p)
 	if err != nil {
@@ -134,9 +135,6 @@ func loadBundleFS(fsys fs.FS, source string) (*Bundle, error) {
 	h.Write(b.Encoder)
 	h.Write(b.Head)
 	b.SHA256 = hex.EncodeToString(h.Sum(nil))
-	if err := b.checkTensors(); err != nil {
-		return nil, err
-	}
 	return b, nil
 }
 
@@ -176,9 +174,6 @@ func readModelFile(fsys fs.FS, source, role, name, wantSHA string) ([]byte, erro
 // checkTensors compares the ONNX files' declared inputs and outputs with
 // the manifest: names, element types, ranks and fixed sizes.
 func (b *Bundle) checkTensors() error {
-	if _, err := InitRuntime(); err != nil {
-		return err
-	}
 	m := &b.Manifest
 	ts := int64(m.Input.TileSize)
 	enc := tensorSpec{file: m.Encoder.File,

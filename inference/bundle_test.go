@@ -44,6 +44,21 @@ func editManifest(t *testing.T, dir, old, new string) {
 	os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644)
 }
 
+// loadAndOpen loads the bundle in dir and opens its sessions (where the
+// tensors are checked), closing them again.
+func loadAndOpen(dir string) error {
+	b, err := LoadBundle(dir)
+	if err != nil {
+		return err
+	}
+	m, err := OpenModel(b, ProviderCPU)
+	if err != nil {
+		return err
+	}
+	m.Close()
+	return nil
+}
+
 func TestBadBundles(t *testing.T) {
 	requireRuntime(t)
 	cases := []struct {
@@ -77,7 +92,7 @@ func TestBadBundles(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := copyBuiltin(t)
 			c.break_(t, dir)
-			_, err := LoadBundle(dir)
+			err := loadAndOpen(dir)
 			if !errors.Is(err, ErrBadBundle) {
 				t.Fatalf("error %v, want ErrBadBundle", err)
 			}
@@ -101,7 +116,7 @@ func TestNotONNXWithMatchingHash(t *testing.T) {
 	b, _ := LoadBuiltinBundle()
 	newManifest := strings.Replace(string(data), b.Manifest.Encoder.SHA256, sha256Hex(junk), 1)
 	os.WriteFile(filepath.Join(dir, "manifest.toml"), []byte(newManifest), 0o644)
-	_, err := LoadBundle(dir)
+	err := loadAndOpen(dir)
 	if err == nil || !strings.Contains(err.Error(), "encoder.onnx is not a valid ONNX model") {
 		t.Errorf("error %v", err)
 	}
@@ -159,5 +174,40 @@ func TestResearchBundleLoads(t *testing.T) {
 	m.Close()
 	if b.Manifest.Head.Kind != HeadAttentionMIL || b.Manifest.Encoder.FeatureDim != 512 {
 		t.Errorf("manifest %+v", b.Manifest)
+	}
+}
+
+// A bundle is validated once per machine: a second process (here a second
+// OpenModel) creates its sessions and nothing more.
+func TestValidationIsRemembered(t *testing.T) {
+	requireRuntime(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	b, err := LoadBuiltinBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false} {
+		m, err := OpenModel(b, ProviderCPU)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ValidatedNow != want {
+			t.Errorf("open %d: validated now %v, want %v", i+1, m.ValidatedNow, want)
+		}
+		m.Close()
+	}
+	// Another bundle (another sha256) is validated on its own.
+	dir := copyBuiltin(t)
+	editManifest(t, dir, "threshold = 0.5", "threshold = 0.6")
+	other, err := LoadBundle(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenModel(other, ProviderCPU)
+	if err != nil || !m.ValidatedNow {
+		t.Errorf("a changed bundle was not validated: %v", err)
+	}
+	if m != nil {
+		m.Close()
 	}
 }

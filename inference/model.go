@@ -18,6 +18,9 @@ type Model struct {
 	Bundle       *Bundle
 	Provider     Provider // the execution provider actually used
 	ProviderNote string   // why it differs from the one asked for, if it does
+	// ValidatedNow is true when OpenModel checked the tensors and dry-ran the
+	// model (the first time on this machine), false when it remembered.
+	ValidatedNow bool
 
 	encMu   sync.Mutex
 	encoder *ort.DynamicAdvancedSession
@@ -26,11 +29,22 @@ type Model struct {
 }
 
 // OpenModel creates the sessions for b on provider p (falling back to the
-// CPU, with a note, when p is not available) and dry-runs one tile through
-// the whole model, so that a bad bundle fails here and not mid-slide.
+// CPU, with a note, when p is not available). The first time a bundle is
+// opened on this machine (by its sha256 and the runtime's version) it is
+// also validated: its tensors are compared with the manifest and one tile
+// is dry-run through the whole model, so that a bad bundle fails here and
+// not mid-slide; the validation is then remembered in the user cache, so
+// that later processes create the sessions once and nothing more.
 func OpenModel(b *Bundle, p Provider) (*Model, error) {
-	if _, err := InitRuntime(); err != nil {
+	info, err := InitRuntime()
+	if err != nil {
 		return nil, err
+	}
+	validated := validationRemembered(b.SHA256, info.Version)
+	if !validated {
+		if err := b.checkTensors(); err != nil {
+			return nil, err
+		}
 	}
 	m := &b.Manifest
 	threads := runtime.NumCPU()
@@ -52,9 +66,13 @@ func OpenModel(b *Bundle, p Provider) (*Model, error) {
 		}
 		model.head = head
 	}
-	if err := model.dryRun(); err != nil {
-		model.Close()
-		return nil, err
+	if !validated {
+		if err := model.dryRun(); err != nil {
+			model.Close()
+			return nil, err
+		}
+		rememberValidation(b.SHA256, info.Version)
+		model.ValidatedNow = true
 	}
 	return model, nil
 }

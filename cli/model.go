@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"tessera/inference"
+	"tessera/slide"
+)
+
+// lazyModel is a bundle whose ONNX Runtime sessions are created on first
+// need, once per process: a command whose slides all have cached results
+// never creates them (the bundle's sha256 is all a cache lookup needs).
+// Not safe for concurrent use; Close releases the sessions.
+type lazyModel struct {
+	bundle   *inference.Bundle
+	provider inference.Provider
+	stderr   io.Writer // where the execution provider is said, once
+	model    *inference.Model
+}
+
+// loadModel loads the bundle at path (the built-in one when path is "");
+// errors are sentences for the user.
+func loadModel(path string, ep inference.Provider, stderr io.Writer) (*lazyModel, error) {
+	b, err := inference.LoadBundleOrBuiltin(path)
+	if err != nil {
+		return nil, UserError{err}
+	}
+	return &lazyModel{bundle: b, provider: ep, stderr: stderr}, nil
+}
+
+// get returns the model's sessions, creating them the first time.
+func (l *lazyModel) get() (*inference.Model, error) {
+	if l.model != nil {
+		return l.model, nil
+	}
+	if _, err := inference.InitRuntime(); err != nil {
+		return nil, err
+	}
+	m, err := inference.OpenModel(l.bundle, l.provider)
+	if err != nil {
+		return nil, UserError{err}
+	}
+	l.model = m
+	fmt.Fprintf(l.stderr, "execution provider: %s%s\n", m.Provider, noteText(m.ProviderNote))
+	return m, nil
+}
+
+// Close releases the sessions, if they were created.
+func (l *lazyModel) Close() {
+	if l.model != nil {
+		l.model.Close()
+	}
+}
+
+// analyze returns the cached result for s (cached is true), or analyses it
+// with the model's sessions and stores the result in cache (nil: no cache).
+func (l *lazyModel) analyze(ctx context.Context, cache *inference.ResultCache, s slide.Slide, opts inference.Options) (res *inference.Result, cached bool, storeErr, err error) {
+	if cache != nil {
+		if r, err := cache.Load(inference.ResultKey(s.Fingerprint(), l.bundle.SHA256, opts.MPP)); err == nil {
+			return r, true, nil, nil
+		}
+	}
+	m, err := l.get()
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return inference.AnalyzeCached(ctx, cache, s, m, opts)
+}
