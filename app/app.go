@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"tessera/assets"
+	"tessera/cases"
 	"tessera/inference"
 	"tessera/session"
 	"tessera/slide"
@@ -76,7 +77,7 @@ func Run(paths []string) error {
 	ui := NewUI(a, cacheBytes)
 	ui.limitMemory = true
 	ui.updateMemoryLimit()
-	ui.OpenPaths(paths)
+	ui.OpenArgs(paths)
 	ui.win.ShowAndRun()
 	ui.Close()
 	return nil
@@ -111,7 +112,7 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 		for i, u := range uris {
 			paths[i] = u.Path()
 		}
-		ui.OpenPaths(paths)
+		ui.OpenArgs(paths)
 	})
 	ui.installShortcuts()
 	return ui
@@ -159,6 +160,23 @@ func (ui *UI) modelManifest(path string) *inference.Manifest {
 
 // Window returns the main window.
 func (ui *UI) Window() fyne.Window { return ui.win }
+
+// OpenArgs opens what the command line (or a drop on the window) names: a
+// case file (the double-click path) opens as a case; anything else opens
+// as slides.
+func (ui *UI) OpenArgs(paths []string) {
+	var slides []string
+	for _, p := range paths {
+		if strings.HasSuffix(p, cases.Extension) {
+			ui.OpenCase(p)
+			continue
+		}
+		slides = append(slides, p)
+	}
+	if len(slides) > 0 {
+		ui.OpenPaths(slides)
+	}
+}
 
 // OpenPath opens a slide in a new tab, or shows a dialog that says why it
 // cannot. Other open slides are untouched either way.

@@ -102,10 +102,11 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	if c.Label != "Case 9" || len(c.Slides) != 2 || len(c.Views) != 1 || c.Views[0].Name != "nerve" || c.Views[0].Heatmap.Opacity != 0.3 {
 		t.Errorf("case file %+v", c)
 	}
-	// Re-open: slides, label and views come back.
-	ui.OpenCase(path)
+	// Re-open as the command line (a double-click) does: slides, label and
+	// views come back, as a case.
+	ui.OpenArgs([]string{path})
 	settle(ui)
-	if len(ui.tabs.Items) != 2 || ui.session.Label != "Case 9" || len(ui.session.Views) != 1 {
+	if len(ui.tabs.Items) != 2 || ui.session.Label != "Case 9" || len(ui.session.Views) != 1 || !ui.session.IsCase {
 		t.Errorf("re-opened case: %d slides, label %q, %d views", len(ui.tabs.Items), ui.session.Label, len(ui.session.Views))
 	}
 	// A damaged case file is reported and nothing is closed or changed.

@@ -23,8 +23,9 @@ run() { # run NAME: wall seconds of one analyze, output in $work/NAME
   t0=$(date +%s.%N)
   bench/out/tessera analyze "$slide" --model "$resnet" --ep cpu --out "$work/$1" >/dev/null 2>"$work/$1.log"
   t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
+  calc "$t1 - $t0"
 }
+calc() { python3 -c "print($1)"; }
 first=$(run first)
 rm -rf "$XDG_CACHE_HOME/tessera/results"
 fresh=$(run fresh)
@@ -32,10 +33,10 @@ cached=$(run cached)
 result=$(ls "$work"/fresh/*/result.json)
 total_ms=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['timings']['total_ms'])" "$result")
 first_ms=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['timings']['first_scores_ms'])" "$result")
-first_scores=$(echo "$fresh - $total_ms/1000 + $first_ms/1000" | bc -l)
+first_scores=$(calc "$fresh - $total_ms/1000 + $first_ms/1000")
 printf 'slide: %s\n' "$(basename "$slide")"
 printf 'first use on this machine (validates the bundle): %.2f s\n' "$first"
-printf 'fresh analysis, whole command: %.2f s; first scores %.2f s after start → %.2f of the 1.5 s limit\n' "$fresh" "$first_scores" "$(echo "$first_scores/1.5" | bc -l)"
-printf 'cached result, whole command: %.2f s → %.2f of the 1.2 s limit\n' "$cached" "$(echo "$cached/1.2" | bc -l)"
+printf 'fresh analysis, whole command: %.2f s; first scores %.2f s after start → %.2f of the 1.5 s limit\n' "$fresh" "$first_scores" "$(calc "$first_scores/1.5")"
+printf 'cached result, whole command: %.2f s → %.2f of the 1.2 s limit\n' "$cached" "$(calc "$cached/1.2")"
 grep -q "cached result" "$work/cached.log" || { echo "the third run did not use the cache" >&2; exit 1; }
 if grep -q "execution provider" "$work/cached.log"; then echo "the cached run created sessions" >&2; exit 1; fi
