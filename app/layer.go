@@ -68,6 +68,9 @@ func (a *analysisPanel) redraw() {
 	a.legend.SetContent(a.layer.Legend())
 	a.legend.Hidden = !a.look.Visible // the legend hides with the heatmap
 	a.legend.Refresh()
+	if pr := a.pane.ui.presenting; pr != nil && pr.pane == a.pane {
+		pr.show(a.pane) // the presentation's legend follows the look
+	}
 }
 
 // outlineMaskSide sizes the mask drawn as an outline so that a mask pixel

@@ -56,8 +56,10 @@ func (pr *presentation) show(p *slidePane) {
 	pr.pane = p
 	ui := pr.ui
 	var legend fyne.CanvasObject
-	if p.analysis.legend.Visible() {
-		legend = p.analysis.legend
+	if l := p.analysis.layer; l != nil && !l.Empty() && p.analysis.look.Visible {
+		lw := viewer.NewLegend() // the layer whole, not the panel's widget
+		lw.SetContent(l.Legend())
+		legend = lw
 	}
 	pr.ui.win.SetContent(viewer.NewStage(p.view, viewer.Panels{TopLeft: legend, BottomRight: pr.card(p)}))
 	ui.win.Canvas().Focus(p.view)
