@@ -38,6 +38,7 @@ type slideViewRenderer struct {
 	bar        *canvas.Rectangle
 	barLabel   *canvas.Text
 	objects    []fyne.CanvasObject
+	lastPlan   Plan // the plan of the last update: what was drawn and wanted
 }
 
 func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
@@ -93,7 +94,7 @@ func (r *slideViewRenderer) Layout(size fyne.Size) {
 	r.update(size)
 	if changed && v.OnViewChanged != nil {
 		// Not from inside Layout: listeners may refresh other widgets.
-		fyne.Do(func() { v.OnViewChanged(vp) })
+		v.post(func() { v.OnViewChanged(vp) })
 	}
 }
 
@@ -111,6 +112,7 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	vp := v.Viewport()
 	plan := v.grid.PlanView(vp, v.id, v.cache.Get)
 	v.loader.Want(plan.Want)
+	r.lastPlan = plan
 
 	r.background.Resize(size)
 	objects := make([]fyne.CanvasObject, 0, len(plan.Draw)+6)

@@ -60,6 +60,7 @@ type SlideView struct {
 	zoomTarget float64 // downsample the running animation heads to
 	focused    bool
 
+	post          func(func()) // to the UI goroutine: Options.Post or fyne.Do
 	refreshQueued atomic.Bool
 	renderer      *slideViewRenderer // the live renderer, released by Close
 
@@ -88,6 +89,9 @@ type Options struct {
 	// Headless views do not refresh themselves when tiles arrive; the owner
 	// calls Settle and then renders (snapshots, tests, benchmarks).
 	Headless bool
+	// Post hands a function to the UI goroutine (nil: fyne.Do). Tests that
+	// run their own UI loop set it.
+	Post func(func())
 }
 
 // NewSlideView returns a view of src. The caller keeps ownership of src.
@@ -98,7 +102,10 @@ func NewSlideView(src slide.Slide, opts Options) *SlideView {
 	}
 	levels := src.Levels()
 	v := &SlideView{src: src, id: nextSlideID.Add(1), grid: TileGrid{Levels: levels},
-		cache: cache, cal: CalibrationOf(src), scale: 1}
+		cache: cache, cal: CalibrationOf(src), scale: 1, post: opts.Post}
+	if v.post == nil {
+		v.post = fyne.Do
+	}
 	v.vp = Viewport{SlideW: float64(levels[0].Width), SlideH: float64(levels[0].Height)}
 	onLoaded := v.queueRefresh
 	if opts.Headless {
@@ -278,7 +285,7 @@ func (v *SlideView) stopAnimation() {
 // pending coalesce. Safe from any goroutine (the loader calls it).
 func (v *SlideView) queueRefresh() {
 	if v.refreshQueued.CompareAndSwap(false, true) {
-		fyne.Do(func() {
+		v.post(func() {
 			v.refreshQueued.Store(false)
 			v.Refresh()
 		})
