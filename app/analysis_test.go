@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/widget"
 	"go.uber.org/goleak"
 
 	"tessera/cases"
@@ -187,6 +188,11 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("warnings lack %q:\n%s", want, all)
 		}
+	}
+	// A cancelled analysis is not a finding: no class headline in red or blue.
+	if c := a.card.class; !strings.HasPrefix(c.Text, "Partial analysis") || c.Importance == widget.DangerImportance || c.Importance == widget.HighImportance ||
+		!strings.Contains(a.card.detail.Text, "tiles scored so far only") {
+		t.Errorf("partial card headline %q (importance %v), detail %q", c.Text, c.Importance, a.card.detail.Text)
 	}
 	if len(a.card.warnings.Objects) != 3 {
 		t.Errorf("card shows %d warnings, want 3", len(a.card.warnings.Objects))

@@ -49,16 +49,23 @@ func newCaseCard() *caseCard {
 // show displays r.
 func (c *caseCard) show(r *inference.Result) {
 	c.class.Importance = widget.HighImportance // negative class: blue
-	if r.Positive() {
+	switch {
+	case r.Partial:
+		c.class.Importance = widget.WarningImportance // not a finding
+	case r.Positive():
 		c.class.Importance = widget.DangerImportance // positive class: red
 	}
-	c.class.SetText(r.ClassLabel)
+	c.class.SetText(r.Headline())
 	provider := string(r.Runtime.Provider)
 	if r.Runtime.ProviderNote != "" {
 		provider += " (" + r.Runtime.ProviderNote + ")"
 	}
-	c.detail.SetText(fmt.Sprintf("Probability %.3f, threshold %.2f%s\nModel: %s %s (sha256 %.12s)\nRuntime: ONNX Runtime %s on %s\n%d tiles, %s",
-		r.Probability, r.Threshold, horizonText(r.Horizon), r.Model.Name, r.Model.Version, r.Model.SHA256,
+	probability := fmt.Sprintf("Probability %.3f, threshold %.2f%s", r.Probability, r.Threshold, horizonText(r.Horizon))
+	if r.Partial {
+		probability = r.ProvisionalText()
+	}
+	c.detail.SetText(fmt.Sprintf("%s\nModel: %s %s (sha256 %.12s)\nRuntime: ONNX Runtime %s on %s\n%d tiles, %s",
+		probability, r.Model.Name, r.Model.Version, r.Model.SHA256,
 		r.Runtime.Library, provider, len(r.Tiles), r.CreatedAt.Local().Format("2006-01-02 15:04")))
 	c.warnings.RemoveAll()
 	for _, w := range r.Caveats() {

@@ -34,7 +34,12 @@ func ResultCard(r *inference.Result, title string, scale float32) fyne.CanvasObj
 		return t
 	}
 	classColour := cardNegative
-	if r.Positive() {
+	probability := fmt.Sprintf("p = %.3f   threshold %.2f", r.Probability, r.Threshold)
+	switch {
+	case r.Partial: // not a finding: no class colour, no probability as a result
+		classColour = cardWarning
+		probability = fmt.Sprintf("provisional p = %.3f on the tiles scored so far", r.Probability)
+	case r.Positive():
 		classColour = cardPositive
 	}
 	lines := []fyne.CanvasObject{}
@@ -42,8 +47,8 @@ func ResultCard(r *inference.Result, title string, scale float32) fyne.CanvasObj
 		lines = append(lines, line(title, 12, cardText, false))
 	}
 	lines = append(lines,
-		line(r.ClassLabel, 18, classColour, true),
-		line(fmt.Sprintf("p = %.3f   threshold %.2f", r.Probability, r.Threshold), 14, cardText, false),
+		line(r.Headline(), 18, classColour, true),
+		line(probability, 14, cardText, false),
 		line(fmt.Sprintf("%s %s   sha256 %.12s", r.Model.Name, r.Model.Version, r.Model.SHA256), 11, cardText, false),
 		line(fmt.Sprintf("ONNX Runtime %s on %s   %s", r.Runtime.Library, r.Runtime.Provider, r.CreatedAt.Local().Format("2006-01-02 15:04")), 11, cardText, false),
 	)

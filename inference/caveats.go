@@ -63,6 +63,25 @@ func (r *Result) HasCaveat(k CaveatKind) bool {
 	return false
 }
 
+// Headline is what a result's class line says: the class sentence of a
+// complete result; for a partial one, that it is partial and no finding
+// (its provisional class is only in ProvisionalText).
+func (r *Result) Headline() string {
+	if r.Partial {
+		return fmt.Sprintf("Partial analysis (%d of %d tiles): no result", len(r.Tiles), r.TilesTotal)
+	}
+	return r.ClassLabel
+}
+
+// ProvisionalText states a partial result's provisional class, plainly
+// marked as such ("" for a complete result).
+func (r *Result) ProvisionalText() string {
+	if !r.Partial {
+		return ""
+	}
+	return fmt.Sprintf("On the tiles scored so far only: %s (p = %.3f). Run the analysis to the end for a result.", r.ClassLabel, r.Probability)
+}
+
 // Positive reports whether r's class is the positive one (Classes[1], for
 // example "high" risk).
 func (r *Result) Positive() bool {

@@ -88,7 +88,7 @@ func WritePDF(path string, c Case) error {
 	text("B", 11, "Slides")
 	for i, s := range c.Slides {
 		r := s.Result
-		text("", 10, fmt.Sprintf("%s: %s - probability %.3f, threshold %.2f%s; model %s %s", c.slideTitle(i), r.ClassLabel, r.Probability, r.Threshold, partialText(r), r.Model.Name, r.Model.Version))
+		text("", 10, fmt.Sprintf("%s: %s - probability %.3f, threshold %.2f%s; model %s %s", c.slideTitle(i), r.Headline(), r.Probability, r.Threshold, partialText(r), r.Model.Name, r.Model.Version))
 	}
 	gap()
 	writeCaveats(pdf, tr, c.Slides)
@@ -147,7 +147,7 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 		}
 	}
 	pdf.SetFont("Helvetica", "B", 13)
-	pdf.MultiCell(0, 6, tr(r.ClassLabel), "", "L", false)
+	pdf.MultiCell(0, 6, tr(r.Headline()), "", "L", false)
 	pdf.SetFont("Helvetica", "", 10)
 	lines := []string{
 		fmt.Sprintf("Probability %.3f, threshold %.2f%s. Horizon: %s.", r.Probability, r.Threshold, partialText(r), r.Horizon),

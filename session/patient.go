@@ -74,7 +74,7 @@ func (c *Case) Patient() Patient {
 		}
 		models[label] = append(models[label], i+1)
 		results = append(results, r)
-		p.Slides = append(p.Slides, SlideLine{Index: i, ClassLabel: r.ClassLabel, Probability: r.Probability,
+		p.Slides = append(p.Slides, SlideLine{Index: i, ClassLabel: r.Headline(), Probability: r.Probability,
 			Model: fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version), ModelSHA: r.Model.SHA256, Caveats: r.CaveatsShort()})
 	}
 	p.Analysed = len(results)
@@ -88,6 +88,16 @@ func (c *Case) Patient() Patient {
 		}
 		p.Why = "No patient-level result: the slides were analysed with different models (" + strings.Join(parts, "; ") +
 			"). Analyse every slide with the case's model."
+		return p
+	}
+	var partial []int
+	for _, l := range p.Slides {
+		if s := c.slides[l.Index]; s.Result != nil && s.Result.Partial {
+			partial = append(partial, l.Index+1)
+		}
+	}
+	if len(partial) > 0 {
+		p.Why = "No patient-level result: the analysis of " + slideList(partial) + " was stopped before the end (partial). Run it to the end."
 		return p
 	}
 	first := results[0]

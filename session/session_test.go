@@ -66,12 +66,18 @@ func TestPatientRuleAndCaveats(t *testing.T) {
 	partial := result("m", 0.8, "mean")
 	partial.Partial, partial.TilesTotal = true, 10
 	c.SetResult(s[1], partial)
+	if p := c.Patient(); p.Available || !strings.Contains(p.Why, "slide 2 was stopped before the end") {
+		t.Errorf("a partial slide result gave a patient result: %+v", p)
+	}
+	demo := result("m", 0.8, "mean")
+	demo.Model.Demonstration = true
+	c.SetResult(s[1], demo)
 	p := c.Patient()
 	if !p.Available || p.Rule != "mean" || p.Probability < 0.599 || p.Probability > 0.601 || p.RuleText() != "mean slide probability" {
 		t.Errorf("mean rule: %+v", p)
 	}
 	all := strings.Join(p.Caveats, "; ")
-	if !strings.Contains(all, "PARTIAL") || !strings.Contains(all, "only 2 of 3 slides analysed") {
+	if !strings.Contains(all, "DEMONSTRATION") || !strings.Contains(all, "only 2 of 3 slides analysed") {
 		t.Errorf("caveats %q", all)
 	}
 	c.Remove(s[2])
