@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -135,6 +136,7 @@ func (a *analysisPanel) refreshModelChoices() {
 }
 
 func (a *analysisPanel) onModelChosen(choice string) {
+	defer a.pane.ui.focusSlide()
 	switch choice {
 	case BuiltinModelLabel:
 		a.pane.ref.ModelPath = ""
@@ -196,12 +198,27 @@ func (a *analysisPanel) rememberBundle(path string) {
 	a.refreshModelChoices()
 }
 
+// runDone returns a channel closed when the running analysis has ended (a
+// closed one when none runs).
+func (a *analysisPanel) runDone() <-chan struct{} {
+	if a.run == nil {
+		done := make(chan struct{})
+		close(done)
+		return done
+	}
+	return a.run.done
+}
+
 // running reports whether an analysis is in progress.
 func (a *analysisPanel) running() bool { return a.run != nil }
 
 // start runs the chosen model on the slide in the background.
 func (a *analysisPanel) start() {
 	if a.running() {
+		return
+	}
+	if a.pane.ref.MPP == 0 && !a.pane.slide.MPP().Known() {
+		a.askMPP() // first, before loading the model: it starts the analysis
 		return
 	}
 	ctx, cancel := context.WithCancel(a.pane.work.Context())
@@ -331,22 +348,33 @@ func describeAnalysisError(err error) error {
 func (a *analysisPanel) askMPP() {
 	entry := widget.NewEntry()
 	entry.SetPlaceHolder("e.g. 0.25 (40×) or 0.5 (20×)")
+	entry.Validator = validMPP
 	ui := a.pane.ui
-	items := []*widget.FormItem{widget.NewFormItem("µm per pixel", entry)}
+	why := widget.NewLabel("The model reads tiles at its own µm/px, so this value sets the size of every tile it sees: it changes the result. " +
+		"Take it from the scanner's documentation; the result will say it was entered by hand.")
+	why.Wrapping = fyne.TextWrapWord
+	items := []*widget.FormItem{widget.NewFormItem("µm per pixel", entry), widget.NewFormItem("", why)}
 	d := dialog.NewForm("This slide has no µm/px", "Analyze", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
-		v, err := strconv.ParseFloat(entry.Text, 64)
-		if err != nil || !(v >= 0.05 && v <= 50) {
-			ui.showError(fmt.Errorf("%q is not a µm/px between 0.05 and 50; the scanner's documentation gives it (0.25 at 40×, 0.5 at 20× are common)", entry.Text))
-			return
-		}
+		v, _ := strconv.ParseFloat(strings.TrimSpace(entry.Text), 64) // checked by validMPP
 		a.setUserMPP(v)
 		a.start()
 	}, ui.win)
-	d.Resize(fyne.NewSize(520, 220))
+	entry.OnSubmitted = func(string) { d.Submit() } // Enter; refused while invalid
+	d.Resize(fyne.NewSize(560, 300))
 	ui.showDialog(d)
+	ui.win.Canvas().Focus(entry)
+}
+
+// validMPP explains, inside the µm/px dialog, why a value is refused.
+func validMPP(text string) error {
+	v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	if err != nil || !(v >= 0.05 && v <= 50) {
+		return errors.New("a number between 0.05 and 50 (0.25 at 40×, 0.5 at 20× are common)")
+	}
+	return nil
 }
 
 // setUserMPP applies a µm/px the user entered to the analysis and the

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"go.uber.org/goleak"
 
@@ -235,5 +238,47 @@ func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
 	}
 	if r := ui.current().ref.Result; r == nil || r.Slide.MPP != 0.5 || !r.HasCaveat(inference.CaveatHandMPP) {
 		t.Errorf("cached result %+v", r)
+	}
+}
+
+// The µm/px of an uncalibrated slide is asked first, before the model loads;
+// a bad value is explained in the dialog, which stays open; Enter submits.
+func TestMPPIsAskedFirst(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, "aperio", "tcga-cr-7395-01a-01-ts1.svs"))
+	settle(ui)
+	p := ui.current()
+	if p.slide.MPP().Known() {
+		t.Skip("this slide is calibrated now")
+	}
+	a := p.analysis
+	a.start()
+	if a.running() || !ui.dialogOpen() {
+		t.Fatalf("running %v, dialog %v: the µm/px must be asked before anything starts", a.running(), ui.dialogOpen())
+	}
+	form := ui.dialog.(*dialog.FormDialog)
+	entry, ok := ui.win.Canvas().Focused().(*widget.Entry)
+	if !ok {
+		t.Fatal("the µm/px entry does not have the focus")
+	}
+	test.Type(entry, "0,5")
+	form.Submit()
+	if a.running() || !ui.dialogOpen() || entry.Validate() == nil {
+		t.Fatal("a bad value was accepted, or the dialog closed")
+	}
+	if !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "changes the result") {
+		t.Error("the dialog does not say that the value changes the result")
+	}
+	entry.SetText("0.5")
+	entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter submits
+	if !a.running() && p.ref.Result == nil {
+		t.Fatal("Enter did not start the analysis")
+	}
+	<-a.runDone()
+	if r := p.ref.Result; r == nil || r.Slide.MPP != 0.5 {
+		t.Errorf("result %+v", r)
 	}
 }

@@ -222,3 +222,30 @@ func TestSlidesOpenBehindAPlaceholder(t *testing.T) {
 		t.Fatal("the slide did not open into its tab")
 	}
 }
+
+// Viewer keys work whenever no dialog is open (also right after a side-panel
+// control was used) and never while one is.
+func TestSlideKeysOnlyWithoutADialog(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	c := ui.win.Canvas()
+	p.analysis.colormapSel.SetSelected("jet") // a dropdown used
+	if c.Focused() != p.view {
+		t.Errorf("after the dropdown, focus is on %T, not the slide", c.Focused())
+	}
+	visible := p.analysis.look.Visible
+	p.analysis.askMPP() // a modal dialog
+	c.OnTypedRune()('h')
+	if p.analysis.look.Visible != visible {
+		t.Error("H reached the slide through a modal dialog")
+	}
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	c.Unfocus()
+	c.OnTypedRune()('h')
+	if p.analysis.look.Visible == visible {
+		t.Error("H did nothing with no dialog open")
+	}
+}

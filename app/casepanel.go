@@ -96,8 +96,10 @@ func (ui *UI) askCaseLabel() {
 			ui.updatePatientResult()
 		}
 	}, ui.win)
+	entry.OnSubmitted = func(string) { d.Submit() } // Enter
 	d.Resize(fyne.NewSize(480, 180))
 	ui.showDialog(d)
+	ui.win.Canvas().Focus(entry)
 }
 
 // updateTitle shows the case label in the window title.
@@ -122,8 +124,10 @@ func (ui *UI) askSaveView() {
 			ui.saveView(p, strings.TrimSpace(entry.Text))
 		}
 	}, ui.win)
+	entry.OnSubmitted = func(string) { d.Submit() } // Enter
 	d.Resize(fyne.NewSize(420, 180))
 	ui.showDialog(d)
+	ui.win.Canvas().Focus(entry)
 }
 
 // saveView records p's view (centre, zoom, heatmap look) under name.

@@ -22,6 +22,7 @@ func (a *analysisPanel) editLook(change func(*heatmap.Look)) {
 	}
 	change(&a.look)
 	a.redraw()
+	a.pane.ui.focusSlide()
 }
 
 // setLook replaces the look (a saved view) and shows it on the controls.

@@ -111,16 +111,28 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyS).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.SaveCase() })
 	c.AddShortcut(ctrl(fyne.KeyD).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.askSaveView() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		if !ui.handleWindowKey(ev) {
+		if !ui.handleWindowKey(ev) && !ui.dialogOpen() {
 			// Keys typed while nothing has focus go to the current slide.
 			ui.withView(func(v *viewer.SlideView) { v.TypedKey(ev) })
 		}
 	})
 	c.SetOnTypedRune(func(r rune) {
-		if v := ui.CurrentView(); v != nil {
+		if v := ui.CurrentView(); v != nil && !ui.dialogOpen() {
 			v.TypedRune(r) // unused runes come back through OnOtherRune
 		}
 	})
+}
+
+// dialogOpen reports whether a dialog (or a pop-up) is over the window: the
+// slide's keys are then not the slide's.
+func (ui *UI) dialogOpen() bool { return ui.win.Canvas().Overlays().Top() != nil }
+
+// focusSlide gives the keyboard back to the current slide after a control
+// of a side panel was used, so that H, 1–6, +/− act on the slide at once.
+func (ui *UI) focusSlide() {
+	if v := ui.CurrentView(); v != nil && !ui.dialogOpen() {
+		ui.win.Canvas().Focus(v)
+	}
 }
 
 // handleWindowKey handles keys that act on the whole window; it reports
