@@ -21,8 +21,6 @@ import (
 	"tessera/viewer"
 )
 
-const openBundleLabel = "Open bundle…"
-const recentBundlesKey = "recent-bundles"
 
 // analysisPanel is a slide's Analysis side panel: the model picker, the
 // Analyze and Cancel buttons, progress, the case card and the heatmap
@@ -33,6 +31,7 @@ type analysisPanel struct {
 	pane *slidePane
 
 	modelChoice  *widget.Select
+	modelPaths   map[string]string // picker label → bundle path ("" built-in)
 	analyzeBtn   *widget.Button
 	cancelBtn    *widget.Button
 	progress     *widget.ProgressBar
@@ -125,77 +124,6 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.progress.Hide()
 	a.legend.Hide()
 	return a
-}
-
-// refreshModelChoices lists the built-in bundle, bundles opened before, and Open bundle….
-func (a *analysisPanel) refreshModelChoices() {
-	opts := []string{BuiltinModelLabel}
-	opts = append(opts, a.pane.ui.app.Preferences().StringList(recentBundlesKey)...)
-	a.modelChoice.Options = append(opts, openBundleLabel)
-	a.modelChoice.Refresh()
-}
-
-func (a *analysisPanel) onModelChosen(choice string) {
-	defer a.pane.ui.focusSlide()
-	switch choice {
-	case BuiltinModelLabel:
-		a.pane.ref.ModelPath = ""
-		a.pane.ui.session.Model = ""
-	case openBundleLabel:
-		a.chooseBundle()
-	default:
-		a.pane.ref.ModelPath = choice
-		a.pane.ui.session.Model = choice
-	}
-}
-
-// chooseBundle asks for a bundle folder (a .zip can be given on the command line).
-func (a *analysisPanel) chooseBundle() {
-	ui := a.pane.ui
-	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
-		if err != nil {
-			ui.showError(err)
-		}
-		if dir == nil {
-			a.selectCurrentModel()
-			return
-		}
-		path := dir.Path()
-		a.pane.work.Go(func(context.Context) func() {
-			_, err := ui.models.model(path) // sessions once, tensors checked
-			return func() {
-				if err != nil {
-					ui.showError(err)
-					a.selectCurrentModel()
-					return
-				}
-				a.rememberBundle(path)
-				a.modelChoice.SetSelected(path)
-			}
-		})
-	}, ui.win)
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
-}
-
-func (a *analysisPanel) selectCurrentModel() {
-	if a.pane.ref.ModelPath == "" {
-		a.modelChoice.SetSelected(BuiltinModelLabel)
-	} else {
-		a.modelChoice.SetSelected(a.pane.ref.ModelPath)
-	}
-}
-
-func (a *analysisPanel) rememberBundle(path string) {
-	prefs := a.pane.ui.app.Preferences()
-	list := []string{path}
-	for _, p := range prefs.StringList(recentBundlesKey) {
-		if p != path && len(list) < maxRecent {
-			list = append(list, p)
-		}
-	}
-	prefs.SetStringList(recentBundlesKey, list)
-	a.refreshModelChoices()
 }
 
 // runDone returns a channel closed when the running analysis has ended (a
@@ -401,6 +329,7 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 	a.pane.ui.session.SetResult(a.pane.ref, r)
 	a.layer = heatmap.FromResult(r)
 	a.card.show(r)
+	a.checkResultModel()
 	a.pane.ui.updatePatientResult()
 	if r.Slide.MPPSource == slide.MPPFromUser && a.pane.ref.MPP == 0 {
 		a.setUserMPP(r.Slide.MPP)
@@ -412,6 +341,7 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 func (a *analysisPanel) resetLayer() {
 	a.pane.ui.session.SetResult(a.pane.ref, nil)
 	a.layer = nil
+	a.checkResultModel()
 	a.card.clear("Analysing…")
 	a.pane.view.SetLayer(heatmap.LayerName, heatmap.LayerZ, nil)
 	a.legend.Hide()

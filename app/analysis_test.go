@@ -2,6 +2,7 @@ package app
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -280,5 +281,42 @@ func TestMPPIsAskedFirst(t *testing.T) {
 	<-a.runDone()
 	if r := p.ref.Result; r == nil || r.Slide.MPP != 0.5 {
 		t.Errorf("result %+v", r)
+	}
+}
+
+// The picker names models by name and version, not by folder; a result from
+// another model than the chosen one says so and offers to analyse with it.
+func TestModelPickerNamesAndOtherModelResult(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	checker := testbundles.Path(t, "checker")
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	a := p.analysis
+	a.rememberBundle(checker)
+	b, err := inference.LoadBundle(checker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := b.Manifest.Name + " " + b.Manifest.Version
+	if !slices.Contains(a.modelChoice.Options, want) || slices.Contains(a.modelChoice.Options, checker) {
+		t.Fatalf("picker options %q: want %q, never the folder", a.modelChoice.Options, want)
+	}
+	analyse(t, p) // the built-in model
+	a.modelChoice.SetSelected(want)
+	p.work.wg.Wait() // the chosen bundle is read in the background
+	if a.card.other.Hidden || !strings.Contains(a.card.otherTxt.Text, "not from the chosen model ("+want+")") {
+		t.Errorf("a result of another model is not marked: %q", a.card.otherTxt.Text)
+	}
+	if a.analyzeBtn.Text != "Analyze with "+want {
+		t.Errorf("Analyze button %q", a.analyzeBtn.Text)
+	}
+	a.modelChoice.SetSelected(BuiltinModelLabel)
+	p.work.wg.Wait()
+	if !a.card.other.Hidden || a.analyzeBtn.Text != "Analyze (Ctrl+R)" {
+		t.Errorf("back on the result's model: mark %q shown %v, button %q", a.card.otherTxt.Text, !a.card.other.Hidden, a.analyzeBtn.Text)
 	}
 }

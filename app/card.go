@@ -24,6 +24,8 @@ type caseCard struct {
 	class    *widget.Label
 	detail   *widget.Label
 	warnings *fyne.Container
+	other    *fyne.Container // "this result is from another model", hidden if not
+	otherTxt *widget.Label
 	patient  *widget.Label // the patient-level result over the open slides
 	content  *fyne.Container
 }
@@ -37,12 +39,15 @@ func newCaseCard() *caseCard {
 	}
 	c.patient.Wrapping = fyne.TextWrapWord
 	c.patient.Hide()
+	c.other = warningLine("").(*fyne.Container)
+	c.otherTxt = c.other.Objects[1].(*widget.Label)
+	c.other.Hide()
 	c.class.SizeName = theme.SizeNameSubHeadingText
 	c.class.TextStyle.Bold = true
 	c.class.Wrapping = fyne.TextWrapWord
 	c.detail.Wrapping = fyne.TextWrapWord
 	c.content = container.NewVBox(widget.NewLabelWithStyle("Case card", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		c.class, c.detail, c.warnings, c.patient)
+		c.other, c.class, c.detail, c.warnings, c.patient)
 	return c
 }
 
@@ -71,6 +76,14 @@ func (c *caseCard) show(r *inference.Result) {
 	for _, w := range r.Caveats() {
 		c.warnings.Add(warningLine(w.Long))
 	}
+	c.content.Refresh()
+}
+
+// setOtherModel says, above the class, that the result shown is another
+// model's ("" hides it).
+func (c *caseCard) setOtherModel(why string) {
+	c.otherTxt.SetText("⚠ " + why)
+	c.other.Hidden = why == ""
 	c.content.Refresh()
 }
 

@@ -250,3 +250,42 @@ func shapeText(shape []int64) string {
 	}
 	return "[" + strings.Join(parts, ",") + "]"
 }
+
+// PeekBundleName reads only the manifest of the bundle folder or .zip at p
+// and returns its name and version: cheap enough to label a list of
+// bundles (LoadBundle reads and hashes the model files).
+func PeekBundleName(p string) (name, version string, err error) {
+	var data []byte
+	if st, err := os.Stat(p); err != nil {
+		return "", "", err
+	} else if st.IsDir() {
+		data, err = readLimited(os.DirFS(p), "manifest.toml", 1<<20)
+		if err != nil {
+			return "", "", err
+		}
+	} else {
+		zr, err := zip.OpenReader(p)
+		if err != nil {
+			return "", "", err
+		}
+		defer zr.Close()
+		matches, _ := fs.Glob(zr, "manifest.toml")
+		if len(matches) == 0 {
+			matches, _ = fs.Glob(zr, "*/manifest.toml")
+		}
+		if len(matches) != 1 {
+			return "", "", errors.New("no manifest.toml")
+		}
+		if data, err = readLimited(zr, matches[0], 1<<20); err != nil {
+			return "", "", err
+		}
+	}
+	var m struct {
+		Name    string `toml:"name"`
+		Version string `toml:"version"`
+	}
+	if _, err := toml.Decode(string(data), &m); err != nil || m.Name == "" {
+		return "", "", fmt.Errorf("manifest without a name: %v", err)
+	}
+	return m.Name, m.Version, nil
+}
