@@ -21,7 +21,6 @@ import (
 	"tessera/viewer"
 )
 
-
 // analysisPanel is a slide's Analysis side panel: the model picker, the
 // Analyze and Cancel buttons, progress, the case card and the heatmap
 // layer's controls. It runs analyses in the background and brings their
