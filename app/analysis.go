@@ -41,6 +41,7 @@ type analysisPanel struct {
 	threshold    *widget.Slider
 	colormapSel  *widget.Select
 	smooth       *widget.Check
+	rank         *widget.Check
 	visible      *widget.Check
 	outline      *widget.Check
 	rangeLo      *widget.Entry
@@ -96,6 +97,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.threshold.Step = 0.01
 	a.threshold.OnChanged = func(v float64) { a.editLook(func(l *heatmap.Look) { l.Threshold = v }) }
 	a.smooth = widget.NewCheck("Smooth (interpolate between tiles)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Smooth = on }) })
+	a.rank = widget.NewCheck("Colour by rank within the slide", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Rank = on }) })
 	a.outline = widget.NewCheck("Tissue outline", a.showOutline)
 	a.rangeLo, a.rangeHi = widget.NewEntry(), widget.NewEntry()
 	a.rangeLo.OnSubmitted = func(string) { a.applyRange() }
@@ -118,7 +120,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 		a.card.content,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Heatmap layer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		a.visible, a.smooth, a.outline, form,
+		a.visible, a.smooth, a.rank, a.outline, form,
 	))
 	a.progress.Hide()
 	a.legend.Hide()
@@ -205,11 +207,11 @@ func (a *analysisPanel) apply(run *analysisRun) {
 	}
 	for _, e := range events {
 		if e.Grid != nil {
-			meaning, positive := inference.ScoreProbability, ""
+			meaning, classes := inference.ScoreProbability, [2]string{"low", "high"}
 			if man := a.pane.ui.modelManifest(a.pane.ref.ModelPath); man != nil {
-				meaning, positive = man.Scores.Meaning, man.Output.Classes[1]
+				meaning, classes = man.Scores.Meaning, [2]string{man.Output.Classes[0], man.Output.Classes[1]}
 			}
-			a.layer = heatmap.NewLayer(heatmap.Grid{Cols: e.Grid.Cols, Rows: e.Grid.Rows, Side0: e.Grid.Side0}, meaning, positive)
+			a.setLayer(heatmap.NewLayer(heatmap.Grid{Cols: e.Grid.Cols, Rows: e.Grid.Rows, Side0: e.Grid.Side0}, meaning, classes))
 		}
 		if e.Scores != nil && a.layer != nil {
 			a.layer.Merge(e.Scores)
@@ -326,7 +328,7 @@ func (a *analysisPanel) cancel() {
 // showResult shows a complete or partial result on the card and the layer.
 func (a *analysisPanel) showResult(r *inference.Result) {
 	a.pane.ui.session.SetResult(a.pane.ref, r)
-	a.layer = heatmap.FromResult(r)
+	a.setLayer(heatmap.FromResult(r))
 	a.card.show(r)
 	a.checkResultModel()
 	a.pane.ui.updatePatientResult()

@@ -113,7 +113,7 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	if !overlay().Smooth {
 		t.Error("smooth not applied")
 	}
-	if !strings.Contains(a.legend.Title, "signed evidence") {
+	if !strings.Contains(a.legend.Title, "tiles pushing the result towards") {
 		t.Errorf("legend title %q", a.legend.Title)
 	}
 	a.outline.SetChecked(true) // detects tissue in the pane's background work

@@ -25,6 +25,14 @@ func (a *analysisPanel) editLook(change func(*heatmap.Look)) {
 	a.pane.ui.focusSlide()
 }
 
+// setLayer shows l, colouring by rank where its scores call for it
+// (attention) and by value otherwise; the rest of the look is kept.
+func (a *analysisPanel) setLayer(l *heatmap.Layer) {
+	a.layer = l
+	a.look.Rank = heatmap.DefaultLookFor(l.Meaning()).Rank
+	a.bindLook()
+}
+
 // setLook replaces the look (a saved view) and shows it on the controls.
 func (a *analysisPanel) setLook(l heatmap.Look) {
 	a.look = l
@@ -41,6 +49,7 @@ func (a *analysisPanel) bindLook() {
 	a.colormapSel.SetSelected(a.look.Colormap)
 	a.threshold.SetValue(a.look.Threshold)
 	a.smooth.SetChecked(a.look.Smooth)
+	a.rank.SetChecked(a.look.Rank)
 }
 
 // applyRange reads the range entries and fixes the colour range.

@@ -63,6 +63,7 @@ type Layer struct {
 	// Range is the colour range [lo, hi] in score units; absent: fitted to
 	// the scores.
 	Range []float64 `json:"range,omitempty"`
+	Rank  bool      `json:"rank,omitempty"` // colours by rank within the slide
 }
 
 // SlideExtensions are the file extensions FromFolder takes as slides.

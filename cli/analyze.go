@@ -157,7 +157,7 @@ func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inferen
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, heatmap.Compose(thumb, ds, res, heatmap.DefaultStyle(res)), nil
+	return res, heatmap.FromResult(res).Compose(thumb, ds), nil
 }
 
 func writeSummary(path string, names []string, results []*inference.Result) error {

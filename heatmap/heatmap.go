@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+	"slices"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -82,33 +83,68 @@ func GridImage(cols, rows int, tiles []inference.TileScore, st Style) *image.NRG
 	return img
 }
 
-// MeaningText describes the score scale for legends.
-func MeaningText(r *inference.Result) string {
-	return MeaningOf(r.Model.ScoreMeaning, r.Classes[1])
-}
+// Legend wording: what a pathologist needs to read the colours, not the
+// model's vocabulary.
 
-// MeaningOf describes a score meaning for the positive class's name.
-func MeaningOf(meaning inference.ScoreMeaning, positive string) string {
+// TitleOf says what the colours mean for scores of meaning, with the class
+// names (negative, positive), for the colour bar's low and high ends.
+func TitleOf(meaning inference.ScoreMeaning, negative, positive string) string {
 	switch meaning {
 	case inference.ScoreSignedEvidence:
-		return fmt.Sprintf("signed evidence for %q", positive)
+		return fmt.Sprintf("Right end: tiles pushing the result towards %q; left end: towards %q", positive, negative)
 	case inference.ScoreAttention:
-		return "attention weight"
+		return "Where the model looked (attention), not a tumour map"
 	}
-	return fmt.Sprintf("probability of %q", positive)
+	return fmt.Sprintf("Probability of %q for each tile", positive)
+}
+
+// ScalingNote states how the colours were scaled ("" for plain values).
+func ScalingNote(meaning inference.ScoreMeaning, rank bool) string {
+	if rank {
+		return "colours rank the tiles within this slide (percentile), not absolute values"
+	}
+	if meaning == inference.ScoreAttention {
+		return "colours are raw attention weights"
+	}
+	return ""
+}
+
+// RankScores returns tiles with each score replaced by its percentile rank
+// within tiles (0 the lowest, 1 the highest; ties share the lower rank), so
+// that the structure of near-equal scores shows.
+func RankScores(tiles []inference.TileScore) []inference.TileScore {
+	out := append([]inference.TileScore(nil), tiles...)
+	if len(out) < 2 {
+		for i := range out {
+			out[i].Score = 1
+		}
+		return out
+	}
+	sorted := make([]float32, len(tiles))
+	for i, t := range tiles {
+		sorted[i] = t.Score
+	}
+	slices.Sort(sorted)
+	n := float32(len(sorted) - 1)
+	for i := range out {
+		r, _ := slices.BinarySearch(sorted, out[i].Score)
+		out[i].Score = float32(r) / n
+	}
+	return out
 }
 
 // Compose draws thumb (the whole slide at downsample ds, level-0 pixels per
-// thumbnail pixel) with the heatmap over it and a legend below: colour bar,
-// range, meaning, model and result.
-func Compose(thumb image.Image, ds float64, r *inference.Result, st Style) *image.NRGBA {
+// thumbnail pixel) with the tiles coloured by st over it and legend below:
+// colour bar, range, meaning, result and caveats. tiles are r's, or their
+// ranks (Layer.Compose decides).
+func Compose(thumb image.Image, ds float64, r *inference.Result, tiles []inference.TileScore, st Style, legend string) *image.NRGBA {
 	tb := thumb.Bounds()
 	legendH := 96 + 16*len(r.Caveats())
 	w := max(tb.Dx(), 420)
 	out := image.NewNRGBA(image.Rect(0, 0, w, tb.Dy()+legendH))
 	draw.Draw(out, out.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	draw.Draw(out, tb.Sub(tb.Min), thumb, tb.Min, draw.Src)
-	grid := GridImage(r.Grid.Cols, r.Grid.Rows, r.Tiles, st)
+	grid := GridImage(r.Grid.Cols, r.Grid.Rows, tiles, st)
 	// Each thumbnail pixel takes the colour of the grid cell under its centre.
 	for y := 0; y < tb.Dy(); y++ {
 		gy := int((float64(y) + 0.5) * ds / r.Grid.Side0)
@@ -122,7 +158,7 @@ func Compose(thumb image.Image, ds float64, r *inference.Result, st Style) *imag
 			}
 		}
 	}
-	drawLegend(out, image.Rect(0, tb.Dy(), w, tb.Dy()+legendH), r, st)
+	drawLegend(out, image.Rect(0, tb.Dy(), w, tb.Dy()+legendH), r, st, legend)
 	return out
 }
 
@@ -134,7 +170,7 @@ func blend(img *image.NRGBA, x, y int, c color.NRGBA) {
 	}
 }
 
-func drawLegend(img *image.NRGBA, area image.Rectangle, r *inference.Result, st Style) {
+func drawLegend(img *image.NRGBA, area image.Rectangle, r *inference.Result, st Style, title string) {
 	x0, y0 := area.Min.X+10, area.Min.Y+8
 	barW := min(area.Dx()-20, 300)
 	for x := 0; x < barW; x++ {
@@ -146,7 +182,7 @@ func drawLegend(img *image.NRGBA, area image.Rectangle, r *inference.Result, st 
 	text(img, x0, y0+28, fmt.Sprintf("%.3g", st.Lo))
 	hiText := fmt.Sprintf("%.3g", st.Hi)
 	text(img, x0+barW-7*len(hiText), y0+28, hiText)
-	text(img, x0, y0+44, "Tile scores: "+MeaningText(r))
+	text(img, x0, y0+44, title)
 	text(img, x0, y0+60, fmt.Sprintf("%s: p=%.3f vs threshold %.2f", r.ClassLabel, r.Probability, r.Threshold))
 	text(img, x0, y0+76, fmt.Sprintf("%s %s (%.12s)", r.Model.Name, r.Model.Version, r.Model.SHA256))
 	y := y0 + 92

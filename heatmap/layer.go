@@ -41,6 +41,10 @@ type Look struct {
 	Smooth    bool    // interpolate between tiles
 	AutoRange bool    // fit the range to the scores and their meaning
 	Lo, Hi    float64 // the range when !AutoRange, in score units
+	// Rank colours each tile by its percentile rank within the slide
+	// instead of its value (the default for attention weights, whose
+	// values are often near-equal); the range is then 0–1.
+	Rank bool
 }
 
 // DefaultLook is how a new heatmap is drawn.
@@ -52,7 +56,7 @@ func DefaultLook() Look {
 // the range: it stays automatic).
 func LookFromSaved(s cases.Layer) Look {
 	l := DefaultLook()
-	l.Visible, l.Threshold, l.Smooth = s.Visible, s.Threshold, s.Smooth
+	l.Visible, l.Threshold, l.Smooth, l.Rank = s.Visible, s.Threshold, s.Smooth, s.Rank
 	if s.Opacity > 0 {
 		l.Opacity = s.Opacity
 	}
@@ -67,7 +71,7 @@ func LookFromSaved(s cases.Layer) Look {
 
 // Saved is the look as a saved view stores it.
 func (l Look) Saved() cases.Layer {
-	s := cases.Layer{Visible: l.Visible, Opacity: l.Opacity, Colormap: l.Colormap, Threshold: l.Threshold, Smooth: l.Smooth}
+	s := cases.Layer{Visible: l.Visible, Opacity: l.Opacity, Colormap: l.Colormap, Threshold: l.Threshold, Smooth: l.Smooth, Rank: l.Rank}
 	if !l.AutoRange {
 		s.Range = []float64{l.Lo, l.Hi}
 	}
@@ -82,6 +86,7 @@ func (l Look) Saved() cases.Layer {
 type Layer struct {
 	grid     Grid
 	meaning  inference.ScoreMeaning
+	negative string // the negative class's name
 	positive string // the positive class's name
 	tiles    []inference.TileScore
 	index    map[[2]int]int // (col, row) → index into tiles
@@ -90,25 +95,36 @@ type Layer struct {
 }
 
 // NewLayer returns an empty layer on grid g for scores of the given
-// meaning; positive names the positive class.
-func NewLayer(g Grid, meaning inference.ScoreMeaning, positive string) *Layer {
-	return &Layer{grid: g, meaning: meaning, positive: positive, index: map[[2]int]int{}, look: DefaultLook()}
+// meaning; classes names the [negative, positive] classes. Its look is
+// DefaultLookFor the meaning.
+func NewLayer(g Grid, meaning inference.ScoreMeaning, classes [2]string) *Layer {
+	return &Layer{grid: g, meaning: meaning, negative: classes[0], positive: classes[1], index: map[[2]int]int{}, look: DefaultLookFor(meaning)}
+}
+
+// DefaultLookFor is DefaultLook, ranked for attention weights.
+func DefaultLookFor(meaning inference.ScoreMeaning) Look {
+	l := DefaultLook()
+	l.Rank = meaning == inference.ScoreAttention
+	return l
 }
 
 // FromResult returns the layer of a finished (or partial) result.
 func FromResult(r *inference.Result) *Layer {
-	l := NewLayer(GridOf(r), r.Model.ScoreMeaning, positiveOf(r))
+	l := NewLayer(GridOf(r), r.Model.ScoreMeaning, classNames(r))
 	l.Merge(r.Tiles)
 	l.result = r
 	return l
 }
 
-func positiveOf(r *inference.Result) string {
+func classNames(r *inference.Result) [2]string {
 	if len(r.Classes) == 2 {
-		return r.Classes[1]
+		return [2]string{r.Classes[0], r.Classes[1]}
 	}
-	return ""
+	return [2]string{"low", "high"}
 }
+
+// Meaning returns what the layer's scores mean.
+func (l *Layer) Meaning() inference.ScoreMeaning { return l.meaning }
 
 // Merge adds scores, replacing those of tiles already present.
 func (l *Layer) Merge(scores []inference.TileScore) {
@@ -151,6 +167,9 @@ func (l *Layer) SetLook(k Look) { l.look = k }
 // Range returns the score range mapped onto the colours: the look's, or
 // one fitted to the scores and their meaning.
 func (l *Layer) Range() (lo, hi float64) {
+	if l.look.Rank {
+		return 0, 1
+	}
 	if !l.look.AutoRange {
 		return l.look.Lo, l.look.Hi
 	}
@@ -181,7 +200,15 @@ func (l *Layer) Overlay() *viewer.Overlay {
 	if l.Empty() {
 		return nil
 	}
-	return &viewer.Overlay{Image: GridImage(l.grid.Cols, l.grid.Rows, l.tiles, l.Style(1)), Cell: l.grid.Side0, Smooth: l.look.Smooth}
+	return &viewer.Overlay{Image: GridImage(l.grid.Cols, l.grid.Rows, l.displayTiles(), l.Style(1)), Cell: l.grid.Side0, Smooth: l.look.Smooth}
+}
+
+// displayTiles are the tiles as coloured: their scores, or their ranks.
+func (l *Layer) displayTiles() []inference.TileScore {
+	if l.look.Rank {
+		return RankScores(l.tiles)
+	}
+	return l.tiles
 }
 
 // ViewStyle is the viewer layer style of the look.
@@ -199,14 +226,22 @@ func (l *Layer) ViewLayer() viewer.ViewLayer {
 func (l *Layer) Legend() viewer.LegendContent {
 	st := l.Style(1)
 	c := viewer.LegendContent{Map: st.Map, LoText: fmt.Sprintf("%.3g", st.Lo), HiText: fmt.Sprintf("%.3g", st.Hi),
-		Title: "Tile scores: " + MeaningOf(l.meaning, l.positive)}
+		Title: TitleOf(l.meaning, l.negative, l.positive)}
+	if l.look.Rank {
+		c.LoText, c.HiText = "lowest", "highest"
+	}
+	c.Note = ScalingNote(l.meaning, l.look.Rank)
 	if l.result != nil {
-		c.Note = l.result.CaveatsShort()
+		c.Note = joinNote(c.Note, l.result.CaveatsShort())
 	} else {
-		c.Note = fmt.Sprintf("analysing: %d tiles so far", len(l.tiles))
+		c.Note = joinNote(c.Note, fmt.Sprintf("analysing: %d tiles so far", len(l.tiles)))
 	}
 	if l.look.Threshold > 0 {
-		c.Note = joinNote(c.Note, fmt.Sprintf("showing scores ≥ %.3g", st.Threshold))
+		what := fmt.Sprintf("showing scores ≥ %.3g", st.Threshold)
+		if l.look.Rank {
+			what = fmt.Sprintf("showing the top %.0f %% of tiles", 100*(1-l.look.Threshold))
+		}
+		c.Note = joinNote(c.Note, what)
 	}
 	return c
 }
@@ -234,5 +269,5 @@ func (l *Layer) ScoreAt(x, y float64) (float32, bool) {
 // over it and its legend below, as the look says (Compose, at the look's
 // opacity). The layer must show a result.
 func (l *Layer) Compose(thumb image.Image, ds float64) *image.NRGBA {
-	return Compose(thumb, ds, l.result, l.Style(l.look.Opacity))
+	return Compose(thumb, ds, l.result, l.displayTiles(), l.Style(l.look.Opacity), TitleOf(l.meaning, l.negative, l.positive))
 }

@@ -20,7 +20,7 @@ func fakeResult() *inference.Result {
 }
 
 func TestLayerStreamsAndShowsResult(t *testing.T) {
-	l := NewLayer(Grid{Cols: 3, Rows: 2, Side0: 100}, inference.ScoreSignedEvidence, "high")
+	l := NewLayer(Grid{Cols: 3, Rows: 2, Side0: 100}, inference.ScoreSignedEvidence, [2]string{"low", "high"})
 	if !l.Empty() || l.Overlay() != nil {
 		t.Fatal("a new layer is not empty")
 	}
@@ -35,7 +35,7 @@ func TestLayerStreamsAndShowsResult(t *testing.T) {
 	if _, ok := l.ScoreAt(250, 10); ok {
 		t.Error("a score where no tile was scored")
 	}
-	if lg := l.Legend(); !strings.Contains(lg.Note, "analysing: 2 tiles") || !strings.Contains(lg.Title, `"high"`) {
+	if lg := l.Legend(); !strings.Contains(lg.Note, "analysing: 2 tiles") || !strings.Contains(lg.Title, `towards "high"`) || !strings.Contains(lg.Title, `towards "low"`) {
 		t.Errorf("streaming legend %+v", lg)
 	}
 	ov := l.Overlay()
@@ -78,5 +78,34 @@ func TestLookThresholdRangeAndSavedViews(t *testing.T) {
 	old := LookFromSaved(cases.Layer{Visible: true, Colormap: "no-such-map"}) // an older case file
 	if !old.AutoRange || old.Colormap != DefaultLook().Colormap || old.Opacity != DefaultLook().Opacity {
 		t.Errorf("older saved view gives %+v", old)
+	}
+}
+
+// Attention maps colour tiles by rank within the slide, so that an untrained
+// model's near-equal weights still show their structure, and the legend says
+// so and that attention is not a tumour map.
+func TestAttentionIsRankedAndExplained(t *testing.T) {
+	l := NewLayer(Grid{Cols: 4, Rows: 1, Side0: 10}, inference.ScoreAttention, [2]string{"low", "high"})
+	l.Merge([]inference.TileScore{{Col: 0, Score: 0.2500}, {Col: 1, Score: 0.2501}, {Col: 2, Score: 0.2502}, {Col: 3, Score: 0.2503}})
+	if !l.Look().Rank {
+		t.Fatal("attention is not ranked by default")
+	}
+	img := l.Overlay().Image
+	lo, hi := img.NRGBAAt(0, 0), img.NRGBAAt(3, 0)
+	if lo == hi || lo != l.Style(1).Map.At(0) || hi != l.Style(1).Map.At(1) {
+		t.Errorf("near-equal weights painted %v and %v: want the two ends of the colour map", lo, hi)
+	}
+	lg := l.Legend()
+	if !strings.Contains(lg.Title, "not a tumour map") || !strings.Contains(lg.Note, "rank the tiles within this slide") || lg.HiText != "highest" {
+		t.Errorf("attention legend %+v", lg)
+	}
+	look := l.Look()
+	look.Rank = false
+	l.SetLook(look)
+	if lg := l.Legend(); !strings.Contains(lg.Note, "raw attention weights") {
+		t.Errorf("unranked attention legend note %q", lg.Note)
+	}
+	if r := RankScores([]inference.TileScore{{Score: 3}, {Score: 1}, {Score: 3}, {Score: 2}}); r[0].Score != r[2].Score || r[1].Score != 0 || r[3].Score <= 0 {
+		t.Errorf("ranks %+v", r)
 	}
 }
