@@ -42,6 +42,7 @@ type analysisPanel struct {
 	colormapSel  *widget.Select
 	smooth       *widget.Check
 	rank         *widget.Check
+	autoBtn      *widget.Button
 	visible      *widget.Check
 	outline      *widget.Check
 	rangeLo      *widget.Entry
@@ -102,13 +103,13 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.rangeLo, a.rangeHi = widget.NewEntry(), widget.NewEntry()
 	a.rangeLo.OnSubmitted = func(string) { a.applyRange() }
 	a.rangeHi.OnSubmitted = func(string) { a.applyRange() }
-	autoBtn := widget.NewButton("Auto", func() { a.editLook(func(l *heatmap.Look) { l.AutoRange = true }) })
+	a.autoBtn = widget.NewButton("Auto", func() { a.editLook(func(l *heatmap.Look) { l.AutoRange = true }) })
 	a.bindLook()
 
 	form := widget.NewForm(
 		widget.NewFormItem("Opacity", a.opacity),
 		widget.NewFormItem("Colours", a.colormapSel),
-		widget.NewFormItem("Range", container.NewBorder(nil, nil, nil, autoBtn, container.NewGridWithColumns(2, a.rangeLo, a.rangeHi))),
+		widget.NewFormItem("Range", container.NewBorder(nil, nil, nil, a.autoBtn, container.NewGridWithColumns(2, a.rangeLo, a.rangeHi))),
 		widget.NewFormItem("Show above", a.threshold),
 	)
 	a.content = container.NewVScroll(container.NewVBox(
@@ -124,6 +125,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	))
 	a.progress.Hide()
 	a.legend.Hide()
+	a.enableLayerControls(false)
 	return a
 }
 
@@ -343,6 +345,7 @@ func (a *analysisPanel) resetLayer() {
 	a.pane.ui.session.SetResult(a.pane.ref, nil)
 	a.layer = nil
 	a.checkResultModel()
+	a.enableLayerControls(false)
 	a.card.clear("Analysing…")
 	a.pane.view.SetLayer(heatmap.LayerName, heatmap.LayerZ, nil)
 	a.legend.Hide()

@@ -46,7 +46,13 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
 	settle(ui)
 	p := ui.current()
+	if !p.analysis.opacity.Disabled() || !p.analysis.colormapSel.Disabled() {
+		t.Error("heatmap controls are enabled before there is a heatmap")
+	}
 	analyse(t, p)
+	if p.analysis.opacity.Disabled() || p.analysis.visible.Disabled() {
+		t.Error("heatmap controls stay disabled with a heatmap")
+	}
 	a := p.analysis
 	r := p.ref.Result
 	if r == nil || r.Partial {

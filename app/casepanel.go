@@ -158,6 +158,8 @@ func (ui *UI) goToView(i int) {
 	p.view.SetView(viewer.Level0Point{X: v.CenterX, Y: v.CenterY}, v.Downsample)
 	p.analysis.setLook(heatmap.LookFromSaved(v.Heatmap))
 	ui.nextView = (i + 1) % len(ui.session.Views)
+	p.viewNote = fmt.Sprintf("saved view %q (%d of %d)", v.Name, i+1, len(ui.session.Views))
+	p.updateStatus()
 	if ui.presenting != nil {
 		ui.presenting.show(p)
 	}

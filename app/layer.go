@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"fyne.io/fyne/v2"
+
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/slide"
@@ -52,6 +54,18 @@ func (a *analysisPanel) bindLook() {
 	a.rank.SetChecked(a.look.Rank)
 }
 
+// enableLayerControls enables the heatmap's controls only when there is a
+// heatmap to control (the tissue outline works without one).
+func (a *analysisPanel) enableLayerControls(on bool) {
+	for _, w := range []fyne.Disableable{a.visible, a.smooth, a.rank, a.opacity, a.colormapSel, a.threshold, a.rangeLo, a.rangeHi, a.autoBtn} {
+		if on {
+			w.Enable()
+		} else {
+			w.Disable()
+		}
+	}
+}
+
 // applyRange reads the range entries and fixes the colour range.
 func (a *analysisPanel) applyRange() {
 	lo, err1 := strconv.ParseFloat(a.rangeLo.Text, 64)
@@ -67,6 +81,7 @@ func (a *analysisPanel) applyRange() {
 func (a *analysisPanel) redraw() {
 	v := a.pane.view
 	v.SetLayerStyle(heatmap.LayerName, viewer.LayerStyle{Hidden: !a.look.Visible, Opacity: a.look.Opacity})
+	a.enableLayerControls(a.layer != nil && !a.layer.Empty())
 	if a.layer == nil || a.layer.Empty() {
 		return
 	}

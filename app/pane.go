@@ -29,6 +29,7 @@ type slidePane struct {
 	overview *viewer.Overview
 	status   *widget.Label
 	cursor   string
+	viewNote string // the saved view shown (N/P), until the view moves
 	props    fyne.CanvasObject
 	analysis *analysisPanel
 	side     *container.AppTabs
@@ -43,6 +44,7 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
 	p.overview = viewer.NewOverview(p.view)
 	p.view.OnViewChanged = func(viewer.Viewport) {
+		p.viewNote = ""
 		p.overview.Refresh()
 		p.updateStatus()
 	}
@@ -130,6 +132,9 @@ func (p *slidePane) updateStatus() {
 		parts = append(parts, m)
 	}
 	parts = append(parts, fmt.Sprintf("zoom %s", formatZoom(vp.Downsample)))
+	if p.viewNote != "" {
+		parts = append(parts, p.viewNote)
+	}
 	if !cal.MPP.Known() {
 		parts = append(parts, "uncalibrated (no µm/px): positions in pixels")
 	}

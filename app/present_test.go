@@ -89,6 +89,9 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	if ui.current() != p || p.view.Viewport().Center != want.Center || p.view.Viewport().Downsample != want.Downsample {
 		t.Errorf("N did not return to the saved view: %+v", p.view.Viewport())
 	}
+	if !strings.Contains(p.status.Text, `saved view "nerve" (1 of 1)`) {
+		t.Errorf("N does not name the saved view: status %q", p.status.Text)
+	}
 	if p.analysis.opacity.Value != 0.3 {
 		t.Errorf("opacity %v, want the saved 0.3", p.analysis.opacity.Value)
 	}

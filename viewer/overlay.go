@@ -46,6 +46,12 @@ func (l *overlayLayer) update(o *Overlay, st LayerStyle, version int, vp Viewpor
 		return
 	}
 	b := o.Image.Bounds()
+	if o.Smooth {
+		// One transparent cell around the image, so that interpolation
+		// fades out at the grid's edge as it does next to empty cells,
+		// instead of ending in a hard edge at the last row and column.
+		b = b.Inset(-1)
+	}
 	a, z := vp.VisibleLevel0()
 	cells := image.Rect(
 		int(math.Floor((a.X-o.Origin.X)/o.Cell)), int(math.Floor((a.Y-o.Origin.Y)/o.Cell)),
@@ -78,11 +84,14 @@ func (l *overlayLayer) update(o *Overlay, st LayerStyle, version int, vp Viewpor
 }
 
 // crop copies r of src into a new image whose bounds start at (0, 0):
-// Fyne's GL painter assumes image bounds start at the origin.
+// Fyne's GL painter assumes image bounds start at the origin. Parts of r
+// outside src are transparent.
 func crop(src *image.NRGBA, r image.Rectangle) *image.NRGBA {
 	out := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	for y := 0; y < r.Dy(); y++ {
-		copy(out.Pix[y*out.Stride:y*out.Stride+4*r.Dx()], src.Pix[src.PixOffset(r.Min.X, r.Min.Y+y):])
+	in := r.Intersect(src.Bounds())
+	for y := in.Min.Y; y < in.Max.Y; y++ {
+		o := out.PixOffset(in.Min.X-r.Min.X, y-r.Min.Y)
+		copy(out.Pix[o:o+4*in.Dx()], src.Pix[src.PixOffset(in.Min.X, y):])
 	}
 	return out
 }
