@@ -11,19 +11,22 @@ import (
 	"tessera/viewer"
 )
 
-// presentationScale enlarges the card's type for a room.
-const presentationScale = 1.6
+// presentationScale enlarges the card, the legend and the scale bar for a
+// room: their smallest text (11–12 points) becomes at least 24 px, legible
+// from the back of a room on a 1080p screen.
+const presentationScale = 2.2
 
 // presentation is the full-screen tumour-board view: the slide, its heatmap
 // legend, scale bar and case card as clean overlays, no menus, tabs, panels
 // or file names. Label and macro images never appear; file names appear on
 // the card only when the user turned identifiers on for this session.
 type presentation struct {
-	ui   *UI
-	pane *slidePane
+	ui     *UI
+	pane   *slidePane
+	notice string // said on the card until the next step ("" for none)
 }
 
-// startPresentation enters presentation mode on the current slide.
+// startPresentation enters presentation mode on the current slide, fitted.
 func (ui *UI) startPresentation() {
 	p := ui.current()
 	if p == nil || ui.presenting != nil {
@@ -32,6 +35,7 @@ func (ui *UI) startPresentation() {
 	ui.presenting = &presentation{ui: ui}
 	ui.win.SetMainMenu(nil)
 	ui.win.SetFullScreen(true)
+	p.view.Fit()
 	ui.presenting.show(p)
 }
 
@@ -46,27 +50,34 @@ func (ui *UI) stopPresentation() {
 	ui.win.SetMainMenu(ui.mainMenu)
 	ui.win.SetContent(ui.tabs)
 	if p != nil {
+		p.view.SetOverlayScale(1)
 		p.content.Refresh()
 		ui.win.Canvas().Focus(p.view)
 	}
 }
 
-// show presents slide pane p.
+// show presents slide pane p: the view with its scale bar enlarged, the
+// heatmap legend built from the layer (at the same scale) and the card.
 func (pr *presentation) show(p *slidePane) {
+	if pr.pane != nil && pr.pane != p {
+		pr.pane.view.SetOverlayScale(1)
+	}
 	pr.pane = p
 	ui := pr.ui
+	p.view.SetOverlayScale(presentationScale)
 	var legend fyne.CanvasObject
 	if l := p.analysis.layer; l != nil && !l.Empty() && p.analysis.look.Visible {
 		lw := viewer.NewLegend() // the layer whole, not the panel's widget
+		lw.TextScale = presentationScale
 		lw.SetContent(l.Legend())
 		legend = lw
 	}
-	pr.ui.win.SetContent(viewer.NewStage(p.view, viewer.Panels{TopLeft: legend, BottomRight: pr.card(p)}))
+	ui.win.SetContent(viewer.NewStage(p.view, viewer.Panels{TopLeft: legend, BottomRight: pr.card(p)}))
 	ui.win.Canvas().Focus(p.view)
 }
 
 // card is the presentation card of p: the result, or a note that the slide
-// has not been analysed.
+// has not been analysed, with the notice (first or last slide) if any.
 func (pr *presentation) card(p *slidePane) fyne.CanvasObject {
 	ui := pr.ui
 	title := fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items))
@@ -76,23 +87,46 @@ func (pr *presentation) card(p *slidePane) fyne.CanvasObject {
 	if ui.showIdentifiers {
 		title += "   ·   " + p.fileName()
 	}
+	var card fyne.CanvasObject
 	if r := p.ref.Result; r != nil {
-		return ResultCard(r, title, presentationScale)
+		card = ResultCard(r, title, presentationScale)
+	} else {
+		t := canvas.NewText(title+"   ·   not analysed", cardText)
+		t.TextSize = 14 * presentationScale
+		card = container.NewStack(canvas.NewRectangle(cardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), t))
 	}
-	t := canvas.NewText(title+"   ·   not analysed", cardText)
-	t.TextSize = 14 * presentationScale
-	bg := canvas.NewRectangle(cardBackground)
-	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), t))
+	if pr.notice == "" {
+		return card
+	}
+	n := canvas.NewText(pr.notice, cardWarning)
+	n.TextSize = 14 * presentationScale
+	n.TextStyle.Bold = true
+	notice := container.NewStack(canvas.NewRectangle(cardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), n))
+	return container.NewVBox(notice, card)
 }
 
-// step moves to the next (+1) or previous (−1) slide.
+// step moves to the next (+1) or previous (−1) slide, fitted; at either
+// end it stays and says so instead of wrapping round.
 func (pr *presentation) step(delta int) {
 	ui := pr.ui
 	n := len(ui.tabs.Items)
 	if n == 0 {
 		return
 	}
-	i := (ui.tabIndex(pr.pane) + delta + n) % n
+	i := ui.tabIndex(pr.pane) + delta
+	pr.notice = ""
+	switch {
+	case i >= n:
+		pr.notice = fmt.Sprintf("This is the last slide (%d of %d)", n, n)
+		pr.show(pr.pane)
+		return
+	case i < 0:
+		pr.notice = fmt.Sprintf("This is the first slide (1 of %d)", n)
+		pr.show(pr.pane)
+		return
+	}
 	ui.tabs.SelectIndex(i)
-	pr.show(ui.panes[ui.tabs.Items[i]])
+	p := ui.panes[ui.tabs.Items[i]]
+	p.view.Fit()
+	pr.show(p)
 }

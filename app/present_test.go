@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"tessera/cases"
+	"tessera/viewer"
 )
 
 // Presentation mode hides chrome and everything that identifies the
@@ -57,8 +58,24 @@ func TestPresentationIsDeidentified(t *testing.T) {
 	if !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "High score on the demonstration model") {
 		t.Error("the card's class is not shown")
 	}
+	// Legible from the back of a room: the legend's and the scale bar's
+	// text are at least 24 px at scale 1 (1080p).
+	walk(ui.win.Content(), func(o fyne.CanvasObject) {
+		if tx, ok := o.(*canvas.Text); ok && tx.Visible() && tx.Text != "" && tx.TextSize < 24 {
+			t.Errorf("presentation text %q is %.0f px, want ≥ 24", tx.Text, tx.TextSize)
+		}
+	})
+	p2 := ui.panes[ui.tabs.Items[1]]
+	p2.view.SetView(viewer.Level0Point{X: 100, Y: 100}, 1) // left zoomed in
 	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyPageDown})
 	check("Slide 2 of 2")
+	if !p2.view.Viewport().Fitted {
+		t.Error("the next slide is not fitted when shown")
+	}
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyPageDown}) // past the last
+	if ui.current() != p2 || !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "This is the last slide (2 of 2)") {
+		t.Error("Page Down on the last slide did not stay and say so")
+	}
 	ui.showIdentifiers = true
 	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyPageUp})
 	if !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "CMU-1-Small-Region.svs") {

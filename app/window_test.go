@@ -181,7 +181,7 @@ func TestRealWindowPresentation(t *testing.T) {
 	if xvfbtest.CountRed(shot, image.Rect(900, 700, 1600, 1000)) <= 50 {
 		t.Error("no case card with the class at the bottom right")
 	}
-	if xvfbtest.CountNear(shot, image.Rect(0, 0, 320, 100), 0xfd, 0xe7, 0x25) < 10 {
+	if xvfbtest.CountNear(shot, image.Rect(0, 0, 800, 200), 0xfd, 0xe7, 0x25) < 10 {
 		t.Error("no heatmap legend at the top left")
 	}
 	// Tissue outside the heatmap tiles (most tissue is under the heatmap).

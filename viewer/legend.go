@@ -18,6 +18,9 @@ var _ fyne.Widget = (*Legend)(nil)
 type Legend struct {
 	widget.BaseWidget
 	LegendContent
+	// TextScale enlarges the legend (text, bar and padding) for a room;
+	// 0 or 1 is the normal size.
+	TextScale float32
 }
 
 // LegendContent is what a legend says, as a value (layers produce it; a
@@ -60,7 +63,7 @@ func (l *Legend) CreateRenderer() fyne.WidgetRenderer {
 	r.bar.ScaleMode = canvas.ImageScaleFastest
 	r.bar.FillMode = canvas.ImageFillStretch
 	for _, t := range []*canvas.Text{r.lo, r.hi, r.title, r.note} {
-		t.TextSize = 12
+		t.TextSize = legendText
 	}
 	r.title.TextStyle.Bold = true
 	r.Refresh()
@@ -71,7 +74,11 @@ const (
 	legendPad  = 6
 	legendBarW = 200
 	legendBarH = 12
+	legendText = 12
 )
+
+// scale is the legend's size factor (TextScale, at least 1).
+func (l *Legend) scale() float32 { return max(l.TextScale, 1) }
 
 type legendRenderer struct {
 	l                   *Legend
@@ -92,9 +99,10 @@ func (r *legendRenderer) textWidth(t *canvas.Text) float32 {
 }
 
 func (r *legendRenderer) MinSize() fyne.Size {
-	lineH := fyne.MeasureText("Ag", 12, fyne.TextStyle{}).Height
-	w := max(float32(legendBarW), r.textWidth(r.title), r.textWidth(r.note)) + 2*legendPad
-	h := 2*legendPad + lineH + 2 + legendBarH + 2 + lineH
+	s := r.l.scale()
+	lineH := fyne.MeasureText("Ag", legendText*s, fyne.TextStyle{}).Height
+	w := max(legendBarW*s, r.textWidth(r.title), r.textWidth(r.note)) + 2*legendPad*s
+	h := 2*legendPad*s + lineH + 2 + legendBarH*s + 2 + lineH
 	if r.l.Note != "" {
 		h += lineH
 	}
@@ -102,18 +110,20 @@ func (r *legendRenderer) MinSize() fyne.Size {
 }
 
 func (r *legendRenderer) Layout(size fyne.Size) {
-	lineH := fyne.MeasureText("Ag", 12, fyne.TextStyle{}).Height
+	s := r.l.scale()
+	pad, barW := legendPad*s, legendBarW*s
+	lineH := fyne.MeasureText("Ag", legendText*s, fyne.TextStyle{}).Height
 	r.bg.Resize(size)
-	y := float32(legendPad)
-	r.title.Move(fyne.NewPos(legendPad, y))
+	y := pad
+	r.title.Move(fyne.NewPos(pad, y))
 	y += lineH + 2
-	r.bar.Move(fyne.NewPos(legendPad, y))
-	r.bar.Resize(fyne.NewSize(legendBarW, legendBarH))
-	y += legendBarH + 2
-	r.lo.Move(fyne.NewPos(legendPad, y))
-	r.hi.Move(fyne.NewPos(legendPad+legendBarW-r.textWidth(r.hi), y))
+	r.bar.Move(fyne.NewPos(pad, y))
+	r.bar.Resize(fyne.NewSize(barW, legendBarH*s))
+	y += legendBarH*s + 2
+	r.lo.Move(fyne.NewPos(pad, y))
+	r.hi.Move(fyne.NewPos(pad+barW-r.textWidth(r.hi), y))
 	y += lineH
-	r.note.Move(fyne.NewPos(legendPad, y))
+	r.note.Move(fyne.NewPos(pad, y))
 }
 
 func (r *legendRenderer) Refresh() {
@@ -130,6 +140,7 @@ func (r *legendRenderer) Refresh() {
 	r.lo.Text, r.hi.Text, r.title.Text, r.note.Text = l.LoText, l.HiText, l.Title, l.Note
 	r.note.Hidden = l.Note == ""
 	for _, t := range []*canvas.Text{r.lo, r.hi, r.title, r.note} {
+		t.TextSize = legendText * l.scale()
 		t.Refresh()
 	}
 	r.Layout(r.l.Size())

@@ -145,33 +145,37 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	r.objects = append(objects, r.barPill, r.bar, r.barLabel)
 }
 
-// layoutScaleBar sizes the scale bar for the zoom, or shows "uncalibrated".
+// layoutScaleBar sizes the scale bar for the zoom, or shows "uncalibrated",
+// enlarged by the view's overlay scale (presentation mode).
 func (r *slideViewRenderer) layoutScaleBar(vp Viewport, size fyne.Size) {
 	scale := float64(r.v.scale)
+	k := max(r.v.overlayScale, 1)
 	mpp := r.v.cal.MPP.Mean()
 	label := "uncalibrated: no µm/px"
 	var barW float32
 	if mpp > 0 {
-		_, device, text := ScaleBarLength(vp.Downsample*mpp, scaleBarMaxWidth*scale)
+		_, device, text := ScaleBarLength(vp.Downsample*mpp, scaleBarMaxWidth*float64(k)*scale)
 		barW = float32(math.Round(device) / scale)
 		label = text
 	}
-	if r.barLabel.Text != label {
+	if r.barLabel.Text != label || r.barLabel.TextSize != scaleBarText*k {
 		r.barLabel.Text = label
+		r.barLabel.TextSize = scaleBarText * k
 		r.barLabel.Refresh()
 	}
-	textSize := fyne.MeasureText(label, scaleBarText, r.barLabel.TextStyle)
-	pillW := max(barW, textSize.Width) + 2*scaleBarPad
-	pillH := textSize.Height + 2*scaleBarPad
+	pad, thick, margin := scaleBarPad*k, scaleBarThick*k, scaleBarMargin*k
+	textSize := fyne.MeasureText(label, scaleBarText*k, r.barLabel.TextStyle)
+	pillW := max(barW, textSize.Width) + 2*pad
+	pillH := textSize.Height + 2*pad
 	if barW > 0 {
-		pillH += scaleBarThick + 3
+		pillH += thick + 3
 	}
-	pillPos := fyne.NewPos(scaleBarMargin, size.Height-scaleBarMargin-pillH)
+	pillPos := fyne.NewPos(margin, size.Height-margin-pillH)
 	r.barPill.Move(pillPos)
 	r.barPill.Resize(fyne.NewSize(pillW, pillH))
-	r.barLabel.Move(pillPos.AddXY(scaleBarPad, scaleBarPad))
+	r.barLabel.Move(pillPos.AddXY(pad, pad))
 	r.barLabel.Resize(textSize)
 	r.bar.Hidden = barW == 0
-	r.bar.Move(pillPos.AddXY(scaleBarPad, scaleBarPad+textSize.Height+3))
-	r.bar.Resize(fyne.NewSize(barW, scaleBarThick))
+	r.bar.Move(pillPos.AddXY(pad, pad+textSize.Height+3))
+	r.bar.Resize(fyne.NewSize(barW, thick))
 }

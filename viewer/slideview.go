@@ -64,8 +64,9 @@ type SlideView struct {
 	refreshQueued atomic.Bool
 	renderer      *slideViewRenderer // the live renderer, released by Close
 
-	layers      []*layer              // drawn above the tiles, bottom up (see SetLayer)
-	layerStyles map[string]LayerStyle // by layer name, set by SetLayerStyle
+	overlayScale float32               // enlarges the scale bar (SetOverlayScale); ≤ 1 is normal
+	layers       []*layer              // drawn above the tiles, bottom up (see SetLayer)
+	layerStyles  map[string]LayerStyle // by layer name, set by SetLayerStyle
 
 	// OnViewChanged, if set, is called on the UI goroutine after the view moves.
 	OnViewChanged func(Viewport)
@@ -143,6 +144,15 @@ func (v *SlideView) Calibration() Calibration { return v.cal }
 func (v *SlideView) SetCalibration(c Calibration) {
 	v.cal = c
 	v.Refresh()
+}
+
+// SetOverlayScale enlarges the scale bar by s (presentation mode: legible
+// from the back of a room); 1 is the normal size. UI goroutine.
+func (v *SlideView) SetOverlayScale(s float32) {
+	if v.overlayScale != s {
+		v.overlayScale = s
+		v.Refresh()
+	}
 }
 
 // Close stops tile loading and drops this slide's tiles from the cache and
