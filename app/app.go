@@ -357,6 +357,15 @@ func (ui *UI) closeCurrent() {
 	}
 }
 
+// notify confirms what just happened (where a file was saved) in the
+// current slide's status line, until its view next moves.
+func (ui *UI) notify(text string) {
+	if p := ui.current(); p != nil {
+		p.notice = "✓ " + text
+		p.updateStatus()
+	}
+}
+
 // showError shows err as a dialog; the message is already a sentence.
 func (ui *UI) showError(err error) {
 	ui.showDialog(dialog.NewError(err, ui.win))

@@ -79,6 +79,7 @@ func (ui *UI) saveCaseTo(path string) {
 	}
 	ui.session.Path = path
 	ui.session.IsCase = true // saved as one patient's case
+	ui.notify("Case saved to " + path)
 	ui.updateTitle()
 	ui.updatePatientResult()
 }
@@ -184,7 +185,42 @@ func (ui *UI) refreshViewsMenu() {
 }
 
 // showOpenCaseDialog asks for a case file.
-func (ui *UI) showOpenCaseDialog() { ui.askOpenFile(ui.OpenCase) }
+func (ui *UI) showOpenCaseDialog() {
+	ui.askOpenFile(func(path string) { ui.confirmReplaceCase(func() { ui.OpenCase(path) }) })
+}
+
+// confirmReplaceCase runs open at once when no slide is open, and otherwise
+// after the user agreed to close the open slides, warned of what would be
+// lost (hand-entered µm/px, saved views) when the case was never saved.
+func (ui *UI) confirmReplaceCase(open func()) {
+	n := len(ui.tabs.Items)
+	if n == 0 {
+		open()
+		return
+	}
+	msg := fmt.Sprintf("Opening a case closes the %d open slide(s).", n)
+	if ui.session.Path == "" {
+		var typed []string
+		for i, s := range ui.session.Slides() {
+			if s.MPP > 0 {
+				typed = append(typed, fmt.Sprintf("slide %d", i+1))
+			}
+		}
+		if len(typed) > 0 {
+			msg += "\nThe µm/px entered by hand for " + strings.Join(typed, ", ") + " is not saved: save the case first (Ctrl+S) to keep it."
+		}
+		if len(ui.session.Views) > 0 {
+			msg += fmt.Sprintf("\n%d saved view(s) are not saved in a case file.", len(ui.session.Views))
+		}
+	}
+	d := dialog.NewConfirm("Close the open slides?", msg, func(ok bool) {
+		if ok {
+			open()
+		}
+	}, ui.win)
+	d.SetConfirmText("Close and open")
+	ui.showDialog(d)
+}
 
 // showOpenFolderDialog opens every slide of a folder as one case.
 func (ui *UI) showOpenFolderDialog() {
@@ -194,7 +230,8 @@ func (ui *UI) showOpenFolderDialog() {
 			return
 		}
 		if dir != nil {
-			ui.OpenCase(dir.Path())
+			path := dir.Path()
+			ui.confirmReplaceCase(func() { ui.OpenCase(path) })
 		}
 	}, ui.win)
 	d.Resize(fyne.NewSize(900, 600))

@@ -60,7 +60,9 @@ func (ui *UI) exportSnapshot() {
 		}
 		if err != nil {
 			ui.showError(fmt.Errorf("the snapshot was not saved: %w", err))
+			return
 		}
+		ui.notify("Snapshot saved to " + path)
 	})
 }
 
@@ -77,6 +79,7 @@ func (ui *UI) exportReport() {
 			ui.showError(fmt.Errorf("the report was not saved: %w", err))
 			return
 		}
+		ui.notify("Report saved to " + path)
 		if len(missing) > 0 {
 			ui.showError(fmt.Errorf("the report was saved without %s, which has no analysis yet", strings.Join(missing, ", ")))
 		}

@@ -30,6 +30,7 @@ type slidePane struct {
 	status   *widget.Label
 	cursor   string
 	viewNote string // the saved view shown (N/P), until the view moves
+	notice   string // a confirmation (where a file was saved), until the view moves
 	props    fyne.CanvasObject
 	analysis *analysisPanel
 	side     *container.AppTabs
@@ -44,7 +45,7 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
 	p.overview = viewer.NewOverview(p.view)
 	p.view.OnViewChanged = func(viewer.Viewport) {
-		p.viewNote = ""
+		p.viewNote, p.notice = "", ""
 		p.overview.Refresh()
 		p.updateStatus()
 	}
@@ -134,6 +135,9 @@ func (p *slidePane) updateStatus() {
 	parts = append(parts, fmt.Sprintf("zoom %s", formatZoom(vp.Downsample)))
 	if p.viewNote != "" {
 		parts = append(parts, p.viewNote)
+	}
+	if p.notice != "" {
+		parts = append([]string{p.notice}, parts...) // first: it is what just happened
 	}
 	if !cal.MPP.Known() {
 		parts = append(parts, "uncalibrated (no µm/px): positions in pixels")

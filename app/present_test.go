@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
@@ -115,6 +116,9 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	ui.session.Label = "Case 9"
 	path := filepath.Join(t.TempDir(), "board"+cases.Extension)
 	ui.saveCaseTo(path)
+	if !strings.Contains(ui.current().status.Text, "Case saved to "+path) {
+		t.Errorf("saving did not confirm where the case went: %q", ui.current().status.Text)
+	}
 	c, err := cases.Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -184,5 +188,27 @@ func TestPatientLevelResult(t *testing.T) {
 	}
 	if strings.Contains(text, fmt.Sprintf("p = %.3f\n", want)) || strings.Contains(text, "Patient (") {
 		t.Errorf("mixed models still give a patient result: %q", text)
+	}
+}
+
+// Opening a case over open slides asks first, and says what would be lost.
+func TestOpeningACaseAsksBeforeClosingSlides(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	ui.current().analysis.setUserMPP(0.3)
+	opened := false
+	ui.confirmReplaceCase(func() { opened = true })
+	if opened || !ui.dialogOpen() {
+		t.Fatal("the open slides would be closed without asking")
+	}
+	markup := strings.Join(strings.Fields(test.RenderToMarkup(ui.win.Canvas())), " ")
+	if !strings.Contains(markup, "entered by hand for slide 1 is not saved") {
+		t.Errorf("the question does not warn about the hand-entered µm/px:\n%s", markup)
+	}
+	ui.dialog.(*dialog.ConfirmDialog).Confirm()
+	if !opened {
+		t.Error("confirming did not open the case")
 	}
 }
