@@ -67,6 +67,8 @@ type UI struct {
 	showIdentifiers bool           // file names in presentations, this session only
 	mainMenu        *fyne.MainMenu // restored after presentation mode
 	viewsItem       *fyne.MenuItem // View ▸ Saved Views
+	overviewItem    *fyne.MenuItem // View ▸ Show Overview
+	overviewHidden  bool           // O: the overview hidden on every slide
 }
 
 // Run opens the main window with the given slides and blocks until it closes.

@@ -249,3 +249,30 @@ func TestSlideKeysOnlyWithoutADialog(t *testing.T) {
 		t.Error("H did nothing with no dialog open")
 	}
 }
+
+// A magnification preset the view cannot show says why; zooming past the
+// scan's resolution says so.
+func TestZoomLimitsAreSaid(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.win.Resize(fyne.NewSize(1600, 1000))
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	p.view.ZoomToMagnification(1.25) // a small slide in a large window
+	if !strings.Contains(p.status.Text, "1.25× would show the slide smaller than half the view") {
+		t.Errorf("status %q does not say why 1.25× is not shown", p.status.Text)
+	}
+	p.view.SetView(p.view.Viewport().Center, 0.25)
+	if !strings.Contains(p.status.Text, "past the scan's resolution") {
+		t.Errorf("status %q does not say the zoom is past the scan's resolution", p.status.Text)
+	}
+	ui.handleWindowRune('o')
+	if p.overview.Visible() || ui.overviewItem.Checked {
+		t.Error("O did not hide the overview")
+	}
+	ui.handleWindowRune('O')
+	if !p.overview.Visible() {
+		t.Error("O did not show the overview again")
+	}
+}

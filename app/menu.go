@@ -34,6 +34,7 @@ var Controls = [][2]string{
 	{"Ctrl+I", "show or hide the slide properties panel"},
 	{"Ctrl+R", "analyze the slide with the chosen model (Analysis panel)"},
 	{"H", "show or hide the heatmap"},
+	{"O", "show or hide the overview (top right)"},
 	{"F1", "this help"},
 	{"Esc", "close the dialog on screen, or leave presentation mode"},
 	{"Drop files on the window", "open them as slides"},
@@ -61,6 +62,8 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		mags[i] = fyne.NewMenuItem(fmt.Sprintf("%g×", m), func() { ui.withView(func(v *viewer.SlideView) { v.ZoomToMagnification(m) }) })
 	}
 	ui.viewsItem = fyne.NewMenuItem("Saved Views", nil)
+	ui.overviewItem = fyne.NewMenuItem("Show Overview (O)", ui.toggleOverview)
+	ui.overviewItem.Checked = true
 	identifiers := fyne.NewMenuItem("Show File Names in Presentations (this session)", nil)
 	identifiers.Action = func() {
 		ui.showIdentifiers = !ui.showIdentifiers
@@ -80,6 +83,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		ui.viewsItem,
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Slide Properties", Action: ui.toggleProperties, Shortcut: ctrl(fyne.KeyI)},
+		ui.overviewItem,
 		fyne.NewMenuItem("Presentation Mode (F5)", ui.startPresentation),
 		identifiers,
 	)
@@ -175,12 +179,27 @@ func (ui *UI) handleWindowRune(r rune) {
 	switch r {
 	case 'h', 'H':
 		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
+	case 'o', 'O':
+		ui.toggleOverview()
 	case 'n', 'N':
 		ui.goToView(ui.nextView)
 	case 'p', 'P':
 		if n := len(ui.session.Views); n > 0 {
 			ui.goToView((ui.nextView - 2 + 2*n) % n)
 		}
+	}
+}
+
+// toggleOverview shows or hides the overview of every slide (O).
+func (ui *UI) toggleOverview() {
+	ui.overviewHidden = !ui.overviewHidden
+	for _, p := range ui.panes {
+		p.overview.Hidden = ui.overviewHidden
+		p.overview.Refresh()
+	}
+	ui.overviewItem.Checked = !ui.overviewHidden
+	if m := ui.win.MainMenu(); m != nil {
+		m.Refresh()
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -31,26 +32,42 @@ type slidePane struct {
 	cursor   string
 	viewNote string // the saved view shown (N/P), until the view moves
 	notice   string // a confirmation (where a file was saved), until the view moves
-	props    fyne.CanvasObject
-	analysis *analysisPanel
-	side     *container.AppTabs
-	sideTabs struct{ analysis, props *container.TabItem }
-	split    *container.Split
-	content  fyne.CanvasObject
-	work     *backgroundWork // the pane's goroutines, closed with the pane
+	// keepNoticeUntil keeps the notice through the view changes of the zoom
+	// it explains (an animation), until then.
+	keepNoticeUntil time.Time
+	props           fyne.CanvasObject
+	analysis        *analysisPanel
+	side            *container.AppTabs
+	sideTabs        struct{ analysis, props *container.TabItem }
+	split           *container.Split
+	content         fyne.CanvasObject
+	work            *backgroundWork // the pane's goroutines, closed with the pane
 }
 
 func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork(ui.post)}
 	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
 	p.overview = viewer.NewOverview(p.view)
+	p.overview.Hidden = ui.overviewHidden
 	p.view.OnViewChanged = func(viewer.Viewport) {
-		p.viewNote, p.notice = "", ""
+		p.viewNote = ""
+		if time.Now().After(p.keepNoticeUntil) {
+			p.notice = ""
+		}
 		p.overview.Refresh()
 		p.updateStatus()
 	}
 	p.view.OnOtherKey = func(ev *fyne.KeyEvent) { ui.handleWindowKey(ev) }
 	p.view.OnOtherRune = func(r rune) { ui.handleWindowRune(r) }
+	p.view.OnZoomLimit = func(mag, shown float64) {
+		if mag < shown {
+			p.notice = fmt.Sprintf("%g× would show the slide smaller than half the view: shown at %.2g×", mag, shown)
+		} else {
+			p.notice = fmt.Sprintf("%g× is deeper than the zoom limit: shown at %.2g×", mag, shown)
+		}
+		p.keepNoticeUntil = time.Now().Add(2 * time.Second)
+		p.updateStatus()
+	}
 	p.view.OnCursor = func(pt viewer.Level0Point, inside bool) {
 		p.cursor = ""
 		if inside {
@@ -141,6 +158,9 @@ func (p *slidePane) updateStatus() {
 	}
 	if !cal.MPP.Known() {
 		parts = append(parts, "uncalibrated (no µm/px): positions in pixels")
+	}
+	if vp.Downsample < 1 {
+		parts = append(parts, fmt.Sprintf("past the scan's resolution: each scanned pixel is %.3g screen pixels wide", 1/vp.Downsample))
 	}
 	if p.cursor != "" {
 		parts = append(parts, p.cursor)

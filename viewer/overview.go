@@ -83,11 +83,14 @@ func (o *Overview) DragEnd() {}
 // CreateRenderer implements fyne.Widget.
 func (o *Overview) CreateRenderer() fyne.WidgetRenderer {
 	r := &overviewRenderer{o: o,
-		frame: canvas.NewRectangle(color.NRGBA{0, 0, 0, 60}),
+		bg:    canvas.NewRectangle(color.NRGBA{30, 30, 30, 230}),
+		frame: canvas.NewRectangle(color.Transparent),
 		image: canvas.NewImageFromImage(nil),
 		box:   canvas.NewRectangle(color.Transparent)}
-	r.frame.StrokeColor = color.NRGBA{80, 80, 80, 255}
-	r.frame.StrokeWidth = 1
+	// A white frame on a dark ground: the overview stays distinct from the
+	// slide when zoomed in on tissue of any colour.
+	r.frame.StrokeColor = color.NRGBA{255, 255, 255, 230}
+	r.frame.StrokeWidth = 2
 	r.image.ScaleMode = canvas.ImageScaleFastest
 	r.box.StrokeColor = color.NRGBA{0, 200, 255, 255}
 	r.box.StrokeWidth = 2
@@ -96,7 +99,8 @@ func (o *Overview) CreateRenderer() fyne.WidgetRenderer {
 
 type overviewRenderer struct {
 	o     *Overview
-	frame *canvas.Rectangle
+	bg    *canvas.Rectangle // dark ground under the thumbnail
+	frame *canvas.Rectangle // white outline over it
 	image *canvas.Image
 	box   *canvas.Rectangle
 }
@@ -104,10 +108,11 @@ type overviewRenderer struct {
 func (r *overviewRenderer) Destroy()           {}
 func (r *overviewRenderer) MinSize() fyne.Size { return r.o.MinSize() }
 func (r *overviewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.frame, r.image, r.box}
+	return []fyne.CanvasObject{r.bg, r.image, r.box, r.frame}
 }
 
 func (r *overviewRenderer) Layout(size fyne.Size) {
+	r.bg.Resize(size)
 	r.frame.Resize(size)
 	r.image.Resize(size)
 	vp := r.o.view.Viewport()

@@ -119,13 +119,24 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	objects = append(objects, r.background)
 	seen := make(map[TileKey]bool, len(plan.Draw))
 	inv := 1 / v.scale
+	// Past the scan's resolution each slide pixel covers several device
+	// pixels: nearest-neighbour shows them as they are and leaves no seam
+	// where the bilinear filter would clamp at tile edges. Otherwise the GPU
+	// filters (no CPU resample per frame).
+	mode := canvas.ImageScaleFastest
+	if vp.Downsample < 1 {
+		mode = canvas.ImageScalePixels
+	}
 	for _, d := range plan.Draw {
 		img, ok := r.tiles[d.Key]
 		if !ok || img.Image != d.Img {
 			img = canvas.NewImageFromImage(d.Img)
-			img.ScaleMode = canvas.ImageScaleFastest // GPU scaling; no CPU resample per frame
+			img.ScaleMode = mode
 			img.FillMode = canvas.ImageFillStretch
 			r.tiles[d.Key] = img
+		} else if img.ScaleMode != mode {
+			img.ScaleMode = mode
+			img.Refresh()
 		}
 		seen[d.Key] = true
 		img.Move(fyne.NewPos(float32(d.Rect.Min.X)*inv, float32(d.Rect.Min.Y)*inv))

@@ -75,6 +75,11 @@ type SlideView struct {
 	OnOtherKey func(*fyne.KeyEvent)
 	// OnOtherRune, if set, receives characters the view does not use.
 	OnOtherRune func(rune)
+	// OnZoomLimit, if set, is called when a magnification preset cannot be
+	// shown (the slide would be smaller than half the view, or the zoom
+	// deeper than the limit): mag was asked for, shown is what the view
+	// shows instead.
+	OnZoomLimit func(mag, shown float64)
 	// OnCursor, if set, is called on the UI goroutine when the pointer moves
 	// over the view; inside is false when it leaves the slide or the view.
 	OnCursor func(p Level0Point, inside bool)
@@ -214,7 +219,11 @@ func (v *SlideView) ZoomToMagnification(mag float64) {
 		return
 	}
 	vp := v.Viewport()
-	v.animateZoom(v.cal.DownsampleFor(mag), DevicePoint{float64(vp.Width) / 2, float64(vp.Height) / 2}, nil)
+	target := v.cal.DownsampleFor(mag)
+	if shown := vp.clampDownsample(target); math.Abs(shown-target) > 1e-9*target && v.OnZoomLimit != nil {
+		v.OnZoomLimit(mag, v.cal.Magnification(shown))
+	}
+	v.animateZoom(target, DevicePoint{float64(vp.Width) / 2, float64(vp.Height) / 2}, nil)
 }
 
 // PanBy pans by (dx, dy) device pixels; content follows the pointer.
