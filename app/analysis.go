@@ -268,8 +268,17 @@ func (a *analysisPanel) finish(run *analysisRun, res *inference.Result, cached b
 	}
 }
 
+// noRuntimeAdvice is what a user can do when ONNX Runtime is missing: the
+// slides still open and pan; only analyses need it.
+const noRuntimeAdvice = "Tessera cannot run models on this computer: the ONNX Runtime library is missing or too old. " +
+	"Slides still open and pan as usual. To analyse, start Tessera once with ./run.sh from its folder (it installs the library), " +
+	"or ask whoever installed Tessera to add ONNX Runtime %s."
+
 func describeAnalysisError(err error) error {
-	if errors.Is(err, inference.ErrNoRuntime) || errors.Is(err, inference.ErrBadBundle) {
+	if errors.Is(err, inference.ErrNoRuntime) {
+		return fmt.Errorf(noRuntimeAdvice+"\n\nDetails for IT: %w", inference.RuntimeVersion, err)
+	}
+	if errors.Is(err, inference.ErrBadBundle) {
 		return err
 	}
 	return fmt.Errorf("the analysis failed: %w", err)

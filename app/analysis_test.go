@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -324,5 +326,15 @@ func TestModelPickerNamesAndOtherModelResult(t *testing.T) {
 	p.work.wg.Wait()
 	if !a.card.other.Hidden || a.analyzeBtn.Text != "Analyze (Ctrl+R)" {
 		t.Errorf("back on the result's model: mark %q shown %v, button %q", a.card.otherTxt.Text, !a.card.other.Hidden, a.analyzeBtn.Text)
+	}
+}
+
+// Without ONNX Runtime the dialog says what a user can do, not only which
+// variable to set.
+func TestNoRuntimeTellsWhatToDo(t *testing.T) {
+	err := describeAnalysisError(fmt.Errorf("%w: no libonnxruntime.so found", inference.ErrNoRuntime))
+	if !strings.HasPrefix(err.Error(), "Tessera cannot run models on this computer") || !strings.Contains(err.Error(), "./run.sh") ||
+		!strings.Contains(err.Error(), "Slides still open") || !errors.Is(err, inference.ErrNoRuntime) {
+		t.Errorf("message %q", err)
 	}
 }

@@ -379,11 +379,19 @@ func (ui *UI) showDialog(d dialog.Dialog) {
 	d.Show()
 }
 
-func (ui *UI) showOpenDialog() { ui.askOpenFile(ui.OpenPath) }
+func (ui *UI) showOpenDialog() {
+	ui.askOpenFile("Open slide", cases.SlideExtensions, ui.OpenPath)
+}
 
-// askOpenFile shows a file dialog, starting in the folder of the most
-// recent slide, and passes the chosen path to open.
-func (ui *UI) askOpenFile(open func(path string)) {
+// lastFolderKey remembers the folder of the last file chosen in a dialog.
+const lastFolderKey = "last-folder"
+
+// askOpenFile shows a file dialog titled title that lists folders and files
+// with the given extensions, starting in the last folder used, and passes
+// the chosen path to open. (Fyne's dialog picks one file: several slides
+// open by dropping them on the window, or as a folder with Open Folder as
+// Case.)
+func (ui *UI) askOpenFile(title string, extensions []string, open func(path string)) {
 	d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 		if err != nil {
 			ui.showError(err)
@@ -394,15 +402,29 @@ func (ui *UI) askOpenFile(open func(path string)) {
 		}
 		path := rc.URI().Path()
 		rc.Close()
+		ui.app.Preferences().SetString(lastFolderKey, filepath.Dir(path))
 		open(path)
 	}, ui.win)
-	if recent := ui.recentPaths(); len(recent) > 0 {
-		if dir, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(recent[0]))); err == nil {
-			d.SetLocation(dir)
-		}
+	d.SetTitleText(title)
+	d.SetFilter(storage.NewExtensionFileFilter(extensions))
+	if dir, err := storage.ListerForURI(storage.NewFileURI(ui.lastFolder())); err == nil {
+		d.SetLocation(dir)
 	}
 	d.Resize(fyne.NewSize(900, 600))
 	d.Show()
+}
+
+// lastFolder is the folder of the last file chosen in a dialog, else of the
+// most recent slide, else the home folder.
+func (ui *UI) lastFolder() string {
+	if dir := ui.app.Preferences().String(lastFolderKey); dir != "" {
+		return dir
+	}
+	if recent := ui.recentPaths(); len(recent) > 0 {
+		return filepath.Dir(recent[0])
+	}
+	home, _ := os.UserHomeDir()
+	return home
 }
 
 func (ui *UI) recentPaths() []string {

@@ -276,3 +276,18 @@ func TestZoomLimitsAreSaid(t *testing.T) {
 		t.Error("O did not show the overview again")
 	}
 }
+
+// The open dialog says what it opens and starts in the last folder used.
+func TestOpenDialogTitleAndFolder(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.app.Preferences().SetString(lastFolderKey, filepath.Join(slides, "aperio"))
+	if got := ui.lastFolder(); got != filepath.Join(slides, "aperio") {
+		t.Errorf("last folder %q", got)
+	}
+	ui.showOpenDialog()
+	markup := test.RenderToMarkup(ui.win.Canvas())
+	if !strings.Contains(markup, ">Open slide<") || !strings.Contains(markup, ">aperio<") || !strings.Contains(markup, "CMU-1-S") {
+		t.Error("the open dialog is not titled, or does not start in the last folder")
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"tessera/cases"
@@ -186,7 +188,7 @@ func (ui *UI) refreshViewsMenu() {
 
 // showOpenCaseDialog asks for a case file.
 func (ui *UI) showOpenCaseDialog() {
-	ui.askOpenFile(func(path string) { ui.confirmReplaceCase(func() { ui.OpenCase(path) }) })
+	ui.askOpenFile("Open case", []string{".json"}, func(path string) { ui.confirmReplaceCase(func() { ui.OpenCase(path) }) })
 }
 
 // confirmReplaceCase runs open at once when no slide is open, and otherwise
@@ -231,9 +233,14 @@ func (ui *UI) showOpenFolderDialog() {
 		}
 		if dir != nil {
 			path := dir.Path()
+			ui.app.Preferences().SetString(lastFolderKey, filepath.Dir(path))
 			ui.confirmReplaceCase(func() { ui.OpenCase(path) })
 		}
 	}, ui.win)
+	d.SetTitleText("Open a folder of slides as one patient's case")
+	if dir, err := storage.ListerForURI(storage.NewFileURI(ui.lastFolder())); err == nil {
+		d.SetLocation(dir)
+	}
 	d.Resize(fyne.NewSize(900, 600))
 	d.Show()
 }
