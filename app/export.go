@@ -102,7 +102,7 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 		if err != nil {
 			return rc, nil, fmt.Errorf("slide %d cannot be read for the report: %w", i+1, err)
 		}
-		rc.Slides = append(rc.Slides, report.Slide{Name: p.fileName(), Result: r, Image: p.analysis.layer.Compose(thumb, ds)})
+		rc.Slides = append(rc.Slides, ReportSlide(p.fileName(), r, p.analysis.layer, thumb, ds))
 	}
 	if len(rc.Slides) == 0 {
 		return rc, nil, errors.New("no slide is analysed yet: analyse at least one (Ctrl+R) before writing a report")

@@ -111,10 +111,11 @@ func noteText(note string) string {
 // analyzeOne analyses one slide and writes result.json and heatmap.png into
 // out/<slide name>/.
 func analyzeOne(ctx context.Context, path string, m *lazyModel, cache *inference.ResultCache, mpp float64, out string, stderr io.Writer) (*inference.Result, error) {
-	res, img, err := analyzeSlide(ctx, path, m, cache, mpp, stderr)
+	res, thumb, ds, err := analyzeSlide(ctx, path, m, cache, mpp, stderr)
 	if err != nil {
 		return nil, err
 	}
+	img := heatmap.FromResult(res).Compose(thumb, ds)
 	dir := filepath.Join(out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -129,13 +130,14 @@ func analyzeOne(ctx context.Context, path string, m *lazyModel, cache *inference
 }
 
 // analyzeSlide opens and analyses one slide (or takes its cached result),
-// showing progress on stderr, and returns the result with the slide's
-// heatmap image and legend (heatmap.Compose). Errors caused by the input
-// are UserErrors that say what to do.
-func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inference.ResultCache, mpp float64, stderr io.Writer) (*inference.Result, image.Image, error) {
+// showing progress on stderr, and returns the result with the whole slide
+// as a thumbnail at downsample ds (level-0 pixels per thumbnail pixel), for
+// heatmap.png and reports. Errors caused by the input are UserErrors that
+// say what to do.
+func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inference.ResultCache, mpp float64, stderr io.Writer) (res *inference.Result, thumb image.Image, ds float64, err error) {
 	s, err := openSlide(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	defer s.Close()
 	bar := newProgressBar(stderr, filepath.Base(path))
@@ -143,21 +145,21 @@ func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inferen
 	bar.finish(cached)
 	if err != nil {
 		if errors.Is(err, inference.ErrNoMPP) {
-			return nil, nil, UserError{fmt.Errorf("%v; pass it with --mpp", err)}
+			return nil, nil, 0, UserError{fmt.Errorf("%v; pass it with --mpp", err)}
 		}
 		if errors.Is(err, inference.ErrNoTissue) || errors.Is(err, slide.ErrDamaged) {
-			return nil, nil, UserError{err}
+			return nil, nil, 0, UserError{err}
 		}
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if storeErr != nil {
 		fmt.Fprintf(stderr, "tessera: warning: the result could not be cached (%v)\n", storeErr)
 	}
-	thumb, ds, err := slide.ReadThumbnail(s, heatmap.ThumbSide)
+	thumbRGBA, ds, err := slide.ReadThumbnail(s, heatmap.ThumbSide)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	return res, heatmap.FromResult(res).Compose(thumb, ds), nil
+	return res, thumbRGBA, ds, nil
 }
 
 func writeSummary(path string, names []string, results []*inference.Result) error {

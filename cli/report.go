@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"tessera/app"
 	"tessera/cases"
+	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/report"
 	"tessera/session"
@@ -89,13 +91,13 @@ func Report(args []string, stderr io.Writer) error {
 	sc := session.FromFile(c, "")
 	var failed []string
 	for _, ref := range c.Slides {
-		res, img, err := analyzeSlide(ctx, ref.Path, m, cache, ref.MPP, stderr)
+		res, thumb, ds, err := analyzeSlide(ctx, ref.Path, m, cache, ref.MPP, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "tessera: %s\n", err)
 			failed = append(failed, filepath.Base(ref.Path))
 			continue
 		}
-		rc.Slides = append(rc.Slides, report.Slide{Name: filepath.Base(ref.Path), Result: res, Image: img})
+		rc.Slides = append(rc.Slides, app.ReportSlide(filepath.Base(ref.Path), res, heatmap.FromResult(res), thumb, ds))
 		sc.SetResult(sc.Add(ref.Path, ref.MPP, bundle), res)
 	}
 	rc.Patient = sc.Patient()

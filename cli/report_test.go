@@ -74,7 +74,8 @@ func TestReportPDF(t *testing.T) {
 			t.Errorf("the de-identified report contains %q", private)
 		}
 	}
-	// Images: one heatmap per slide, nothing else (no label or macro image).
+	// Images: each slide alone and with its heatmap, nothing else (no label
+	// or macro image).
 	list := pdfText(t, out, "pdfimages", "-list")
 	n := 0
 	for _, line := range strings.Split(list, "\n") {
@@ -82,8 +83,13 @@ func TestReportPDF(t *testing.T) {
 			n++
 		}
 	}
-	if n != 2 {
-		t.Errorf("%d images in the report, want the 2 heatmaps:\n%s", n, list)
+	if n != 4 {
+		t.Errorf("%d images in the report, want each slide alone and with its heatmap:\n%s", n, list)
+	}
+	for _, want := range []string{"The slide", "With the heatmap", "µm", "Right end: tiles pushing the result towards"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("slide pages lack %q (scale bar, vector legend)", want)
+		}
 	}
 
 	// --show-names prints file names; a bad case file is one clear line.

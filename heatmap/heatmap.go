@@ -143,14 +143,24 @@ func Compose(thumb image.Image, ds float64, r *inference.Result, tiles []inferen
 	w := max(tb.Dx(), 420)
 	out := image.NewNRGBA(image.Rect(0, 0, w, tb.Dy()+legendH))
 	draw.Draw(out, out.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.Draw(out, tb.Sub(tb.Min), thumb, tb.Min, draw.Src)
-	grid := GridImage(r.Grid.Cols, r.Grid.Rows, tiles, st)
-	// Each thumbnail pixel takes the colour of the grid cell under its centre.
+	draw.Draw(out, tb.Sub(tb.Min), Overlaid(thumb, ds, GridOf(r), tiles, st), image.Point{}, draw.Src)
+	drawLegend(out, image.Rect(0, tb.Dy(), w, tb.Dy()+legendH), r, st, legend)
+	return out
+}
+
+// Overlaid returns thumb (the whole slide at downsample ds, level-0 pixels
+// per thumbnail pixel) with the tiles of grid g coloured by st over it: each
+// thumbnail pixel blends the colour of the grid cell under its centre.
+func Overlaid(thumb image.Image, ds float64, g Grid, tiles []inference.TileScore, st Style) *image.NRGBA {
+	tb := thumb.Bounds()
+	out := image.NewNRGBA(image.Rect(0, 0, tb.Dx(), tb.Dy()))
+	draw.Draw(out, out.Bounds(), thumb, tb.Min, draw.Src)
+	grid := GridImage(g.Cols, g.Rows, tiles, st)
 	for y := 0; y < tb.Dy(); y++ {
-		gy := int((float64(y) + 0.5) * ds / r.Grid.Side0)
+		gy := int((float64(y) + 0.5) * ds / g.Side0)
 		for x := 0; x < tb.Dx(); x++ {
-			gx := int((float64(x) + 0.5) * ds / r.Grid.Side0)
-			if gx >= r.Grid.Cols || gy >= r.Grid.Rows {
+			gx := int((float64(x) + 0.5) * ds / g.Side0)
+			if gx >= g.Cols || gy >= g.Rows {
 				continue
 			}
 			if c := grid.NRGBAAt(gx, gy); c.A > 0 {
@@ -158,7 +168,6 @@ func Compose(thumb image.Image, ds float64, r *inference.Result, tiles []inferen
 			}
 		}
 	}
-	drawLegend(out, image.Rect(0, tb.Dy(), w, tb.Dy()+legendH), r, st, legend)
 	return out
 }
 

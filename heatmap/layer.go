@@ -3,6 +3,7 @@ package heatmap
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 
 	"tessera/cases"
@@ -263,6 +264,22 @@ func (l *Layer) ScoreAt(x, y float64) (float32, bool) {
 		return 0, false
 	}
 	return l.tiles[i].Score, true
+}
+
+// Overlaid is thumb (the whole slide at downsample ds) with the layer over
+// it as the look says, without a legend (Overlaid).
+func (l *Layer) Overlaid(thumb image.Image, ds float64) *image.NRGBA {
+	return Overlaid(thumb, ds, l.grid, l.displayTiles(), l.Style(l.look.Opacity))
+}
+
+// LegendBar samples the look's colour map from low to high in n colours.
+func (l *Layer) LegendBar(n int) []color.NRGBA {
+	m := l.Style(1).Map
+	out := make([]color.NRGBA, n)
+	for i := range out {
+		out[i] = m.At(float64(i) / float64(max(n-1, 1)))
+	}
+	return out
 }
 
 // Compose draws thumb (the whole slide at downsample ds) with the layer

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"time"
@@ -17,14 +18,29 @@ import (
 
 	"tessera/inference"
 	"tessera/internal/atomicfile"
+	"tessera/internal/scalebar"
 	"tessera/session"
 )
 
-// Slide is one analysed slide of the report.
+// Slide is one analysed slide of the report: the slide alone and with its
+// heatmap (the same size and place), a scale for both, and the legend, which
+// the report draws as vector text.
 type Slide struct {
-	Name   string // file name; printed only when Case.ShowIdentifiers
-	Result *inference.Result
-	Image  image.Image // the slide with its heatmap and legend (heatmap.Compose)
+	Name       string // file name; printed only when Case.ShowIdentifiers
+	Result     *inference.Result
+	Thumb      image.Image // the whole slide
+	Heatmap    image.Image // Thumb with the heatmap over it, no legend
+	UMPerPixel float64     // µm per image pixel; 0 when the slide is uncalibrated
+	Legend     Legend
+}
+
+// Legend is the heatmap's legend: the colour bar from low to high, the
+// values at its ends, what the colours mean and a note (scaling, caveats).
+type Legend struct {
+	Colors []color.NRGBA
+	Lo, Hi string
+	Title  string
+	Note   string
 }
 
 // Case is what a report contains.
@@ -103,6 +119,81 @@ func WritePDF(path string, c Case) error {
 	return atomicfile.Write(path, func(w io.Writer) error { return pdf.Output(w) })
 }
 
+// Page geometry of the slide images, millimetres.
+const (
+	pageLeft    = 15.0
+	imageGap    = 6.0
+	imageWidth  = (180.0 - imageGap) / 2
+	imageHeight = 120.0 // at most
+)
+
+// writeImages draws the slide alone and with its heatmap side by side, at
+// the same scale, each with a scale bar below.
+func writeImages(pdf *fpdf.Fpdf, tr func(string) string, s Slide, i int) {
+	b := s.Thumb.Bounds()
+	w, h := imageWidth, imageWidth*float64(b.Dy())/float64(b.Dx())
+	if h > imageHeight {
+		w, h = w*imageHeight/h, imageHeight
+	}
+	y := pdf.GetY() + 2
+	pdf.SetFont("Helvetica", "", 9)
+	for k, img := range []image.Image{s.Thumb, s.Heatmap} {
+		x := pageLeft + float64(k)*(imageWidth+imageGap)
+		pdf.Text(x, y+3, tr([]string{"The slide", "With the heatmap"}[k]))
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			continue
+		}
+		name := fmt.Sprintf("slide-%d-%d", i, k)
+		opts := fpdf.ImageOptions{ImageType: "PNG"}
+		pdf.RegisterImageOptionsReader(name, opts, &buf)
+		pdf.ImageOptions(name, x, y+5, w, h, false, opts, 0, "")
+		writeScaleBar(pdf, tr, x, y+5+h+2, w, float64(b.Dx()), s.UMPerPixel)
+	}
+	pdf.SetY(y + 5 + h + 10)
+}
+
+// writeScaleBar draws a round length under an image of widthMM millimetres
+// showing widthPx pixels of umPerPixel µm, or says the slide is uncalibrated.
+func writeScaleBar(pdf *fpdf.Fpdf, tr func(string) string, x, y, widthMM, widthPx, umPerPixel float64) {
+	pdf.SetFont("Helvetica", "", 9)
+	if umPerPixel <= 0 {
+		pdf.Text(x, y+3, tr("uncalibrated: no µm/px"))
+		return
+	}
+	mmPerPixel := widthMM / widthPx
+	_, lengthPx, label := scalebar.Length(umPerPixel, 0.3*widthPx)
+	pdf.SetFillColor(0, 0, 0)
+	pdf.Rect(x, y, lengthPx*mmPerPixel, 1.2, "F")
+	pdf.Text(x+lengthPx*mmPerPixel+2, y+1.5, tr(label))
+}
+
+// writeLegend draws the colour bar as filled rectangles and its texts as
+// vector text at a readable size.
+func writeLegend(pdf *fpdf.Fpdf, tr func(string) string, l Legend) {
+	if len(l.Colors) == 0 {
+		return
+	}
+	pdf.SetFont("Helvetica", "B", 10)
+	pdf.MultiCell(0, 5, tr(l.Title), "", "L", false)
+	const barW, barH = 90.0, 5.0
+	y := pdf.GetY() + 1
+	step := barW / float64(len(l.Colors))
+	for k, c := range l.Colors {
+		pdf.SetFillColor(int(c.R), int(c.G), int(c.B))
+		pdf.Rect(pageLeft+float64(k)*step, y, step+0.05, barH, "F")
+	}
+	pdf.SetFont("Helvetica", "", 10)
+	pdf.Text(pageLeft, y+barH+4, tr(l.Lo))
+	pdf.Text(pageLeft+barW-pdf.GetStringWidth(tr(l.Hi)), y+barH+4, tr(l.Hi))
+	pdf.SetY(y + barH + 6)
+	if l.Note != "" {
+		pdf.SetFont("Helvetica", "", 9)
+		pdf.MultiCell(0, 4.5, tr(l.Note), "", "L", false)
+	}
+	pdf.Ln(2)
+}
+
 func partialText(r *inference.Result) string {
 	if r.Partial {
 		return fmt.Sprintf(" (PARTIAL: %d of %d tiles)", len(r.Tiles), r.TilesTotal)
@@ -131,20 +222,9 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 	r := s.Result
 	pdf.SetFont("Helvetica", "B", 14)
 	pdf.MultiCell(0, 7, tr(title), "", "L", false)
-	if s.Image != nil {
-		var buf bytes.Buffer
-		if err := png.Encode(&buf, s.Image); err == nil {
-			name := fmt.Sprintf("heatmap-%d", i)
-			opts := fpdf.ImageOptions{ImageType: "PNG"}
-			pdf.RegisterImageOptionsReader(name, opts, &buf)
-			b := s.Image.Bounds()
-			w, h := 180.0, 180.0*float64(b.Dy())/float64(b.Dx())
-			if h > 170 {
-				w, h = w*170/h, 170
-			}
-			pdf.ImageOptions(name, 15, pdf.GetY()+2, w, h, false, opts, 0, "")
-			pdf.SetY(pdf.GetY() + h + 5)
-		}
+	if s.Thumb != nil && s.Heatmap != nil {
+		writeImages(pdf, tr, s, i)
+		writeLegend(pdf, tr, s.Legend)
 	}
 	pdf.SetFont("Helvetica", "B", 13)
 	pdf.MultiCell(0, 6, tr(r.Headline()), "", "L", false)

@@ -46,9 +46,11 @@ func TestWritePDF(t *testing.T) {
 		img.Pix[i] = 200
 	}
 	img.Set(1, 1, color.Black)
+	legend := Legend{Colors: []color.NRGBA{{0, 0, 255, 255}, {255, 255, 0, 255}}, Lo: "-2.5", Hi: "2.5",
+		Title: "Right end: tiles pushing the result towards high", Note: "colours rank the tiles"}
 	c := Case{Label: "Board 4", Generated: time.Now(), Slides: []Slide{
-		{Name: "PATIENT-NAME_slide1.svs", Result: fakeResult(0.2, false), Image: img},
-		{Name: "PATIENT-NAME_slide2.svs", Result: fakeResult(0.7, true), Image: img},
+		{Name: "PATIENT-NAME_slide1.svs", Result: fakeResult(0.2, false), Thumb: img, Heatmap: img, UMPerPixel: 8, Legend: legend},
+		{Name: "PATIENT-NAME_slide2.svs", Result: fakeResult(0.7, true), Thumb: img, Heatmap: img, Legend: legend},
 	}}
 	c.Patient = patientOf(c.Slides)
 	path := filepath.Join(t.TempDir(), "r.pdf")
@@ -69,7 +71,8 @@ func TestWritePDF(t *testing.T) {
 	text := string(out)
 	for _, want := range []string{"Board 4", "High risk of metastatic relapse within 5 years", "Probability 0.700", strings.Repeat("ab", 32),
 		"DEMONSTRATION MODEL - NOT FOR CLINICAL USE", "NOT MARKED AS VALIDATED", "Slide 2 of 2", "µm/px",
-		"Model: Relapse model 2.1"} {
+		"Model: Relapse model 2.1", "The slide", "With the heatmap", "Right end: tiles pushing the result towards high",
+		"-2.5", "colours rank the tiles", "50 µm", "uncalibrated: no µm/px"} {
 		if !strings.Contains(strings.ToUpper(text), strings.ToUpper(want)) {
 			t.Errorf("report lacks %q", want)
 		}

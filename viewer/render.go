@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+
+	"tessera/internal/scalebar"
 )
 
 // Scale bar appearance, in canvas units.
@@ -165,7 +167,7 @@ func (r *slideViewRenderer) layoutScaleBar(vp Viewport, size fyne.Size) {
 	label := "uncalibrated: no µm/px"
 	var barW float32
 	if mpp > 0 {
-		_, device, text := ScaleBarLength(vp.Downsample*mpp, scaleBarMaxWidth*float64(k)*scale)
+		_, device, text := scalebar.Length(vp.Downsample*mpp, scaleBarMaxWidth*float64(k)*scale)
 		barW = float32(math.Round(device) / scale)
 		label = text
 	}

@@ -1,15 +1,17 @@
-package viewer
+// Package scalebar picks round lengths for scale bars: the viewer's, and
+// those under the report's slide images.
+package scalebar
 
 import (
 	"fmt"
 	"math"
 )
 
-// ScaleBarLength picks a round physical length for a scale bar: the largest
+// Length picks a round physical length for a scale bar: the largest
 // of 1, 2, 5 × 10^k µm whose on-screen length does not exceed maxDevice
 // device pixels. umPerDevice is µm per device pixel. It returns the length
 // in µm and in device pixels, and its label ("200 µm", "1 mm").
-func ScaleBarLength(umPerDevice, maxDevice float64) (um, device float64, label string) {
+func Length(umPerDevice, maxDevice float64) (um, device float64, label string) {
 	if umPerDevice <= 0 || maxDevice <= 0 || math.IsInf(umPerDevice, 0) || math.IsNaN(umPerDevice) {
 		return 0, 0, ""
 	}
