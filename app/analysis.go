@@ -236,6 +236,7 @@ func (a *analysisPanel) finish(run *analysisRun, res *inference.Result, cached b
 	a.apply(run) // events still queued
 	a.run = nil
 	a.pane.ui.updateMemoryLimit()
+	a.pane.ui.scheduleIdleRelease()
 	a.analyzeBtn.Enable()
 	a.cancelBtn.Disable()
 	a.progress.Hide()

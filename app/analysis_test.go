@@ -164,7 +164,14 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.work.wg.Wait() // the pane's start-up work (overview, cache lookup) has ended
+	ui.sessionIdle = 0 // sessions are released as soon as the analysis ends
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer func() {
+		ui.work.wg.Wait() // the release has run
+		if n := len(ui.models.models); n != 0 {
+			t.Errorf("%d models keep their sessions after the idle time", n)
+		}
+	}()
 
 	a := p.analysis
 	p.ref.ModelPath = resnet

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -69,6 +70,8 @@ type UI struct {
 	viewsItem       *fyne.MenuItem // View ▸ Saved Views
 	overviewItem    *fyne.MenuItem // View ▸ Show Overview
 	overviewHidden  bool           // O: the overview hidden on every slide
+	sessionIdle     time.Duration  // sessions are released after this idle time (sessionIdle)
+	idleGeneration  int            // bumped by each analysis end; an older release timer does nothing
 }
 
 // Run opens the main window with the given slides and blocks until it closes.
@@ -98,7 +101,7 @@ func cacheBytesFromEnv() int64 {
 func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes),
 		panes: map[*container.TabItem]*slidePane{}, session: session.New(),
-		work: newBackgroundWork(fyne.Do), post: fyne.Do, opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide,
+		work: newBackgroundWork(fyne.Do), post: fyne.Do, opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide, sessionIdle: sessionIdle,
 		models:  newModelStore(inference.ProviderAuto),
 		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
 	ui.tabs = container.NewDocTabs()
@@ -129,6 +132,44 @@ func (ui *UI) Close() {
 		delete(ui.panes, item)
 	}
 	ui.models.closeAll()
+}
+
+// sessionIdle is how long ONNX Runtime sessions stay after the last
+// analysis ends: long enough for the next slide of a case, short enough
+// that the app returns to its viewing footprint (a ResNet encoder's
+// sessions and arena hold hundreds of MiB).
+const sessionIdle = time.Minute
+
+// scheduleIdleRelease releases the models' sessions and returns the heap's
+// free pages to the system once no analysis has run for sessionIdle.
+// UI goroutine.
+func (ui *UI) scheduleIdleRelease() {
+	ui.idleGeneration++
+	gen := ui.idleGeneration
+	ui.work.Go(func(ctx context.Context) func() {
+		select {
+		case <-time.After(ui.sessionIdle):
+		case <-ctx.Done():
+			return nil
+		}
+		return func() {
+			if gen == ui.idleGeneration {
+				ui.releaseIdleMemory()
+			}
+		}
+	})
+}
+
+// releaseIdleMemory closes the models' sessions unless an analysis runs,
+// and returns free heap pages to the system. UI goroutine.
+func (ui *UI) releaseIdleMemory() {
+	for _, p := range ui.panes {
+		if p.analysis.running() {
+			return
+		}
+	}
+	ui.models.releaseSessions()
+	debug.FreeOSMemory()
 }
 
 // analysisHeadroom is added to the Go heap's soft limit while analyses run:

@@ -61,6 +61,19 @@ func (s *modelStore) model(path string) (*inference.Model, error) {
 	return m, nil
 }
 
+// releaseSessions closes every model's sessions (they are created again on
+// the next analysis). The caller must know that no analysis is running.
+func (s *modelStore) releaseSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.models)
+	for k, m := range s.models {
+		m.Close()
+		delete(s.models, k)
+	}
+	return n
+}
+
 func (s *modelStore) closeAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
