@@ -163,7 +163,7 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	if _, err := ui.models.model(resnet); err != nil { // warm: sessions are not a leak
 		t.Fatal(err)
 	}
-	p.work.wg.Wait() // the pane's start-up work (overview, cache lookup) has ended
+	p.work.wg.Wait()   // the pane's start-up work (overview, cache lookup) has ended
 	ui.sessionIdle = 0 // sessions are released as soon as the analysis ends
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	defer func() {
