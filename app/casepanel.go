@@ -140,6 +140,9 @@ func (ui *UI) saveView(p *slidePane, name string) {
 		Name: name, Slide: ui.tabIndex(p), CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
 		Heatmap: p.analysis.look.Saved(),
 	})
+	if d := p.view.Display(); !d.Identity() {
+		ui.session.Views[len(ui.session.Views)-1].Display = &cases.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
+	}
 	ui.refreshViewsMenu()
 }
 
@@ -160,6 +163,11 @@ func (ui *UI) goToView(i int) {
 	p := ui.panes[ui.tabs.Items[v.Slide]]
 	p.view.SetView(viewer.Level0Point{X: v.CenterX, Y: v.CenterY}, v.Downsample)
 	p.analysis.setLook(heatmap.LookFromSaved(v.Heatmap))
+	display := viewer.Display{}
+	if d := v.Display; d != nil {
+		display = viewer.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
+	}
+	p.view.SetDisplay(display)
 	ui.nextView = (i + 1) % len(ui.session.Views)
 	p.viewNote = fmt.Sprintf("saved view %q (%d of %d)", v.Name, i+1, len(ui.session.Views))
 	p.updateStatus()

@@ -33,7 +33,8 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 		umPerPixel = vp.Downsample * cal.MPP.Mean() * float64(vp.Width) / float64(w)
 	}
 	centre := vp.Center
-	req := viewer.SnapshotRequest{Width: w, Height: h, Center: &centre, UMPerPixel: umPerPixel, Cache: ui.cache, Calibration: &cal}
+	req := viewer.SnapshotRequest{Width: w, Height: h, Center: &centre, UMPerPixel: umPerPixel, Cache: ui.cache, Calibration: &cal,
+		Display: p.view.Display()}
 	if r := p.ref.Result; r != nil {
 		if l := p.analysis.layer; l != nil && p.analysis.look.Visible {
 			req.Layers = []viewer.ViewLayer{l.ViewLayer()}

@@ -84,6 +84,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Slide Properties", Action: ui.toggleProperties, Shortcut: ctrl(fyne.KeyI)},
 		ui.overviewItem,
+		fyne.NewMenuItem("Display Adjustments… (brightness, contrast, gamma)", ui.showDisplayDialog),
 		fyne.NewMenuItem("Presentation Mode (F5)", ui.startPresentation),
 		identifiers,
 	)

@@ -99,7 +99,9 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	p := ui.current()
 	p.view.SetView(p.view.Viewport().Center, 0.5)
 	p.analysis.opacity.SetValue(0.3)
+	p.view.SetDisplay(viewer.Display{Brightness: 0.2, Contrast: 1.1, Gamma: 1})
 	ui.saveView(p, "nerve")
+	p.view.SetDisplay(viewer.Display{})
 	want := p.view.Viewport()
 	ui.tabs.SelectIndex(1)
 	ui.current().view.Fit()
@@ -109,6 +111,9 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	}
 	if !strings.Contains(p.status.Text, `saved view "nerve" (1 of 1)`) {
 		t.Errorf("N does not name the saved view: status %q", p.status.Text)
+	}
+	if d := p.view.Display(); d.Brightness != 0.2 || d.Contrast != 1.1 {
+		t.Errorf("display %+v, want the saved brightness and contrast", d)
 	}
 	if p.analysis.opacity.Value != 0.3 {
 		t.Errorf("opacity %v, want the saved 0.3", p.analysis.opacity.Value)
@@ -123,7 +128,8 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Label != "Case 9" || len(c.Slides) != 2 || len(c.Views) != 1 || c.Views[0].Name != "nerve" || c.Views[0].Heatmap.Opacity != 0.3 {
+	if c.Label != "Case 9" || len(c.Slides) != 2 || len(c.Views) != 1 || c.Views[0].Name != "nerve" || c.Views[0].Heatmap.Opacity != 0.3 ||
+		c.Views[0].Display == nil || c.Views[0].Display.Brightness != 0.2 {
 		t.Errorf("case file %+v", c)
 	}
 	// Re-open as the command line (a double-click) does: slides, label and

@@ -51,6 +51,16 @@ type SavedView struct {
 	CenterY    float64 `json:"center_y"`   // level-0 pixels
 	Downsample float64 `json:"downsample"` // level-0 pixels per screen pixel
 	Heatmap    Layer   `json:"heatmap"`
+	// Display is the screen's brightness, contrast and gamma; absent: none.
+	Display *Display `json:"display,omitempty"`
+}
+
+// Display is a saved view's display adjustment (screen only, never what is
+// analysed): brightness added (−1…1), contrast and gamma factors (1: none).
+type Display struct {
+	Brightness float64 `json:"brightness"`
+	Contrast   float64 `json:"contrast"`
+	Gamma      float64 `json:"gamma"`
 }
 
 // Layer is the heatmap's look in a saved view.

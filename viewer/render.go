@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"image"
 	"image/color"
 	"math"
 	"sync"
@@ -25,6 +26,15 @@ const (
 // data show the slide's own background colour).
 var OutsideColour = color.NRGBA{0x5a, 0x5a, 0x5e, 0xff}
 
+// tileImage is a drawn tile: its canvas object (reused while the tile stays
+// on screen, so its texture is uploaded once), the cached tile it shows and
+// the display adjustment version it was made with.
+type tileImage struct {
+	img     *canvas.Image
+	src     *image.RGBA
+	display int
+}
+
 // slideViewRenderer owns the canvas objects of a SlideView: a background,
 // one canvas.Image per drawn tile (reused while the tile stays on screen so
 // its GPU texture is uploaded once), and the scale bar overlay.
@@ -35,7 +45,7 @@ type slideViewRenderer struct {
 	mu         sync.Mutex
 	v          *SlideView
 	background *canvas.Rectangle
-	tiles      map[TileKey]*canvas.Image
+	tiles      map[TileKey]*tileImage
 	barPill    *canvas.Rectangle
 	bar        *canvas.Rectangle
 	barLabel   *canvas.Text
@@ -47,7 +57,7 @@ func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
 	r := &slideViewRenderer{
 		v:          v,
 		background: canvas.NewRectangle(OutsideColour),
-		tiles:      map[TileKey]*canvas.Image{},
+		tiles:      map[TileKey]*tileImage{},
 		barPill:    canvas.NewRectangle(color.NRGBA{255, 255, 255, 210}),
 		bar:        canvas.NewRectangle(color.NRGBA{0, 0, 0, 255}),
 		barLabel:   canvas.NewText("", color.NRGBA{0, 0, 0, 255}),
@@ -129,17 +139,26 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	if vp.Downsample < 1 {
 		mode = canvas.ImageScalePixels
 	}
+	var table *[256]uint8 // the display adjustment's, made once per frame if needed
 	for _, d := range plan.Draw {
-		img, ok := r.tiles[d.Key]
-		if !ok || img.Image != d.Img {
-			img = canvas.NewImageFromImage(d.Img)
-			img.ScaleMode = mode
-			img.FillMode = canvas.ImageFillStretch
-			r.tiles[d.Key] = img
-		} else if img.ScaleMode != mode {
-			img.ScaleMode = mode
-			img.Refresh()
+		t, ok := r.tiles[d.Key]
+		if !ok || t.src != d.Img || t.display != v.displayVersion {
+			shown := d.Img
+			if !v.display.Identity() {
+				if table == nil {
+					table = v.display.table()
+				}
+				shown = v.display.apply(d.Img, table)
+			}
+			t = &tileImage{img: canvas.NewImageFromImage(shown), src: d.Img, display: v.displayVersion}
+			t.img.ScaleMode = mode
+			t.img.FillMode = canvas.ImageFillStretch
+			r.tiles[d.Key] = t
+		} else if t.img.ScaleMode != mode {
+			t.img.ScaleMode = mode
+			t.img.Refresh()
 		}
+		img := t.img
 		seen[d.Key] = true
 		img.Move(fyne.NewPos(float32(d.Rect.Min.X)*inv, float32(d.Rect.Min.Y)*inv))
 		img.Resize(fyne.NewSize(float32(d.Rect.Dx())*inv, float32(d.Rect.Dy())*inv))

@@ -65,6 +65,8 @@ type SlideView struct {
 	renderer      *slideViewRenderer // the live renderer, released by Close
 
 	overlayScale float32               // enlarges the scale bar (SetOverlayScale); ≤ 1 is normal
+	display        Display // brightness, contrast, gamma on screen (SetDisplay)
+	displayVersion int     // bumped by SetDisplay
 	layers       []*layer              // drawn above the tiles, bottom up (see SetLayer)
 	layerStyles  map[string]LayerStyle // by layer name, set by SetLayerStyle
 

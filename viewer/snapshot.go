@@ -23,6 +23,8 @@ type SnapshotRequest struct {
 	// Calibration, if its MPP is known, replaces the slide's (a µm/px the
 	// user entered for an uncalibrated slide).
 	Calibration *Calibration
+	// Display adjusts brightness, contrast and gamma as on screen.
+	Display Display
 }
 
 // Snapshot renders what a SlideView shows for the requested view, through
@@ -40,6 +42,7 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 		v.SetCalibration(*req.Calibration)
 	}
 	v.setLayers(req.Layers)
+	v.SetDisplay(req.Display)
 	panels := Panels{BottomRight: req.Card}
 	if req.Legend != nil {
 		l := NewLegend()
