@@ -64,11 +64,11 @@ type SlideView struct {
 	refreshQueued atomic.Bool
 	renderer      *slideViewRenderer // the live renderer, released by Close
 
-	overlayScale float32               // enlarges the scale bar (SetOverlayScale); ≤ 1 is normal
-	display        Display // brightness, contrast, gamma on screen (SetDisplay)
-	displayVersion int     // bumped by SetDisplay
-	layers       []*layer              // drawn above the tiles, bottom up (see SetLayer)
-	layerStyles  map[string]LayerStyle // by layer name, set by SetLayerStyle
+	overlayScale   float32               // enlarges the scale bar (SetOverlayScale); ≤ 1 is normal
+	display        Display               // brightness, contrast, gamma on screen (SetDisplay)
+	displayVersion int                   // bumped by SetDisplay
+	layers         []*layer              // drawn above the tiles, bottom up (see SetLayer)
+	layerStyles    map[string]LayerStyle // by layer name, set by SetLayerStyle
 
 	// OnViewChanged, if set, is called on the UI goroutine after the view moves.
 	OnViewChanged func(Viewport)
