@@ -264,8 +264,10 @@ func (a *analysisPanel) finish(run *analysisRun, res *inference.Result, cached b
 		a.card.clear("Cancelled.")
 	default:
 		a.progressText.SetText("The analysis failed.")
-		a.card.clear("The analysis failed: " + err.Error())
-		ui.showError(describeAnalysisError(err))
+		described := describeAnalysisError(err)
+		first, _, _ := strings.Cut(described.Error(), "\n")
+		a.card.clear(first)
+		ui.showError(described)
 	}
 }
 
