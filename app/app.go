@@ -24,6 +24,7 @@ import (
 	"tessera/assets"
 	"tessera/cases"
 	"tessera/inference"
+	"tessera/internal/memtrim"
 	"tessera/session"
 	"tessera/slide"
 	"tessera/viewer"
@@ -170,6 +171,7 @@ func (ui *UI) releaseIdleMemory() {
 	}
 	ui.models.releaseSessions()
 	debug.FreeOSMemory()
+	memtrim.Trim() // ONNX Runtime's arenas, freed with the sessions
 }
 
 // analysisHeadroom is added to the Go heap's soft limit while analyses run:
@@ -302,7 +304,9 @@ func (ui *UI) startOpen(path string, mpp float64, batch *openBatch) (start func(
 	ui.opening[item] = ref
 	ui.tabs.Append(item)
 	ui.tabs.Select(item)
-	ui.win.SetContent(ui.tabs)
+	if ui.win.Content() != ui.tabs && ui.presenting == nil {
+		ui.win.SetContent(ui.tabs) // once: setting it again resets the canvas's focus
+	}
 	ui.openWG.Add(1)
 	return func() {
 		ui.work.Go(func(context.Context) func() {

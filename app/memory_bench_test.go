@@ -2,6 +2,7 @@ package app
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +43,10 @@ func BenchmarkMemoryAfterAnalysis(b *testing.B) {
 		analysed := rssMiB(b)
 		ui.releaseIdleMemory()
 		released := rssMiB(b)
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "go-heap-in-use-MiB")
+		b.ReportMetric(float64(ms.HeapSys-ms.HeapReleased)/(1<<20), "go-heap-held-MiB")
 		b.ReportMetric(viewing, "viewing-MiB")
 		b.ReportMetric(analysed, "after-analysis-MiB")
 		b.ReportMetric(released, "after-release-MiB")

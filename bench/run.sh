@@ -19,6 +19,8 @@ if [ "$what" = all ] || [ "$what" = viewer ]; then
 fi
 if [ "$what" = all ] || [ "$what" = app ]; then
   TESSERA_BENCH_SLIDE="$PWD/$slide" go test -run NONE -bench ReopenAnalysed -benchtime 10x ./app
+  TESSERA_BENCH_SLIDE="$PWD/$slide" go test -run NONE -bench MemoryAfterAnalysis -benchtime 1x ./app
+  bench/coldstart.sh
 fi
 if [ "$what" = all ] || [ "$what" = inference ]; then
   go run ./bench/inferencebench -slide "$slide"
