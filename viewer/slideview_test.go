@@ -119,7 +119,8 @@ func TestCursorReportsLevel0Position(t *testing.T) {
 }
 
 // Rendering compared with image masters in testdata/: the fitted view and a
-// view zoomed past level 0 on the synthetic slide.
+// view zoomed past level 0 on the synthetic slide (drawn nearest-neighbour:
+// crisp slide pixels, no filtered seams at tile edges).
 func TestSlideViewRendering(t *testing.T) {
 	v, w := newTestView(t)
 	test.AssertImageMatches(t, "slideview_fit.png", w.Canvas().Capture())
