@@ -138,7 +138,7 @@ func (ui *UI) saveView(p *slidePane, name string) {
 	vp := p.view.Viewport()
 	ui.session.Views = append(ui.session.Views, cases.SavedView{
 		Name: name, Slide: ui.tabIndex(p), CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
-		Heatmap: p.analysis.look.Saved(),
+		Heatmap: p.analysis.look.Saved(), Rotation: p.view.Rotation(),
 	})
 	if d := p.view.Display(); !d.Identity() {
 		ui.session.Views[len(ui.session.Views)-1].Display = &cases.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
@@ -168,6 +168,7 @@ func (ui *UI) goToView(i int) {
 		display = viewer.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
 	}
 	p.view.SetDisplay(display)
+	p.view.SetRotation(v.Rotation)
 	ui.nextView = (i + 1) % len(ui.session.Views)
 	p.viewNote = fmt.Sprintf("saved view %q (%d of %d)", v.Name, i+1, len(ui.session.Views))
 	p.updateStatus()

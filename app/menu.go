@@ -35,6 +35,7 @@ var Controls = [][2]string{
 	{"Ctrl+R", "analyze the slide with the chosen model (Analysis panel)"},
 	{"H", "show or hide the heatmap"},
 	{"O", "show or hide the overview (top right)"},
+	{"R / Shift+R", "rotate the slide 90° clockwise / counter-clockwise"},
 	{"F1", "this help"},
 	{"Esc", "close the dialog on screen, or leave presentation mode"},
 	{"Drop files on the window", "open them as slides"},
@@ -84,6 +85,8 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Slide Properties", Action: ui.toggleProperties, Shortcut: ctrl(fyne.KeyI)},
 		ui.overviewItem,
+		fyne.NewMenuItem("Rotate 90° Clockwise (R)", func() { ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 1) }) }),
+		fyne.NewMenuItem("Rotate 90° Counter-clockwise (Shift+R)", func() { ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 3) }) }),
 		fyne.NewMenuItem("Display Adjustments… (brightness, contrast, gamma)", ui.showDisplayDialog),
 		fyne.NewMenuItem("Presentation Mode (F5)", ui.startPresentation),
 		identifiers,
@@ -182,6 +185,10 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
 	case 'o', 'O':
 		ui.toggleOverview()
+	case 'r':
+		ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 1) })
+	case 'R':
+		ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 3) })
 	case 'n', 'N':
 		ui.goToView(ui.nextView)
 	case 'p', 'P':

@@ -159,6 +159,9 @@ func (p *slidePane) updateStatus() {
 	if !cal.MPP.Known() {
 		parts = append(parts, "uncalibrated (no µm/px): positions in pixels")
 	}
+	if vp.Rotation != 0 {
+		parts = append(parts, fmt.Sprintf("rotated %d°", 90*vp.Rotation))
+	}
 	if vp.Downsample < 1 {
 		parts = append(parts, fmt.Sprintf("past the scan's resolution: each scanned pixel is %.3g screen pixels wide", 1/vp.Downsample))
 	}

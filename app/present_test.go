@@ -100,9 +100,14 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	p.view.SetView(p.view.Viewport().Center, 0.5)
 	p.analysis.opacity.SetValue(0.3)
 	p.view.SetDisplay(viewer.Display{Brightness: 0.2, Contrast: 1.1, Gamma: 1})
+	ui.handleWindowRune('r') // rotated a quarter turn clockwise
+	want := p.view.Viewport()
 	ui.saveView(p, "nerve")
 	p.view.SetDisplay(viewer.Display{})
-	want := p.view.Viewport()
+	ui.handleWindowRune('R')
+	if p.view.Rotation() != 0 {
+		t.Errorf("Shift+R did not turn the view back: rotation %d", p.view.Rotation())
+	}
 	ui.tabs.SelectIndex(1)
 	ui.current().view.Fit()
 	ui.handleWindowRune('n')
@@ -111,6 +116,9 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	}
 	if !strings.Contains(p.status.Text, `saved view "nerve" (1 of 1)`) {
 		t.Errorf("N does not name the saved view: status %q", p.status.Text)
+	}
+	if p.view.Rotation() != 1 || !strings.Contains(p.status.Text, "rotated 90°") {
+		t.Errorf("the saved view's rotation was not restored: %d, status %q", p.view.Rotation(), p.status.Text)
 	}
 	if d := p.view.Display(); d.Brightness != 0.2 || d.Contrast != 1.1 {
 		t.Errorf("display %+v, want the saved brightness and contrast", d)

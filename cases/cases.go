@@ -53,6 +53,8 @@ type SavedView struct {
 	Heatmap    Layer   `json:"heatmap"`
 	// Display is the screen's brightness, contrast and gamma; absent: none.
 	Display *Display `json:"display,omitempty"`
+	// Rotation turns the view by Rotation × 90° clockwise (0–3).
+	Rotation int `json:"rotation,omitempty"`
 }
 
 // Display is a saved view's display adjustment (screen only, never what is

@@ -3,6 +3,8 @@ package viewer
 import (
 	"image"
 	"math"
+
+	"github.com/disintegration/imaging"
 )
 
 // Display adjusts how the slide looks on screen and in exported views,
@@ -64,3 +66,17 @@ func (v *SlideView) SetDisplay(d Display) {
 
 // Display returns the display adjustment in use.
 func (v *SlideView) Display() Display { return v.display }
+
+// rotateImage returns img turned by r quarter turns clockwise (img itself
+// for none), as drawn on a rotated view.
+func rotateImage(img image.Image, r int) image.Image {
+	switch r & 3 {
+	case 1:
+		return imaging.Rotate270(img) // imaging turns counter-clockwise
+	case 2:
+		return imaging.Rotate180(img)
+	case 3:
+		return imaging.Rotate90(img)
+	}
+	return img
+}

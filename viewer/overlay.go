@@ -25,10 +25,11 @@ type Overlay struct {
 // zoom. The cropped image is reused while the visible cells and the overlay
 // stay the same, so panning does not re-upload the texture.
 type overlayLayer struct {
-	img     *canvas.Image
-	cells   image.Rectangle // visible cell range of the current crop
-	version int
-	opacity float64
+	img      *canvas.Image
+	cells    image.Rectangle // visible cell range of the current crop
+	version  int
+	opacity  float64
+	rotation int
 }
 
 func newOverlayLayer() *overlayLayer {
@@ -65,21 +66,18 @@ func (l *overlayLayer) update(o *Overlay, st LayerStyle, version int, vp Viewpor
 	if o.Smooth {
 		mode = canvas.ImageScaleFastest // GPU bilinear
 	}
-	if cells != l.cells || version != l.version || l.img.ScaleMode != mode || st.Opacity != l.opacity {
-		l.img.Image = crop(o.Image, cells)
+	if cells != l.cells || version != l.version || l.img.ScaleMode != mode || st.Opacity != l.opacity || vp.Rotation != l.rotation {
+		l.img.Image = rotateImage(crop(o.Image, cells), vp.Rotation)
 		l.img.ScaleMode = mode
 		l.img.Translucency = 1 - min(st.Opacity, 1)
-		l.cells, l.version, l.opacity = cells, version, st.Opacity
+		l.cells, l.version, l.opacity, l.rotation = cells, version, st.Opacity, vp.Rotation
 		l.img.Refresh() // new content: new texture
 	}
 	// Snap the crop's edges to whole device pixels from the cell grid lines.
-	edge := func(cell int, origin float64, centre float64, size int) float32 {
-		return float32(math.Round((origin+float64(cell)*o.Cell-centre)/vp.Downsample + float64(size)/2))
-	}
-	x0, x1 := edge(cells.Min.X, o.Origin.X, vp.Center.X, vp.Width), edge(cells.Max.X, o.Origin.X, vp.Center.X, vp.Width)
-	y0, y1 := edge(cells.Min.Y, o.Origin.Y, vp.Center.Y, vp.Height), edge(cells.Max.Y, o.Origin.Y, vp.Center.Y, vp.Height)
-	l.img.Move(fyne.NewPos(x0*inv, y0*inv))
-	l.img.Resize(fyne.NewSize((x1-x0)*inv, (y1-y0)*inv))
+	r := vp.Level0RectToDevice(o.Origin.X+float64(cells.Min.X)*o.Cell, o.Origin.Y+float64(cells.Min.Y)*o.Cell,
+		o.Origin.X+float64(cells.Max.X)*o.Cell, o.Origin.Y+float64(cells.Max.Y)*o.Cell)
+	l.img.Move(fyne.NewPos(float32(r.Min.X)*inv, float32(r.Min.Y)*inv))
+	l.img.Resize(fyne.NewSize(float32(r.Dx())*inv, float32(r.Dy())*inv))
 	l.img.Show()
 }
 

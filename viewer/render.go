@@ -30,9 +30,10 @@ var OutsideColour = color.NRGBA{0x5a, 0x5a, 0x5e, 0xff}
 // on screen, so its texture is uploaded once), the cached tile it shows and
 // the display adjustment version it was made with.
 type tileImage struct {
-	img     *canvas.Image
-	src     *image.RGBA
-	display int
+	img      *canvas.Image
+	src      *image.RGBA
+	display  int
+	rotation int // the view's quarter turns it was drawn for
 }
 
 // slideViewRenderer owns the canvas objects of a SlideView: a background,
@@ -142,15 +143,16 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	var table *[256]uint8 // the display adjustment's, made once per frame if needed
 	for _, d := range plan.Draw {
 		t, ok := r.tiles[d.Key]
-		if !ok || t.src != d.Img || t.display != v.displayVersion {
-			shown := d.Img
+		if !ok || t.src != d.Img || t.display != v.displayVersion || t.rotation != vp.Rotation {
+			var shown image.Image = d.Img
 			if !v.display.Identity() {
 				if table == nil {
 					table = v.display.table()
 				}
 				shown = v.display.apply(d.Img, table)
 			}
-			t = &tileImage{img: canvas.NewImageFromImage(shown), src: d.Img, display: v.displayVersion}
+			shown = rotateImage(shown, vp.Rotation)
+			t = &tileImage{img: canvas.NewImageFromImage(shown), src: d.Img, display: v.displayVersion, rotation: vp.Rotation}
 			t.img.ScaleMode = mode
 			t.img.FillMode = canvas.ImageFillStretch
 			r.tiles[d.Key] = t

@@ -199,6 +199,22 @@ func (v *SlideView) SetView(c Level0Point, ds float64) {
 	})
 }
 
+// SetRotation turns the slide on screen by r × 90° clockwise (0–3), around
+// the view centre; a fitted view stays fitted. UI goroutine.
+func (v *SlideView) SetRotation(r int) {
+	v.stopAnimation()
+	v.updateViewport(func(vp *Viewport) {
+		vp.Rotation = r & 3
+		if vp.Fitted {
+			vp.Fit()
+		}
+		vp.Clamp()
+	})
+}
+
+// Rotation returns the view's quarter turns clockwise (0–3).
+func (v *SlideView) Rotation() int { return v.Viewport().Rotation }
+
 // Fit shows the whole slide, animated.
 func (v *SlideView) Fit() {
 	vp := v.Viewport()

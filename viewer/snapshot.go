@@ -25,6 +25,8 @@ type SnapshotRequest struct {
 	Calibration *Calibration
 	// Display adjusts brightness, contrast and gamma as on screen.
 	Display Display
+	// Rotation turns the view by Rotation × 90° clockwise, as on screen.
+	Rotation int
 }
 
 // Snapshot renders what a SlideView shows for the requested view, through
@@ -43,6 +45,7 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 	}
 	v.setLayers(req.Layers)
 	v.SetDisplay(req.Display)
+	v.SetRotation(req.Rotation)
 	panels := Panels{BottomRight: req.Card}
 	if req.Legend != nil {
 		l := NewLegend()

@@ -49,25 +49,13 @@ func (g TileGrid) Rows(level int) int {
 	return int((g.Levels[level].Height + TileSize - 1) / TileSize)
 }
 
-// edgeDevice returns the device x (or y) of tile-grid line i of a level,
-// rounded to a whole device pixel. Neighbouring tiles share the line, so
-// snapped tiles meet exactly: no seams, no overlaps. The last line is the
-// level's far edge.
-func edgeDevice(i int, levelSize int64, ds, center, downsample float64, viewSize int) int {
-	px := math.Min(float64(i*TileSize), float64(levelSize))
-	return int(math.Round((px*ds-center)/downsample + float64(viewSize)/2))
-}
-
 // DeviceRect returns the tile's rectangle in device pixels under v, with
 // edges snapped to whole pixels from the shared grid lines.
 func (g TileGrid) DeviceRect(k TileKey, v Viewport) image.Rectangle {
 	l := g.Levels[k.Level]
-	return image.Rect(
-		edgeDevice(k.Col, l.Width, l.Downsample, v.Center.X, v.Downsample, v.Width),
-		edgeDevice(k.Row, l.Height, l.Downsample, v.Center.Y, v.Downsample, v.Height),
-		edgeDevice(k.Col+1, l.Width, l.Downsample, v.Center.X, v.Downsample, v.Width),
-		edgeDevice(k.Row+1, l.Height, l.Downsample, v.Center.Y, v.Downsample, v.Height),
-	)
+	// Grid line i of a level in level-0 pixels; the last is the level's edge.
+	line := func(i int, size int64) float64 { return math.Min(float64(i*TileSize), float64(size)) * l.Downsample }
+	return v.Level0RectToDevice(line(k.Col, l.Width), line(k.Row, l.Height), line(k.Col+1, l.Width), line(k.Row+1, l.Height))
 }
 
 // VisibleRange returns the column and row range [c0,c1)×[r0,r1) of a level's

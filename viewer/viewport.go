@@ -9,7 +9,10 @@
 //   - canvas units: Fyne's device-independent units (device / canvas scale).
 package viewer
 
-import "math"
+import (
+	"image"
+	"math"
+)
 
 // Level0Point is a position in level-0 slide pixels.
 type Level0Point struct{ X, Y float64 }
@@ -36,7 +39,26 @@ type Viewport struct {
 	// Fitted is true while the view shows the whole slide because of Fit and
 	// the user has not moved it since: a resize then fits again.
 	Fitted bool
+	// Rotation turns the slide on screen by Rotation × 90° clockwise (0–3),
+	// around the view centre. Level-0 coordinates are never rotated.
+	Rotation int
 }
+
+// rotate turns a device-space offset (y down) by r quarter turns clockwise.
+func rotate(x, y float64, r int) (float64, float64) {
+	switch r & 3 {
+	case 1:
+		return -y, x
+	case 2:
+		return -x, -y
+	case 3:
+		return y, -x
+	}
+	return x, y
+}
+
+// quarterTurns reports whether the rotation swaps the slide's axes on screen.
+func (v Viewport) quarterTurns() bool { return v.Rotation&1 == 1 }
 
 // NewViewport returns a viewport of w×h device pixels fitted to a slide of
 // slideW×slideH level-0 pixels.
@@ -48,23 +70,41 @@ func NewViewport(slideW, slideH float64, w, h int) Viewport {
 
 // Level0ToDevice converts a level-0 position to device pixels.
 func (v Viewport) Level0ToDevice(p Level0Point) DevicePoint {
-	return DevicePoint{
-		X: (p.X-v.Center.X)/v.Downsample + float64(v.Width)/2,
-		Y: (p.Y-v.Center.Y)/v.Downsample + float64(v.Height)/2,
-	}
+	x, y := rotate((p.X-v.Center.X)/v.Downsample, (p.Y-v.Center.Y)/v.Downsample, v.Rotation)
+	return DevicePoint{X: x + float64(v.Width)/2, Y: y + float64(v.Height)/2}
 }
 
 // DeviceToLevel0 converts a device-pixel position to level-0 pixels.
 func (v Viewport) DeviceToLevel0(p DevicePoint) Level0Point {
-	return Level0Point{
-		X: (p.X-float64(v.Width)/2)*v.Downsample + v.Center.X,
-		Y: (p.Y-float64(v.Height)/2)*v.Downsample + v.Center.Y,
+	x, y := rotate(p.X-float64(v.Width)/2, p.Y-float64(v.Height)/2, 4-v.Rotation&3)
+	return Level0Point{X: x*v.Downsample + v.Center.X, Y: y*v.Downsample + v.Center.Y}
+}
+
+// Level0RectToDevice maps the level-0 rectangle [x0, x1) × [y0, y1) to
+// device pixels under the rotation, each edge rounded to a whole device
+// pixel on its own: rectangles that share an edge in level-0 share it on
+// screen, so snapped tiles meet exactly (no seams, no overlaps).
+func (v Viewport) Level0RectToDevice(x0, y0, x1, y1 float64) image.Rectangle {
+	w, h := float64(v.Width)/2, float64(v.Height)/2
+	along := func(l0, centre, half float64, sign float64) int { // one device axis
+		return int(math.Round(sign*(l0-centre)/v.Downsample + half))
 	}
+	cx, cy := v.Center.X, v.Center.Y
+	switch v.Rotation & 3 {
+	case 1: // device x from −y, device y from x
+		return image.Rect(along(y1, cy, w, -1), along(x0, cx, h, 1), along(y0, cy, w, -1), along(x1, cx, h, 1))
+	case 2:
+		return image.Rect(along(x1, cx, w, -1), along(y1, cy, h, -1), along(x0, cx, w, -1), along(y0, cy, h, -1))
+	case 3: // device x from y, device y from −x
+		return image.Rect(along(y0, cy, w, 1), along(x1, cx, h, -1), along(y1, cy, w, 1), along(x0, cx, h, -1))
+	}
+	return image.Rect(along(x0, cx, w, 1), along(y0, cy, h, 1), along(x1, cx, w, 1), along(y1, cy, h, 1))
 }
 
 // VisibleLevel0 returns the level-0 rectangle the view shows (min and max corners).
 func (v Viewport) VisibleLevel0() (Level0Point, Level0Point) {
-	return v.DeviceToLevel0(DevicePoint{0, 0}), v.DeviceToLevel0(DevicePoint{float64(v.Width), float64(v.Height)})
+	a, b := v.DeviceToLevel0(DevicePoint{0, 0}), v.DeviceToLevel0(DevicePoint{float64(v.Width), float64(v.Height)})
+	return Level0Point{math.Min(a.X, b.X), math.Min(a.Y, b.Y)}, Level0Point{math.Max(a.X, b.X), math.Max(a.Y, b.Y)}
 }
 
 // FitDownsample is the downsample at which the whole slide fits the view.
@@ -72,7 +112,11 @@ func (v Viewport) FitDownsample() float64 {
 	if v.Width <= 0 || v.Height <= 0 || v.SlideW <= 0 || v.SlideH <= 0 {
 		return 1
 	}
-	return math.Max(v.SlideW/float64(v.Width), v.SlideH/float64(v.Height))
+	w, h := v.SlideW, v.SlideH
+	if v.quarterTurns() {
+		w, h = h, w
+	}
+	return math.Max(w/float64(v.Width), h/float64(v.Height))
 }
 
 // MaxDownsample is the most zoomed-out view allowed: twice the fit.
@@ -88,6 +132,7 @@ func (v *Viewport) Fit() {
 // PanDevice moves the view by (dx, dy) device pixels: content follows the
 // pointer, so a positive dx moves the slide right (the centre left).
 func (v *Viewport) PanDevice(dx, dy float64) {
+	dx, dy = rotate(dx, dy, 4-v.Rotation&3)
 	v.Center.X -= dx * v.Downsample
 	v.Center.Y -= dy * v.Downsample
 	v.Fitted = false

@@ -78,3 +78,41 @@ func TestLogLerpDownsample(t *testing.T) {
 		t.Errorf("end %v", got)
 	}
 }
+
+func TestRotationRoundTripsAndSwapsAxes(t *testing.T) {
+	for r := 0; r < 4; r++ {
+		v := Viewport{Center: Level0Point{1000, 800}, Downsample: 2, Width: 400, Height: 300, SlideW: 4000, SlideH: 3000, Rotation: r}
+		p := Level0Point{1100, 750}
+		back := v.DeviceToLevel0(v.Level0ToDevice(p))
+		if math.Abs(back.X-p.X) > 1e-9 || math.Abs(back.Y-p.Y) > 1e-9 {
+			t.Errorf("rotation %d: %v → %v", r, p, back)
+		}
+		// A point right of the centre in the slide is right, below, left or above it on screen.
+		d := v.Level0ToDevice(Level0Point{1100, 800})
+		want := [4]DevicePoint{{250, 150}, {200, 200}, {150, 150}, {200, 100}}[r]
+		if math.Abs(d.X-want.X) > 1e-9 || math.Abs(d.Y-want.Y) > 1e-9 {
+			t.Errorf("rotation %d: +x of the slide lands at %v, want %v", r, d, want)
+		}
+		// Dragging moves the slide with the pointer whatever the rotation.
+		before := v.Level0ToDevice(p)
+		v.PanDevice(10, -5)
+		after := v.Level0ToDevice(p)
+		if math.Abs(after.X-before.X-10) > 1e-9 || math.Abs(after.Y-before.Y+5) > 1e-9 {
+			t.Errorf("rotation %d: a drag of (10,-5) moved the point by (%v,%v)", r, after.X-before.X, after.Y-before.Y)
+		}
+		// Neighbouring level-0 rectangles share their device edge.
+		a := v.Level0RectToDevice(0, 0, 512, 512)
+		b := v.Level0RectToDevice(512, 0, 1024, 512)
+		if a.Intersect(b).Dx() > 0 && a.Intersect(b).Dy() > 0 || !(a.Max.X == b.Min.X || a.Min.X == b.Max.X || a.Max.Y == b.Min.Y || a.Min.Y == b.Max.Y) {
+			t.Errorf("rotation %d: neighbours %v and %v overlap or leave a gap", r, a, b)
+		}
+	}
+	wide := Viewport{Width: 400, Height: 300, SlideW: 4000, SlideH: 1000}
+	if wide.FitDownsample() != 10 {
+		t.Errorf("unrotated fit %v", wide.FitDownsample())
+	}
+	wide.Rotation = 1
+	if wide.FitDownsample() != 4000.0/300 {
+		t.Errorf("a quarter turn fits the slide's width to the view's height: %v", wide.FitDownsample())
+	}
+}
