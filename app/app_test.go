@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -289,5 +290,34 @@ func TestOpenDialogTitleAndFolder(t *testing.T) {
 	markup := test.RenderToMarkup(ui.win.Canvas())
 	if !strings.Contains(markup, ">Open slide<") || !strings.Contains(markup, ">aperio<") || !strings.Contains(markup, "CMU-1-S") {
 		t.Error("the open dialog is not titled, or does not start in the last folder")
+	}
+}
+
+// Several slides of a folder open at once from the multi-slide dialog.
+func TestOpenSeveralSlides(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.app.Preferences().SetString(lastFolderKey, filepath.Join(slides, "aperio"))
+	ui.showOpenSlidesDialog()
+	markup := test.RenderToMarkup(ui.win.Canvas())
+	if !strings.Contains(markup, "CMU-1-Small-Region.svs") || !strings.Contains(markup, "tcga-cr-7395-01a-01-ts1.svs") {
+		t.Fatalf("the dialog does not list the folder's slides:\n%s", markup)
+	}
+	var checks []*widget.Check
+	walk(ui.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Check); ok && (strings.HasPrefix(c.Text, "CMU-1-Small") || strings.HasPrefix(c.Text, "tcga")) {
+			checks = append(checks, c)
+		}
+	})
+	if len(checks) != 2 {
+		t.Fatalf("%d ticks for the two slides", len(checks))
+	}
+	for _, c := range checks {
+		c.SetChecked(true)
+	}
+	ui.dialog.(*dialog.ConfirmDialog).Confirm()
+	settle(ui)
+	if len(ui.tabs.Items) != 2 {
+		t.Errorf("%d tabs, want the 2 chosen slides", len(ui.tabs.Items))
 	}
 }

@@ -24,7 +24,7 @@ var Controls = [][2]string{
 	{"0 or Home", "fit the whole slide"},
 	{"1 2 3 4 5 6", "magnification 1.25× 2.5× 5× 10× 20× 40× (when the slide is calibrated)"},
 	{"Click or drag in the overview", "move the view there"},
-	{"Ctrl+O", "open a slide"},
+	{"Ctrl+O", "open a slide (File ▸ Open Several Slides… for more at once)"},
 	{"Ctrl+S", "save the case (the open slides, label and saved views)"},
 	{"Ctrl+D", "save the current view (place, zoom, heatmap look) under a name"},
 	{"N / P", "go to the next / previous saved view"},
@@ -46,6 +46,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 	ui.refreshRecentMenu()
 	file := fyne.NewMenu("File",
 		&fyne.MenuItem{Label: "Open…", Action: ui.showOpenDialog, Shortcut: ctrl(fyne.KeyO)},
+		fyne.NewMenuItem("Open Several Slides…", ui.showOpenSlidesDialog),
 		ui.recent,
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Open Case…", ui.showOpenCaseDialog),
