@@ -2,9 +2,11 @@ package viewer
 
 import (
 	"context"
+	"errors"
 	"image"
 	"runtime"
 	"sync"
+	"time"
 
 	"tessera/slide"
 )
@@ -120,7 +122,7 @@ func (l *Loader) work() {
 		l.inflight[k] = true
 		l.mu.Unlock()
 
-		img, err := l.read(k)
+		img, err := l.readRetrying(k)
 		if err != nil {
 			l.cache.Fail(k, err)
 		} else {
@@ -140,6 +142,37 @@ func (l *Loader) work() {
 			l.onLoaded()
 		}
 	}
+}
+
+// readAttempts bounds the reads of one tile: a slide on a network share can
+// fail a read now and succeed a moment later, and a tile recorded as failed
+// is not asked for again (it would stay a hole until the next zoom).
+var readBackoff = []time.Duration{0, 50 * time.Millisecond, 250 * time.Millisecond}
+
+// readRetrying reads a tile, trying again after a pause when a read fails
+// for a reason other than the slide being closed or the region invalid;
+// it gives up early when the loader closes.
+func (l *Loader) readRetrying(k TileKey) (*image.RGBA, error) {
+	var err error
+	for _, pause := range readBackoff {
+		if pause > 0 {
+			time.Sleep(pause)
+			l.mu.Lock()
+			closed := l.closed
+			l.mu.Unlock()
+			if closed {
+				return nil, slide.ErrClosed
+			}
+		}
+		var img *image.RGBA
+		if img, err = l.read(k); err == nil {
+			return img, nil
+		}
+		if errors.Is(err, slide.ErrClosed) || errors.Is(err, slide.ErrBadRegion) {
+			return nil, err
+		}
+	}
+	return nil, err
 }
 
 // read decodes one tile into a new image owned by the cache.

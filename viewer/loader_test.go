@@ -103,3 +103,24 @@ func TestLoaderWaitIdleHonoursContext(t *testing.T) {
 		t.Errorf("WaitIdle: %v", err)
 	}
 }
+
+// A read that fails once (an I/O hiccup on a network share) is tried again:
+// the tile loads instead of staying a hole until the next zoom.
+func TestLoaderRetriesAFlakyRead(t *testing.T) {
+	s := slidetest.New(1000, 1000)
+	s.FlakyReads.Store(2)
+	cache := NewTileCache(0)
+	l := NewLoader(s, cache, 1, nil)
+	defer l.Close()
+	k := TileKey{Level: 0}
+	l.Want([]TileKey{k})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l.WaitIdle(ctx)
+	if img, failed := cache.Get(k); img == nil || failed {
+		t.Errorf("a tile whose first two reads failed was not loaded (failed %v)", failed)
+	}
+	if n := s.Reads.Load(); n != 3 {
+		t.Errorf("%d reads, want 3", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"math"
 	"sync/atomic"
+	"syscall"
 
 	"tessera/slide"
 )
@@ -23,6 +24,9 @@ type Synthetic struct {
 	FailLevel   int             // ReadRegion on this level fails (−1: never)
 	Gate        func(level int) // if set, called at the start of each read (tests block reads with it)
 	Reads       atomic.Int64    // number of ReadRegion calls
+	// FlakyReads makes the next FlakyReads calls of ReadRegion fail with an
+	// I/O error, as a slide on a network share can (then reads succeed).
+	FlakyReads atomic.Int64
 	closed      atomic.Bool
 }
 
@@ -76,6 +80,9 @@ func (s *Synthetic) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
 	b := dst.Bounds()
 	if err := slide.ValidateRegion(s.Levels(), level, b.Dx(), b.Dy()); err != nil {
 		return err
+	}
+	if s.FlakyReads.Add(-1) >= 0 {
+		return fmt.Errorf("synthetic: read: %w", syscall.EIO)
 	}
 	if level == s.FailLevel {
 		return fmt.Errorf("synthetic: %w: level %d fails on purpose", slide.ErrDamaged, level)
