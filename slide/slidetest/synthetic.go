@@ -27,7 +27,7 @@ type Synthetic struct {
 	// FlakyReads makes the next FlakyReads calls of ReadRegion fail with an
 	// I/O error, as a slide on a network share can (then reads succeed).
 	FlakyReads atomic.Int64
-	closed      atomic.Bool
+	closed     atomic.Bool
 }
 
 var _ slide.Slide = (*Synthetic)(nil)
