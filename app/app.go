@@ -107,7 +107,10 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
 	ui.tabs = container.NewDocTabs()
 	ui.tabs.CloseIntercept = func(item *container.TabItem) { ui.closeTab(item) }
-	ui.tabs.OnSelected = func(*container.TabItem) { ui.updateMenus() }
+	ui.tabs.OnSelected = func(*container.TabItem) {
+		ui.activateSelected()
+		ui.updateMenus()
+	}
 	ui.empty = container.NewCenter(widget.NewLabel("Open a slide: File ▸ Open (Ctrl+O), or drop a slide file here."))
 	ui.win.SetContent(container.NewStack(ui.empty))
 	ui.mainMenu = ui.buildMenu()
@@ -343,6 +346,7 @@ func (ui *UI) finishOpen(item *container.TabItem, wait *widget.ProgressBarInfini
 	}
 	pane := newSlidePane(ui, s, ref)
 	ui.panes[item] = pane
+	pane.view.SetActive(ui.tabs.Selected() == item)
 	item.Content = pane.content
 	ui.tabs.Refresh()
 	if ui.tabs.Selected() == item {
@@ -352,6 +356,14 @@ func (ui *UI) finishOpen(item *container.TabItem, wait *widget.ProgressBarInfini
 	ui.updateMenus()
 	ui.updatePatientResult()
 	batch.done(nil)
+}
+
+// activateSelected lets only the selected tab's view load tiles.
+func (ui *UI) activateSelected() {
+	selected := ui.tabs.Selected()
+	for item, p := range ui.panes {
+		p.view.SetActive(item == selected)
+	}
 }
 
 // Current returns the pane of the selected tab, or nil.

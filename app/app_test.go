@@ -321,3 +321,20 @@ func TestOpenSeveralSlides(t *testing.T) {
 		t.Errorf("%d tabs, want the 2 chosen slides", len(ui.tabs.Items))
 	}
 }
+
+// Only the selected tab's view loads tiles.
+func TestOnlyTheSelectedTabLoads(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "generic", "openslide-python-boxes.tiff")})
+	settle(ui)
+	for round, sel := range []int{0, 1, 0} {
+		ui.tabs.SelectIndex(sel)
+		for i, item := range ui.tabs.Items {
+			p := ui.panes[item]
+			if active := !p.view.Inactive(); active != (i == sel) {
+				t.Errorf("round %d: tab %d active %v with tab %d selected", round, i, active, sel)
+			}
+		}
+	}
+}

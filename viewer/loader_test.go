@@ -124,3 +124,27 @@ func TestLoaderRetriesAFlakyRead(t *testing.T) {
 		t.Errorf("%d reads, want 3", n)
 	}
 }
+
+// A view that is not on screen (its tab hidden) asks for no tiles; it loads
+// again once active.
+func TestInactiveViewLoadsNothing(t *testing.T) {
+	s := slidetest.New(4000, 3000)
+	v, _ := newTestViewOf(t, s)
+	v.SetActive(false)
+	before := s.Reads.Load()
+	v.SetView(Level0Point{500, 500}, 0.5) // a region nothing has loaded yet
+	if p := v.renderer.lastPlan; len(p.Want) == 0 {
+		t.Fatal("the zoomed view wants nothing: the test does not test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v.loader.WaitIdle(ctx)
+	if n := s.Reads.Load() - before; n != 0 {
+		t.Errorf("an inactive view read %d tiles", n)
+	}
+	v.SetActive(true)
+	settle(t, v)
+	if !v.Plan().Complete() {
+		t.Error("the view did not load its tiles once active again")
+	}
+}

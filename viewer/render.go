@@ -124,7 +124,11 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	v := r.v
 	vp := v.Viewport()
 	plan := v.grid.PlanView(vp, v.id, v.cache.Get)
-	v.loader.Want(plan.Want)
+	if v.inactive.Load() {
+		v.loader.Want(nil) // a hidden tab loads nothing
+	} else {
+		v.loader.Want(plan.Want)
+	}
 	r.lastPlan = plan
 
 	r.background.Resize(size)

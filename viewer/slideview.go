@@ -62,6 +62,7 @@ type SlideView struct {
 
 	post          func(func()) // to the UI goroutine: Options.Post or fyne.Do
 	refreshQueued atomic.Bool
+	inactive      atomic.Bool // set by SetActive(false): the view is not on screen
 	renderer      *slideViewRenderer // the live renderer, released by Close
 
 	overlayScale   float32               // enlarges the scale bar (SetOverlayScale); ≤ 1 is normal
@@ -161,6 +162,25 @@ func (v *SlideView) SetOverlayScale(s float32) {
 		v.Refresh()
 	}
 }
+
+// SetActive says whether the view is on screen (its tab selected). An
+// inactive view drops its pending loads and asks for none, so a hidden tab
+// neither takes the loader's time nor fills the shared cache; it plans its
+// tiles again when it becomes active. UI goroutine.
+func (v *SlideView) SetActive(active bool) {
+	if v.inactive.Load() == !active {
+		return
+	}
+	v.inactive.Store(!active)
+	if active {
+		v.Refresh()
+	} else {
+		v.loader.Want(nil)
+	}
+}
+
+// Inactive reports whether the view was set inactive (SetActive(false)).
+func (v *SlideView) Inactive() bool { return v.inactive.Load() }
 
 // Close stops tile loading and drops this slide's tiles from the cache and
 // from the renderer, which Fyne may keep for a while after the view is gone.
