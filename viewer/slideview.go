@@ -62,7 +62,7 @@ type SlideView struct {
 
 	post          func(func()) // to the UI goroutine: Options.Post or fyne.Do
 	refreshQueued atomic.Bool
-	inactive      atomic.Bool // set by SetActive(false): the view is not on screen
+	inactive      atomic.Bool        // set by SetActive(false): the view is not on screen
 	renderer      *slideViewRenderer // the live renderer, released by Close
 
 	overlayScale   float32               // enlarges the scale bar (SetOverlayScale); ≤ 1 is normal
