@@ -29,7 +29,7 @@ import (
 type analysisPanel struct {
 	pane *slidePane
 
-	modelChoice  *widget.Select
+	modelChoice  *keySelect
 	modelPaths   map[string]string // picker label → bundle path ("" built-in)
 	analyzeBtn   *widget.Button
 	cancelBtn    *widget.Button
@@ -37,14 +37,14 @@ type analysisPanel struct {
 	progressText *widget.Label
 	card         *caseCard
 	legend       *viewer.Legend
-	opacity      *widget.Slider
-	threshold    *widget.Slider
-	colormapSel  *widget.Select
-	smooth       *widget.Check
-	rank         *widget.Check
+	opacity      *keySlider
+	threshold    *keySlider
+	colormapSel  *keySelect
+	smooth       *keyCheck
+	rank         *keyCheck
 	autoBtn      *widget.Button
-	visible      *widget.Check
-	outline      *widget.Check
+	visible      *keyCheck
+	outline      *keyCheck
 	rangeLo      *widget.Entry
 	rangeHi      *widget.Entry
 	content      fyne.CanvasObject
@@ -73,7 +73,8 @@ type analysisRun struct {
 
 func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), look: heatmap.DefaultLook()}
-	a.modelChoice = widget.NewSelect(nil, a.onModelChosen)
+	toSlide := func(r rune) { p.view.TypedRune(r) } // characters the controls do not use
+	a.modelChoice = newKeySelect(nil, a.onModelChosen, toSlide)
 	if path := p.ref.ModelPath; path != "" {
 		a.rememberBundle(path)
 	}
@@ -87,19 +88,19 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.progressText = widget.NewLabel("")
 	a.progressText.Wrapping = fyne.TextWrapWord
 
-	a.visible = widget.NewCheck("Show heatmap (H)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Visible = on }) })
-	a.opacity = widget.NewSlider(0, 1)
+	a.visible = newKeyCheck("Show heatmap (H)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Visible = on }) }, toSlide)
+	a.opacity = newKeySlider(0, 1, toSlide)
 	a.opacity.Step = 0.05
 	a.opacity.OnChanged = func(v float64) { a.editLook(func(l *heatmap.Look) { l.Opacity = v }) }
-	a.colormapSel = widget.NewSelect(colormap.Names(), func(name string) {
+	a.colormapSel = newKeySelect(colormap.Names(), func(name string) {
 		a.editLook(func(l *heatmap.Look) { l.Colormap = name })
-	})
-	a.threshold = widget.NewSlider(0, 1)
+	}, toSlide)
+	a.threshold = newKeySlider(0, 1, toSlide)
 	a.threshold.Step = 0.01
 	a.threshold.OnChanged = func(v float64) { a.editLook(func(l *heatmap.Look) { l.Threshold = v }) }
-	a.smooth = widget.NewCheck("Smooth (interpolate between tiles)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Smooth = on }) })
-	a.rank = widget.NewCheck("Colour by rank within the slide", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Rank = on }) })
-	a.outline = widget.NewCheck("Tissue outline", a.showOutline)
+	a.smooth = newKeyCheck("Smooth (interpolate between tiles)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Smooth = on }) }, toSlide)
+	a.rank = newKeyCheck("Colour by rank within the slide", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Rank = on }) }, toSlide)
+	a.outline = newKeyCheck("Tissue outline", a.showOutline, toSlide)
 	a.rangeLo, a.rangeHi = widget.NewEntry(), widget.NewEntry()
 	a.rangeLo.OnSubmitted = func(string) { a.applyRange() }
 	a.rangeHi.OnSubmitted = func(string) { a.applyRange() }

@@ -237,7 +237,16 @@ func TestSlideKeysOnlyWithoutADialog(t *testing.T) {
 	if c.Focused() != p.view {
 		t.Errorf("after the dropdown, focus is on %T, not the slide", c.Focused())
 	}
+	// A dropdown opened and dismissed keeps the focus: the characters it
+	// does not use still reach the slide.
+	c.Focus(p.analysis.modelChoice)
 	visible := p.analysis.look.Visible
+	c.Focused().TypedRune('h')
+	if p.analysis.look.Visible == visible {
+		t.Error("H typed while the model dropdown has the focus did not reach the slide")
+	}
+	ui.handleWindowRune('h') // back
+	visible = p.analysis.look.Visible
 	p.analysis.askMPP() // a modal dialog
 	c.OnTypedRune()('h')
 	if p.analysis.look.Visible != visible {

@@ -4,9 +4,11 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"tessera/cases"
 	"tessera/inference"
 	"tessera/internal/testruntime"
 	"tessera/internal/testslides"
@@ -211,4 +213,60 @@ func darkFraction(img image.Image, area image.Rectangle) float64 {
 		}
 	}
 	return float64(dark) / float64(max(n, 1))
+}
+
+// TestRealWindowCaseAndKeys opens a case file given on the command line (the
+// double-click path), checks that it opens as the labelled case, that slide
+// keys work right after a side-panel dropdown was used, and that they do not
+// reach the slide through the µm/px dialog.
+func TestRealWindowCaseAndKeys(t *testing.T) {
+	slides := sharedSlides(t)
+	dir := t.TempDir()
+	c := &cases.Case{Schema: cases.Schema, Label: "Board 5", Slides: []cases.SlideRef{
+		{Path: filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")},
+		{Path: filepath.Join(slides, "aperio", "tcga-cr-7395-01a-01-ts1.svs")}, // no µm/px
+	}}
+	casePath := filepath.Join(dir, "board"+cases.Extension)
+	if err := c.Save(casePath); err != nil {
+		t.Fatal(err)
+	}
+	scr, shots := launchApp(t, casePath)
+	var last image.Image
+	settled := waitFor(t, scr, shots, "10-case.png", func(img image.Image) bool {
+		ok := last != nil && xvfbtest.ChangedFraction(last, img, viewArea) == 0 && xvfbtest.TissueFraction(img, viewArea) > 0.08
+		last = img
+		return ok
+	})
+	if title := scr.Output("search", "--name", "Tessera", "getwindowname"); !strings.Contains(title, "Board 5") {
+		t.Errorf("window title %q: the case file did not open as the labelled case", strings.TrimSpace(title))
+	}
+	// The TCGA slide (opened last) is selected. Use the model dropdown, then +.
+	scr.Do("mousemove", "1094", "167", "click", "1") // the model picker
+	time.Sleep(500 * time.Millisecond)
+	scr.Shot(shots, "11-dropdown-open.png")
+	scr.Do("key", "Escape") // close its pop-up without changing the model
+	time.Sleep(300 * time.Millisecond)
+	before := scr.Shot(shots, "11-after-dropdown.png")
+	scr.Do("type", "+")
+	zoomed := waitFor(t, scr, shots, "12-plus.png", func(img image.Image) bool {
+		return xvfbtest.ChangedFraction(before, img, viewArea) > 0.2
+	})
+	if c := xvfbtest.ChangedFraction(before, zoomed, viewArea); c <= 0.2 {
+		t.Errorf("+ after using the dropdown changed only %.0f%% of the view: the key did not reach the slide", 100*c)
+	}
+	// Ctrl+R on the uncalibrated slide asks for its µm/px first; + goes to the dialog, not the slide.
+	scr.Do("key", "ctrl+r")
+	time.Sleep(800 * time.Millisecond)
+	dialogShot := scr.Shot(shots, "13-mpp-dialog.png")
+	scr.Do("type", "+")
+	time.Sleep(800 * time.Millisecond)
+	after := scr.Shot(shots, "14-plus-in-dialog.png")
+	left := image.Rect(viewArea.Min.X, viewArea.Min.Y, viewArea.Min.X+120, viewArea.Max.Y) // beside the dialog
+	if c := xvfbtest.ChangedFraction(dialogShot, after, left); c > 0.02 {
+		t.Errorf("+ typed in the µm/px dialog changed %.0f%% of the slide beside it: keys reached the slide", 100*c)
+	}
+	_ = settled
+	if !scr.Running() {
+		t.Fatalf("the app exited; output:\n%s", scr.AppLog())
+	}
 }

@@ -163,6 +163,17 @@ func (s *Screen) Do(args ...string) {
 	}
 }
 
+// Output runs xdotool with args and returns what it printed (e.g.
+// "search", "--name", "Tessera", "getwindowname").
+func (s *Screen) Output(args ...string) string {
+	s.t.Helper()
+	out, err := s.xdotool(args...)
+	if err != nil {
+		s.t.Fatalf("xdotool %v: %v %s", args, err, out)
+	}
+	return out
+}
+
 func (s *Screen) xdotool(args ...string) (string, error) {
 	cmd := exec.Command("xdotool", args...)
 	cmd.Env = s.env()
