@@ -73,6 +73,7 @@ type analysisRun struct {
 
 func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), look: heatmap.DefaultLook()}
+	a.card.reveal.OnTapped = a.confirmReveal
 	toSlide := func(r rune) { p.view.TypedRune(r) } // characters the controls do not use
 	a.modelChoice = newKeySelect(nil, a.onModelChosen, toSlide)
 	if path := p.ref.ModelPath; path != "" {
@@ -338,6 +339,23 @@ func (a *analysisPanel) cancel() {
 		a.cancelBtn.Disable()
 		a.progressText.SetText("Cancelling…")
 	}
+}
+
+// confirmReveal shows a withheld result's class after the user confirmed
+// that they know it is not a result.
+func (a *analysisPanel) confirmReveal() {
+	r := a.pane.ref.Result
+	if r == nil || !r.Withheld() {
+		return
+	}
+	d := dialog.NewConfirm("Show a withheld class?", r.VerdictText()+"\n\nThe class the model gave is not a result for this slide. Show it anyway?",
+		func(ok bool) {
+			if ok && a.pane.ref.Result == r {
+				a.card.revealWithheld(r)
+			}
+		}, a.pane.ui.win)
+	d.SetConfirmText("Show it")
+	a.pane.ui.showDialog(d)
 }
 
 // showResult shows a complete or partial result on the card and the layer.

@@ -21,6 +21,8 @@ var warningColour = color.NRGBA{0xff, 0xa0, 0x00, 0xff}
 // probability and the threshold it was compared with, the model, the
 // provider and the date, and plain warnings. UI goroutine only.
 type caseCard struct {
+	verdict  *widget.Label  // the validity verdict, above the class
+	reveal   *widget.Button // shows a withheld class, after a confirmation
 	class    *widget.Label
 	detail   *widget.Label
 	warnings *fyne.Container
@@ -32,6 +34,7 @@ type caseCard struct {
 
 func newCaseCard() *caseCard {
 	c := &caseCard{
+		verdict:  widget.NewLabel(""),
 		class:    widget.NewLabel("No analysis yet"),
 		detail:   widget.NewLabel("Choose a model and press Analyze (Ctrl+R)."),
 		warnings: container.NewVBox(),
@@ -39,6 +42,11 @@ func newCaseCard() *caseCard {
 	}
 	c.patient.Wrapping = fyne.TextWrapWord
 	c.patient.Hide()
+	c.verdict.Wrapping = fyne.TextWrapWord
+	c.verdict.TextStyle.Bold = true
+	c.verdict.Hide()
+	c.reveal = widget.NewButton("Show the withheld class…", nil)
+	c.reveal.Hide()
 	c.other = warningLine("").(*fyne.Container)
 	c.otherTxt = c.other.Objects[1].(*widget.Label)
 	c.other.Hide()
@@ -47,7 +55,7 @@ func newCaseCard() *caseCard {
 	c.class.Wrapping = fyne.TextWrapWord
 	c.detail.Wrapping = fyne.TextWrapWord
 	c.content = container.NewVBox(widget.NewLabelWithStyle("Case card", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		c.other, c.class, c.detail, c.warnings, c.patient)
+		c.other, c.verdict, c.class, c.reveal, c.detail, c.warnings, c.patient)
 	return c
 }
 
@@ -55,7 +63,7 @@ func newCaseCard() *caseCard {
 func (c *caseCard) show(r *inference.Result) {
 	c.class.Importance = widget.HighImportance // negative class: blue
 	switch {
-	case r.Partial:
+	case r.Withheld(), r.Partial:
 		c.class.Importance = widget.WarningImportance // not a finding
 	case r.Positive():
 		c.class.Importance = widget.DangerImportance // positive class: red
@@ -66,9 +74,13 @@ func (c *caseCard) show(r *inference.Result) {
 		provider += " (" + r.Runtime.ProviderNote + ")"
 	}
 	probability := fmt.Sprintf("Probability %.3f, threshold %.2f%s", r.Probability, r.Threshold, horizonText(r.Horizon))
-	if r.Partial {
+	switch {
+	case r.Withheld():
+		probability = "No class or probability is shown: the slide is outside what the model was built for."
+	case r.Partial:
 		probability = r.ProvisionalText()
 	}
+	c.showVerdict(r)
 	c.detail.SetText(fmt.Sprintf("%s\nModel: %s %s (sha256 %.12s)\nRuntime: ONNX Runtime %s on %s\n%d tiles, %s",
 		probability, r.Model.Name, r.Model.Version, r.Model.SHA256,
 		r.Runtime.Library, provider, len(r.Tiles), r.CreatedAt.Local().Format("2006-01-02 15:04")))
@@ -87,8 +99,35 @@ func (c *caseCard) setOtherModel(why string) {
 	c.content.Refresh()
 }
 
+// showVerdict shows the validity verdict above the class, and for a
+// withheld result the button that reveals its class after a confirmation.
+func (c *caseCard) showVerdict(r *inference.Result) {
+	c.verdict.SetText(r.VerdictText())
+	c.verdict.Importance = widget.SuccessImportance
+	switch r.Validity.Verdict {
+	case inference.VerdictFlag:
+		c.verdict.Importance = widget.WarningImportance
+	case inference.VerdictWithheld:
+		c.verdict.Importance = widget.DangerImportance
+	}
+	c.verdict.Hidden = r.Validity.Verdict == ""
+	c.verdict.Refresh()
+	c.reveal.Hidden = !r.Withheld()
+	c.reveal.Refresh()
+}
+
+// revealWithheld shows a withheld result's class and probability, marked as
+// withheld (after the user confirmed; exports keep saying withheld).
+func (c *caseCard) revealWithheld(r *inference.Result) {
+	c.class.SetText(r.ClassLabel + " (withheld result, shown on request)")
+	c.detail.SetText(fmt.Sprintf("Probability %.3f, threshold %.2f. The slide is outside what the model was built for: this is not a result.", r.Probability, r.Threshold))
+	c.reveal.Hide()
+}
+
 // clear shows the state before any result.
 func (c *caseCard) clear(text string) {
+	c.verdict.Hide()
+	c.reveal.Hide()
 	c.class.Importance = widget.MediumImportance
 	c.class.SetText("No analysis yet")
 	c.detail.SetText(text)

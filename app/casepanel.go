@@ -284,6 +284,9 @@ func patientText(p session.Patient) string {
 	}
 	for _, s := range p.Slides {
 		line := fmt.Sprintf("Slide %d: %s (p = %.3f, %s)", s.Index+1, s.ClassLabel, s.Probability, s.Model)
+		if s.Withheld {
+			line = fmt.Sprintf("Slide %d: %s (%s)", s.Index+1, s.ClassLabel, s.Model)
+		}
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")

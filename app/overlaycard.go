@@ -36,6 +36,9 @@ func ResultCard(r *inference.Result, title string, scale float32) fyne.CanvasObj
 	classColour := cardNegative
 	probability := fmt.Sprintf("p = %.3f   threshold %.2f", r.Probability, r.Threshold)
 	switch {
+	case r.Withheld(): // not a result: no class, no probability
+		classColour = cardWarning
+		probability = "no class or probability: the slide is outside the model's domain"
 	case r.Partial: // not a finding: no class colour, no probability as a result
 		classColour = cardWarning
 		probability = fmt.Sprintf("provisional p = %.3f on the tiles scored so far", r.Probability)

@@ -182,9 +182,31 @@ func TestPatientLevelResult(t *testing.T) {
 	ui.session.Label, ui.session.IsCase = "Board 1", true // what File ▸ Case Label… does
 	ui.updatePatientResult()
 	text := card.Text
+	// The DAPI fluorescence slide's result is withheld from the H&E model:
+	// no patient result, and no probability for that slide.
+	p1 := ui.panes[ui.tabs.Items[1]]
+	if !p1.ref.Result.Withheld() || !strings.Contains(text, "the result of slide 2 is withheld") ||
+		strings.Contains(text, fmt.Sprintf("p = %.3f", p1.ref.Result.Probability)) {
+		t.Errorf("patient line with a withheld slide: %q", text)
+	}
+	if !strings.HasPrefix(p1.analysis.card.verdict.Text, "RESULT WITHHELD") || p1.analysis.card.reveal.Hidden ||
+		strings.Contains(p1.analysis.card.detail.Text, "Probability") {
+		t.Errorf("withheld card: verdict %q, detail %q", p1.analysis.card.verdict.Text, p1.analysis.card.detail.Text)
+	}
+	p1.analysis.confirmReveal()
+	ui.dialog.(*dialog.ConfirmDialog).Confirm()
+	if !strings.Contains(p1.analysis.card.class.Text, "withheld result, shown on request") {
+		t.Errorf("revealed class %q", p1.analysis.card.class.Text)
+	}
+	// A brightfield second slide (here slide 1's result at another
+	// probability): the patient result by the manifest's rule.
 	p0 := ui.panes[ui.tabs.Items[0]]
 	r0 := p0.ref.Result
-	r1 := ui.panes[ui.tabs.Items[1]].ref.Result
+	second := *r0
+	second.Probability = r0.Probability / 2
+	p1.analysis.showResult(&second)
+	text = card.Text
+	r1 := &second
 	want := max(r0.Probability, r1.Probability)
 	for _, w := range []string{"highest slide probability of 2 slides", fmt.Sprintf("p = %.3f", want), "Slide 1:", "Slide 2:", r0.Model.Name} {
 		if !strings.Contains(text, w) {

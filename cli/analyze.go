@@ -75,7 +75,14 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 		}
 		results = append(results, res)
 		names = append(names, filepath.Base(path))
-		fmt.Fprintf(stdout, "%s\t%s\tp=%.3f\n", filepath.Base(path), res.ClassLabel, res.Probability)
+		if res.Withheld() { // not a result: no class, no probability
+			fmt.Fprintf(stdout, "%s\twithheld\t-\n", filepath.Base(path))
+		} else {
+			fmt.Fprintf(stdout, "%s\t%s\tp=%.3f\n", filepath.Base(path), res.ClassLabel, res.Probability)
+		}
+		if res.Validity.Verdict != inference.VerdictOK {
+			fmt.Fprintf(stderr, "%s: %s\n", filepath.Base(path), res.VerdictText())
+		}
 		for _, c := range res.Caveats() {
 			fmt.Fprintf(stderr, "%s: ! %s\n", filepath.Base(path), c.Long)
 		}
@@ -165,10 +172,20 @@ func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inferen
 func writeSummary(path string, names []string, results []*inference.Result) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"slide", "probability", "class", "threshold", "tiles", "partial", "model", "model_sha256", "provider", "caveats"})
+		cw.Write([]string{"slide", "probability", "class", "threshold", "tiles", "partial", "model", "model_sha256", "provider", "caveats", "verdict", "verdict_reasons"})
 		for i, r := range results {
-			cw.Write([]string{names[i], fmt.Sprintf("%.4f", r.Probability), r.Class, fmt.Sprintf("%g", r.Threshold),
-				fmt.Sprint(len(r.Tiles)), fmt.Sprint(r.Partial), r.Model.Name + " " + r.Model.Version, r.Model.SHA256, string(r.Runtime.Provider), r.CaveatsShort()})
+			// A withheld result has no class and no probability: the columns stay empty.
+			prob, class := fmt.Sprintf("%.4f", r.Probability), r.Class
+			if r.Withheld() {
+				prob, class = "", ""
+			}
+			var codes []string
+			for _, reason := range r.Validity.Reasons {
+				codes = append(codes, reason.Code)
+			}
+			cw.Write([]string{names[i], prob, class, fmt.Sprintf("%g", r.Threshold),
+				fmt.Sprint(len(r.Tiles)), fmt.Sprint(r.Partial), r.Model.Name + " " + r.Model.Version, r.Model.SHA256, string(r.Runtime.Provider), r.CaveatsShort(),
+				string(r.Validity.Verdict), strings.Join(codes, " ")})
 		}
 		cw.Flush()
 		return cw.Error()

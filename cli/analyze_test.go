@@ -67,7 +67,16 @@ func TestAnalyzeCommand(t *testing.T) {
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()
 	if err != nil || len(rows) != 3 || rows[1][0] != "CMU-1-Small-Region.svs" {
-		t.Errorf("summary.csv: %v %v", err, rows)
+		t.Fatalf("summary.csv: %v %v", err, rows)
+	}
+	// The fluorescence slide's result is withheld from the H&E model: no
+	// class or probability anywhere, the verdict and its reason instead.
+	if h, dapi := rows[0], rows[2]; h[len(h)-2] != "verdict" || dapi[len(dapi)-2] != "withheld" || dapi[len(dapi)-1] != "wrong-stain" ||
+		dapi[1] != "" || dapi[2] != "" || rows[1][len(h)-2] != "ok" {
+		t.Errorf("summary.csv verdicts: %v", rows)
+	}
+	if !strings.Contains(stdout.String(), "test3-DAPI-2-387.ndpi\twithheld\t-") || !strings.Contains(log, "RESULT WITHHELD: This is a fluorescence") {
+		t.Errorf("the terminal does not say the DAPI result is withheld:\n%s\n%s", stdout.String(), log)
 	}
 
 	// A second run hits the cache.

@@ -192,7 +192,11 @@ func drawLegend(img *image.NRGBA, area image.Rectangle, r *inference.Result, st 
 	hiText := fmt.Sprintf("%.3g", st.Hi)
 	text(img, x0+barW-7*len(hiText), y0+28, hiText)
 	text(img, x0, y0+44, title)
-	text(img, x0, y0+60, fmt.Sprintf("%s: p=%.3f vs threshold %.2f", r.ClassLabel, r.Probability, r.Threshold))
+	if r.Withheld() {
+		text(img, x0, y0+60, r.Headline())
+	} else {
+		text(img, x0, y0+60, fmt.Sprintf("%s: p=%.3f vs threshold %.2f", r.Headline(), r.Probability, r.Threshold))
+	}
 	text(img, x0, y0+76, fmt.Sprintf("%s %s (%.12s)", r.Model.Name, r.Model.Version, r.Model.SHA256))
 	y := y0 + 92
 	for _, c := range r.Caveats() {

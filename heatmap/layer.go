@@ -233,6 +233,9 @@ func (l *Layer) Legend() viewer.LegendContent {
 	}
 	c.Note = ScalingNote(l.meaning, l.look.Rank)
 	if l.result != nil {
+		if l.result.Withheld() {
+			c.Note = joinNote(c.Note, "RESULT WITHHELD: outside the model's domain")
+		}
 		c.Note = joinNote(c.Note, l.result.CaveatsShort())
 	} else {
 		c.Note = joinNote(c.Note, fmt.Sprintf("analysing: %d tiles so far", len(l.tiles)))

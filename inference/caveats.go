@@ -67,6 +67,9 @@ func (r *Result) HasCaveat(k CaveatKind) bool {
 // complete result; for a partial one, that it is partial and no finding
 // (its provisional class is only in ProvisionalText).
 func (r *Result) Headline() string {
+	if r.Withheld() { // VerdictText says why
+		return "Result withheld: the slide is outside what the model was built for"
+	}
 	if r.Partial {
 		return fmt.Sprintf("Partial analysis (%d of %d tiles): no result", len(r.Tiles), r.TilesTotal)
 	}
@@ -76,7 +79,7 @@ func (r *Result) Headline() string {
 // ProvisionalText states a partial result's provisional class, plainly
 // marked as such ("" for a complete result).
 func (r *Result) ProvisionalText() string {
-	if !r.Partial {
+	if !r.Partial || r.Withheld() {
 		return ""
 	}
 	return fmt.Sprintf("On the tiles scored so far only: %s (p = %.3f). Run the analysis to the end for a result.", r.ClassLabel, r.Probability)

@@ -90,7 +90,32 @@ type Manifest struct {
 		Horizon            string   `toml:"horizon"`
 		PatientAggregation string   `toml:"patient_aggregation"` // "max" (default) or "mean"
 	} `toml:"output"`
+
+	// Domain is what slides the model was built for (optional; the checks
+	// that need a field are skipped when it is absent).
+	Domain Domain `toml:"domain"`
 }
+
+// Stains a bundle can declare in [domain].
+const (
+	StainHE           = "brightfield-he"
+	StainHES          = "brightfield-hes"
+	StainIHC          = "brightfield-ihc"
+	StainFluorescence = "fluorescence"
+)
+
+// Domain is the manifest's [domain] section.
+type Domain struct {
+	Stain               string  `toml:"stain"`                 // one of the Stain constants; "" undeclared
+	Organ               string  `toml:"organ"`                 // organ / specimen, in words
+	MPPTolerance        float64 `toml:"mpp_tolerance"`         // how much coarser than input.mpp a scan may be, as a fraction (0.1 = 10 %); 0: DefaultMPPTolerance
+	MinTissueTiles      int     `toml:"min_tissue_tiles"`      // fewer tissue tiles: no result
+	MaxArtefactFraction float64 `toml:"max_artefact_fraction"` // reserved for quality control (0–1)
+	ExcludeArtefacts    bool    `toml:"exclude_artefacts"`     // reserved for quality control
+}
+
+// Brightfield reports whether the declared stain is a brightfield one.
+func (d Domain) Brightfield() bool { return strings.HasPrefix(d.Stain, "brightfield-") }
 
 // fieldError names the manifest field at fault and what was expected.
 func fieldError(field, format string, args ...any) error {
@@ -192,6 +217,24 @@ func (m *Manifest) Validate() error {
 	}
 	if o.PatientAggregation != "max" && o.PatientAggregation != "mean" {
 		return fieldError("output.patient_aggregation", "is %q, want \"max\" or \"mean\"", o.PatientAggregation)
+	}
+	return m.Domain.validate()
+}
+
+func (d *Domain) validate() error {
+	switch d.Stain {
+	case "", StainHE, StainHES, StainIHC, StainFluorescence:
+	default:
+		return fieldError("domain.stain", "is %q, want %s, %s, %s or %s", d.Stain, StainHE, StainHES, StainIHC, StainFluorescence)
+	}
+	if !(d.MPPTolerance >= 0 && d.MPPTolerance < 1) {
+		return fieldError("domain.mpp_tolerance", "is %v, want a fraction between 0 and 1", d.MPPTolerance)
+	}
+	if d.MinTissueTiles < 0 {
+		return fieldError("domain.min_tissue_tiles", "is %d, want 0 or more", d.MinTissueTiles)
+	}
+	if !(d.MaxArtefactFraction >= 0 && d.MaxArtefactFraction <= 1) {
+		return fieldError("domain.max_artefact_fraction", "is %v, want a fraction between 0 and 1", d.MaxArtefactFraction)
 	}
 	return nil
 }

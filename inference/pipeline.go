@@ -82,6 +82,9 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	if r.Timings.TotalMS > 0 {
 		r.Timings.TilesPerSec = float64(len(r.Tiles)) / (r.Timings.TotalMS / 1000)
 	}
+	r.Slide.Brightfield = mask.Brightfield
+	r.Validity = judge(man, slideFacts{Brightfield: mask.Brightfield, TissueTiles: len(grid.Tiles), MPP: mpp,
+		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, ScoredTiles: len(r.Tiles)})
 	return r, err
 }
 

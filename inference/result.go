@@ -7,8 +7,9 @@ import (
 )
 
 // ResultSchema is the version of the result format. Cached results of
-// another schema are computed again (2: the model's patient rule).
-const ResultSchema = 2
+// another schema are computed again (2: the model's patient rule; 3: the
+// validity verdict).
+const ResultSchema = 3
 
 // Result is one analysis of one slide by one model: everything needed to
 // show it again and to trace it to the model, the runtime and the
@@ -25,6 +26,7 @@ type Result struct {
 		Height      int64           `json:"height"` // level-0 pixels
 		MPP         float64         `json:"mpp"`    // µm per level-0 pixel used
 		MPPSource   slide.MPPSource `json:"mpp_source"`
+		Brightfield bool            `json:"brightfield"` // bright glass (brightfield stain); false: fluorescence
 	} `json:"slide"`
 
 	Model struct {
@@ -68,6 +70,10 @@ type Result struct {
 	} `json:"grid"`
 	Tiles      []TileScore `json:"tiles"`       // scored tiles (all of them unless Partial)
 	TilesTotal int         `json:"tiles_total"` // tissue tiles in the grid
+
+	// Validity says whether the result may be read as one (ok, flag,
+	// withheld) and why: the slide against the model's [domain].
+	Validity Validity `json:"validity"`
 
 	Probability float64  `json:"probability"` // of the positive class (Classes[1])
 	Threshold   float64  `json:"threshold"`

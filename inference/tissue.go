@@ -18,6 +18,10 @@ type TissueMask struct {
 	Downsample float64 // level-0 pixels per mask pixel
 	Tissue     []bool  // row-major, W×H
 	Threshold  float64 // saturation threshold chosen by Otsu's method
+	// Brightfield is true when the glass is bright (median grey above
+	// mid-grey): a brightfield stain. False for a dark-field (fluorescence)
+	// slide.
+	Brightfield bool
 }
 
 // minSaturationThreshold keeps a blank or nearly blank slide from having its
@@ -71,7 +75,8 @@ func TissueFromImage(img *image.RGBA, ds float64) *TissueMask {
 	// the glass. The glass is the brightest few percent of the image (at
 	// least glassGrey, for crops that are all tissue).
 	darkBelow := -1
-	if percentile(greyHist[:], w*h, 0.5) > 128 {
+	brightfield := percentile(greyHist[:], w*h, 0.5) > 128
+	if brightfield {
 		darkBelow = max(percentile(greyHist[:], w*h, 0.95), glassGrey) - glassMargin
 	}
 	mask := make([]bool, w*h)
@@ -81,7 +86,7 @@ func TissueFromImage(img *image.RGBA, ds float64) *TissueMask {
 	}
 	mask = dilate(erode(mask, w, h), w, h) // opening: drop specks
 	mask = erode(dilate(mask, w, h), w, h) // closing: fill pinholes
-	return &TissueMask{W: w, H: h, Downsample: ds, Tissue: mask, Threshold: t}
+	return &TissueMask{W: w, H: h, Downsample: ds, Tissue: mask, Threshold: t, Brightfield: brightfield}
 }
 
 // minChroma is the brightest channel below which a pixel's saturation is

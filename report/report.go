@@ -104,6 +104,10 @@ func WritePDF(path string, c Case) error {
 	text("B", 11, "Slides")
 	for i, s := range c.Slides {
 		r := s.Result
+		if r.Withheld() {
+			text("", 10, fmt.Sprintf("%s: %s; model %s %s", c.slideTitle(i), r.Headline(), r.Model.Name, r.Model.Version))
+			continue
+		}
 		text("", 10, fmt.Sprintf("%s: %s - probability %.3f, threshold %.2f%s; model %s %s", c.slideTitle(i), r.Headline(), r.Probability, r.Threshold, partialText(r), r.Model.Name, r.Model.Version))
 	}
 	gap()
@@ -228,9 +232,15 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 	}
 	pdf.SetFont("Helvetica", "B", 13)
 	pdf.MultiCell(0, 6, tr(r.Headline()), "", "L", false)
+	pdf.SetFont("Helvetica", "B", 10)
+	pdf.MultiCell(0, 5, tr("Validity: "+r.VerdictText()), "", "L", false)
 	pdf.SetFont("Helvetica", "", 10)
+	probability := fmt.Sprintf("Probability %.3f, threshold %.2f%s. Horizon: %s.", r.Probability, r.Threshold, partialText(r), r.Horizon)
+	if r.Withheld() {
+		probability = "No class or probability is reported: the slide is outside what the model was built for."
+	}
 	lines := []string{
-		fmt.Sprintf("Probability %.3f, threshold %.2f%s. Horizon: %s.", r.Probability, r.Threshold, partialText(r), r.Horizon),
+		probability,
 		fmt.Sprintf("Model: %s, version %s", r.Model.Name, r.Model.Version),
 		"Model sha256: " + r.Model.SHA256,
 		fmt.Sprintf("Tile scores: %s. %d tiles of %d px at %.3g µm/px (slide: %.4g µm/px, from %s).", r.Model.ScoreMeaning, len(r.Tiles),

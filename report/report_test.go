@@ -96,6 +96,20 @@ func TestWritePDF(t *testing.T) {
 	if strings.Contains(page1, "Probability 0.900 (the") {
 		t.Error("page 1 combines the results of two models")
 	}
+	// A withheld result: the verdict and its reason, never its class or probability.
+	withheld := fakeResult(0.93, false)
+	withheld.Validity = inference.Validity{Verdict: inference.VerdictWithheld, Reasons: []inference.Reason{
+		{Code: inference.ReasonWrongStain, Text: "This is a fluorescence (dark-field) slide.", Verdict: inference.VerdictWithheld}}}
+	c.Slides = []Slide{{Name: "x", Result: withheld, Thumb: img, Heatmap: img, Legend: legend}}
+	c.Patient = patientOf(c.Slides)
+	if err := WritePDF(path, c); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = exec.Command("pdftotext", path, "-").Output()
+	all := strings.Join(strings.Fields(string(out)), " ")
+	if !strings.Contains(all, "RESULT WITHHELD: This is a fluorescence") || strings.Contains(all, "0.930") || strings.Contains(all, "High risk") {
+		t.Errorf("a withheld result's report shows its class or probability, or not why:\n%s", all)
+	}
 	if err := WritePDF(path, Case{}); err == nil {
 		t.Error("a report without slides was written")
 	}

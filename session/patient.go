@@ -16,6 +16,7 @@ type SlideLine struct {
 	Model       string // name and version of the model the result came from
 	ModelSHA    string
 	Caveats     string // short caveats ("" for none)
+	Withheld    bool   // not a result: its class and probability are not to be shown
 }
 
 // Patient is the patient-level result of a case, or why there is none.
@@ -75,7 +76,7 @@ func (c *Case) Patient() Patient {
 		models[label] = append(models[label], i+1)
 		results = append(results, r)
 		p.Slides = append(p.Slides, SlideLine{Index: i, ClassLabel: r.Headline(), Probability: r.Probability,
-			Model: fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version), ModelSHA: r.Model.SHA256, Caveats: r.CaveatsShort()})
+			Model: fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version), ModelSHA: r.Model.SHA256, Caveats: r.CaveatsShort(), Withheld: r.Withheld()})
 	}
 	p.Analysed = len(results)
 	if !c.IsCase || len(results) == 0 {
@@ -95,6 +96,16 @@ func (c *Case) Patient() Patient {
 		if s := c.slides[l.Index]; s.Result != nil && s.Result.Partial {
 			partial = append(partial, l.Index+1)
 		}
+	}
+	var withheld []int
+	for _, l := range p.Slides {
+		if s := c.slides[l.Index]; s.Result != nil && s.Result.Withheld() {
+			withheld = append(withheld, l.Index+1)
+		}
+	}
+	if len(withheld) > 0 {
+		p.Why = "No patient-level result: the result of " + slideList(withheld) + " is withheld (the slide is outside what the model was built for)."
+		return p
 	}
 	if len(partial) > 0 {
 		p.Why = "No patient-level result: the analysis of " + slideList(partial) + " was stopped before the end (partial). Run it to the end."

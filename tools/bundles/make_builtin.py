@@ -240,6 +240,12 @@ class_labels = ["Low score on the demonstration model", "High score on the demon
 threshold = 0.5
 horizon = "none (demonstration)"
 patient_aggregation = "max"
+
+[domain]
+stain = "brightfield-he"
+organ = "any H&E-stained tissue section (demonstration)"
+mpp_tolerance = 0.1
+min_tissue_tiles = 4
 """
 
 

@@ -1,0 +1,138 @@
+package inference
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Verdict says whether a result may be read: ok, flag (read it with the
+// reasons next to it) or withheld (not a result: the slide is outside what
+// the model was built for).
+type Verdict string
+
+// Verdicts, least serious first.
+const (
+	VerdictOK       Verdict = "ok"
+	VerdictFlag     Verdict = "flag"
+	VerdictWithheld Verdict = "withheld"
+)
+
+func (v Verdict) rank() int {
+	switch v {
+	case VerdictFlag:
+		return 1
+	case VerdictWithheld:
+		return 2
+	}
+	return 0
+}
+
+// Reason is one reason for a verdict: a stable code and a sentence.
+type Reason struct {
+	Code    string  `json:"code"`
+	Text    string  `json:"text"`
+	Verdict Verdict `json:"verdict"` // what this reason alone calls for
+}
+
+// Reason codes.
+const (
+	ReasonWrongStain      = "wrong-stain"      // fluorescence slide for a brightfield model, or the reverse
+	ReasonStainUnknown    = "stain-undeclared" // the bundle does not say which stain it reads
+	ReasonTooLittleTissue = "too-little-tissue"
+	ReasonCoarseScan      = "scan-coarser-than-model" // the slide's µm/px is much coarser than the model's
+	ReasonHandMPP         = "mpp-by-hand"
+	ReasonPartial         = "partial"
+)
+
+// Validity is the verdict of a result and its reasons.
+type Validity struct {
+	Verdict Verdict  `json:"verdict"`
+	Reasons []Reason `json:"reasons"`
+}
+
+// DefaultMPPTolerance is how much coarser than the model's µm/px a scan may
+// be when the bundle does not say (10 %).
+const DefaultMPPTolerance = 0.1
+
+// slideFacts are what the validity checks look at, gathered by the pipeline.
+type slideFacts struct {
+	Brightfield bool
+	TissueTiles int
+	MPP         float64 // µm per level-0 pixel used
+	HandMPP     bool
+	Partial     bool
+	ScoredTiles int
+}
+
+// judge applies the model's domain to the facts of a slide.
+func judge(man *Manifest, f slideFacts) Validity {
+	var reasons []Reason
+	add := func(v Verdict, code, format string, args ...any) {
+		reasons = append(reasons, Reason{Code: code, Text: fmt.Sprintf(format, args...), Verdict: v})
+	}
+	d := man.Domain
+	switch {
+	case d.Brightfield() && !f.Brightfield:
+		add(VerdictWithheld, ReasonWrongStain, "This is a fluorescence (dark-field) slide; the model reads brightfield %s slides.", stainWords(d.Stain))
+	case d.Stain == StainFluorescence && f.Brightfield:
+		add(VerdictWithheld, ReasonWrongStain, "This is a brightfield slide; the model reads fluorescence slides.")
+	case d.Stain == "" && !f.Brightfield:
+		add(VerdictFlag, ReasonStainUnknown, "This is a fluorescence (dark-field) slide and the model does not say which stain it reads.")
+	}
+	if d.MinTissueTiles > 0 && f.TissueTiles < d.MinTissueTiles {
+		add(VerdictWithheld, ReasonTooLittleTissue, "Only %d tissue tiles; the model needs at least %d.", f.TissueTiles, d.MinTissueTiles)
+	}
+	tol := d.MPPTolerance
+	if tol == 0 {
+		tol = DefaultMPPTolerance
+	}
+	if f.MPP > man.Input.MPP*(1+tol) {
+		add(VerdictWithheld, ReasonCoarseScan, "The slide was scanned at %.3g µm/px, coarser than the %.3g µm/px the model reads: its tiles would be enlarged.", f.MPP, man.Input.MPP)
+	}
+	if f.HandMPP {
+		add(VerdictFlag, ReasonHandMPP, "The µm/px (%.4g) was entered by hand, not read from the scanner.", f.MPP)
+	}
+	if f.Partial {
+		add(VerdictFlag, ReasonPartial, "The analysis was stopped after %d of %d tiles.", f.ScoredTiles, f.TissueTiles)
+	}
+	v := Validity{Verdict: VerdictOK, Reasons: reasons}
+	for _, r := range reasons {
+		if r.Verdict.rank() > v.Verdict.rank() {
+			v.Verdict = r.Verdict
+		}
+	}
+	return v
+}
+
+func stainWords(stain string) string {
+	switch stain {
+	case StainHE:
+		return "H&E"
+	case StainHES:
+		return "HES"
+	case StainIHC:
+		return "IHC"
+	}
+	return strings.TrimPrefix(stain, "brightfield-")
+}
+
+// Withheld reports whether r is withheld: not to be shown as a result.
+func (r *Result) Withheld() bool { return r.Validity.Verdict == VerdictWithheld }
+
+// VerdictText is the verdict in a few words with its reasons, for a card
+// line, a table cell or a terminal.
+func (r *Result) VerdictText() string {
+	v := r.Validity
+	if v.Verdict == "" {
+		return ""
+	}
+	var texts []string
+	for _, reason := range v.Reasons {
+		texts = append(texts, reason.Text)
+	}
+	head := map[Verdict]string{VerdictOK: "Within the model's domain", VerdictFlag: "FLAGGED", VerdictWithheld: "RESULT WITHHELD"}[v.Verdict]
+	if len(texts) == 0 {
+		return head + "."
+	}
+	return head + ": " + strings.Join(texts, " ")
+}

@@ -1,0 +1,83 @@
+package inference
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestJudge(t *testing.T) {
+	man := &Manifest{}
+	man.Input.MPP = 0.5
+	man.Domain = Domain{Stain: StainHE, MinTissueTiles: 10}
+	good := slideFacts{Brightfield: true, TissueTiles: 100, MPP: 0.5, ScoredTiles: 100}
+	cases := []struct {
+		name  string
+		edit  func(f *slideFacts, d *Domain)
+		want  Verdict
+		codes []string
+	}{
+		{"in domain", func(*slideFacts, *Domain) {}, VerdictOK, nil},
+		{"finer scan", func(f *slideFacts, _ *Domain) { f.MPP = 0.25 }, VerdictOK, nil},
+		{"fluorescence for an H&E model", func(f *slideFacts, _ *Domain) { f.Brightfield = false }, VerdictWithheld, []string{ReasonWrongStain}},
+		{"brightfield for a fluorescence model", func(_ *slideFacts, d *Domain) { d.Stain = StainFluorescence }, VerdictWithheld, []string{ReasonWrongStain}},
+		{"fluorescence, stain undeclared", func(f *slideFacts, d *Domain) { f.Brightfield, d.Stain = false, "" }, VerdictFlag, []string{ReasonStainUnknown}},
+		{"too little tissue", func(f *slideFacts, _ *Domain) { f.TissueTiles, f.ScoredTiles = 3, 3 }, VerdictWithheld, []string{ReasonTooLittleTissue}},
+		{"scan too coarse", func(f *slideFacts, _ *Domain) { f.MPP = 1.0 }, VerdictWithheld, []string{ReasonCoarseScan}},
+		{"within the tolerance", func(f *slideFacts, _ *Domain) { f.MPP = 0.54 }, VerdictOK, nil},
+		{"hand µm/px and partial", func(f *slideFacts, _ *Domain) { f.HandMPP, f.Partial, f.ScoredTiles = true, true, 40 }, VerdictFlag, []string{ReasonHandMPP, ReasonPartial}},
+	}
+	for _, c := range cases {
+		f, m := good, *man
+		c.edit(&f, &m.Domain)
+		v := judge(&m, f)
+		var codes []string
+		for _, r := range v.Reasons {
+			codes = append(codes, r.Code)
+			if r.Text == "" {
+				t.Errorf("%s: reason %s without a sentence", c.name, r.Code)
+			}
+		}
+		if v.Verdict != c.want || strings.Join(codes, ",") != strings.Join(c.codes, ",") {
+			t.Errorf("%s: verdict %s %v, want %s %v", c.name, v.Verdict, codes, c.want, c.codes)
+		}
+	}
+}
+
+func TestDomainIsChecked(t *testing.T) {
+	for _, d := range []Domain{{Stain: "he"}, {MPPTolerance: 1.5}, {MinTissueTiles: -1}, {MaxArtefactFraction: 2}} {
+		if err := d.validate(); err == nil {
+			t.Errorf("domain %+v accepted", d)
+		}
+	}
+	b, err := LoadBuiltinBundle()
+	if err != nil || b.Manifest.Domain.Stain != StainHE {
+		t.Errorf("the built-in bundle does not declare its stain: %+v %v", b.Manifest.Domain, err)
+	}
+}
+
+// The shared slides: the DAPI fluorescence NDPI gets no result from the
+// built-in H&E model; CMU-1-Small-Region is within its domain.
+func TestVerdictOnRealSlides(t *testing.T) {
+	m := builtinModel(t)
+	dapi := openShared(t, "hamamatsu/test3-DAPI-2-387.ndpi")
+	r, err := Analyze(context.Background(), dapi, m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Withheld() || r.Validity.Reasons[0].Code != ReasonWrongStain || r.Slide.Brightfield {
+		t.Errorf("DAPI fluorescence slide: validity %+v", r.Validity)
+	}
+	if h := r.Headline(); !strings.HasPrefix(h, "Result withheld") || strings.Contains(h, r.ClassLabel) ||
+		!strings.Contains(r.VerdictText(), "RESULT WITHHELD: This is a fluorescence (dark-field) slide") {
+		t.Errorf("headline %q, verdict %q: more than a withheld result, or no reason", h, r.VerdictText())
+	}
+	cmu := openShared(t, "aperio/CMU-1-Small-Region.svs")
+	r, err = Analyze(context.Background(), cmu, m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Validity.Verdict != VerdictOK || !r.Slide.Brightfield || r.Headline() != r.ClassLabel {
+		t.Errorf("CMU-1-Small-Region: validity %+v, headline %q", r.Validity, r.Headline())
+	}
+}
