@@ -345,3 +345,33 @@ func TestNoRuntimeTellsWhatToDo(t *testing.T) {
 		t.Errorf("message %q", err)
 	}
 }
+
+// ] and [ step through the regions that drove the result, each shown whole.
+func TestEvidenceNavigator(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	analyse(t, p)
+	ev := p.ref.Result.Evidence
+	if len(ev) < 8 {
+		t.Fatalf("%d evidence regions", len(ev))
+	}
+	ui.handleWindowRune(']')
+	vp := p.view.Viewport()
+	a, b := vp.VisibleLevel0()
+	e := ev[0]
+	if a.X > e.X || a.Y > e.Y || b.X < e.X+e.Width || b.Y < e.Y+e.Height {
+		t.Errorf("region %+v not shown whole in %v–%v", e, a, b)
+	}
+	if !strings.Contains(p.status.Text, fmt.Sprintf("evidence 1 of %d: pushed the result towards \"high\"", len(ev))) {
+		t.Errorf("status %q", p.status.Text)
+	}
+	ui.handleWindowRune('[')
+	if !strings.Contains(p.status.Text, fmt.Sprintf("evidence %d of %d", len(ev), len(ev))) {
+		t.Errorf("[ from the first region did not go to the last: %q", p.status.Text)
+	}
+}

@@ -36,6 +36,7 @@ var Controls = [][2]string{
 	{"H", "show or hide the heatmap"},
 	{"O", "show or hide the overview (top right)"},
 	{"R / Shift+R", "rotate the slide 90° clockwise / counter-clockwise"},
+	{"] / [", "next / previous region that drove the result (evidence), shown whole"},
 	{"F1", "this help"},
 	{"Esc", "close the dialog on screen, or leave presentation mode"},
 	{"Drop files on the window", "open them as slides"},
@@ -186,6 +187,10 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
 	case 'o', 'O':
 		ui.toggleOverview()
+	case ']':
+		ui.withPane(func(p *slidePane) { p.stepEvidence(+1) })
+	case '[':
+		ui.withPane(func(p *slidePane) { p.stepEvidence(-1) })
 	case 'r':
 		ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 1) })
 	case 'R':

@@ -31,6 +31,7 @@ type slidePane struct {
 	status   *widget.Label
 	cursor   string
 	viewNote string // the saved view shown (N/P), until the view moves
+	evidence int    // the evidence region last shown by ] / [ (0: none yet)
 	notice   string // a confirmation (where a file was saved), until the view moves
 	// keepNoticeUntil keeps the notice through the view changes of the zoom
 	// it explains (an animation), until then.

@@ -83,6 +83,7 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 		r.Timings.TilesPerSec = float64(len(r.Tiles)) / (r.Timings.TotalMS / 1000)
 	}
 	r.Slide.Brightfield = mask.Brightfield
+	r.Evidence = Evidence(r)
 	r.Validity = judge(man, slideFacts{Brightfield: mask.Brightfield, TissueTiles: len(grid.Tiles), MPP: mpp,
 		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, ScoredTiles: len(r.Tiles)})
 	return r, err

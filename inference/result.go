@@ -75,6 +75,9 @@ type Result struct {
 	// withheld) and why: the slide against the model's [domain].
 	Validity Validity `json:"validity"`
 
+	// Evidence lists the regions that drove the result (Evidence).
+	Evidence []EvidenceRegion `json:"evidence"`
+
 	Probability float64  `json:"probability"` // of the positive class (Classes[1])
 	Threshold   float64  `json:"threshold"`
 	Class       string   `json:"class"`       // Classes[0] or Classes[1]

@@ -1,0 +1,105 @@
+package inference
+
+import (
+	"cmp"
+	"slices"
+)
+
+// EvidenceRegion is a region that drove a result: adjacent tiles among the
+// slide's strongest, merged. Coordinates are level-0 pixels.
+type EvidenceRegion struct {
+	Rank   int     `json:"rank"` // 1 is the strongest
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+	Score  float32 `json:"score"` // the region's strongest tile score
+	// Towards is the class the region pushed the result towards (signed
+	// evidence: the positive class for high scores, the negative for low);
+	// "" for attention and probability maps (where the model looked).
+	Towards string `json:"towards,omitempty"`
+	Tiles   int    `json:"tiles"`
+}
+
+// Evidence list sizes: regions per direction, and the side of the largest
+// region in tiles (3 × 3), so that one large area does not swallow the list.
+const (
+	evidenceRegions    = 8
+	evidenceRegionSide = 3
+)
+
+// Evidence lists the regions that drove r, strongest first: its highest
+// scoring tiles grouped with adjacent strong tiles (at most 3 × 3 tiles a
+// region), 8 regions, or as many as the slide has; for signed evidence
+// only tiles that pushed towards the positive class, then as many regions
+// of the strongest evidence against (the most negative tiles).
+func Evidence(r *Result) []EvidenceRegion {
+	if len(r.Tiles) == 0 || r.Grid.Side0 <= 0 {
+		return nil
+	}
+	sorted := slices.Clone(r.Tiles)
+	slices.SortStableFunc(sorted, func(a, b TileScore) int { return cmp.Compare(b.Score, a.Score) })
+	if len(r.Classes) != 2 || r.Model.ScoreMeaning != ScoreSignedEvidence {
+		return ranked(regionsOf(sorted, r.Grid.Side0, ""))
+	}
+	var pro, contra []TileScore
+	for _, t := range sorted {
+		if t.Score > 0 {
+			pro = append(pro, t)
+		}
+	}
+	for i := len(sorted) - 1; i >= 0 && sorted[i].Score < 0; i-- {
+		contra = append(contra, sorted[i])
+	}
+	return ranked(append(regionsOf(pro, r.Grid.Side0, r.Classes[1]), regionsOf(contra, r.Grid.Side0, r.Classes[0])...))
+}
+
+func ranked(regions []EvidenceRegion) []EvidenceRegion {
+	for i := range regions {
+		regions[i].Rank = i + 1
+	}
+	return regions
+}
+
+// regionsOf groups tiles, strongest first, into up to evidenceRegions
+// regions: a tile joins a neighbouring region when the region stays within
+// 3 × 3 tiles, is skipped when it would not (it belongs to an area already
+// listed), and starts a region otherwise.
+func regionsOf(tiles []TileScore, side0 float64, towards string) []EvidenceRegion {
+	type region struct {
+		c0, r0, c1, r1, n int
+		best              float32
+	}
+	var regions []*region
+	owner := map[[2]int]*region{}
+	for _, t := range tiles {
+		if len(regions) == evidenceRegions {
+			break
+		}
+		var near *region
+		for dy := -1; dy <= 1 && near == nil; dy++ {
+			for dx := -1; dx <= 1 && near == nil; dx++ {
+				near = owner[[2]int{t.Col + dx, t.Row + dy}]
+			}
+		}
+		fits := near != nil && max(near.c1, t.Col)-min(near.c0, t.Col) < evidenceRegionSide &&
+			max(near.r1, t.Row)-min(near.r0, t.Row) < evidenceRegionSide
+		switch {
+		case fits:
+			near.c0, near.r0, near.c1, near.r1 = min(near.c0, t.Col), min(near.r0, t.Row), max(near.c1, t.Col), max(near.r1, t.Row)
+			near.n++
+			owner[[2]int{t.Col, t.Row}] = near
+		case near != nil: // next to a full region: part of an area already listed
+		default:
+			g := &region{c0: t.Col, r0: t.Row, c1: t.Col, r1: t.Row, n: 1, best: t.Score}
+			regions = append(regions, g)
+			owner[[2]int{t.Col, t.Row}] = g
+		}
+	}
+	out := make([]EvidenceRegion, len(regions))
+	for i, g := range regions {
+		out[i] = EvidenceRegion{X: float64(g.c0) * side0, Y: float64(g.r0) * side0, Width: float64(g.c1-g.c0+1) * side0,
+			Height: float64(g.r1-g.r0+1) * side0, Score: g.best, Towards: towards, Tiles: g.n}
+	}
+	return out
+}
