@@ -22,6 +22,19 @@ import (
 	"tessera/viewer"
 )
 
+// openForAnalysis opens the shared slide folder/name in a test window whose
+// results go to a temporary cache, and returns the window and the pane.
+func openForAnalysis(t *testing.T, folder, name string) (*UI, *slidePane) {
+	t.Helper()
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, folder, name))
+	settle(ui)
+	return ui, ui.current()
+}
+
 // analyse runs the pane's analysis to the end. In Fyne's test driver,
 // fyne.Do runs on the calling goroutine, so the run's done channel is what
 // orders the UI updates before the test's reads.
@@ -227,13 +240,7 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 // A slide analysed with a typed µm/px is shown from the result cache when
 // its case is opened again (the app once looked it up without the µm/px).
 func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
-	slides := sharedSlides(t)
-	requireRuntime(t)
-	ui := newTestUI(t)
-	ui.results.Dir = t.TempDir()
-	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
-	settle(ui)
-	p := ui.current()
+	ui, p := openForAnalysis(t, "aperio", "CMU-1-Small-Region.svs")
 	p.analysis.setUserMPP(0.5) // as if typed into the µm/px dialog
 	analyse(t, p)
 	if r := p.ref.Result; r == nil || r.Params.MPPOverride != 0.5 {
@@ -260,13 +267,7 @@ func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
 // The µm/px of an uncalibrated slide is asked first, before the model loads;
 // a bad value is explained in the dialog, which stays open; Enter submits.
 func TestMPPIsAskedFirst(t *testing.T) {
-	slides := sharedSlides(t)
-	requireRuntime(t)
-	ui := newTestUI(t)
-	ui.results.Dir = t.TempDir()
-	ui.OpenPath(filepath.Join(slides, "aperio", "tcga-cr-7395-01a-01-ts1.svs"))
-	settle(ui)
-	p := ui.current()
+	ui, p := openForAnalysis(t, "aperio", "tcga-cr-7395-01a-01-ts1.svs")
 	if p.slide.MPP().Known() {
 		t.Skip("this slide is calibrated now")
 	}
@@ -348,13 +349,7 @@ func TestNoRuntimeTellsWhatToDo(t *testing.T) {
 
 // ] and [ step through the regions that drove the result, each shown whole.
 func TestEvidenceNavigator(t *testing.T) {
-	slides := sharedSlides(t)
-	requireRuntime(t)
-	ui := newTestUI(t)
-	ui.results.Dir = t.TempDir()
-	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
-	settle(ui)
-	p := ui.current()
+	ui, p := openForAnalysis(t, "aperio", "CMU-1-Small-Region.svs")
 	analyse(t, p)
 	ev := p.ref.Result.Evidence
 	if len(ev) < 8 {
