@@ -256,8 +256,13 @@ func TestRealWindowCaseAndKeys(t *testing.T) {
 	}
 	// Ctrl+R on the uncalibrated slide asks for its µm/px first; + goes to the dialog, not the slide.
 	scr.Do("key", "ctrl+r")
-	time.Sleep(800 * time.Millisecond)
-	dialogShot := scr.Shot(shots, "13-mpp-dialog.png")
+	// The dialog dims the window: wait for it before typing.
+	dialogShot := waitFor(t, scr, shots, "13-mpp-dialog.png", func(img image.Image) bool {
+		return xvfbtest.ChangedFraction(zoomed, img, viewArea) > 0.5
+	})
+	if xvfbtest.ChangedFraction(zoomed, dialogShot, viewArea) <= 0.5 {
+		t.Fatal("Ctrl+R on a slide without µm/px did not open the µm/px dialog")
+	}
 	scr.Do("type", "+")
 	time.Sleep(800 * time.Millisecond)
 	after := scr.Shot(shots, "14-plus-in-dialog.png")
