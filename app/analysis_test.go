@@ -76,7 +76,8 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	if a.card.class.Text != r.ClassLabel || !strings.Contains(a.card.class.Text, "High score") {
 		t.Errorf("card class %q, want %q", a.card.class.Text, r.ClassLabel)
 	}
-	if d := a.card.detail.Text; !strings.Contains(d, "Probability 0.9") || !strings.Contains(d, "threshold 0.50") ||
+	if d := a.card.detail.Text; !strings.Contains(d, "Probability 0.9") || !strings.Contains(d, "threshold 0.50 (0.4") ||
+		!strings.Contains(d, "above)") || !strings.Contains(d, "Intended use: DEMONSTRATION ONLY") ||
 		!strings.Contains(d, r.Model.SHA256[:12]) || !strings.Contains(d, "on cpu") {
 		t.Errorf("card detail %q", d)
 	}

@@ -73,7 +73,7 @@ func (c *caseCard) show(r *inference.Result) {
 	if r.Runtime.ProviderNote != "" {
 		provider += " (" + r.Runtime.ProviderNote + ")"
 	}
-	probability := fmt.Sprintf("Probability %.3f, threshold %.2f%s", r.Probability, r.Threshold, horizonText(r.Horizon))
+	probability := fmt.Sprintf("Probability %.3f, threshold %.2f (%s)%s", r.Probability, r.Threshold, thresholdDistance(r), horizonText(r.Horizon))
 	switch {
 	case r.Withheld():
 		probability = "No class or probability is shown: the slide is outside what the model was built for."
@@ -81,8 +81,12 @@ func (c *caseCard) show(r *inference.Result) {
 		probability = r.ProvisionalText()
 	}
 	c.showVerdict(r)
-	c.detail.SetText(fmt.Sprintf("%s\nModel: %s %s (sha256 %.12s)\nRuntime: ONNX Runtime %s on %s\n%d tiles, %s",
-		probability, r.Model.Name, r.Model.Version, r.Model.SHA256,
+	intended := ""
+	if r.Model.IntendedUse != "" {
+		intended = "\nIntended use: " + r.Model.IntendedUse
+	}
+	c.detail.SetText(fmt.Sprintf("%s\nModel: %s %s (sha256 %.12s)%s\nRuntime: ONNX Runtime %s on %s\n%d tiles, %s",
+		probability, r.Model.Name, r.Model.Version, r.Model.SHA256, intended,
 		r.Runtime.Library, provider, len(r.Tiles), r.CreatedAt.Local().Format("2006-01-02 15:04")))
 	c.warnings.RemoveAll()
 	for _, w := range r.Caveats() {
@@ -132,6 +136,19 @@ func (c *caseCard) clear(text string) {
 	c.class.SetText("No analysis yet")
 	c.detail.SetText(text)
 	c.warnings.RemoveAll()
+}
+
+// thresholdDistance says how far the probability is from the threshold, in
+// words: a result close to it is a weak one.
+func thresholdDistance(r *inference.Result) string {
+	d := r.Probability - r.Threshold
+	switch {
+	case d >= 0.005:
+		return fmt.Sprintf("%.2f above", d)
+	case d <= -0.005:
+		return fmt.Sprintf("%.2f below", -d)
+	}
+	return "at the threshold"
 }
 
 func horizonText(h string) string {
