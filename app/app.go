@@ -100,11 +100,12 @@ func cacheBytesFromEnv() int64 {
 
 // NewUI builds the main window on app a with a tile cache of cacheBytes.
 func NewUI(a fyne.App, cacheBytes int64) *UI {
-	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes),
+	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes), post: fyne.Do,
 		panes: map[*container.TabItem]*slidePane{}, session: session.New(),
-		work: newBackgroundWork(fyne.Do), post: fyne.Do, opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide, sessionIdle: sessionIdle,
+		opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide, sessionIdle: sessionIdle,
 		models:  newModelStore(inference.ProviderAuto),
 		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
+	ui.work = newBackgroundWork(func(fn func()) { ui.post(fn) }) // ui.post may be replaced by tests
 	ui.tabs = container.NewDocTabs()
 	ui.tabs.CloseIntercept = func(item *container.TabItem) { ui.closeTab(item) }
 	ui.tabs.OnSelected = func(*container.TabItem) {

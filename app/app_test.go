@@ -43,7 +43,6 @@ func serialiseHandOvers(ui *UI) {
 		defer mu.Unlock()
 		fn()
 	}
-	ui.work.post = ui.post
 }
 
 // settle waits until the slides being opened have opened and their panes'

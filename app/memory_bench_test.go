@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"fyne.io/fyne/v2/test"
-
 	"tessera/internal/testbundles"
 )
 
@@ -21,16 +19,10 @@ import (
 //
 //	TESSERA_BENCH_SLIDE=bench/out/bench-30000x28000.tif go test -run NONE -bench MemoryAfterAnalysis -benchtime 1x ./app
 func BenchmarkMemoryAfterAnalysis(b *testing.B) {
-	path := os.Getenv("TESSERA_BENCH_SLIDE")
-	if path == "" {
-		b.Skip("set TESSERA_BENCH_SLIDE to a slide (bench/run.sh does)")
-	}
-	requireRuntime(b)
+	path := benchSlide(b)
 	resnet := testbundles.Path(b, "resnet-abmil")
 	for i := 0; i < b.N; i++ {
-		a := test.NewTempApp(b)
-		ui := NewUI(a, 512<<20)
-		ui.results.Dir = b.TempDir()
+		ui := newBenchUI(b)
 		ui.limitMemory = true
 		ui.updateMemoryLimit()
 		ui.OpenPath(path)

@@ -15,15 +15,9 @@ import (
 //
 //	TESSERA_BENCH_SLIDE=bench/out/bench-30000x28000.tif go test -run NONE -bench ReopenAnalysed ./app
 func BenchmarkReopenAnalysedSlide(b *testing.B) {
-	path := os.Getenv("TESSERA_BENCH_SLIDE")
-	if path == "" {
-		b.Skip("set TESSERA_BENCH_SLIDE to a slide (bench/run.sh does)")
-	}
-	requireRuntime(b)
-	a := test.NewTempApp(b)
-	ui := NewUI(a, 512<<20)
+	path := benchSlide(b)
+	ui := newBenchUI(b)
 	defer ui.Close()
-	ui.results.Dir = b.TempDir()
 	ui.OpenPath(path)
 	ui.openWG.Wait()
 	analyse(b, ui.current())
@@ -52,4 +46,24 @@ func BenchmarkReopenAnalysedSlide(b *testing.B) {
 	ms := float64(total.Microseconds()) / 1000 / float64(b.N)
 	b.ReportMetric(ms, "ms/reopen")
 	b.ReportMetric(ms/200, "ratio-to-200ms-limit")
+}
+
+// benchSlide is the slide the app benchmarks use ($TESSERA_BENCH_SLIDE);
+// it skips the benchmark without one or without ONNX Runtime.
+func benchSlide(b *testing.B) string {
+	b.Helper()
+	path := os.Getenv("TESSERA_BENCH_SLIDE")
+	if path == "" {
+		b.Skip("set TESSERA_BENCH_SLIDE to a slide (bench/run.sh does)")
+	}
+	requireRuntime(b)
+	return path
+}
+
+// newBenchUI is the app as the benchmarks run it: the default 512 MiB tile
+// cache and a results cache of its own.
+func newBenchUI(b *testing.B) *UI {
+	ui := NewUI(test.NewTempApp(b), 512<<20)
+	ui.results.Dir = b.TempDir()
+	return ui
 }

@@ -31,12 +31,6 @@ type Style struct {
 	Opacity   float64 // 0–1
 }
 
-// DefaultStyle is StyleFor the result's score meaning and range.
-func DefaultStyle(r *inference.Result) Style {
-	lo, hi := r.ScoreRange()
-	return StyleFor(r.Model.ScoreMeaning, lo, hi)
-}
-
 // StyleFor fits the range to what the scores mean: symmetric around 0 for
 // signed evidence, from 0 for attention, [0, 1] for probabilities; viridis,
 // 55 % opacity, every tile shown.

@@ -150,9 +150,6 @@ func (l *Layer) SetResult(r *inference.Result) {
 // Result returns the result the layer shows, or nil while an analysis streams.
 func (l *Layer) Result() *inference.Result { return l.result }
 
-// Grid returns the layer's grid.
-func (l *Layer) Grid() Grid { return l.grid }
-
 // Tiles returns the scored tiles; the caller must not modify them.
 func (l *Layer) Tiles() []inference.TileScore { return l.tiles }
 

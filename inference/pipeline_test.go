@@ -55,7 +55,7 @@ func TestAnalyzeCMUWithBuiltin(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d tiles, p=%.3f class %s, %.0f ms (%.1f tiles/s), events %d", len(res.Tiles), res.Probability, res.Class, res.Timings.TotalMS, res.Timings.TilesPerSec, events)
-	lo, hi := res.ScoreRange()
+	lo, hi := ScoreRange(res.Tiles)
 	t.Logf("scores %v..%v", lo, hi)
 }
 

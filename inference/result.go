@@ -104,9 +104,6 @@ type Params struct {
 	TissueSide  int     `json:"tissue_side"`
 }
 
-// ScoreRange returns the smallest and largest tile scores (0, 0 without tiles).
-func (r *Result) ScoreRange() (lo, hi float32) { return ScoreRange(r.Tiles) }
-
 // ScoreRange returns the smallest and largest scores of tiles (0, 0 for none).
 func ScoreRange(tiles []TileScore) (lo, hi float32) {
 	for i, t := range tiles {

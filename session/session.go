@@ -63,15 +63,6 @@ func (c *Case) Remove(s *Slide) {
 	}
 }
 
-// Move puts s at position i (tabs reordered).
-func (c *Case) Move(s *Slide, i int) {
-	j := c.Index(s)
-	if j < 0 || i < 0 || i >= len(c.slides) {
-		return
-	}
-	c.slides = slices.Insert(slices.Delete(c.slides, j, j+1), i, s)
-}
-
 // Slides returns the slides in order; the caller must not modify the slice.
 func (c *Case) Slides() []*Slide { return c.slides }
 

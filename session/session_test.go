@@ -88,10 +88,9 @@ func TestPatientRuleAndCaveats(t *testing.T) {
 
 func TestCaseFileRoundTrip(t *testing.T) {
 	c := New()
-	a := c.Add("/s/a.svs", 0.25, "/b/m")
 	c.Add("/s/b.svs", 0, "/b/m")
+	c.Add("/s/a.svs", 0.25, "/b/m")
 	c.Label, c.Model = "Board 3", "/b/m"
-	c.Move(a, 1)
 	f := c.File()
 	if f.Label != "Board 3" || f.Model != "/b/m" || len(f.Slides) != 2 || f.Slides[1].Path != "/s/a.svs" || f.Slides[1].MPP != 0.25 {
 		t.Errorf("case file %+v", f)

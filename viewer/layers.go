@@ -84,15 +84,6 @@ func (v *SlideView) LayerStyleOf(name string) LayerStyle {
 	return LayerStyle{Opacity: 1}
 }
 
-// LayerNames lists the layers from the bottom up.
-func (v *SlideView) LayerNames() []string {
-	names := make([]string, len(v.layers))
-	for i, l := range v.layers {
-		names[i] = l.name
-	}
-	return names
-}
-
 func (v *SlideView) layerIndex(name string) int {
 	for i, l := range v.layers {
 		if l.name == name {

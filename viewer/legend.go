@@ -46,9 +46,6 @@ func (l *Legend) SetContent(c LegendContent) {
 	l.Refresh()
 }
 
-// Content returns what the legend shows.
-func (l *Legend) Content() LegendContent { return l.LegendContent }
-
 // CreateRenderer implements fyne.Widget.
 func (l *Legend) CreateRenderer() fyne.WidgetRenderer {
 	r := &legendRenderer{l: l,
