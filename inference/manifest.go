@@ -110,8 +110,8 @@ type Domain struct {
 	Organ               string  `toml:"organ"`                 // organ / specimen, in words
 	MPPTolerance        float64 `toml:"mpp_tolerance"`         // how much coarser than input.mpp a scan may be, as a fraction (0.1 = 10 %); 0: DefaultMPPTolerance
 	MinTissueTiles      int     `toml:"min_tissue_tiles"`      // fewer tissue tiles: no result
-	MaxArtefactFraction float64 `toml:"max_artefact_fraction"` // reserved for quality control (0–1)
-	ExcludeArtefacts    bool    `toml:"exclude_artefacts"`     // reserved for quality control
+	MaxArtefactFraction float64 `toml:"max_artefact_fraction"` // share of tissue tiles quality control may flag before the result is withheld (0–1); 0: DefaultMaxArtefactFraction
+	ExcludeArtefacts    bool    `toml:"exclude_artefacts"`     // leave flagged tiles out of the slide score
 }
 
 // Brightfield reports whether the declared stain is a brightfield one.

@@ -34,6 +34,9 @@ type Options struct {
 	// ScoreInterval is how often partial tile scores are recomputed for
 	// multiple-instance heads (0: 500 ms).
 	ScoreInterval time.Duration
+	// SkipQC turns per-tile quality control off (for the benchmark that
+	// measures its cost; results without it say so in QC.Checked).
+	SkipQC bool
 }
 
 // Event reports progress. Scores, when not nil, replaces the scores of the
@@ -76,7 +79,8 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	}
 	r := newResult(s, model, grid, mpp, mppSource, opts)
 	r.Timings.TissueMS = tissueMS
-	run := &run{ctx: ctx, s: s, model: model, grid: &grid, opts: opts, start: start, result: r}
+	run := &run{ctx: ctx, s: s, model: model, grid: &grid, opts: opts, start: start, result: r,
+		checkQC: mask.Brightfield && !opts.SkipQC}
 	err = run.execute()
 	r.Timings.TotalMS = msSince(start)
 	if r.Timings.TotalMS > 0 {
@@ -85,7 +89,7 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	r.Slide.Brightfield = mask.Brightfield
 	r.Evidence = Evidence(r)
 	r.Validity = judge(man, slideFacts{Brightfield: mask.Brightfield, TissueTiles: len(grid.Tiles), MPP: mpp,
-		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, ScoredTiles: len(r.Tiles)})
+		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, DoneTiles: len(run.doneTiles), QC: &r.QC})
 	return r, err
 }
 
@@ -136,6 +140,12 @@ type run struct {
 	features  []float32 // tile i at [i*D, (i+1)*D)
 	doneTiles []int     // indices of encoded tiles, in encoding order
 	firstSlot *slot     // the small first batch, used once
+
+	// checkQC turns per-tile quality control on (brightfield slides).
+	// qc[i] is written by the reader of tile i before its batch is handed
+	// to the encoder, and read by the encoder afterwards.
+	checkQC bool
+	qc      []TileQC
 }
 
 // firstBatchSize is the size of the first batch: small, for early scores.
@@ -159,6 +169,7 @@ func (r *run) execute() error {
 	man := &r.model.Bundle.Manifest
 	d := man.Encoder.FeatureDim
 	r.features = make([]float32, len(tiles)*d)
+	r.qc = make([]TileQC, len(tiles))
 	readers, nslots := r.opts.Readers, r.opts.Batches
 	if readers <= 0 {
 		readers = runtime.NumCPU()
@@ -231,6 +242,9 @@ func (r *run) execute() error {
 		go func() {
 			defer wg.Done()
 			tr := newTileReader(r.s, r.grid, lut, man.Input.ChannelOrder == "BGR")
+			if r.checkQC {
+				tr.qc = &qcScratch{}
+			}
 			for j := range work {
 				if ctx.Err() != nil {
 					continue // drain
@@ -239,6 +253,7 @@ func (r *run) execute() error {
 					fail(fmt.Errorf("reading tile at (%.0f, %.0f) of %s: %w", tiles[j.tile].X, tiles[j.tile].Y, filepath.Base(r.s.Path()), err))
 					continue
 				}
+				r.qc[j.tile] = tr.lastQC
 				if j.sl.remaining.Add(-1) == 0 {
 					select {
 					case full <- j.sl:
@@ -331,7 +346,7 @@ func (r *run) progress() Event {
 // partialScores aggregates the given encoded tiles (nil on failure, which
 // the final aggregation will report).
 func (r *run) partialScores(idx []int) []TileScore {
-	_, scores, err := r.aggregate(idx)
+	_, scores, err := r.aggregate(r.scored(idx))
 	if err != nil {
 		return nil
 	}
@@ -374,7 +389,11 @@ func (r *run) finish(runErr error) error {
 			idx[i] = i
 		}
 	}
-	p, scores, err := r.aggregate(idx)
+	kept := r.scored(idx)
+	if r.checkQC {
+		r.result.QC = summariseQC(r.grid, r.qc, idx, len(idx)-len(kept))
+	}
+	p, scores, err := r.aggregate(kept)
 	if err != nil {
 		return fmt.Errorf("%s: %w", r.model.Bundle.Manifest.Head.File, err)
 	}
@@ -382,6 +401,26 @@ func (r *run) finish(runErr error) error {
 	r.result.classify(&r.model.Bundle.Manifest)
 	r.result.Partial = runErr != nil
 	return runErr
+}
+
+// scored returns the tiles of idx that enter the slide score: all of them,
+// or those quality control did not flag when the model excludes artefacts.
+// When every tile is flagged it returns them all (the verdict withholds
+// such a result; the scores still show where the artefacts are).
+func (r *run) scored(idx []int) []int {
+	if !r.checkQC || !r.model.Bundle.Manifest.Domain.ExcludeArtefacts {
+		return idx
+	}
+	kept := make([]int, 0, len(idx))
+	for _, i := range idx {
+		if r.qc[i].Flags == 0 {
+			kept = append(kept, i)
+		}
+	}
+	if len(kept) == 0 {
+		return idx
+	}
+	return kept
 }
 
 // normalisationTable maps 0–255 to model input per channel (model order).
@@ -417,6 +456,9 @@ type tileReader struct {
 	lut   *[3][256]float32
 	bgr   bool
 	read0 *image.RGBA // ReadSide² region of the read level
+
+	qc     *qcScratch // nil: no quality control
+	lastQC TileQC     // quality control of the last tile read
 }
 
 func newTileReader(s slide.Slide, g *Grid, lut *[3][256]float32, bgr bool) *tileReader {
@@ -433,6 +475,9 @@ func (tr *tileReader) read(t GridTile, dst []float32) error {
 	if tr.g.ReadSide != ts {
 		resized := imaging.Resize(tr.read0, ts, ts, imaging.Linear)
 		pix, stride = resized.Pix, resized.Stride
+	}
+	if tr.qc != nil {
+		tr.lastQC = tr.qc.measureQC(pix, stride, ts)
 	}
 	plane := ts * ts
 	src := [3]int{0, 1, 2} // byte offset of model channel c in an RGBA pixel

@@ -8,8 +8,8 @@ import (
 
 // ResultSchema is the version of the result format. Cached results of
 // another schema are computed again (2: the model's patient rule; 3: the
-// validity verdict).
-const ResultSchema = 3
+// validity verdict; 4: per-tile quality control).
+const ResultSchema = 4
 
 // Result is one analysis of one slide by one model: everything needed to
 // show it again and to trace it to the model, the runtime and the
@@ -74,6 +74,10 @@ type Result struct {
 	// Validity says whether the result may be read as one (ok, flag,
 	// withheld) and why: the slide against the model's [domain].
 	Validity Validity `json:"validity"`
+
+	// QC is per-tile quality control (blur, ink, glass, dark): the flagged
+	// tiles and their counts.
+	QC QCSummary `json:"qc"`
 
 	// Evidence lists the regions that drove the result (Evidence).
 	Evidence []EvidenceRegion `json:"evidence"`

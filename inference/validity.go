@@ -42,6 +42,7 @@ const (
 	ReasonCoarseScan      = "scan-coarser-than-model" // the slide's µm/px is much coarser than the model's
 	ReasonHandMPP         = "mpp-by-hand"
 	ReasonPartial         = "partial"
+	ReasonArtefacts       = "artefacts" // quality control flagged tiles (blur, ink, glass, folds)
 )
 
 // Validity is the verdict of a result and its reasons.
@@ -54,6 +55,14 @@ type Validity struct {
 // be when the bundle does not say (10 %).
 const DefaultMPPTolerance = 0.1
 
+// DefaultMaxArtefactFraction is the share of tissue tiles quality control
+// may flag before a result is withheld, when the bundle does not say.
+const DefaultMaxArtefactFraction = 0.5
+
+// ArtefactFlagShare is the share of flagged tiles from which a result is
+// flagged (below it the flagged tiles are only reported).
+const ArtefactFlagShare = 0.05
+
 // slideFacts are what the validity checks look at, gathered by the pipeline.
 type slideFacts struct {
 	Brightfield bool
@@ -61,7 +70,8 @@ type slideFacts struct {
 	MPP         float64 // µm per level-0 pixel used
 	HandMPP     bool
 	Partial     bool
-	ScoredTiles int
+	DoneTiles   int        // tiles read and encoded
+	QC          *QCSummary // nil or not Checked: no quality control
 }
 
 // judge applies the model's domain to the facts of a slide.
@@ -79,8 +89,19 @@ func judge(man *Manifest, f slideFacts) Validity {
 	case d.Stain == "" && !f.Brightfield:
 		add(VerdictFlag, ReasonStainUnknown, "This is a fluorescence (dark-field) slide and the model does not say which stain it reads.")
 	}
-	if d.MinTissueTiles > 0 && f.TissueTiles < d.MinTissueTiles {
+	usable := f.TissueTiles
+	if f.QC != nil && !f.Partial {
+		usable -= f.QC.Excluded
+	}
+	switch {
+	case d.MinTissueTiles == 0:
+	case f.TissueTiles < d.MinTissueTiles:
 		add(VerdictWithheld, ReasonTooLittleTissue, "Only %d tissue tiles; the model needs at least %d.", f.TissueTiles, d.MinTissueTiles)
+	case usable < d.MinTissueTiles:
+		add(VerdictWithheld, ReasonTooLittleTissue, "Only %d usable tissue tiles once %d artefact tiles are left out; the model needs at least %d.", usable, f.TissueTiles-usable, d.MinTissueTiles)
+	}
+	if f.QC != nil && f.QC.Checked && f.DoneTiles > 0 && f.QC.Flagged() > 0 {
+		judgeArtefacts(d, f, add)
 	}
 	tol := d.MPPTolerance
 	if tol == 0 {
@@ -93,7 +114,7 @@ func judge(man *Manifest, f slideFacts) Validity {
 		add(VerdictFlag, ReasonHandMPP, "The µm/px (%.4g) was entered by hand, not read from the scanner.", f.MPP)
 	}
 	if f.Partial {
-		add(VerdictFlag, ReasonPartial, "The analysis was stopped after %d of %d tiles.", f.ScoredTiles, f.TissueTiles)
+		add(VerdictFlag, ReasonPartial, "The analysis was stopped after %d of %d tiles.", f.DoneTiles, f.TissueTiles)
 	}
 	v := Validity{Verdict: VerdictOK, Reasons: reasons}
 	for _, r := range reasons {
@@ -102,6 +123,38 @@ func judge(man *Manifest, f slideFacts) Validity {
 		}
 	}
 	return v
+}
+
+// judgeArtefacts weighs the tiles quality control flagged: more than the
+// model allows withholds the result, a noticeable share flags it, a few
+// are only reported.
+func judgeArtefacts(d Domain, f slideFacts, add func(v Verdict, code, format string, args ...any)) {
+	flagged := f.QC.Flagged()
+	share := float64(flagged) / float64(f.DoneTiles)
+	limit := d.MaxArtefactFraction
+	if limit == 0 {
+		limit = DefaultMaxArtefactFraction
+	}
+	words := qcCountsWords(f.QC.Counts, f.DoneTiles)
+	fate := "they were scored (the model does not leave artefacts out)"
+	if f.QC.Excluded > 0 {
+		fate = "they were left out of the score"
+	}
+	switch {
+	case share > limit:
+		add(VerdictWithheld, ReasonArtefacts, "%s: %s of the tissue is unusable, more than the %.0f %% the model allows.", capitalise(words), percentText(flagged, f.DoneTiles), 100*limit)
+	case share >= ArtefactFlagShare:
+		add(VerdictFlag, ReasonArtefacts, "%s; %s.", capitalise(words), fate)
+	default:
+		add(VerdictOK, ReasonArtefacts, "%s; %s.", capitalise(words), fate)
+	}
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func stainWords(stain string) string {

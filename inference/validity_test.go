@@ -10,7 +10,7 @@ func TestJudge(t *testing.T) {
 	man := &Manifest{}
 	man.Input.MPP = 0.5
 	man.Domain = Domain{Stain: StainHE, MinTissueTiles: 10}
-	good := slideFacts{Brightfield: true, TissueTiles: 100, MPP: 0.5, ScoredTiles: 100}
+	good := slideFacts{Brightfield: true, TissueTiles: 100, MPP: 0.5, DoneTiles: 100}
 	cases := []struct {
 		name  string
 		edit  func(f *slideFacts, d *Domain)
@@ -22,10 +22,15 @@ func TestJudge(t *testing.T) {
 		{"fluorescence for an H&E model", func(f *slideFacts, _ *Domain) { f.Brightfield = false }, VerdictWithheld, []string{ReasonWrongStain}},
 		{"brightfield for a fluorescence model", func(_ *slideFacts, d *Domain) { d.Stain = StainFluorescence }, VerdictWithheld, []string{ReasonWrongStain}},
 		{"fluorescence, stain undeclared", func(f *slideFacts, d *Domain) { f.Brightfield, d.Stain = false, "" }, VerdictFlag, []string{ReasonStainUnknown}},
-		{"too little tissue", func(f *slideFacts, _ *Domain) { f.TissueTiles, f.ScoredTiles = 3, 3 }, VerdictWithheld, []string{ReasonTooLittleTissue}},
+		{"too little tissue", func(f *slideFacts, _ *Domain) { f.TissueTiles, f.DoneTiles = 3, 3 }, VerdictWithheld, []string{ReasonTooLittleTissue}},
 		{"scan too coarse", func(f *slideFacts, _ *Domain) { f.MPP = 1.0 }, VerdictWithheld, []string{ReasonCoarseScan}},
 		{"within the tolerance", func(f *slideFacts, _ *Domain) { f.MPP = 0.54 }, VerdictOK, nil},
-		{"hand µm/px and partial", func(f *slideFacts, _ *Domain) { f.HandMPP, f.Partial, f.ScoredTiles = true, true, 40 }, VerdictFlag, []string{ReasonHandMPP, ReasonPartial}},
+		{"a few artefacts are reported", func(f *slideFacts, _ *Domain) { f.QC = qcFacts(2, 2) }, VerdictOK, []string{ReasonArtefacts}},
+		{"18 % out of focus", func(f *slideFacts, _ *Domain) { f.QC = qcFacts(18, 18) }, VerdictFlag, []string{ReasonArtefacts}},
+		{"most tiles out of focus", func(f *slideFacts, _ *Domain) { f.QC = qcFacts(60, 60) }, VerdictWithheld, []string{ReasonArtefacts}},
+		{"the model's own limit", func(f *slideFacts, d *Domain) { f.QC, d.MaxArtefactFraction = qcFacts(30, 30), 0.2 }, VerdictWithheld, []string{ReasonArtefacts}},
+		{"artefacts leave too little tissue", func(f *slideFacts, _ *Domain) { f.TissueTiles, f.DoneTiles, f.QC = 12, 12, qcFacts(4, 4) }, VerdictWithheld, []string{ReasonTooLittleTissue, ReasonArtefacts}},
+		{"hand µm/px and partial", func(f *slideFacts, _ *Domain) { f.HandMPP, f.Partial, f.DoneTiles = true, true, 40 }, VerdictFlag, []string{ReasonHandMPP, ReasonPartial}},
 	}
 	for _, c := range cases {
 		f, m := good, *man
@@ -41,6 +46,29 @@ func TestJudge(t *testing.T) {
 		if v.Verdict != c.want || strings.Join(codes, ",") != strings.Join(c.codes, ",") {
 			t.Errorf("%s: verdict %s %v, want %s %v", c.name, v.Verdict, codes, c.want, c.codes)
 		}
+	}
+}
+
+// qcFacts is quality control that flagged n blurred tiles, excluded of them.
+func qcFacts(n, excluded int) *QCSummary {
+	q := &QCSummary{Checked: true, Counts: map[string]int{"blur": n}, Excluded: excluded}
+	for i := 0; i < n; i++ {
+		q.Tiles = append(q.Tiles, QCTile{Col: i, Flags: QCBlur})
+	}
+	return q
+}
+
+func TestArtefactReasonSaysWhatHappened(t *testing.T) {
+	man := &Manifest{}
+	man.Input.MPP = 0.5
+	f := slideFacts{Brightfield: true, TissueTiles: 100, MPP: 0.5, DoneTiles: 100, QC: qcFacts(18, 18)}
+	want := "18 % of tissue tiles are out of focus; they were left out of the score."
+	if got := judge(man, f).Reasons[0].Text; got != want {
+		t.Errorf("reason %q, want %q", got, want)
+	}
+	f.QC.Excluded = 0
+	if got := judge(man, f).Reasons[0].Text; !strings.Contains(got, "they were scored") {
+		t.Errorf("artefacts kept in the score, reason %q", got)
 	}
 }
 

@@ -246,6 +246,8 @@ stain = "brightfield-he"
 organ = "any H&E-stained tissue section (demonstration)"
 mpp_tolerance = 0.1
 min_tissue_tiles = 4
+max_artefact_fraction = 0.5
+exclude_artefacts = true
 """
 
 

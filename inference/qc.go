@@ -1,0 +1,264 @@
+package inference
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// QCFlags are the quality-control findings on one tile, as a bit set.
+type QCFlags uint8
+
+// Quality-control findings on a tile, measured on the pixels the model
+// reads (at the model's µm/px).
+const (
+	// QCBlur: out of focus (variance of the Laplacian below QCBlurBelow).
+	QCBlur QCFlags = 1 << iota
+	// QCInk: pen or marker ink (green, blue or black) on more than
+	// QCInkAbove of the tile.
+	QCInk
+	// QCEmpty: glass or background on more than QCEmptyAbove of the tile.
+	QCEmpty
+	// QCDark: very dark on more than QCDarkAbove of the tile (folds,
+	// debris, bubbles' edges).
+	QCDark
+)
+
+// Quality-control thresholds, measured on real tiles (CMU-1-Small-Region
+// sharp, blurred with σ = 4 level-0 pixels, and marked with pens; see
+// qc_test.go).
+const (
+	QCBlurBelow  = 60.0 // variance of the 4-neighbour Laplacian of grey (0–255)
+	QCInkAbove   = 0.25 // share of the tile's pixels
+	QCEmptyAbove = 0.85
+	QCDarkAbove  = 0.50
+)
+
+// qcNames are the flags' stable names (in result.json) and words.
+var qcNames = []struct {
+	flag        QCFlags
+	code, words string
+}{
+	{QCBlur, "blur", "out of focus"},
+	{QCInk, "ink", "covered by pen or marker ink"},
+	{QCEmpty, "empty", "mostly glass"},
+	{QCDark, "dark", "very dark (folds or debris)"},
+}
+
+// Codes returns the flags' names in a fixed order.
+func (f QCFlags) Codes() []string {
+	var out []string
+	for _, n := range qcNames {
+		if f&n.flag != 0 {
+			out = append(out, n.code)
+		}
+	}
+	return out
+}
+
+// Words returns the flags in words, joined by "and".
+func (f QCFlags) Words() string {
+	var out []string
+	for _, n := range qcNames {
+		if f&n.flag != 0 {
+			out = append(out, n.words)
+		}
+	}
+	return strings.Join(out, " and ")
+}
+
+// MarshalJSON writes the flags as a list of names.
+func (f QCFlags) MarshalJSON() ([]byte, error) {
+	codes := f.Codes()
+	if codes == nil {
+		codes = []string{}
+	}
+	return json.Marshal(codes)
+}
+
+// UnmarshalJSON reads a list of names; unknown names are an error.
+func (f *QCFlags) UnmarshalJSON(b []byte) error {
+	var codes []string
+	if err := json.Unmarshal(b, &codes); err != nil {
+		return err
+	}
+	*f = 0
+	for _, c := range codes {
+		found := false
+		for _, n := range qcNames {
+			if n.code == c {
+				*f |= n.flag
+				found = true
+			}
+		}
+		if !found {
+			return fmt.Errorf("unknown quality-control flag %q", c)
+		}
+	}
+	return nil
+}
+
+// TileQC is what quality control measured on one tile.
+type TileQC struct {
+	Focus float32 // variance of the Laplacian of grey
+	Ink   float32 // share of pixels that look like pen ink
+	Empty float32 // share of glass pixels
+	Dark  float32 // share of very dark pixels
+	Flags QCFlags
+}
+
+// QCTile is a flagged tile in a result: grid cell, level-0 corner, flags.
+type QCTile struct {
+	Col   int     `json:"col"`
+	Row   int     `json:"row"`
+	X     float64 `json:"x"` // level-0 pixels
+	Y     float64 `json:"y"`
+	Flags QCFlags `json:"flags"`
+	Focus float32 `json:"focus"` // variance of the Laplacian
+}
+
+// QCSummary is quality control of a whole slide, in the result.
+type QCSummary struct {
+	Checked  bool           `json:"checked"`  // false: not run (fluorescence slide, or turned off)
+	Tiles    []QCTile       `json:"tiles"`    // flagged tiles only
+	Counts   map[string]int `json:"counts"`   // flagged tiles per flag name
+	Excluded int            `json:"excluded"` // flagged tiles left out of the slide score
+}
+
+// Flagged returns the number of tiles with any flag.
+func (q *QCSummary) Flagged() int { return len(q.Tiles) }
+
+// qcScratch holds a reader's buffers for measureQC.
+type qcScratch struct{ grey []int32 }
+
+// measureQC measures one RGBA tile of side ts (pixels at pix with the given
+// stride). It reads the pixels once for colour and once for the Laplacian.
+func (s *qcScratch) measureQC(pix []uint8, stride, ts int) TileQC {
+	n := ts * ts
+	if cap(s.grey) < n {
+		s.grey = make([]int32, n)
+	}
+	grey := s.grey[:n]
+	var ink, empty, dark int
+	for y := 0; y < ts; y++ {
+		row := pix[y*stride : y*stride+4*ts]
+		for x := 0; x < ts; x++ {
+			r, g, b := int32(row[4*x]), int32(row[4*x+1]), int32(row[4*x+2])
+			grey[y*ts+x] = (r*77 + g*150 + b*29) >> 8
+			mx, mn := max(r, g, b), min(r, g, b)
+			switch {
+			case mx < 60 && mx-mn < 25:
+				// Neutral near-black: black marker (folds and debris keep
+				// the stain's colour).
+				ink++
+			case isInkColour(r, g, b, mx, mn):
+				ink++
+			case mx < 70:
+				dark++
+			case mn > 215 && mx-mn < 18:
+				empty++
+			}
+		}
+	}
+	var sum, sumSq int64
+	for y := 1; y < ts-1; y++ {
+		for x := 1; x < ts-1; x++ {
+			i := y*ts + x
+			l := int64(grey[i-1] + grey[i+1] + grey[i-ts] + grey[i+ts] - 4*grey[i])
+			sum += l
+			sumSq += l * l
+		}
+	}
+	m := int64(ts-2) * int64(ts-2)
+	q := TileQC{Ink: float32(ink) / float32(n), Empty: float32(empty) / float32(n), Dark: float32(dark) / float32(n)}
+	if m > 0 {
+		mean := float64(sum) / float64(m)
+		q.Focus = float32(float64(sumSq)/float64(m) - mean*mean)
+	}
+	switch {
+	case float64(q.Empty) > QCEmptyAbove:
+		q.Flags |= QCEmpty // glass is smooth: its focus says nothing
+	case float64(q.Ink) > QCInkAbove:
+		q.Flags |= QCInk
+	case float64(q.Dark) > QCDarkAbove:
+		q.Flags |= QCDark
+	case float64(q.Focus) < QCBlurBelow:
+		q.Flags |= QCBlur
+	}
+	return q
+}
+
+// isInkColour reports whether a pixel has the hue and saturation of green
+// or blue marker ink, which H&E never has: eosin is pink-red and
+// haematoxylin purple (hue above about 250°).
+func isInkColour(r, g, b, mx, mn int32) bool {
+	c := mx - mn
+	if c*100 < mx*30 { // saturation below 0.30
+		return false
+	}
+	var hue int32 // degrees
+	switch mx {
+	case r:
+		hue = (60*(g-b)/c + 360) % 360
+	case g:
+		hue = 60*(b-r)/c + 120
+	default:
+		hue = 60*(r-g)/c + 240
+	}
+	return hue >= 70 && hue <= 242
+}
+
+// summariseQC lists the flagged tiles among the grid tiles idx.
+func summariseQC(g *Grid, qc []TileQC, idx []int, excluded int) QCSummary {
+	s := QCSummary{Checked: true, Counts: map[string]int{}, Excluded: excluded, Tiles: []QCTile{}}
+	for _, i := range idx {
+		q := qc[i]
+		if q.Flags == 0 {
+			continue
+		}
+		t := g.Tiles[i]
+		s.Tiles = append(s.Tiles, QCTile{Col: t.Col, Row: t.Row, X: t.X, Y: t.Y, Flags: q.Flags, Focus: q.Focus})
+		for _, c := range q.Flags.Codes() {
+			s.Counts[c]++
+		}
+	}
+	return s
+}
+
+// qcCountsWords says the flagged shares in words, largest first:
+// "18 % of tissue tiles are out of focus, 4 % covered by pen or marker ink".
+func qcCountsWords(counts map[string]int, total int) string {
+	type share struct {
+		words string
+		n     int
+	}
+	var shares []share
+	for _, n := range qcNames {
+		if c := counts[n.code]; c > 0 {
+			shares = append(shares, share{n.words, c})
+		}
+	}
+	sort.SliceStable(shares, func(i, j int) bool { return shares[i].n > shares[j].n })
+	var parts []string
+	for i, s := range shares {
+		p := fmt.Sprintf("%s %s", percentText(s.n, total), s.words)
+		if i == 0 {
+			p = fmt.Sprintf("%s of tissue tiles are %s", percentText(s.n, total), s.words)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// percentText is n/total as a whole percentage, "<1 %" for a few.
+func percentText(n, total int) string {
+	if total <= 0 {
+		return "0 %"
+	}
+	p := 100 * float64(n) / float64(total)
+	if p > 0 && p < 1 {
+		return "<1 %"
+	}
+	return fmt.Sprintf("%.0f %%", p)
+}

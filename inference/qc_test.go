@@ -1,0 +1,126 @@
+package inference
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"tessera/internal/testslides"
+	"tessera/slide"
+)
+
+// Quality control on real tissue made faulty: every tile of the blurred
+// slide is out of focus, the pen strokes are found as ink (and nothing
+// else is), the sharp slide has no finding; the verdicts follow.
+func TestQualityControlOnDerivedSlides(t *testing.T) {
+	m := builtinModel(t)
+	cases := []struct {
+		kind     string
+		verdict  Verdict
+		flag     string  // the flag expected
+		minShare float64 // of tissue tiles flagged with it
+		reason   string
+	}{
+		{testslides.Sharp, VerdictOK, "", 0, ""},
+		{testslides.Blurred, VerdictWithheld, "blur", 0.9, ReasonArtefacts},
+		{testslides.PenMarked, VerdictFlag, "ink", 0.3, ReasonArtefacts},
+		{testslides.NearEmpty, VerdictWithheld, "", 0, ReasonTooLittleTissue},
+	}
+	for _, c := range cases {
+		t.Run(c.kind, func(t *testing.T) {
+			s, err := slide.Open(testslides.Derived(t, c.kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			r, err := Analyze(context.Background(), s, m, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.QC.Checked {
+				t.Fatal("quality control did not run on a brightfield slide")
+			}
+			if r.Validity.Verdict != c.verdict {
+				t.Errorf("verdict %s, want %s: %s", r.Validity.Verdict, c.verdict, r.VerdictText())
+			}
+			if c.reason != "" && !hasReason(r.Validity, c.reason) {
+				t.Errorf("no %s reason: %s", c.reason, r.VerdictText())
+			}
+			for code, n := range r.QC.Counts {
+				if code != c.flag {
+					t.Errorf("%d tiles flagged %s, want only %q flags", n, code, c.flag)
+				}
+			}
+			if c.flag != "" {
+				share := float64(r.QC.Counts[c.flag]) / float64(r.TilesTotal)
+				if share < c.minShare {
+					t.Errorf("%.0f %% of %d tiles flagged %s, want at least %.0f %%", 100*share, r.TilesTotal, c.flag, 100*c.minShare)
+				}
+				// The model leaves artefacts out: scored tiles are the others
+				// (all of them when every tile is flagged: the result is
+				// withheld, and the heatmap still shows the slide).
+				all := r.QC.Flagged() == r.TilesTotal
+				if len(r.Tiles)+r.QC.Excluded != r.TilesTotal || all != (r.QC.Excluded == 0) {
+					t.Errorf("%d scored + %d excluded, %d tissue tiles, %d flagged", len(r.Tiles), r.QC.Excluded, r.TilesTotal, r.QC.Flagged())
+				}
+			}
+			b, _ := json.Marshal(r.QC)
+			var back QCSummary
+			if err := json.Unmarshal(b, &back); err != nil || len(back.Tiles) != len(r.QC.Tiles) {
+				t.Errorf("QC does not round-trip through JSON: %v", err)
+			}
+		})
+	}
+}
+
+func hasReason(v Validity, code string) bool {
+	for _, r := range v.Reasons {
+		if r.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// The pen strokes lie where they were drawn: green across the top, black
+// across the bottom; the flagged tiles' names say so in JSON.
+func TestInkFlagsFollowTheStrokes(t *testing.T) {
+	s, err := slide.Open(testslides.Derived(t, testslides.PenMarked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := Analyze(context.Background(), s, builtinModel(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range r.QC.Tiles {
+		cy := q.Y + r.Grid.Side0/2
+		// The strokes are 150 px wide around y 300–700, 1300–1500 and
+		// 2400–2700 (level 0); a flagged tile's centre is within a tile of one.
+		near := func(y0, y1 float64) bool { return cy > y0-75-r.Grid.Side0 && cy < y1+75+r.Grid.Side0 }
+		if !near(300, 700) && !near(1300, 1500) && !near(2400, 2700) {
+			t.Errorf("tile at (%.0f, %.0f) flagged %v, far from every stroke", q.X, q.Y, q.Flags.Codes())
+		}
+	}
+	b, _ := json.Marshal(r.QC.Tiles[0])
+	if !strings.Contains(string(b), `"flags":["ink"]`) {
+		t.Errorf("flags in JSON: %s", b)
+	}
+	var f QCFlags
+	if err := json.Unmarshal([]byte(`["ink","fold"]`), &f); err == nil {
+		t.Error("an unknown flag was accepted")
+	}
+}
+
+// Without quality control (the benchmark's baseline) the result says so.
+func TestSkipQC(t *testing.T) {
+	r, err := Analyze(context.Background(), openShared(t, "aperio/CMU-1-Small-Region.svs"), builtinModel(t), Options{SkipQC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.QC.Checked {
+		t.Error("QC says it was checked")
+	}
+}

@@ -1,0 +1,88 @@
+package testslides
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Derived slides: real tissue (CMU-1-Small-Region, 0.499 µm/px) made into
+// the faulty slides quality control must catch, with vips and ImageMagick.
+// Each is a tiled pyramidal JPEG TIFF carrying its µm/px.
+const (
+	Sharp     = "sharp"     // the tissue as scanned
+	Blurred   = "blurred"   // out of focus everywhere (Gaussian blur, σ = 4 level-0 pixels)
+	PenMarked = "pen"       // green, blue and black marker strokes across the tissue
+	NearEmpty = "nearempty" // a 250-pixel piece of tissue on blank glass
+)
+
+// recipes are the shell steps from base.v (the flattened slide) to out.png
+// or out.v in the working folder.
+var recipes = map[string]string{
+	Sharp:   `vips copy base.v out.v`,
+	Blurred: `vips gaussblur base.v out.v 4`,
+	PenMarked: `vips copy base.v base.png && convert base.png -fill none -strokewidth 150 ` +
+		`-stroke "rgba(20,140,60,0.75)" -draw "line 100,300 2100,700" ` +
+		`-stroke "rgba(30,60,200,0.75)" -draw "line 100,1500 2100,1300" ` +
+		`-stroke "rgba(15,15,20,0.85)" -draw "line 300,2400 2000,2700" out.png`,
+	NearEmpty: `vips crop base.v piece.v 900 1300 250 250 && vips embed piece.v out.v 900 1300 2220 2967 --extend background --background 255`,
+}
+
+var derivedMu sync.Mutex
+
+// Derived returns the path of a derived slide (one of the constants),
+// building it on first use in a folder shared by test runs
+// ($TMPDIR/tessera-test-slides). It skips the test when the shared slides,
+// vips or ImageMagick are missing.
+func Derived(t testing.TB, kind string) string {
+	t.Helper()
+	recipe, ok := recipes[kind]
+	if !ok {
+		t.Fatalf("no derived slide %q", kind)
+	}
+	src := filepath.Join(Dir(t), "aperio", "CMU-1-Small-Region.svs")
+	for _, tool := range []string{"vips", "convert"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed (scripts/setup.sh installs it): skipping test on a derived slide", tool)
+		}
+	}
+	derivedMu.Lock()
+	defer derivedMu.Unlock()
+	dir := filepath.Join(os.TempDir(), "tessera-test-slides")
+	out := filepath.Join(dir, kind+".tif")
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	work, err := os.MkdirTemp(os.TempDir(), "derive-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	last := "out.v"
+	if strings.HasSuffix(recipe, "out.png") {
+		last = "out.png"
+	}
+	// 0.499 µm/px is 2004 pixels per millimetre (vips takes px/mm).
+	script := fmt.Sprintf(`set -e
+vips openslideload %q raw.v
+vips flatten raw.v base.v --background 255
+%s
+vips tiffsave %s slide.tif --tile --pyramid --compression jpeg --Q 90 --xres 2004 --yres 2004
+`, src, recipe, last)
+	cmd := exec.Command("sh", "-c", script)
+	cmd.Dir = work
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("making the %s slide: %v\n%s", kind, err, msg)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(work, "slide.tif"), out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
