@@ -45,6 +45,8 @@ type analysisPanel struct {
 	autoBtn      *widget.Button
 	visible      *keyCheck
 	outline      *keyCheck
+	qcCheck      *keyCheck      // the quality-control layer
+	qcLegend     *fyne.Container // its colours and counts
 	rangeLo      *widget.Entry
 	rangeHi      *widget.Entry
 	content      fyne.CanvasObject
@@ -53,8 +55,7 @@ type analysisPanel struct {
 	// result); look is how it is drawn, kept while layers come and go.
 	layer   *heatmap.Layer
 	look    heatmap.Look
-	result  *inference.Result // the result shown, nil while analysing
-	binding bool              // the controls are being set from look
+	binding bool // the controls are being set from look
 
 	run *analysisRun
 
@@ -102,6 +103,8 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.smooth = newKeyCheck("Smooth (interpolate between tiles)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Smooth = on }) }, toSlide)
 	a.rank = newKeyCheck("Colour by rank within the slide", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Rank = on }) }, toSlide)
 	a.outline = newKeyCheck("Tissue outline", a.showOutline, toSlide)
+	a.qcCheck = newKeyCheck("Quality-control flags (Q)", func(bool) { a.showQC() }, toSlide)
+	a.qcLegend = container.NewVBox()
 	a.rangeLo, a.rangeHi = widget.NewEntry(), widget.NewEntry()
 	a.rangeLo.OnSubmitted = func(string) { a.applyRange() }
 	a.rangeHi.OnSubmitted = func(string) { a.applyRange() }
@@ -124,10 +127,14 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Heatmap layer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		a.visible, a.smooth, a.rank, a.outline, form,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Quality control", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		a.qcCheck, a.qcLegend,
 	))
 	a.progress.Hide()
 	a.legend.Hide()
 	a.enableLayerControls(false)
+	a.showQC()
 	return a
 }
 
@@ -365,6 +372,7 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 	a.card.show(r)
 	a.checkResultModel()
 	a.pane.ui.updatePatientResult()
+	a.showQC()
 	if r.Slide.MPPSource == slide.MPPFromUser && a.pane.ref.MPP == 0 {
 		a.setUserMPP(r.Slide.MPP)
 	}
@@ -380,6 +388,7 @@ func (a *analysisPanel) resetLayer() {
 	a.card.clear("Analysing…")
 	a.pane.view.SetLayer(heatmap.LayerName, heatmap.LayerZ, nil)
 	a.legend.Hide()
+	a.showQC()
 }
 
 // loadCached shows a cached result of the chosen model for this slide at

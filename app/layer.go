@@ -3,9 +3,13 @@ package app
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"strconv"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"tessera/heatmap"
 	"tessera/inference"
@@ -134,6 +138,51 @@ func (a *analysisPanel) showOutline(on bool) {
 			v.SetLayer(heatmap.OutlineName, heatmap.OutlineZ, &viewer.Overlay{Image: heatmap.TissueOutline(mask), Cell: mask.Downsample})
 		}
 	})
+}
+
+// showQC draws the quality-control layer when its box is ticked and lists
+// the flags with their colours and counts; the box is disabled when the
+// result has no flagged tile (or quality control did not run).
+func (a *analysisPanel) showQC() {
+	r := a.pane.ref.Result
+	a.qcLegend.RemoveAll()
+	switch {
+	case r == nil:
+		a.qcCheck.Disable()
+	case !r.QC.Checked:
+		a.qcCheck.Disable()
+		a.qcLegend.Add(widget.NewLabel("Not run on this slide (fluorescence)."))
+	case r.QC.Flagged() == 0:
+		a.qcCheck.Disable()
+		a.qcLegend.Add(widget.NewLabel(fmt.Sprintf("No artefact found in the %d tissue tiles.", r.TilesTotal)))
+	default:
+		a.qcCheck.Enable()
+		for _, c := range heatmap.QCColours {
+			code := c.Flag.Codes()[0]
+			if n := r.QC.Counts[code]; n > 0 {
+				swatch := canvas.NewRectangle(color.Transparent)
+				swatch.StrokeColor, swatch.StrokeWidth = c.Colour, 3
+				swatch.SetMinSize(fyne.NewSize(16, 16))
+				a.qcLegend.Add(container.NewBorder(nil, nil, container.NewCenter(swatch), nil,
+					widget.NewLabel(fmt.Sprintf("%s: %d tiles", c.Flag.Words(), n))))
+			}
+		}
+		if r.QC.Excluded > 0 {
+			a.qcLegend.Add(widget.NewLabel(fmt.Sprintf("%d flagged tiles were left out of the score.", r.QC.Excluded)))
+		}
+	}
+	var ov *viewer.Overlay
+	if a.qcCheck.Checked && !a.qcCheck.Disabled() {
+		ov = heatmap.QCOverlay(r)
+	}
+	a.pane.view.SetLayer(heatmap.QCName, heatmap.QCZ, ov)
+}
+
+// toggleQC flips the quality-control layer (the Q key).
+func (a *analysisPanel) toggleQC() {
+	if !a.qcCheck.Disabled() {
+		a.qcCheck.SetChecked(!a.qcCheck.Checked)
+	}
 }
 
 // toggleVisible flips the heatmap (the H key).

@@ -34,6 +34,7 @@ var Controls = [][2]string{
 	{"Ctrl+I", "show or hide the slide properties panel"},
 	{"Ctrl+R", "analyze the slide with the chosen model (Analysis panel)"},
 	{"H", "show or hide the heatmap"},
+	{"Q", "show or hide the quality-control flags (blur, ink, glass, dark tiles)"},
 	{"O", "show or hide the overview (top right)"},
 	{"R / Shift+R", "rotate the slide 90° clockwise / counter-clockwise"},
 	{"] / [", "next / previous region that drove the result (evidence), shown whole"},
@@ -187,6 +188,8 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
 	case 'o', 'O':
 		ui.toggleOverview()
+	case 'q', 'Q':
+		ui.withPane(func(p *slidePane) { p.analysis.toggleQC() })
 	case ']':
 		ui.withPane(func(p *slidePane) { p.stepEvidence(+1) })
 	case '[':
