@@ -45,7 +45,7 @@ type analysisPanel struct {
 	autoBtn      *widget.Button
 	visible      *keyCheck
 	outline      *keyCheck
-	qcCheck      *keyCheck      // the quality-control layer
+	qcCheck      *keyCheck       // the quality-control layer
 	qcLegend     *fyne.Container // its colours and counts
 	rangeLo      *widget.Entry
 	rangeHi      *widget.Entry
