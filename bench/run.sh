@@ -23,7 +23,7 @@ if [ "$what" = all ] || [ "$what" = app ]; then
   bench/coldstart.sh
 fi
 if [ "$what" = all ] || [ "$what" = inference ]; then
-  go run ./bench/inferencebench -slide "$slide"
+  go run ./bench/inferencebench -slide "$slide" -qc
   resnet=$(go run ./internal/testbundles/cmd resnet-abmil)
   go run ./bench/inferencebench -slide "$slide" -model "$resnet"
 fi

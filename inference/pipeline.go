@@ -242,9 +242,7 @@ func (r *run) execute() error {
 		go func() {
 			defer wg.Done()
 			tr := newTileReader(r.s, r.grid, lut, man.Input.ChannelOrder == "BGR")
-			if r.checkQC {
-				tr.qc = &qcScratch{}
-			}
+			tr.qc = r.checkQC
 			for j := range work {
 				if ctx.Err() != nil {
 					continue // drain
@@ -457,8 +455,8 @@ type tileReader struct {
 	bgr   bool
 	read0 *image.RGBA // ReadSide² region of the read level
 
-	qc     *qcScratch // nil: no quality control
-	lastQC TileQC     // quality control of the last tile read
+	qc     bool   // measure quality control on each tile
+	lastQC TileQC // quality control of the last tile read
 }
 
 func newTileReader(s slide.Slide, g *Grid, lut *[3][256]float32, bgr bool) *tileReader {
@@ -476,8 +474,8 @@ func (tr *tileReader) read(t GridTile, dst []float32) error {
 		resized := imaging.Resize(tr.read0, ts, ts, imaging.Linear)
 		pix, stride = resized.Pix, resized.Stride
 	}
-	if tr.qc != nil {
-		tr.lastQC = tr.qc.measureQC(pix, stride, ts)
+	if tr.qc {
+		tr.lastQC = measureQC(pix, stride, ts)
 	}
 	plane := ts * ts
 	src := [3]int{0, 1, 2} // byte offset of model channel c in an RGBA pixel

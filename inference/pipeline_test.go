@@ -21,7 +21,7 @@ import (
 // sharedSlides returns the shared slides folder or skips the test.
 func sharedSlides(t testing.TB) string { return testslides.Dir(t) }
 
-func openShared(t *testing.T, rel string) slide.Slide {
+func openShared(t testing.TB, rel string) slide.Slide {
 	t.Helper()
 	s, err := slide.Open(filepath.Join(sharedSlides(t), rel))
 	if err != nil {

@@ -3,6 +3,7 @@ package inference
 import (
 	"context"
 	"encoding/json"
+	"image"
 	"strings"
 	"testing"
 
@@ -123,4 +124,39 @@ func TestSkipQC(t *testing.T) {
 	if r.QC.Checked {
 		t.Error("QC says it was checked")
 	}
+}
+
+// BenchmarkMeasureQC is quality control of one 224-pixel tile of real
+// tissue, against the cost of reading and normalising that tile
+// (BenchmarkReadTile): it must stay a small fraction of it.
+func BenchmarkMeasureQC(b *testing.B) {
+	img := readSharedTile(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		measureQC(img.Pix, img.Stride, 224)
+	}
+}
+
+func BenchmarkReadTile(b *testing.B) {
+	s := openShared(b, "aperio/CMU-1-Small-Region.svs")
+	m := builtinModel(b)
+	mask, _ := DetectTissue(s)
+	g, _ := PlanGrid(s, s.MPP().Mean(), 224, 0.5, mask, DefaultMinTissue)
+	tr := NewTileReader(s, &g, m)
+	dst := make([]float32, 3*224*224)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := tr.Read(g.Tiles[i%len(g.Tiles)], dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func readSharedTile(b *testing.B) *image.RGBA {
+	s := openShared(b, "aperio/CMU-1-Small-Region.svs")
+	img := image.NewRGBA(image.Rect(0, 0, 224, 224))
+	if err := s.ReadRegion(img, 0, 1000, 1000); err != nil {
+		b.Fatal(err)
+	}
+	return img
 }

@@ -30,6 +30,7 @@ import (
 func main() {
 	path := flag.String("slide", "", "slide file")
 	bundle := flag.String("model", "", "model bundle (default: built-in)")
+	qc := flag.Bool("qc", false, "also measure the cost of per-tile quality control (two more analyses)")
 	flag.Parse()
 	if *path == "" {
 		fmt.Fprintln(os.Stderr, "usage: inferencebench -slide FILE [-model BUNDLE]")
@@ -84,6 +85,28 @@ func main() {
 		total.Round(time.Millisecond), float64(len(res.Tiles))/total.Seconds(), res.Probability, float64(total)/float64(limit), readTime.Seconds()/total.Seconds())
 	fmt.Printf("first tile scores after %v (tissue detection %.0f ms; limit 1 s → %.2f); peak RSS %d MiB (limit 1536 MiB → %.2f)\n",
 		first.Round(time.Millisecond), res.Timings.TissueMS, first.Seconds(), peakRSS()>>20, float64(peakRSS())/float64(1536<<20))
+	if *qc {
+		qcCost(s, m, total, res)
+	}
+}
+
+// qcCost times the analysis without quality control, then with it again,
+// and compares the faster of the two runs with it to the run without.
+func qcCost(s slide.Slide, m *inference.Model, withQC time.Duration, res *inference.Result) {
+	timed := func(opts inference.Options) time.Duration {
+		start := time.Now()
+		_, err := inference.Analyze(context.Background(), s, m, opts)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return time.Since(start)
+	}
+	without := timed(inference.Options{SkipQC: true})
+	withQC = min(withQC, timed(inference.Options{}))
+	fmt.Printf("quality control: analysis %v with it, %v without → %.3f× (limit ≤ 1.10×); %d of %d tiles flagged %v, verdict %s\n",
+		withQC.Round(time.Millisecond), without.Round(time.Millisecond), float64(withQC)/float64(without),
+		res.QC.Flagged(), res.TilesTotal, res.QC.Counts, res.Validity.Verdict)
 }
 
 // readAll decodes and normalises every grid tile with the pipeline's

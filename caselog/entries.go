@@ -1,0 +1,40 @@
+package caselog
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"path/filepath"
+
+	"tessera/inference"
+)
+
+// ResultHash is the sha256 of a result's JSON: the result a log line or a
+// sign-off refers to.
+func ResultHash(r *inference.Result) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// AboutResult fills e's slide, model, result and verdict fields from r.
+func AboutResult(e Entry, r *inference.Result) Entry {
+	e.Slide = filepath.Base(r.Slide.Name)
+	e.Model = r.Model.Name + " " + r.Model.Version
+	e.ModelSHA256 = r.Model.SHA256
+	e.ResultHash = ResultHash(r)
+	e.Verdict = string(r.Validity.Verdict)
+	e.Reasons = nil
+	for _, reason := range r.Validity.Reasons {
+		e.Reasons = append(e.Reasons, reason.Code)
+	}
+	if !r.Withheld() { // a withheld class is not a result: not logged as one
+		e.Class = r.Class
+		p := r.Probability
+		e.Probability = &p
+	}
+	return e
+}
