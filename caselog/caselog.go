@@ -38,7 +38,7 @@ func PathFor(casePath string) string {
 const (
 	CaseCreated     = "case-created"
 	CaseOpened      = "case-opened"
-	Analysis        = "analysis"         // a result shown: model, result hash, verdict
+	Analysis        = "analysis"          // a result shown: model, result hash, verdict
 	WithheldReveal  = "withheld-revealed" // a withheld class shown after confirmation
 	EvidenceViewed  = "evidence-viewed"
 	SignOff         = "sign-off"
