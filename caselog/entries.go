@@ -4,9 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"strings"
 
 	"tessera/inference"
+	"tessera/session"
 )
 
 // ResultHash is the sha256 of a result's JSON: the result a log line or a
@@ -36,5 +39,26 @@ func AboutResult(e Entry, r *inference.Result) Entry {
 		p := r.Probability
 		e.Probability = &p
 	}
+	return e
+}
+
+// AboutPatient fills e for a patient-level sign-off: the combined class and
+// probability, the model, and a hash over the slides' result hashes (in
+// case order; results has one entry per slide, nil where none).
+func AboutPatient(e Entry, p session.Patient, results []*inference.Result) Entry {
+	e.Scope = "patient"
+	e.Model, e.ModelSHA256 = p.Model, p.ModelSHA
+	e.Class = p.ClassLabel
+	prob := p.Probability
+	e.Probability = &prob
+	var hashes []string
+	for i, r := range results {
+		if r != nil {
+			hashes = append(hashes, fmt.Sprintf("%d:%s", i+1, ResultHash(r)))
+		}
+	}
+	sum := sha256.Sum256([]byte(strings.Join(hashes, "\n")))
+	e.ResultHash = hex.EncodeToString(sum[:])
+	e.Detail = fmt.Sprintf("%s of %d analysed slides of %d", p.RuleText(), p.Analysed, p.Total)
 	return e
 }

@@ -34,6 +34,11 @@ usage:
                   [--mpp M] [--no-cache]      run a model; write result.json, heatmap.png, summary.csv
   tessera report CASE.tessera-case.json|FOLDER|SLIDE... --out report.pdf [--model BUNDLE]
                   [--label TEXT] [--show-names]  write a de-identified PDF case report
+  tessera case new CASE.tessera-case.json SLIDE... [--label TEXT] [--model BUNDLE]
+                                              make a case file (and start its log)
+  tessera signoff CASE.tessera-case.json (--slide N | --patient) (--agree | --disagree | --uncertain)
+                  --reason TEXT [--model BUNDLE]  record a pathologist's sign-off in the case log
+  tessera log verify CASE.tessera-case.json  check the case log's chain; names an altered line
 
 environment:
   TESSERA_CACHE_MB   display tile cache bound in MiB (default 512)
@@ -47,6 +52,9 @@ var Commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"snapshot": func(args []string, _, stderr io.Writer) error { return Snapshot(args, stderr) },
 	"analyze":  Analyze,
 	"report":   func(args []string, _, stderr io.Writer) error { return Report(args, stderr) },
+	"case":     CaseCmd,
+	"signoff":  SignOff,
+	"log":      LogCmd,
 }
 
 // Exit codes of the headless commands.
