@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/caselog"
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/colormap"
@@ -135,6 +136,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.legend.Hide()
 	a.enableLayerControls(false)
 	a.showQC()
+	a.card.addSignOff(p.ui.signOffButtons(p), p.ui.signOffButtons(nil))
 	return a
 }
 
@@ -264,6 +266,14 @@ func (a *analysisPanel) finish(run *analysisRun, res *inference.Result, cached b
 			msg += " The result could not be cached: " + storeErr.Error()
 		}
 		a.progressText.SetText(msg)
+		how := "analysed"
+		switch {
+		case cached:
+			how = "shown from the result cache"
+		case res.Partial:
+			how = fmt.Sprintf("cancelled after %d of %d tiles (partial)", len(res.Tiles), res.TilesTotal)
+		}
+		ui.recordResult(a.pane, res, how)
 	case errors.Is(err, inference.ErrNoMPP):
 		a.progressText.SetText("")
 		a.card.clear("This slide needs its µm/px before it can be analysed.")
@@ -355,10 +365,17 @@ func (a *analysisPanel) confirmReveal() {
 	if r == nil || !r.Withheld() {
 		return
 	}
-	d := dialog.NewConfirm("Show a withheld class?", r.VerdictText()+"\n\nThe class the model gave is not a result for this slide. Show it anyway?",
+	recorded := "\n\nShowing it is recorded in the case log."
+	if a.pane.ui.logPath() == "" {
+		recorded = "\n\n(Not recorded: these slides are not a saved case.)"
+	}
+	d := dialog.NewConfirm("Show a withheld class?", r.VerdictText()+"\n\nThe class the model gave is not a result for this slide. Show it anyway?"+recorded,
 		func(ok bool) {
 			if ok && a.pane.ref.Result == r {
 				a.card.revealWithheld(r)
+				e := caselog.AboutResult(caselog.Entry{Event: caselog.WithheldReveal}, r)
+				e.Class, e.Detail = r.Class, "the withheld class was shown after a confirmation"
+				a.pane.ui.record(e)
 			}
 		}, a.pane.ui.win)
 	d.SetConfirmText("Show it")
@@ -410,6 +427,7 @@ func (a *analysisPanel) loadCached() {
 				return
 			}
 			a.showResult(res)
+			ui.recordResult(a.pane, res, "shown from the result cache on opening")
 			a.progressText.SetText("Shown from the result cache: " + filepath.Base(res.Slide.Name) + " was analysed before with this model.")
 			if ui.onCachedResultShown != nil {
 				ui.onCachedResultShown()

@@ -30,6 +30,12 @@ type caseCard struct {
 	otherTxt *widget.Label
 	patient  *widget.Label // the patient-level result over the open slides
 	content  *fyne.Container
+
+	// Sign-off: the slide's buttons and recorded sign-offs, the patient's.
+	signOff        *fyne.Container
+	signedOff      *widget.Label
+	patientSignOff *fyne.Container
+	patientSigned  *widget.Label
 }
 
 func newCaseCard() *caseCard {
@@ -57,6 +63,37 @@ func newCaseCard() *caseCard {
 	c.content = container.NewVBox(widget.NewLabelWithStyle("Case card", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		c.other, c.verdict, c.class, c.reveal, c.detail, c.warnings, c.patient)
 	return c
+}
+
+// addSignOff puts the sign-off buttons of the slide and of the patient on
+// the card (they need the window, which the card does not know).
+func (c *caseCard) addSignOff(slideButtons, patientButtons fyne.CanvasObject) {
+	c.signedOff, c.patientSigned = widget.NewLabel(""), widget.NewLabel("")
+	c.signedOff.Wrapping, c.patientSigned.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
+	c.signOff = container.NewVBox(widget.NewLabelWithStyle("Sign off this slide's result", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		slideButtons, c.signedOff)
+	c.patientSignOff = container.NewVBox(widget.NewLabelWithStyle("Sign off the patient-level result", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		patientButtons, c.patientSigned)
+	c.signOff.Hide()
+	c.patientSignOff.Hide()
+	c.content.Add(c.signOff)
+	c.content.Add(c.patientSignOff)
+}
+
+// setSignOffs shows the sign-offs recorded about the slide's result and
+// the patient's; the slide's section shows only with a complete result,
+// the patient's only with a patient-level result.
+func (c *caseCard) setSignOffs(slide, patient string, hasResult, hasPatient bool) {
+	if c.signOff == nil {
+		return
+	}
+	c.signedOff.SetText(slide)
+	c.signedOff.Hidden = slide == ""
+	c.patientSigned.SetText(patient)
+	c.patientSigned.Hidden = patient == ""
+	c.signOff.Hidden = !hasResult
+	c.patientSignOff.Hidden = !hasPatient
+	c.content.Refresh()
 }
 
 // show displays r.

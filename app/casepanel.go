@@ -40,6 +40,7 @@ func (ui *UI) OpenCase(path string) {
 		filePath = path
 	}
 	ui.session = session.FromFile(c, filePath)
+	ui.checkCaseLog()
 	ui.nextView = 0
 	paths, mpps := make([]string, len(c.Slides)), make([]float64, len(c.Slides))
 	for i, ref := range c.Slides {
@@ -264,6 +265,7 @@ func (ui *UI) updatePatientResult() {
 		l.Hidden = text == ""
 		l.Refresh()
 	}
+	ui.refreshSignOffs()
 }
 
 // patientText is the case card's patient section: the combined result and

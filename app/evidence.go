@@ -2,7 +2,9 @@ package app
 
 import (
 	"fmt"
+	"path/filepath"
 
+	"tessera/caselog"
 	"tessera/viewer"
 )
 
@@ -33,4 +35,6 @@ func (p *slidePane) stepEvidence(delta int) {
 	}
 	p.viewNote = fmt.Sprintf("evidence %d of %d: %s (tile score %.3g, %d tiles)", p.evidence, n, what, e.Score, e.Tiles)
 	p.updateStatus()
+	p.ui.record(caselog.Entry{Event: caselog.EvidenceViewed, Slide: filepath.Base(r.Slide.Name), SlideIndex: p.ui.session.Index(p.ref) + 1,
+		ResultHash: caselog.ResultHash(r), Detail: p.viewNote})
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 
+	"tessera/caselog"
 	"tessera/heatmap"
 	"tessera/internal/atomicfile"
 	"tessera/report"
@@ -64,6 +65,7 @@ func (ui *UI) exportSnapshot() {
 			return
 		}
 		ui.notify("Snapshot saved to " + path)
+		ui.record(caselog.Entry{Event: caselog.Export, Detail: "annotated snapshot " + filepath.Base(path)})
 	})
 }
 
@@ -81,6 +83,7 @@ func (ui *UI) exportReport() {
 			return
 		}
 		ui.notify("Report saved to " + path)
+		ui.record(caselog.Entry{Event: caselog.Export, Detail: "PDF report " + filepath.Base(path)})
 		if len(missing) > 0 {
 			ui.showError(fmt.Errorf("the report was saved without %s, which has no analysis yet", strings.Join(missing, ", ")))
 		}

@@ -289,3 +289,25 @@ func Append(path string, e Entry) (Entry, error) {
 	e.Hash = h
 	return e, nil
 }
+
+// SignOffsAbout returns the sign-offs about the result with the given hash
+// (a slide's ResultHash, or a patient's from AboutPatient), oldest first.
+func (r *Report) SignOffsAbout(resultHash string) []Entry {
+	var out []Entry
+	for _, e := range r.Entries {
+		if e.Event == SignOff && e.ResultHash == resultHash {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// SignOffText is a sign-off in a line: "Agree: consistent with … (anna,
+// 2026-11-28 14:02)".
+func SignOffText(e Entry) string {
+	d := e.Decision
+	if d != "" {
+		d = strings.ToUpper(d[:1]) + d[1:]
+	}
+	return fmt.Sprintf("%s: %s (%s, %s)", d, e.Reason, e.User, e.Time.Local().Format("2006-01-02 15:04"))
+}

@@ -49,6 +49,15 @@ func FromFile(c *cases.Case, path string) *Case {
 	return &Case{IsCase: true, Label: c.Label, Model: c.Model, Path: path, Views: slices.Clone(c.Views)}
 }
 
+// Results returns each slide's result in order (nil where there is none).
+func (c *Case) Results() []*inference.Result {
+	out := make([]*inference.Result, len(c.slides))
+	for i, s := range c.slides {
+		out[i] = s.Result
+	}
+	return out
+}
+
 // Add appends a slide and returns it.
 func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
 	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath}

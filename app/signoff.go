@@ -1,0 +1,178 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"tessera/caselog"
+	"tessera/inference"
+)
+
+// The case log from the window: what the pathologist saw and decided is
+// appended to NAME.tessera-log.jsonl beside the saved case file (nothing is
+// recorded for slides that are not a saved case: there is no file to put
+// the log beside). Appends run on the UI goroutine, in the order of the
+// events (one short write and fsync each).
+
+// logPath returns the open case's log, or "" when the case has no file.
+func (ui *UI) logPath() string {
+	if ui.session.Path == "" {
+		return ""
+	}
+	return caselog.PathFor(ui.session.Path)
+}
+
+// record appends e to the case log; it reports whether it was recorded. A
+// failure (a full disk, a broken chain) is said on screen; nothing else is
+// lost.
+func (ui *UI) record(e caselog.Entry) bool {
+	path := ui.logPath()
+	if path == "" {
+		return false
+	}
+	if _, err := caselog.Append(path, e); err != nil {
+		ui.showError(fmt.Errorf("not recorded in the case log: %w", err))
+		return false
+	}
+	return true
+}
+
+// recordResult logs a result shown on a pane (analysis run or cache).
+func (ui *UI) recordResult(p *slidePane, r *inference.Result, how string) {
+	e := caselog.AboutResult(caselog.Entry{Event: caselog.Analysis, Detail: how}, r)
+	e.SlideIndex = ui.session.Index(p.ref) + 1
+	ui.record(e)
+}
+
+// checkCaseLog verifies the log of a case file just opened and warns when
+// its chain is broken; otherwise it records the opening.
+func (ui *UI) checkCaseLog() {
+	path := ui.logPath()
+	if path == "" {
+		return
+	}
+	rep, err := caselog.Verify(path)
+	if err != nil {
+		ui.showError(err)
+		return
+	}
+	if !rep.Intact() {
+		d := dialog.NewInformation("The case log was altered", rep.Summary()+
+			"\n\nNew sign-offs cannot be added to it. Keep the file as it is for review; `tessera log verify` says the same.", ui.win)
+		ui.showDialog(d)
+		return
+	}
+	ui.record(caselog.Entry{Event: caselog.CaseOpened, Detail: fmt.Sprintf("%d slides", len(ui.session.Slides()))})
+}
+
+// signOffs returns the sign-offs in the case log about the result with the
+// given hash, oldest first.
+func (ui *UI) signOffs(resultHash string) []caselog.Entry {
+	path := ui.logPath()
+	if path == "" || resultHash == "" {
+		return nil
+	}
+	rep, err := caselog.Verify(path)
+	if err != nil {
+		return nil
+	}
+	return rep.SignOffsAbout(resultHash)
+}
+
+// askSignOff asks the pathologist's decision on a result (the slide's, or
+// the patient's when p is nil) and its reason, and records it.
+func (ui *UI) askSignOff(p *slidePane, decision string) {
+	if ui.logPath() == "" {
+		ui.showDialog(dialog.NewInformation("Save the case first",
+			"Sign-offs are recorded in the case's log, beside its case file. Save the case (Ctrl+S), then sign off.", ui.win))
+		return
+	}
+	var e caselog.Entry
+	var what string
+	if p != nil {
+		r := p.ref.Result
+		if r == nil || r.Partial {
+			ui.showError(errors.New("there is no complete result to sign off on this slide: analyse it to the end first"))
+			return
+		}
+		e = caselog.AboutResult(caselog.Entry{}, r)
+		e.Scope, e.SlideIndex = "slide", ui.session.Index(p.ref)+1
+		what = fmt.Sprintf("the result of %s", filepath.Base(r.Slide.Name))
+	} else {
+		pat := ui.session.Patient()
+		if !pat.Available {
+			ui.showError(errors.New("there is no patient-level result to sign off: " + strings.TrimPrefix(pat.Why, "No patient-level result: ")))
+			return
+		}
+		e = caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results())
+		what = "the patient-level result"
+	}
+	e.Event, e.Decision = caselog.SignOff, decision
+	reason := widget.NewMultiLineEntry()
+	reason.SetPlaceHolder("Why (required): what you saw, what you would add")
+	reason.Wrapping = fyne.TextWrapWord
+	reason.SetMinRowsVisible(3)
+	reason.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return errors.New("a sign-off needs its reason")
+		}
+		return nil
+	}
+	form := dialog.NewForm(fmt.Sprintf("Sign off: %s", decision), "Record", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Reason", reason)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			e.Reason = strings.TrimSpace(reason.Text)
+			if ui.record(e) {
+				ui.notify(fmt.Sprintf("Sign-off recorded (%s on %s) in %s", decision, what, filepath.Base(ui.logPath())))
+				ui.refreshSignOffs()
+			}
+		}, ui.win)
+	form.Resize(fyne.NewSize(520, 260))
+	ui.showDialog(form)
+	ui.win.Canvas().Focus(reason)
+}
+
+// signOffButtons are Agree / Disagree / Uncertain for a slide (p) or the
+// patient (p nil).
+func (ui *UI) signOffButtons(p *slidePane) fyne.CanvasObject {
+	button := func(label, decision string) *widget.Button {
+		return widget.NewButton(label, func() { ui.askSignOff(p, decision) })
+	}
+	return container.NewGridWithColumns(3, button("Agree…", caselog.Agree), button("Disagree…", caselog.Disagree), button("Uncertain…", caselog.Uncertain))
+}
+
+// refreshSignOffs shows on every card the sign-offs recorded about its
+// result and the patient's.
+func (ui *UI) refreshSignOffs() {
+	patient := ""
+	pat := ui.session.Patient()
+	if pat.Available {
+		patient = signOffText(ui.signOffs(caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results()).ResultHash))
+	}
+	for _, p := range ui.panes {
+		text := ""
+		r := p.ref.Result
+		if r != nil {
+			text = signOffText(ui.signOffs(caselog.ResultHash(r)))
+		}
+		p.analysis.card.setSignOffs(text, patient, r != nil && !r.Partial, pat.Available && pat.Total > 1)
+	}
+}
+
+// signOffText lists sign-offs, newest last, one a line ("" for none).
+func signOffText(entries []caselog.Entry) string {
+	var lines []string
+	for _, e := range entries {
+		lines = append(lines, caselog.SignOffText(e))
+	}
+	return strings.Join(lines, "\n")
+}
