@@ -111,6 +111,7 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 	if len(rc.Slides) == 0 {
 		return rc, nil, errors.New("no slide is analysed yet: analyse at least one (Ctrl+R) before writing a report")
 	}
+	AddSignOffs(&rc, ui.session.Path, ui.session.Results())
 	return rc, missing, nil
 }
 

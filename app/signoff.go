@@ -13,6 +13,7 @@ import (
 
 	"tessera/caselog"
 	"tessera/inference"
+	"tessera/report"
 )
 
 // The case log from the window: what the pathologist saw and decided is
@@ -170,9 +171,35 @@ func (ui *UI) refreshSignOffs() {
 
 // signOffText lists sign-offs, newest last, one a line ("" for none).
 func signOffText(entries []caselog.Entry) string {
-	var lines []string
-	for _, e := range entries {
-		lines = append(lines, caselog.SignOffText(e))
+	return strings.Join(signOffLines(entries), "\n")
+}
+
+// AddSignOffs puts on a report the sign-offs recorded in the log of the
+// case file at casePath about each slide's result and the patient's, and
+// the log's state. results are the session's, in its order (for the
+// patient's result hash). Nothing is added without a case file.
+func AddSignOffs(rc *report.Case, casePath string, results []*inference.Result) {
+	if casePath == "" {
+		return
 	}
-	return strings.Join(lines, "\n")
+	rep, err := caselog.Verify(caselog.PathFor(casePath))
+	if err != nil {
+		rc.Log = "The case log could not be read: " + err.Error()
+		return
+	}
+	rc.Log = rep.Summary()
+	for i := range rc.Slides {
+		rc.Slides[i].SignOffs = signOffLines(rep.SignOffsAbout(caselog.ResultHash(rc.Slides[i].Result)))
+	}
+	if rc.Patient.Available {
+		rc.PatientSignOffs = signOffLines(rep.SignOffsAbout(caselog.AboutPatient(caselog.Entry{}, rc.Patient, results).ResultHash))
+	}
+}
+
+func signOffLines(entries []caselog.Entry) []string {
+	var out []string
+	for _, e := range entries {
+		out = append(out, caselog.SignOffText(e))
+	}
+	return out
 }

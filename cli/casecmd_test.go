@@ -81,6 +81,17 @@ func TestCaseSignOffAndLogCommands(t *testing.T) {
 	if second.Verdict != "withheld" || second.Class != "" || second.Probability != nil {
 		t.Errorf("a withheld result's sign-off records its class: %+v", second)
 	}
+	// The report prints the sign-offs and the log's state.
+	pdf := filepath.Join(dir, "report.pdf")
+	if out, err := run(func(a []string, o, e *bytes.Buffer) error { return Report(a, e) }, casePath, "--out", pdf); err != nil {
+		t.Fatalf("report: %v %s", err, out)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, pdf, "pdftotext")), " ")
+	for _, want := range []string{"Agree: consistent with the morphology", "Uncertain: fluorescence slide", "The case log is intact: 3 events"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
 	// Someone edits the first decision: verify names line 2 and fails.
 	path := caselog.PathFor(casePath)
 	data, _ := os.ReadFile(path)

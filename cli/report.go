@@ -101,6 +101,9 @@ func Report(args []string, stderr io.Writer) error {
 		sc.SetResult(sc.Add(ref.Path, ref.MPP, bundle), res)
 	}
 	rc.Patient = sc.Patient()
+	if len(positional) == 1 && strings.HasSuffix(positional[0], cases.Extension) {
+		app.AddSignOffs(&rc, positional[0], sc.Results())
+	}
 	if len(rc.Slides) == 0 {
 		return UserError{errors.New("no slide could be analysed: no report written")}
 	}

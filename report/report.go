@@ -32,6 +32,7 @@ type Slide struct {
 	Heatmap    image.Image // Thumb with the heatmap over it, no legend
 	UMPerPixel float64     // µm per image pixel; 0 when the slide is uncalibrated
 	Legend     Legend
+	SignOffs   []string // the pathologists' sign-offs on this result, one a line
 }
 
 // Legend is the heatmap's legend: the colour bar from low to high, the
@@ -50,6 +51,10 @@ type Case struct {
 	Slides          []Slide
 	Generated       time.Time
 	ShowIdentifiers bool // print slide file names (off by default)
+	// PatientSignOffs are the sign-offs on the patient-level result; Log
+	// says whether the case log is intact and how long ("" without a log).
+	PatientSignOffs []string
+	Log             string
 }
 
 // slideTitle is how a slide is named in the report.
@@ -100,6 +105,7 @@ func WritePDF(path string, c Case) error {
 	default:
 		text("", 11, "None: these slides were not opened as one patient's case.")
 	}
+	writeSignOffs(text, c.PatientSignOffs)
 	gap()
 	text("B", 11, "Slides")
 	for i, s := range c.Slides {
@@ -112,6 +118,11 @@ func WritePDF(path string, c Case) error {
 	}
 	gap()
 	writeCaveats(pdf, tr, c.Slides)
+	if c.Log != "" {
+		gap()
+		text("B", 11, "Case log")
+		text("", 10, c.Log)
+	}
 
 	for i, s := range c.Slides {
 		pdf.AddPage()
@@ -253,5 +264,21 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 		pdf.MultiCell(0, 5, tr(l), "", "L", false)
 	}
 	pdf.Ln(3)
+	writeSignOffs(func(style string, size float64, s string) {
+		pdf.SetFont("Helvetica", style, size)
+		pdf.MultiCell(0, size*0.5, tr(s), "", "L", false)
+	}, s.SignOffs)
 	writeCaveats(pdf, tr, []Slide{s})
+}
+
+// writeSignOffs lists sign-offs under a heading, or says there are none.
+func writeSignOffs(text func(style string, size float64, s string), signOffs []string) {
+	if len(signOffs) == 0 {
+		text("", 10, "Sign-off: none recorded.")
+		return
+	}
+	text("B", 10, "Sign-off")
+	for _, s := range signOffs {
+		text("", 10, s)
+	}
 }
