@@ -256,6 +256,9 @@ func (a *analysisPanel) finish(run *analysisRun, res *inference.Result, cached b
 	case res != nil && (err == nil || errors.Is(err, context.Canceled)):
 		a.showResult(res)
 		msg := fmt.Sprintf("Done: %d tiles in %.1f s on %s.", len(res.Tiles), res.Timings.TotalMS/1000, res.Runtime.Provider)
+		if res.QC.Excluded > 0 {
+			msg = fmt.Sprintf("Done: %d tiles scored, %d left out by quality control, in %.1f s on %s.", len(res.Tiles), res.QC.Excluded, res.Timings.TotalMS/1000, res.Runtime.Provider)
+		}
 		if cached {
 			msg = "Shown from the result cache (same slide, model and parameters)."
 		}

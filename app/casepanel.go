@@ -40,7 +40,7 @@ func (ui *UI) OpenCase(path string) {
 		filePath = path
 	}
 	ui.session = session.FromFile(c, filePath)
-	ui.checkCaseLog()
+	ui.checkCaseLog(len(c.Slides))
 	ui.nextView = 0
 	paths, mpps := make([]string, len(c.Slides)), make([]float64, len(c.Slides))
 	for i, ref := range c.Slides {

@@ -55,11 +55,11 @@ func TestQualityControlLayerOnPenMarkedSlide(t *testing.T) {
 		t.Fatal("Q did not show the quality-control layer")
 	}
 	q := r.QC.Tiles[0]
-	frame := ov.Image.NRGBAAt(q.Col*10, q.Row*10)
+	frame := ov.Image.NRGBAAt(q.Col*16, q.Row*16)
 	if frame != heatmap.QCColour(q.Flags) || frame.A != 0xff {
 		t.Errorf("frame of flagged tile (%d,%d) is %v, want %v", q.Col, q.Row, frame, heatmap.QCColour(q.Flags))
 	}
-	if ov.Cell*10 != r.Grid.Side0 {
+	if ov.Cell*16 != r.Grid.Side0 {
 		t.Errorf("overlay cell %v for tiles of %v", ov.Cell, r.Grid.Side0)
 	}
 	ui.handleWindowRune('Q')

@@ -52,9 +52,9 @@ func (ui *UI) recordResult(p *slidePane, r *inference.Result, how string) {
 	ui.record(e)
 }
 
-// checkCaseLog verifies the log of a case file just opened and warns when
-// its chain is broken; otherwise it records the opening.
-func (ui *UI) checkCaseLog() {
+// checkCaseLog verifies the log of a case file of n slides just opened and
+// warns when its chain is broken; otherwise it records the opening.
+func (ui *UI) checkCaseLog(n int) {
 	path := ui.logPath()
 	if path == "" {
 		return
@@ -70,7 +70,7 @@ func (ui *UI) checkCaseLog() {
 		ui.showDialog(d)
 		return
 	}
-	ui.record(caselog.Entry{Event: caselog.CaseOpened, Detail: fmt.Sprintf("%d slides", len(ui.session.Slides()))})
+	ui.record(caselog.Entry{Event: caselog.CaseOpened, Detail: fmt.Sprintf("%d slide(s)", n)})
 }
 
 // signOffs returns the sign-offs in the case log about the result with the
@@ -96,7 +96,7 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 		return
 	}
 	var e caselog.Entry
-	var what string
+	var what, summary string
 	if p != nil {
 		r := p.ref.Result
 		if r == nil || r.Partial {
@@ -106,6 +106,10 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 		e = caselog.AboutResult(caselog.Entry{}, r)
 		e.Scope, e.SlideIndex = "slide", ui.session.Index(p.ref)+1
 		what = fmt.Sprintf("the result of %s", filepath.Base(r.Slide.Name))
+		summary = r.Headline()
+		if r.Validity.Verdict != inference.VerdictOK {
+			summary += "\n" + r.VerdictText()
+		}
 	} else {
 		pat := ui.session.Patient()
 		if !pat.Available {
@@ -114,6 +118,7 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 		}
 		e = caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results())
 		what = "the patient-level result"
+		summary = fmt.Sprintf("%s (p = %.3f, %s of %d slides)", pat.ClassLabel, pat.Probability, pat.RuleText(), pat.Analysed)
 	}
 	e.Event, e.Decision = caselog.SignOff, decision
 	reason := widget.NewMultiLineEntry()
@@ -126,8 +131,11 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 		}
 		return nil
 	}
-	form := dialog.NewForm(fmt.Sprintf("Sign off: %s", decision), "Record", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Reason", reason)}, func(ok bool) {
+	shown := widget.NewLabel(summary)
+	shown.Wrapping = fyne.TextWrapWord
+	title := map[string]string{caselog.Agree: "Agree with", caselog.Disagree: "Disagree with", caselog.Uncertain: "Uncertain about"}[decision]
+	form := dialog.NewForm(fmt.Sprintf("%s %s", title, what), "Record", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Result", shown), widget.NewFormItem("Reason", reason)}, func(ok bool) {
 			if !ok {
 				return
 			}
@@ -137,7 +145,7 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 				ui.refreshSignOffs()
 			}
 		}, ui.win)
-	form.Resize(fyne.NewSize(520, 260))
+	form.Resize(fyne.NewSize(560, 320))
 	ui.showDialog(form)
 	ui.win.Canvas().Focus(reason)
 }

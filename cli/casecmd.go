@@ -56,11 +56,12 @@ func CaseCmd(args []string, stdout, stderr io.Writer) error {
 	if err := c.Save(path); err != nil {
 		return err
 	}
+	n := len(c.Slides)
 	if _, err := caselog.Append(caselog.PathFor(path), caselog.Entry{Event: caselog.CaseCreated,
-		Detail: fmt.Sprintf("%d slides, from the command line", len(c.Slides))}); err != nil {
+		Detail: fmt.Sprintf("%d slide(s), from the command line", n)}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d slides) and its log %s\n", path, len(c.Slides), filepath.Base(caselog.PathFor(path)))
+	fmt.Fprintf(stdout, "wrote %s (%d slide(s)) and its log %s\n", path, n, filepath.Base(caselog.PathFor(path)))
 	return nil
 }
 

@@ -19,7 +19,7 @@ const (
 // qcCellPixels is how many overlay pixels a grid cell spans; its frame is
 // qcFramePixels wide.
 const (
-	qcCellPixels  = 10
+	qcCellPixels  = 16
 	qcFramePixels = 2
 )
 
