@@ -35,9 +35,10 @@ func openForAnalysis(t *testing.T, folder, name string) (*UI, *slidePane) {
 	return ui, ui.current()
 }
 
-// analyse runs the pane's analysis to the end. In Fyne's test driver,
-// fyne.Do runs on the calling goroutine, so the run's done channel is what
-// orders the UI updates before the test's reads.
+// analyse runs the pane's analysis to the end and waits for the pane's
+// background work it started. In Fyne's test driver, fyne.Do runs on the
+// calling goroutine, so the run's done channel is what orders the UI
+// updates before the test's reads.
 func analyse(t testing.TB, p *slidePane) {
 	t.Helper()
 	p.analysis.start()
@@ -50,6 +51,7 @@ func analyse(t testing.TB, p *slidePane) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("analysis did not finish")
 	}
+	p.work.wg.Wait() // the work the result started (model check, cached lookups)
 }
 
 func TestAnalysisPanelCardAndControls(t *testing.T) {

@@ -118,6 +118,9 @@ func (c *caseCard) show(r *inference.Result) {
 		probability = r.ProvisionalText()
 	}
 	c.showVerdict(r)
+	for _, l := range r.InterpretationLines() {
+		probability += "\n" + l
+	}
 	intended := ""
 	if r.Model.IntendedUse != "" {
 		intended = "\nIntended use: " + r.Model.IntendedUse

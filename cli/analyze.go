@@ -83,6 +83,9 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 		if res.Validity.Verdict != inference.VerdictOK {
 			fmt.Fprintf(stderr, "%s: %s\n", filepath.Base(path), res.VerdictText())
 		}
+		for _, l := range res.InterpretationLines() {
+			fmt.Fprintf(stderr, "%s: %s\n", filepath.Base(path), l)
+		}
 		for _, c := range res.Caveats() {
 			fmt.Fprintf(stderr, "%s: ! %s\n", filepath.Base(path), c.Long)
 		}

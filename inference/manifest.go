@@ -94,6 +94,9 @@ type Manifest struct {
 	// Domain is what slides the model was built for (optional; the checks
 	// that need a field are skipped when it is absent).
 	Domain Domain `toml:"domain"`
+
+	// Interpretation says how to read a probability (optional).
+	Interpretation Interpretation `toml:"interpretation"`
 }
 
 // Stains a bundle can declare in [domain].
@@ -218,7 +221,10 @@ func (m *Manifest) Validate() error {
 	if o.PatientAggregation != "max" && o.PatientAggregation != "mean" {
 		return fieldError("output.patient_aggregation", "is %q, want \"max\" or \"mean\"", o.PatientAggregation)
 	}
-	return m.Domain.validate()
+	if err := m.Domain.validate(); err != nil {
+		return err
+	}
+	return m.Interpretation.validate()
 }
 
 func (d *Domain) validate() error {

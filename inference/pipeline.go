@@ -117,6 +117,9 @@ func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource slide
 	r.Model.IntendedUse = man.IntendedUse
 	r.Model.ScoreMeaning, r.Model.ScoreDescription = man.Scores.Meaning, man.Scores.Description
 	r.Model.PatientRule = man.Output.PatientAggregation
+	if in := man.Interpretation; in.ThresholdMeaning != "" || len(in.Calibration) > 0 || len(in.Percentiles) > 0 {
+		r.Model.Interpretation = &in
+	}
 	info, _ := InitRuntime()
 	r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote = info.Version, model.Provider, model.ProviderNote
 	r.Params = ParamsFor(opts.MPP, opts.MinTissue)
@@ -301,7 +304,8 @@ func (r *run) encodeLoop(ctx context.Context, full <-chan *slot, free chan<- *sl
 			return fmt.Errorf("%s: %w", r.model.Bundle.Manifest.Encoder.File, err)
 		}
 		copy(r.features[sl.first*d:], feats)
-		for i := 0; i < sl.n; i++ {
+		n := sl.n // the slot is the dispatcher's again once freed
+		for i := 0; i < n; i++ {
 			r.doneTiles = append(r.doneTiles, sl.first+i)
 		}
 		if sl != r.firstSlot {
@@ -317,7 +321,7 @@ func (r *run) encodeLoop(ctx context.Context, full <-chan *slot, free chan<- *sl
 				lastScores = time.Now()
 			}
 		} else {
-			ev.Scores = r.partialScores(r.doneTiles[len(r.doneTiles)-sl.n:])
+			ev.Scores = r.partialScores(r.doneTiles[len(r.doneTiles)-n:])
 		}
 		if ev.Scores != nil && r.result.Timings.FirstScoresMS == 0 {
 			r.result.Timings.FirstScoresMS = msSince(r.start)

@@ -43,6 +43,8 @@ type Result struct {
 		// PatientRule combines a patient's slides: "max" or "mean"
 		// (the manifest's output.patient_aggregation).
 		PatientRule string `json:"patient_rule"`
+		// Interpretation is the bundle's [interpretation], nil if none.
+		Interpretation *Interpretation `json:"interpretation,omitempty"`
 	} `json:"model"`
 
 	Runtime struct {

@@ -250,8 +250,8 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 	if r.Withheld() {
 		probability = "No class or probability is reported: the slide is outside what the model was built for."
 	}
-	lines := []string{
-		probability,
+	lines := append([]string{probability}, r.InterpretationLines()...)
+	lines = append(lines, []string{
 		fmt.Sprintf("Model: %s, version %s", r.Model.Name, r.Model.Version),
 		"Model sha256: " + r.Model.SHA256,
 		fmt.Sprintf("Tile scores: %s. %d tiles of %d px at %.3g µm/px (slide: %.4g µm/px, from %s).", r.Model.ScoreMeaning, len(r.Tiles),
@@ -259,7 +259,7 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 		fmt.Sprintf("Runtime: ONNX Runtime %s, execution provider %s. %s", r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote),
 		"Slide fingerprint: " + r.Slide.Fingerprint,
 		"Analysed: " + r.CreatedAt.Local().Format("2006-01-02 15:04 MST"),
-	}
+	}...)
 	for _, l := range lines {
 		pdf.MultiCell(0, 5, tr(l), "", "L", false)
 	}

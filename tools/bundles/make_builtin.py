@@ -248,6 +248,9 @@ mpp_tolerance = 0.1
 min_tissue_tiles = 4
 max_artefact_fraction = 0.5
 exclude_artefacts = true
+
+[interpretation]
+threshold_meaning = "nothing clinical: it only separates dense, haematoxylin-rich tissue (above) from sparse or eosin-rich tissue (below)"
 """
 
 
