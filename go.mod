@@ -9,8 +9,10 @@ require (
 	github.com/go-pdf/fpdf v0.9.0
 	github.com/yalue/onnxruntime_go v1.27.0
 	go.uber.org/goleak v1.3.0
-	golang.org/x/image v0.24.0
+	golang.org/x/image v0.25.0
 )
+
+require gonum.org/v1/gonum v0.17.0 // indirect
 
 require (
 	earlyenv v0.0.0
@@ -42,7 +44,7 @@ require (
 	github.com/yuin/goldmark v1.7.8 // indirect
 	golang.org/x/net v0.35.0 // indirect
 	golang.org/x/sys v0.30.0 // indirect
-	golang.org/x/text v0.22.0 // indirect
+	golang.org/x/text v0.23.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
 

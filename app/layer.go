@@ -152,7 +152,7 @@ func (a *analysisPanel) showQC() {
 	case !r.QC.Checked:
 		a.qcCheck.Disable()
 		a.qcLegend.Add(widget.NewLabel("Not run on this slide (fluorescence)."))
-	case r.QC.Flagged() == 0:
+	case r.QC.Flagged() == 0: // nothing to draw
 		a.qcCheck.Disable()
 		a.qcLegend.Add(widget.NewLabel(fmt.Sprintf("No artefact found in the %d tissue tiles.", r.TilesTotal)))
 	default:

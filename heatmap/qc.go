@@ -29,10 +29,11 @@ var QCColours = []struct {
 	Flag   inference.QCFlags
 	Colour color.NRGBA
 }{
-	{inference.QCBlur, color.NRGBA{0xff, 0x8c, 0x00, 0xff}},  // orange
-	{inference.QCInk, color.NRGBA{0xff, 0x00, 0xff, 0xff}},   // magenta
-	{inference.QCEmpty, color.NRGBA{0x9e, 0x9e, 0x9e, 0xff}}, // grey
-	{inference.QCDark, color.NRGBA{0xd5, 0x00, 0x00, 0xff}},  // red
+	{inference.QCBlur, color.NRGBA{0xff, 0x8c, 0x00, 0xff}},    // orange
+	{inference.QCInk, color.NRGBA{0xff, 0x00, 0xff, 0xff}},     // magenta
+	{inference.QCEmpty, color.NRGBA{0x9e, 0x9e, 0x9e, 0xff}},   // grey
+	{inference.QCDark, color.NRGBA{0xd5, 0x00, 0x00, 0xff}},    // red
+	{inference.QCOutlier, color.NRGBA{0xff, 0xff, 0xff, 0xff}}, // white
 }
 
 // QCColour returns the colour of a tile's flags (its first flag's).

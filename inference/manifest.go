@@ -97,6 +97,10 @@ type Manifest struct {
 
 	// Interpretation says how to read a probability (optional).
 	Interpretation Interpretation `toml:"interpretation"`
+
+	// Reference is what the model was built on, for out-of-distribution
+	// checks (optional).
+	Reference Reference `toml:"reference"`
 }
 
 // Stains a bundle can declare in [domain].
@@ -224,7 +228,10 @@ func (m *Manifest) Validate() error {
 	if err := m.Domain.validate(); err != nil {
 		return err
 	}
-	return m.Interpretation.validate()
+	if err := m.Interpretation.validate(); err != nil {
+		return err
+	}
+	return m.Reference.validate(m.Encoder.FeatureDim)
 }
 
 func (d *Domain) validate() error {

@@ -37,6 +37,11 @@ type Options struct {
 	// SkipQC turns per-tile quality control off (for the benchmark that
 	// measures its cost; results without it say so in QC.Checked).
 	SkipQC bool
+	// Features, if set, receives every tile's features (tile i at
+	// [i*dim, (i+1)*dim)) and quality control at the end of a complete
+	// analysis, on the analysing goroutine (tools/reference uses it). The
+	// slices are the analysis's own: copy what must outlive the call.
+	Features func(g *Grid, features []float32, dim int, qc []TileQC)
 }
 
 // Event reports progress. Scores, when not nil, replaces the scores of the
@@ -305,6 +310,7 @@ func (r *run) encodeLoop(ctx context.Context, full <-chan *slot, free chan<- *sl
 		}
 		copy(r.features[sl.first*d:], feats)
 		n := sl.n // the slot is the dispatcher's again once freed
+		r.compareWithReference(sl.first, n)
 		for i := 0; i < n; i++ {
 			r.doneTiles = append(r.doneTiles, sl.first+i)
 		}
@@ -402,7 +408,27 @@ func (r *run) finish(runErr error) error {
 	r.result.Probability, r.result.Tiles = p, scores
 	r.result.classify(&r.model.Bundle.Manifest)
 	r.result.Partial = runErr != nil
+	if runErr == nil && r.opts.Features != nil {
+		r.opts.Features(r.grid, r.features, r.model.Bundle.Manifest.Encoder.FeatureDim, r.qc)
+	}
 	return runErr
+}
+
+// compareWithReference measures the feature distance of encoded tiles
+// [first, first+n) to the bundle's reference and flags the outliers.
+func (r *run) compareWithReference(first, n int) {
+	ref := &r.model.Bundle.Manifest.Reference
+	if !r.checkQC || !ref.HasFeatures() {
+		return
+	}
+	d := r.model.Bundle.Manifest.Encoder.FeatureDim
+	for i := first; i < first+n; i++ {
+		dist := ref.FeatureDistance(r.features[i*d : (i+1)*d])
+		r.qc[i].Distance = float32(dist)
+		if dist > ref.Distance99 {
+			r.qc[i].Flags |= QCOutlier
+		}
+	}
 }
 
 // scored returns the tiles of idx that enter the slide score: all of them,
@@ -415,7 +441,7 @@ func (r *run) scored(idx []int) []int {
 	}
 	kept := make([]int, 0, len(idx))
 	for _, i := range idx {
-		if r.qc[i].Flags == 0 {
+		if r.qc[i].Flags&artefactFlags == 0 {
 			kept = append(kept, i)
 		}
 	}

@@ -23,7 +23,15 @@ const (
 	// QCDark: very dark on more than QCDarkAbove of the tile (folds,
 	// debris, bubbles' edges).
 	QCDark
+	// QCOutlier: the tile's features are farther from the bundle's
+	// [reference] than 99 % of the reference tiles. Not an artefact: such
+	// tiles stay in the score; many of them put the result in doubt.
+	QCOutlier
 )
+
+// artefactFlags are the flags of tiles that are not tissue as the model
+// should read it (left out of the score when the bundle says so).
+const artefactFlags = QCBlur | QCInk | QCEmpty | QCDark
 
 // Quality-control thresholds, measured on real tiles (CMU-1-Small-Region
 // sharp, blurred with σ = 4 level-0 pixels, and marked with pens; see
@@ -44,6 +52,7 @@ var qcNames = []struct {
 	{QCInk, "ink", "covered by pen or marker ink"},
 	{QCEmpty, "empty", "mostly glass"},
 	{QCDark, "dark", "very dark (folds or debris)"},
+	{QCOutlier, "outlier", "unlike the tiles the model was built on"},
 }
 
 // Codes returns the flags' names in a fixed order.
@@ -101,21 +110,24 @@ func (f *QCFlags) UnmarshalJSON(b []byte) error {
 
 // TileQC is what quality control measured on one tile.
 type TileQC struct {
-	Focus float32 // variance of the Laplacian of grey
-	Ink   float32 // share of pixels that look like pen ink
-	Empty float32 // share of glass pixels
-	Dark  float32 // share of very dark pixels
-	Flags QCFlags
+	Focus    float32    // variance of the Laplacian of the green channel
+	Ink      float32    // share of pixels that look like pen ink
+	Empty    float32    // share of glass pixels
+	Dark     float32    // share of very dark pixels
+	OD       [3]float32 // mean optical density of the stained pixels, R, G, B
+	Distance float32    // feature distance to the reference (0: none declared)
+	Flags    QCFlags
 }
 
 // QCTile is a flagged tile in a result: grid cell, level-0 corner, flags.
 type QCTile struct {
-	Col   int     `json:"col"`
-	Row   int     `json:"row"`
-	X     float64 `json:"x"` // level-0 pixels
-	Y     float64 `json:"y"`
-	Flags QCFlags `json:"flags"`
-	Focus float32 `json:"focus"` // variance of the Laplacian
+	Col      int     `json:"col"`
+	Row      int     `json:"row"`
+	X        float64 `json:"x"` // level-0 pixels
+	Y        float64 `json:"y"`
+	Flags    QCFlags `json:"flags"`
+	Focus    float32 `json:"focus"`              // variance of the Laplacian
+	Distance float32 `json:"distance,omitempty"` // feature distance to the reference
 }
 
 // QCSummary is quality control of a whole slide, in the result.
@@ -124,6 +136,21 @@ type QCSummary struct {
 	Tiles    []QCTile       `json:"tiles"`    // flagged tiles only
 	Counts   map[string]int `json:"counts"`   // flagged tiles per flag name
 	Excluded int            `json:"excluded"` // flagged tiles left out of the slide score
+	// StainOD is the median over tissue tiles of their mean optical
+	// density per channel (R, G, B); zero when no tile was stained.
+	StainOD [3]float64 `json:"stain_od"`
+}
+
+// Artefacts returns the number of tiles with an artefact flag (blur, ink,
+// glass, dark; not outliers).
+func (q *QCSummary) Artefacts() int {
+	n := 0
+	for _, t := range q.Tiles {
+		if t.Flags&artefactFlags != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // Flagged returns the number of tiles with any flag.
@@ -136,7 +163,8 @@ func (q *QCSummary) Flagged() int { return len(q.Tiles) }
 // and eosin absorb, so it carries the detail): quality control then costs
 // a few percent of a fast encoder's time.
 func measureQC(pix []uint8, stride, ts int) TileQC {
-	var ink, empty, dark, sampled int
+	var ink, empty, dark, sampled, stained int
+	var od [3]float32
 	var sum, sumSq, m int64
 	for y := 0; y < ts; y += 4 {
 		row := pix[y*stride : y*stride+4*ts]
@@ -155,6 +183,11 @@ func measureQC(pix []uint8, stride, ts int) TileQC {
 				dark++
 			case mn > 215 && mx-mn < 18:
 				empty++
+			default:
+				stained++
+				od[0] += opticalDensity[r]
+				od[1] += opticalDensity[g]
+				od[2] += opticalDensity[b]
 			}
 		}
 	}
@@ -169,6 +202,11 @@ func measureQC(pix []uint8, stride, ts int) TileQC {
 		}
 	}
 	q := TileQC{}
+	if stained > 0 {
+		for c := range od {
+			q.OD[c] = od[c] / float32(stained)
+		}
+	}
 	if sampled > 0 {
 		q.Ink, q.Empty, q.Dark = float32(ink)/float32(sampled), float32(empty)/float32(sampled), float32(dark)/float32(sampled)
 	}
@@ -211,13 +249,14 @@ func isInkColour(r, g, b, mx, mn int32) bool {
 // summariseQC lists the flagged tiles among the grid tiles idx.
 func summariseQC(g *Grid, qc []TileQC, idx []int, excluded int) QCSummary {
 	s := QCSummary{Checked: true, Counts: map[string]int{}, Excluded: excluded, Tiles: []QCTile{}}
+	s.StainOD, _ = medianOD(qc, idx)
 	for _, i := range idx {
 		q := qc[i]
 		if q.Flags == 0 {
 			continue
 		}
 		t := g.Tiles[i]
-		s.Tiles = append(s.Tiles, QCTile{Col: t.Col, Row: t.Row, X: t.X, Y: t.Y, Flags: q.Flags, Focus: q.Focus})
+		s.Tiles = append(s.Tiles, QCTile{Col: t.Col, Row: t.Row, X: t.X, Y: t.Y, Flags: q.Flags, Focus: q.Focus, Distance: q.Distance})
 		for _, c := range q.Flags.Codes() {
 			s.Counts[c]++
 		}
@@ -234,7 +273,7 @@ func qcCountsWords(counts map[string]int, total int) string {
 	}
 	var shares []share
 	for _, n := range qcNames {
-		if c := counts[n.code]; c > 0 {
+		if c := counts[n.code]; c > 0 && n.flag&artefactFlags != 0 {
 			shares = append(shares, share{n.words, c})
 		}
 	}

@@ -2,6 +2,7 @@ package inference
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -43,6 +44,17 @@ const (
 	ReasonHandMPP         = "mpp-by-hand"
 	ReasonPartial         = "partial"
 	ReasonArtefacts       = "artefacts" // quality control flagged tiles (blur, ink, glass, folds)
+	ReasonOutliers        = "features-unlike-reference"
+	ReasonStainUnlike     = "stain-unlike-reference"
+)
+
+// Outlier shares of tissue tiles (beyond the distance 1 % of reference
+// tiles exceed) from which a result is flagged, and withheld.
+const (
+	OutlierFlagShare     = 0.15
+	OutlierWithheldShare = 0.5
+	// MinOutlierTiles: fewer outliers say nothing (one odd tile of four).
+	MinOutlierTiles = 3
 )
 
 // Validity is the verdict of a result and its reasons.
@@ -100,8 +112,11 @@ func judge(man *Manifest, f slideFacts) Validity {
 	case usable < d.MinTissueTiles:
 		add(VerdictWithheld, ReasonTooLittleTissue, "Only %d usable tissue tiles once %d artefact tiles are left out; the model needs at least %d.", usable, f.TissueTiles-usable, d.MinTissueTiles)
 	}
-	if f.QC != nil && f.QC.Checked && f.DoneTiles > 0 && f.QC.Flagged() > 0 {
+	if f.QC != nil && f.QC.Checked && f.DoneTiles > 0 && f.QC.Artefacts() > 0 {
 		judgeArtefacts(d, f, add)
+	}
+	if f.QC != nil && f.QC.Checked && f.DoneTiles > 0 {
+		judgeReference(&man.Reference, f, add)
 	}
 	tol := d.MPPTolerance
 	if tol == 0 {
@@ -116,6 +131,8 @@ func judge(man *Manifest, f slideFacts) Validity {
 	if f.Partial {
 		add(VerdictFlag, ReasonPartial, "The analysis was stopped after %d of %d tiles.", f.DoneTiles, f.TissueTiles)
 	}
+	// The most serious reasons first: they are what the verdict says.
+	sort.SliceStable(reasons, func(i, j int) bool { return reasons[i].Verdict.rank() > reasons[j].Verdict.rank() })
 	v := Validity{Verdict: VerdictOK, Reasons: reasons}
 	for _, r := range reasons {
 		if r.Verdict.rank() > v.Verdict.rank() {
@@ -129,7 +146,7 @@ func judge(man *Manifest, f slideFacts) Validity {
 // model allows withholds the result, a noticeable share flags it, a few
 // are only reported.
 func judgeArtefacts(d Domain, f slideFacts, add func(v Verdict, code, format string, args ...any)) {
-	flagged := f.QC.Flagged()
+	flagged := f.QC.Artefacts()
 	share := float64(flagged) / float64(f.DoneTiles)
 	limit := d.MaxArtefactFraction
 	if limit == 0 {
@@ -147,6 +164,41 @@ func judgeArtefacts(d Domain, f slideFacts, add func(v Verdict, code, format str
 		add(VerdictFlag, ReasonArtefacts, "%s; %s.", capitalise(words), fate)
 	default:
 		add(VerdictOK, ReasonArtefacts, "%s; %s.", capitalise(words), fate)
+	}
+}
+
+// judgeReference compares the slide with the model's reference: many
+// tiles unlike any reference tile withhold the result, a noticeable share
+// flags it; a stain outside the reference's range flags it.
+func judgeReference(ref *Reference, f slideFacts, add func(v Verdict, code, format string, args ...any)) {
+	if ref.HasFeatures() {
+		// Among the tiles free of artefacts (an inked tile is unlike the
+		// reference for a reason already given).
+		n, usable := 0, f.DoneTiles-f.QC.Artefacts()
+		for _, t := range f.QC.Tiles {
+			if t.Flags&QCOutlier != 0 && t.Flags&artefactFlags == 0 {
+				n++
+			}
+		}
+		share := float64(n) / float64(max(usable, 1))
+		switch {
+		case usable <= 0:
+		case share > OutlierWithheldShare && n >= MinOutlierTiles:
+			add(VerdictWithheld, ReasonOutliers, "%s of tissue tiles are unlike the tiles the model was built on (1 %% of its reference tiles are): the model has not seen tissue like this.", percentText(n, usable))
+		case share >= OutlierFlagShare && n >= MinOutlierTiles:
+			add(VerdictFlag, ReasonOutliers, "%s of tissue tiles are unlike the tiles the model was built on (1 %% of its reference tiles are).", percentText(n, usable))
+		}
+	}
+	if ref.HasStain() && f.QC.StainOD != [3]float64{} {
+		var out []string
+		for c, name := range []string{"red", "green", "blue"} {
+			if od := f.QC.StainOD[c]; od < ref.ODLow[c] || od > ref.ODHigh[c] {
+				out = append(out, fmt.Sprintf("%s %.2f (reference %.2f–%.2f)", name, od, ref.ODLow[c], ref.ODHigh[c]))
+			}
+		}
+		if len(out) > 0 {
+			add(VerdictFlag, ReasonStainUnlike, "The staining is unlike the model's reference slides: optical density %s.", strings.Join(out, ", "))
+		}
 	}
 }
 

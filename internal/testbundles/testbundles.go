@@ -65,7 +65,7 @@ func Generate(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(append(src, lib...)) // a new generator version regenerates
+	sum := sha256.Sum256(append(append(src, lib...), referenceVersion...)) // a new generator version regenerates
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
@@ -85,7 +85,36 @@ func Generate(name string) (string, error) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("generating test bundle %s with %s: %v\n%s", name, script, err, b)
 	}
+	if name == "resnet-abmil" {
+		if err := addReference(root, dir); err != nil {
+			os.RemoveAll(dir)
+			return "", err
+		}
+	}
 	return dir, nil
+}
+
+// referenceVersion names how the ResNet bundle's [reference] is made (part
+// of the cache key).
+const referenceVersion = "reference 1: tools/reference on CMU-1-Small-Region"
+
+// addReference appends the [reference] section computed by tools/reference
+// on CMU-1-Small-Region to the bundle at dir, when the shared slides are
+// beside the repository (without them the bundle has none).
+func addReference(root, dir string) error {
+	cmu := filepath.Join(root, "..", "shared", "slides", "aperio", "CMU-1-Small-Region.svs")
+	if v := os.Getenv("TESSERA_SHARED_SLIDES"); v != "" {
+		cmu = filepath.Join(v, "aperio", "CMU-1-Small-Region.svs")
+	}
+	if _, err := os.Stat(cmu); err != nil {
+		return nil
+	}
+	cmd := exec.Command("go", "run", "./tools/reference", "-model", dir, "-append", cmu)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("computing the test bundle's reference: %v\n%s", err, b)
+	}
+	return nil
 }
 
 // Path returns the folder of bundle name for a test, or skips the test (fails

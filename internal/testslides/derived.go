@@ -18,6 +18,7 @@ const (
 	Blurred   = "blurred"   // out of focus everywhere (Gaussian blur, σ = 4 level-0 pixels)
 	PenMarked = "pen"       // green, blue and black marker strokes across the tissue
 	NearEmpty = "nearempty" // a 250-pixel piece of tissue on blank glass
+	Greyscale = "greyscale" // the tissue without its colours: no H&E stain
 )
 
 // recipes are the shell steps from base.v (the flattened slide) to out.png
@@ -30,6 +31,7 @@ var recipes = map[string]string{
 		`-stroke "rgba(30,60,200,0.75)" -draw "line 100,1500 2100,1300" ` +
 		`-stroke "rgba(15,15,20,0.85)" -draw "line 300,2400 2000,2700" out.png`,
 	NearEmpty: `vips crop base.v piece.v 900 1300 250 250 && vips embed piece.v out.v 900 1300 2220 2967 --extend background --background 255`,
+	Greyscale: `vips colourspace base.v grey.v b-w && vips colourspace grey.v out.v srgb`,
 }
 
 var derivedMu sync.Mutex

@@ -251,6 +251,24 @@ exclude_artefacts = true
 
 [interpretation]
 threshold_meaning = "nothing clinical: it only separates dense, haematoxylin-rich tissue (above) from sparse or eosin-rich tissue (below)"
+
+[reference]
+description = "254 tiles of CMU-1-Small-Region.svs, tcga-cr-7395-01a-01-ts1.svs, OS-1-detail.ome.tif, OS-2-ndpi.ome.tif (go run ./tools/reference -mpp 0.5 with the built-in model)"
+tiles = 254
+od_low = [0.0645391, 0.134915, 0.110857]
+od_high = [0.342647, 0.634165, 0.381634]
+feature_mean = [0.916943, 0.237599, 0.493203, 0.148379, 0.262001, 0.0993544]
+feature_variance = [0.228048, 0.0231918, 0.0134727, 0.0078137, 0.000903821, 0.000327747]
+residual_variance = 0
+distance_99 = 2.51707
+feature_basis = [
+  [-0.0733273, 0.610801, -0.305597, 0.490472, 0.534117, 0.0480827],
+  [-0.358876, 0.0466544, 0.79115, -0.131209, 0.459636, 0.120961],
+  [0.465528, 0.4061, 0.512474, 0.380036, -0.45881, 0.028327],
+  [-0.798767, 0.178098, -0.0178304, 0.214595, -0.505405, -0.168669],
+  [-0.00906336, -0.648828, 0.0969533, 0.73671, 0.128794, -0.101044],
+  [-0.104896, -0.0844525, -0.0913456, 0.0948725, -0.144654, 0.971388],
+]
 """
 
 
