@@ -48,6 +48,7 @@ type analysisPanel struct {
 	outline      *keyCheck
 	qcCheck      *keyCheck       // the quality-control layer
 	qcLegend     *fyne.Container // its colours and counts
+	evidence     *evidencePanel
 	rangeLo      *widget.Entry
 	rangeHi      *widget.Entry
 	content      fyne.CanvasObject
@@ -74,7 +75,7 @@ type analysisRun struct {
 }
 
 func newAnalysisPanel(p *slidePane) *analysisPanel {
-	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), look: heatmap.DefaultLook()}
+	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), look: heatmap.DefaultLook(), evidence: newEvidencePanel()}
 	a.card.reveal.OnTapped = a.confirmReveal
 	toSlide := func(r rune) { p.view.TypedRune(r) } // characters the controls do not use
 	a.modelChoice = newKeySelect(nil, a.onModelChosen, toSlide)
@@ -125,6 +126,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 		a.progress, a.progressText,
 		widget.NewSeparator(),
 		a.card.content,
+		a.evidence.content,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Heatmap layer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		a.visible, a.smooth, a.rank, a.outline, form,
@@ -393,6 +395,7 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 	a.checkResultModel()
 	a.pane.ui.updatePatientResult()
 	a.showQC()
+	a.pane.loadEvidence(r)
 	if r.Slide.MPPSource == slide.MPPFromUser && a.pane.ref.MPP == 0 {
 		a.setUserMPP(r.Slide.MPP)
 	}
@@ -409,6 +412,7 @@ func (a *analysisPanel) resetLayer() {
 	a.pane.view.SetLayer(heatmap.LayerName, heatmap.LayerZ, nil)
 	a.legend.Hide()
 	a.showQC()
+	a.evidence.clear()
 }
 
 // loadCached shows a cached result of the chosen model for this slide at

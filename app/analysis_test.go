@@ -372,4 +372,37 @@ func TestEvidenceNavigator(t *testing.T) {
 	if !strings.Contains(p.status.Text, fmt.Sprintf("evidence %d of %d", len(ev), len(ev))) {
 		t.Errorf("[ from the first region did not go to the last: %q", p.status.Text)
 	}
+	p.work.wg.Wait() // thumbnails and the inspected tile are read in the background
+	strip := p.analysis.evidence
+	if strip.content.Hidden || len(strip.strip.Objects) != len(ev) || !strip.captions[len(ev)-1].TextStyle.Bold {
+		t.Fatalf("strip: hidden %v, %d thumbnails for %d regions", strip.content.Hidden, len(strip.strip.Objects), len(ev))
+	}
+	// Tapping the first thumbnail goes to region 1; the inspector shows its
+	// strongest tile: the model's tile size, rank 1.
+	var first *widget.Button
+	walk(strip.strip.Objects[0], func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			first = b
+		}
+	})
+	test.Tap(first)
+	p.work.wg.Wait()
+	if !strings.Contains(p.status.Text, "evidence 1 of") {
+		t.Errorf("tapping thumbnail 1: status %q", p.status.Text)
+	}
+	if strip.inspector.Hidden || !strings.Contains(strip.tileText.Text, fmt.Sprintf("rank 1 of %d", len(p.ref.Result.Tiles))) ||
+		!strings.Contains(strip.tileText.Text, "Quality control: nothing found") {
+		t.Errorf("inspector: %q", strip.tileText.Text)
+	}
+	if b := strip.tileImg.Image.Bounds(); b.Dx() != p.ref.Result.Grid.TileSize {
+		t.Errorf("inspected tile %v, want the model's %d px", b, p.ref.Result.Grid.TileSize)
+	}
+	// T inspects the tile under the pointer.
+	tile := p.ref.Result.Tiles[len(p.ref.Result.Tiles)-1]
+	p.pointer, p.pointerInside = viewer.Level0Point{X: tile.X + 10, Y: tile.Y + 10}, true
+	ui.handleWindowRune('t')
+	p.work.wg.Wait()
+	if !strings.Contains(strip.tileText.Text, fmt.Sprintf("Tile (%d, %d)", tile.Col, tile.Row)) {
+		t.Errorf("T: %q", strip.tileText.Text)
+	}
 }

@@ -38,6 +38,7 @@ var Controls = [][2]string{
 	{"O", "show or hide the overview (top right)"},
 	{"R / Shift+R", "rotate the slide 90° clockwise / counter-clockwise"},
 	{"] / [", "next / previous region that drove the result (evidence), shown whole"},
+	{"T", "inspect the tile under the pointer: as the model saw it, score, rank, quality control"},
 	{"F1", "this help"},
 	{"Esc", "close the dialog on screen, or leave presentation mode"},
 	{"Drop files on the window", "open them as slides"},
@@ -188,6 +189,8 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
 	case 'o', 'O':
 		ui.toggleOverview()
+	case 't', 'T':
+		ui.withPane(func(p *slidePane) { p.inspectPointer() })
 	case 'q', 'Q':
 		ui.withPane(func(p *slidePane) { p.analysis.toggleQC() })
 	case ']':

@@ -32,6 +32,9 @@ type slidePane struct {
 	cursor   string
 	viewNote string // the saved view shown (N/P), until the view moves
 	evidence int    // the evidence region last shown by ] / [ (0: none yet)
+
+	pointer       viewer.Level0Point // under the mouse pointer, when pointerInside
+	pointerInside bool
 	notice   string // a confirmation (where a file was saved), until the view moves
 	// keepNoticeUntil keeps the notice through the view changes of the zoom
 	// it explains (an animation), until then.
@@ -71,6 +74,7 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	}
 	p.view.OnCursor = func(pt viewer.Level0Point, inside bool) {
 		p.cursor = ""
+		p.pointer, p.pointerInside = pt, inside
 		if inside {
 			p.cursor = formatPosition(pt, p.view.Calibration())
 			if score := p.analysis.scoreText(pt); score != "" {

@@ -19,6 +19,10 @@ type EvidenceRegion struct {
 	// "" for attention and probability maps (where the model looked).
 	Towards string `json:"towards,omitempty"`
 	Tiles   int    `json:"tiles"`
+	// FocalCol and FocalRow are the grid cell of the region's strongest
+	// tile (the one a tile inspector shows).
+	FocalCol int `json:"focal_col"`
+	FocalRow int `json:"focal_row"`
 }
 
 // Evidence list sizes: regions per direction, and the side of the largest
@@ -69,6 +73,7 @@ func regionsOf(tiles []TileScore, side0 float64, towards string) []EvidenceRegio
 	type region struct {
 		c0, r0, c1, r1, n int
 		best              float32
+		focal             [2]int
 	}
 	var regions []*region
 	owner := map[[2]int]*region{}
@@ -91,7 +96,7 @@ func regionsOf(tiles []TileScore, side0 float64, towards string) []EvidenceRegio
 			owner[[2]int{t.Col, t.Row}] = near
 		case near != nil: // next to a full region: part of an area already listed
 		default:
-			g := &region{c0: t.Col, r0: t.Row, c1: t.Col, r1: t.Row, n: 1, best: t.Score}
+			g := &region{c0: t.Col, r0: t.Row, c1: t.Col, r1: t.Row, n: 1, best: t.Score, focal: [2]int{t.Col, t.Row}}
 			regions = append(regions, g)
 			owner[[2]int{t.Col, t.Row}] = g
 		}
@@ -99,7 +104,7 @@ func regionsOf(tiles []TileScore, side0 float64, towards string) []EvidenceRegio
 	out := make([]EvidenceRegion, len(regions))
 	for i, g := range regions {
 		out[i] = EvidenceRegion{X: float64(g.c0) * side0, Y: float64(g.r0) * side0, Width: float64(g.c1-g.c0+1) * side0,
-			Height: float64(g.r1-g.r0+1) * side0, Score: g.best, Towards: towards, Tiles: g.n}
+			Height: float64(g.r1-g.r0+1) * side0, Score: g.best, Towards: towards, Tiles: g.n, FocalCol: g.focal[0], FocalRow: g.focal[1]}
 	}
 	return out
 }
