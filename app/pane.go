@@ -35,7 +35,7 @@ type slidePane struct {
 
 	pointer       viewer.Level0Point // under the mouse pointer, when pointerInside
 	pointerInside bool
-	notice   string // a confirmation (where a file was saved), until the view moves
+	notice        string // a confirmation (where a file was saved), until the view moves
 	// keepNoticeUntil keeps the notice through the view changes of the zoom
 	// it explains (an animation), until then.
 	keepNoticeUntil time.Time
