@@ -49,6 +49,8 @@ type analysisPanel struct {
 	qcCheck      *keyCheck       // the quality-control layer
 	qcLegend     *fyne.Container // its colours and counts
 	evidence     *evidencePanel
+	firstRead    *firstReadBox
+	blinded      bool // the result waits for the pathologist's first read
 	rangeLo      *widget.Entry
 	rangeHi      *widget.Entry
 	content      fyne.CanvasObject
@@ -77,6 +79,7 @@ type analysisRun struct {
 func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), look: heatmap.DefaultLook(), evidence: newEvidencePanel()}
 	a.card.reveal.OnTapped = a.confirmReveal
+	a.firstRead = newFirstReadBox(a.recordFirstRead)
 	toSlide := func(r rune) { p.view.TypedRune(r) } // characters the controls do not use
 	a.modelChoice = newKeySelect(nil, a.onModelChosen, toSlide)
 	if path := p.ref.ModelPath; path != "" {
@@ -125,6 +128,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 		container.NewGridWithColumns(2, a.analyzeBtn, a.cancelBtn),
 		a.progress, a.progressText,
 		widget.NewSeparator(),
+		a.firstRead.content,
 		a.card.content,
 		a.evidence.content,
 		widget.NewSeparator(),
@@ -392,6 +396,11 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 	a.pane.ui.session.SetResult(a.pane.ref, r)
 	a.setLayer(heatmap.FromResult(r))
 	a.card.show(r)
+	if a.pane.ui.firstReadMode() && !r.Partial {
+		a.blind(r)
+	} else if a.blinded {
+		a.unblind()
+	}
 	a.checkResultModel()
 	a.pane.ui.updatePatientResult()
 	a.showQC()

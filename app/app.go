@@ -68,6 +68,7 @@ type UI struct {
 	presenting      *presentation  // non-nil in presentation mode
 	showIdentifiers bool           // file names in presentations, this session only
 	mainMenu        *fyne.MainMenu // restored after presentation mode
+	firstReadItem   *fyne.MenuItem // Analysis ▸ AI After First Read (checked when on)
 	viewsItem       *fyne.MenuItem // View ▸ Saved Views
 	overviewItem    *fyne.MenuItem // View ▸ Show Overview
 	overviewHidden  bool           // O: the overview hidden on every slide

@@ -36,6 +36,8 @@ type caseCard struct {
 	signedOff      *widget.Label
 	patientSignOff *fyne.Container
 	patientSigned  *widget.Label
+
+	blinded bool // the AI result waits for the pathologist's first read
 }
 
 func newCaseCard() *caseCard {
@@ -91,8 +93,8 @@ func (c *caseCard) setSignOffs(slide, patient string, hasResult, hasPatient bool
 	c.signedOff.Hidden = slide == ""
 	c.patientSigned.SetText(patient)
 	c.patientSigned.Hidden = patient == ""
-	c.signOff.Hidden = !hasResult
-	c.patientSignOff.Hidden = !hasPatient
+	c.signOff.Hidden = !hasResult || c.blinded
+	c.patientSignOff.Hidden = !hasPatient || c.blinded
 	c.content.Refresh()
 }
 
@@ -135,11 +137,37 @@ func (c *caseCard) show(r *inference.Result) {
 	c.content.Refresh()
 }
 
+// setBlind hides everything the card says about the AI result (class,
+// probability, verdict, warnings, sign-off) while the pathologist records
+// a first read, or shows it again.
+func (c *caseCard) setBlind(on bool) {
+	c.blinded = on
+	for _, o := range []fyne.CanvasObject{c.verdict, c.class, c.detail, c.warnings} {
+		if on {
+			o.Hide()
+		} else {
+			o.Show()
+		}
+	}
+	if on {
+		c.reveal.Hide()
+		c.other.Hide()
+		if c.signOff != nil {
+			c.signOff.Hide()
+			c.patientSignOff.Hide()
+		}
+		c.patient.Hide()
+	} else {
+		c.patient.Hidden = c.patient.Text == ""
+	}
+	c.content.Refresh()
+}
+
 // setOtherModel says, above the class, that the result shown is another
 // model's ("" hides it).
 func (c *caseCard) setOtherModel(why string) {
 	c.otherTxt.SetText("⚠ " + why)
-	c.other.Hidden = why == ""
+	c.other.Hidden = why == "" || c.blinded
 	c.content.Refresh()
 }
 

@@ -262,7 +262,7 @@ func (ui *UI) updatePatientResult() {
 	for _, pane := range ui.panes {
 		l := pane.analysis.card.patient
 		l.SetText(text)
-		l.Hidden = text == ""
+		l.Hidden = text == "" || pane.analysis.blinded
 		l.Refresh()
 	}
 	ui.refreshSignOffs()

@@ -176,6 +176,9 @@ func (p *slidePane) loadEvidence(r *inference.Result) {
 				return // another result since
 			}
 			p.analysis.evidence.show(r, thumbs, p.goToEvidence)
+			if p.analysis.blinded {
+				p.analysis.evidence.content.Hide() // shown with the result, after the first read
+			}
 		}
 	})
 }

@@ -50,6 +50,9 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 // exportSnapshot asks where to save an annotated PNG of the current view at
 // the window's size.
 func (ui *UI) exportSnapshot() {
+	if ui.refuseWhileBlinded("exporting a snapshot") {
+		return
+	}
 	p := ui.current()
 	if p == nil {
 		return
@@ -72,6 +75,9 @@ func (ui *UI) exportSnapshot() {
 // exportReport asks where to save the PDF report of the open slides'
 // results (slides without a result are left out, and the dialog says so).
 func (ui *UI) exportReport() {
+	if ui.refuseWhileBlinded("writing a report") {
+		return
+	}
 	rc, missing, err := ui.reportCase()
 	if err != nil {
 		ui.showError(err)

@@ -84,8 +84,8 @@ func (a *analysisPanel) applyRange() {
 // redraw hands the layer to the view and its legend to the legend widget.
 func (a *analysisPanel) redraw() {
 	v := a.pane.view
-	v.SetLayerStyle(heatmap.LayerName, viewer.LayerStyle{Hidden: !a.look.Visible, Opacity: a.look.Opacity})
-	a.enableLayerControls(a.layer != nil && !a.layer.Empty())
+	v.SetLayerStyle(heatmap.LayerName, viewer.LayerStyle{Hidden: !a.look.Visible || a.blinded, Opacity: a.look.Opacity})
+	a.enableLayerControls(a.layer != nil && !a.layer.Empty() && !a.blinded)
 	if a.layer == nil || a.layer.Empty() {
 		return
 	}
@@ -93,9 +93,13 @@ func (a *analysisPanel) redraw() {
 	lo, hi := a.layer.Range()
 	a.rangeLo.SetText(fmt.Sprintf("%.3g", lo))
 	a.rangeHi.SetText(fmt.Sprintf("%.3g", hi))
+	if a.blinded { // the range would hint at the scores
+		a.rangeLo.SetText("")
+		a.rangeHi.SetText("")
+	}
 	v.SetLayer(heatmap.LayerName, heatmap.LayerZ, a.layer.Overlay())
 	a.legend.SetContent(a.layer.Legend())
-	a.legend.Hidden = !a.look.Visible // the legend hides with the heatmap
+	a.legend.Hidden = !a.look.Visible || a.blinded // the legend hides with the heatmap
 	a.legend.Refresh()
 	if pr := a.pane.ui.presenting; pr != nil && pr.pane == a.pane {
 		pr.show(a.pane) // the presentation's legend follows the look

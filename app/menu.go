@@ -95,10 +95,14 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Presentation Mode (F5)", ui.startPresentation),
 		identifiers,
 	)
+	ui.firstReadItem = fyne.NewMenuItem("AI After First Read", func() { ui.setFirstReadMode(!ui.firstReadMode()) })
+	ui.firstReadItem.Checked = ui.firstReadMode()
 	analysis := fyne.NewMenu("Analysis",
 		&fyne.MenuItem{Label: "Analyze Slide", Action: ui.analyzeCurrent, Shortcut: ctrl(fyne.KeyR)},
 		fyne.NewMenuItem("Cancel Analysis", func() { ui.withPane(func(p *slidePane) { p.analysis.cancel() }) }),
 		fyne.NewMenuItem("Show or Hide Heatmap (H)", func() { ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() }) }),
+		fyne.NewMenuItemSeparator(),
+		ui.firstReadItem,
 	)
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Controls", ui.showHelp),

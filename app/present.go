@@ -28,6 +28,9 @@ type presentation struct {
 
 // startPresentation enters presentation mode on the current slide, fitted.
 func (ui *UI) startPresentation() {
+	if ui.refuseWhileBlinded("presenting") {
+		return
+	}
 	p := ui.current()
 	if p == nil || ui.presenting != nil {
 		return
