@@ -96,7 +96,7 @@ func Generate(name string) (string, error) {
 
 // referenceVersion names how the ResNet bundle's [reference] is made (part
 // of the cache key).
-const referenceVersion = "reference 1: tools/reference on CMU-1-Small-Region"
+const referenceVersion = "reference 2: tools/reference (cross-fitted) on CMU-1-Small-Region"
 
 // addReference appends the [reference] section computed by tools/reference
 // on CMU-1-Small-Region to the bundle at dir, when the shared slides are

@@ -124,7 +124,43 @@ func run(bundlePath string, appendTo bool, mpp float64, slides []string, stdout 
 }
 
 // compute derives the reference statistics from tile features and ODs.
+// The 99 % distance is measured out of sample (two-fold: statistics from
+// every other tile, distances of the rest, and the reverse), since tiles
+// are always closer to statistics they were part of; the statistics
+// themselves come from all tiles.
 func compute(feats [][]float64, od [3][]float64) inference.Reference {
+	ref := fit(feats)
+	var even, odd [][]float64
+	for i, f := range feats {
+		if i%2 == 0 {
+			even = append(even, f)
+		} else {
+			odd = append(odd, f)
+		}
+	}
+	var dist []float64
+	for _, fold := range [][2][][]float64{{even, odd}, {odd, even}} {
+		half := fit(fold[0])
+		for _, f := range fold[1] {
+			dist = append(dist, half.FeatureDistance(toFloat32(f)))
+		}
+	}
+	ref.Distance99 = percentile(dist, 0.99)
+	if len(od[0]) > 0 {
+		ref.ODLow, ref.ODHigh = make([]float64, 3), make([]float64, 3)
+		for c := 0; c < 3; c++ {
+			ref.ODLow[c], ref.ODHigh[c] = percentile(od[c], 0.01), percentile(od[c], 0.99)
+		}
+	}
+	return ref
+}
+
+// fit computes mean, principal directions and residual variance. The
+// residual variance is never taken below the smallest kept direction's:
+// with fewer tiles than dimensions the sample cannot see the remaining
+// directions vary, and assuming they do not would make every new tile an
+// outlier.
+func fit(feats [][]float64) inference.Reference {
 	n, d := len(feats), len(feats[0])
 	ref := inference.Reference{Tiles: n, FeatureMean: make([]float64, d)}
 	for _, f := range feats {
@@ -153,9 +189,8 @@ func compute(feats [][]float64, od [3][]float64) inference.Reference {
 		trace += max(v, 0)
 	}
 	floor := 1e-9 * max(trace, 1e-12) // directions with no spread carry no information
-	k := 0
 	kept := 0.0
-	for i := d - 1; i >= 0 && k < maxDirections; i-- {
+	for i := d - 1; i >= 0 && len(ref.Basis) < maxDirections; i-- {
 		if values[i] <= floor {
 			break
 		}
@@ -166,27 +201,22 @@ func compute(feats [][]float64, od [3][]float64) inference.Reference {
 		ref.Basis = append(ref.Basis, row)
 		ref.Variance = append(ref.Variance, values[i])
 		kept += values[i]
-		k++
 	}
-	if k < d {
+	if k := len(ref.Basis); k < d {
 		ref.ResidualVariance = max((trace-kept)/float64(d-k), floor)
-	}
-	dist := make([]float64, n)
-	x := make([]float32, d)
-	for i, f := range feats {
-		for j, v := range f {
-			x[j] = float32(v)
-		}
-		dist[i] = ref.FeatureDistance(x)
-	}
-	ref.Distance99 = percentile(dist, 0.99)
-	if len(od[0]) > 0 {
-		ref.ODLow, ref.ODHigh = make([]float64, 3), make([]float64, 3)
-		for c := 0; c < 3; c++ {
-			ref.ODLow[c], ref.ODHigh[c] = percentile(od[c], 0.01), percentile(od[c], 0.99)
+		if n <= d {
+			ref.ResidualVariance = max(ref.ResidualVariance, ref.Variance[k-1])
 		}
 	}
 	return ref
+}
+
+func toFloat32(f []float64) []float32 {
+	x := make([]float32, len(f))
+	for i, v := range f {
+		x[i] = float32(v)
+	}
+	return x
 }
 
 func percentile(v []float64, q float64) float64 {
