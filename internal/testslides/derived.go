@@ -1,6 +1,8 @@
 package testslides
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,7 +57,8 @@ func Derived(t testing.TB, kind string) string {
 	derivedMu.Lock()
 	defer derivedMu.Unlock()
 	dir := filepath.Join(os.TempDir(), "tessera-test-slides")
-	out := filepath.Join(dir, kind+".tif")
+	sum := sha256.Sum256([]byte(recipe))
+	out := filepath.Join(dir, kind+"-"+hex.EncodeToString(sum[:4])+".tif") // a changed recipe is made again
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}
