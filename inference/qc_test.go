@@ -180,3 +180,45 @@ func TestReferenceOnRealSlides(t *testing.T) {
 		t.Errorf("stain %v, validity %+v", r.QC.StainOD, r.Validity)
 	}
 }
+
+// Each measure on single real tiles at the model's resolution: glass from
+// the corner of CMU-1-Small-Region, tissue from its middle, the same
+// tissue blurred, and a tile under the black marker stroke.
+func TestMeasureQCOnRealTiles(t *testing.T) {
+	tile := func(s slide.Slide, x, y int64) TileQC {
+		t.Helper()
+		img := image.NewRGBA(image.Rect(0, 0, 224, 224))
+		if err := s.ReadRegion(img, 0, x, y); err != nil {
+			t.Fatal(err)
+		}
+		return measureQC(img.Pix, img.Stride, 224)
+	}
+	open := func(kind string) slide.Slide {
+		s, err := slide.Open(testslides.Derived(t, kind))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	sharp, blurred, pen := open(testslides.Sharp), open(testslides.Blurred), open(testslides.PenMarked)
+	cases := []struct {
+		name string
+		q    TileQC
+		want QCFlags
+	}{
+		{"glass", tile(sharp, 0, 0), QCEmpty},
+		{"tissue", tile(sharp, 1000, 1800), 0},
+		{"blurred tissue", tile(blurred, 1000, 1800), QCBlur},
+		{"black marker", tile(pen, 1000, 2460), QCInk},
+		{"green marker", tile(pen, 1000, 420), QCInk},
+	}
+	for _, c := range cases {
+		if c.q.Flags != c.want {
+			t.Errorf("%s: flags %v (focus %.0f, ink %.2f, glass %.2f, dark %.2f), want %v", c.name, c.q.Flags.Codes(), c.q.Focus, c.q.Ink, c.q.Empty, c.q.Dark, c.want.Codes())
+		}
+	}
+	if cases[1].q.OD[1] <= cases[0].q.OD[1] {
+		t.Errorf("tissue's optical density %v is not above glass's %v", cases[1].q.OD, cases[0].q.OD)
+	}
+}
