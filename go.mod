@@ -12,7 +12,10 @@ require (
 	golang.org/x/image v0.25.0
 )
 
-require gonum.org/v1/gonum v0.17.0 // indirect
+require (
+	github.com/suyashkumar/dicom v1.0.7 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
+)
 
 require (
 	earlyenv v0.0.0

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"tessera/slide"
 )
@@ -39,7 +40,12 @@ func DescribeOpenError(path string, err error) error {
 	case errors.Is(err, os.ErrPermission):
 		msg = fmt.Sprintf("%s: permission denied; ask for read access to the file", name)
 	case errors.Is(err, slide.ErrUnsupported) && isDICOM(path):
-		msg = fmt.Sprintf("%s is a DICOM file: Tessera does not read DICOM whole-slide images yet; export the slide as pyramidal TIFF or SVS from the PACS or the scanner software", name)
+		// The reader says why: another SOP class, or an encoding it cannot decode.
+		why := err.Error()
+		if i := strings.LastIndex(why, slide.ErrUnsupported.Error()+": "); i >= 0 {
+			why = why[i+len(slide.ErrUnsupported.Error())+2:]
+		}
+		msg = fmt.Sprintf("%s is a DICOM file Tessera cannot show: %s", name, why)
 	case errors.Is(err, slide.ErrUnsupported):
 		msg = fmt.Sprintf("%s is not a slide Tessera can read; convert it to pyramidal TIFF, SVS or OME-TIFF", name)
 	case errors.Is(err, slide.ErrDamaged):

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"io"
-	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -189,8 +187,7 @@ func (s *omeSlide) tile(level, i int) (*image.RGBA, error) {
 }
 
 func (s *omeSlide) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
-	w, h := dst.Rect.Dx(), dst.Rect.Dy()
-	if err := ValidateRegion(s.Levels(), level, w, h); err != nil {
+	if err := ValidateRegion(s.Levels(), level, dst.Rect.Dx(), dst.Rect.Dy()); err != nil {
 		return err
 	}
 	s.mu.RLock()
@@ -198,24 +195,15 @@ func (s *omeSlide) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
 	if s.closed {
 		return ErrClosed
 	}
-	draw.Draw(dst, dst.Rect, image.NewUniform(s.Background()), image.Point{}, draw.Src)
+	fillBackground(dst, s.Background())
 	l := s.levels[level]
-	ds := float64(s.levels[0].w) / float64(l.w)
-	region := image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(float64(x0)/ds)), int(math.Round(float64(y0)/ds))))
+	region := regionAt(dst, x0, y0, float64(s.levels[0].w)/float64(l.w))
 	across := (l.w + l.tw - 1) / l.tw
-	in := region.Intersect(image.Rect(0, 0, l.w, l.h))
-	if in.Empty() {
-		return nil
-	}
-	for ty := in.Min.Y / l.th; ty <= (in.Max.Y-1)/l.th; ty++ {
-		for tx := in.Min.X / l.tw; tx <= (in.Max.X-1)/l.tw; tx++ {
-			img, err := s.tile(level, ty*across+tx)
-			if err != nil {
-				return &DamageError{Path: s.path, Detail: err.Error()}
-			}
-			tileRect := image.Rect(tx*l.tw, ty*l.th, (tx+1)*l.tw, (ty+1)*l.th).Intersect(in)
-			draw.Draw(dst, tileRect.Sub(region.Min).Add(dst.Rect.Min), img, tileRect.Min.Sub(image.Pt(tx*l.tw, ty*l.th)), draw.Src)
-		}
+	err := composeTiles(dst, region, region.Intersect(image.Rect(0, 0, l.w, l.h)), l.tw, l.th, across, func(k int) (*image.RGBA, error) {
+		return s.tile(level, k)
+	})
+	if err != nil {
+		return &DamageError{Path: s.path, Detail: err.Error()}
 	}
 	return nil
 }

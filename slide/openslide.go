@@ -67,8 +67,13 @@ func Open(path string) (Slide, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// DICOM (a file of a series, or a folder of one), which Tessera reads
+	// itself: OpenSlide 3.4.1 cannot.
+	if s, err := openDICOM(path); !errors.Is(err, errNotDICOM) {
+		return s, err
+	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a folder: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
+		return nil, fmt.Errorf("%s is a folder without DICOM slide files: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
 	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))

@@ -42,7 +42,7 @@ func (e *DamageError) Error() string { return e.Path + ": this slide is damaged:
 func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
 
 // SupportedFormats names the formats the OpenSlide reader opens, for messages.
-const SupportedFormats = "Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE, generic pyramidal TIFF, tiled RGB OME-TIFF"
+const SupportedFormats = "Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE, generic pyramidal TIFF, tiled RGB OME-TIFF, DICOM WSI (JPEG or uncompressed; a file or a folder of a series)"
 
 // MaxRegionPixels caps one ReadRegion call (width × height) so that a bad
 // request cannot allocate gigabytes. 64 Mpx is 256 MiB of RGBA.
@@ -62,6 +62,7 @@ const (
 	MPPFromVendor MPPSource = "vendor"          // openslide.mpp-x / openslide.mpp-y
 	MPPFromTIFF   MPPSource = "tiff-resolution" // tiff.XResolution + tiff.ResolutionUnit
 	MPPFromOME    MPPSource = "ome-xml"         // OME-XML PhysicalSizeX/Y (OME-TIFF)
+	MPPFromDICOM  MPPSource = "dicom"           // DICOM PixelSpacing (shared functional groups)
 	MPPFromUser   MPPSource = "user"            // entered by the user
 	MPPUnknown    MPPSource = "unknown"         // no calibration
 )
