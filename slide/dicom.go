@@ -35,7 +35,7 @@ type dicomInstance struct {
 	path        string
 	f           *os.File    // closed with the slide (nil in fuzz tests)
 	r           io.ReaderAt // where frames are read from
-	kind        string // VOLUME, LABEL, OVERVIEW, THUMBNAIL (ImageType's third value)
+	kind        string      // VOLUME, LABEL, OVERVIEW, THUMBNAIL (ImageType's third value)
 	series      string
 	width       int // total pixel matrix, pixels
 	height      int
