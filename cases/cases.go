@@ -78,28 +78,57 @@ type Layer struct {
 	Rank  bool      `json:"rank,omitempty"` // colours by rank within the slide
 }
 
-// SlideExtensions are the file extensions FromFolder takes as slides.
-var SlideExtensions = []string{".svs", ".ndpi", ".vms", ".vmu", ".mrxs", ".scn", ".bif", ".svslide", ".tif", ".tiff"}
+// SlideExtensions are the file extensions FromFolder takes as slides
+// (".dcm": a DICOM series, one slide however many files it has).
+var SlideExtensions = []string{".svs", ".ndpi", ".vms", ".vmu", ".mrxs", ".scn", ".bif", ".svslide", ".tif", ".tiff", ".dcm"}
 
-// FromFolder makes a case of the slide files directly in dir, sorted by name.
+// FromFolder makes a case of the slides directly in dir, sorted by name:
+// each slide file; the DICOM files of dir as one slide (the folder, which
+// opens as its series); and each subfolder holding DICOM files as one
+// slide (a DICOM series is usually a folder of many files).
 func FromFolder(dir string) (*Case, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open case folder %s: %w", dir, err)
 	}
 	c := &Case{Schema: Schema}
+	dicomHere := false
 	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
 		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if e.IsDir() || !isSlideExt(ext) {
-			continue
+		switch {
+		case e.IsDir():
+			if hasDICOM(p) {
+				c.Slides = append(c.Slides, SlideRef{Path: p})
+			}
+		case ext == ".dcm":
+			dicomHere = true
+		case isSlideExt(ext):
+			c.Slides = append(c.Slides, SlideRef{Path: p})
 		}
-		c.Slides = append(c.Slides, SlideRef{Path: filepath.Join(dir, e.Name())})
+	}
+	if dicomHere {
+		c.Slides = append(c.Slides, SlideRef{Path: dir})
 	}
 	sort.Slice(c.Slides, func(i, j int) bool { return c.Slides[i].Path < c.Slides[j].Path })
 	if len(c.Slides) == 0 {
 		return nil, fmt.Errorf("%s has no slide files (%s)", dir, strings.Join(SlideExtensions, " "))
 	}
 	return c, nil
+}
+
+// hasDICOM reports whether dir holds a .dcm file.
+func hasDICOM(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".dcm") {
+			return true
+		}
+	}
+	return false
 }
 
 func isSlideExt(ext string) bool {

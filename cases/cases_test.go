@@ -84,6 +84,29 @@ func TestFromFolder(t *testing.T) {
 	}
 }
 
+// DICOM: the .dcm files of the folder are one slide (the folder), and each
+// subfolder of .dcm files is one slide; other subfolders are not slides.
+func TestFromFolderGroupsDICOM(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "series2"), 0o755)
+	os.Mkdir(filepath.Join(dir, "notes"), 0o755)
+	for _, n := range []string{"level-0.dcm", "level-1.DCM", "a.svs", "series2/x.dcm", "notes/n.txt"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+	}
+	c, err := FromFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range c.Slides {
+		rel, _ := filepath.Rel(dir, s.Path)
+		got = append(got, rel)
+	}
+	if strings.Join(got, ",") != ".,a.svs,series2" {
+		t.Errorf("slides %v", got)
+	}
+}
+
 func TestPatientProbability(t *testing.T) {
 	p := []float64{0.2, 0.7, 0.4}
 	if got := PatientProbability("max", p); got != 0.7 {

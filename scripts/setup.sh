@@ -3,12 +3,12 @@
 # test.sh. Installs only what is missing; needs root or sudo for apt.
 #
 #   setup_base   compiler, Fyne's X11/GL headers, OpenSlide
-#   setup_test   the above plus Xvfb, xdotool, ImageMagick, poppler, vips
+#   setup_test   the above plus Xvfb, xdotool, ImageMagick, poppler, vips, pydicom (DICOM test copies)
 set -euo pipefail
 
 BASE_PACKAGES=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev libopenslide-dev curl ca-certificates)
-TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools poppler-utils python3-onnx python3-torch python3-numpy)
+TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools poppler-utils python3-onnx python3-torch python3-numpy python3-pydicom)
 
 # ONNX Runtime: the official CPU build shipped inside the npm package
 # onnxruntime-node, checked against these hashes.
