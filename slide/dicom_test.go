@@ -185,3 +185,29 @@ func FuzzParseDICOM(f *testing.F) {
 		}
 	})
 }
+
+// Lossless JPEG 2000 (through OpenJPEG): the copy's pixels are the
+// original's, exactly, on every level read.
+func TestDICOMJPEG2000Lossless(t *testing.T) {
+	orig, err := Open(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	s, err := Open(testslides.DICOMCopy(t, testslides.DICOMJ2K))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Properties()["dicom.transfer-syntax"] != "1.2.840.10008.1.2.4.90" || len(s.Levels()) != 3 {
+		t.Fatalf("properties %v, %d levels", s.Properties()["dicom.transfer-syntax"], len(s.Levels()))
+	}
+	a, b := image.NewRGBA(image.Rect(0, 0, 600, 600)), image.NewRGBA(image.Rect(0, 0, 600, 600))
+	orig.ReadRegion(a, 0, 1000, 1500)
+	if err := s.ReadRegion(b, 0, 1000, 1500); err != nil {
+		t.Fatal(err)
+	}
+	if d := meanAbsDiff(a, b); d != 0 {
+		t.Errorf("lossless JPEG 2000 differs from the original by %.3f per channel", d)
+	}
+}

@@ -13,6 +13,8 @@ const (
 	syntaxImplicitLE   = "1.2.840.10008.1.2"
 	syntaxExplicitLE   = "1.2.840.10008.1.2.1"
 	syntaxJPEGBaseline = "1.2.840.10008.1.2.4.50"
+	syntaxJ2KLossless  = "1.2.840.10008.1.2.4.90"
+	syntaxJ2K          = "1.2.840.10008.1.2.4.91"
 )
 
 // syntaxNames names transfer syntaxes Tessera refuses, for the message.
@@ -22,8 +24,6 @@ var syntaxNames = map[string]string{
 	"1.2.840.10008.1.2.4.70":  "lossless JPEG",
 	"1.2.840.10008.1.2.4.80":  "JPEG-LS lossless",
 	"1.2.840.10008.1.2.4.81":  "JPEG-LS near-lossless",
-	"1.2.840.10008.1.2.4.90":  "JPEG 2000 lossless",
-	"1.2.840.10008.1.2.4.91":  "JPEG 2000",
 	"1.2.840.10008.1.2.4.201": "High-Throughput JPEG 2000",
 	"1.2.840.10008.1.2.4.202": "High-Throughput JPEG 2000",
 	"1.2.840.10008.1.2.4.203": "High-Throughput JPEG 2000",
@@ -38,6 +38,8 @@ func (in *dicomInstance) checkCodec() error {
 			return fmt.Errorf("JPEG baseline with %d bits allocated", in.bits)
 		}
 		return nil
+	case syntaxJ2KLossless, syntaxJ2K:
+		return nil // OpenJPEG takes 1–16 bits, one or three components
 	case syntaxImplicitLE, syntaxExplicitLE:
 		switch {
 		case in.spp == 3 && in.bits == 8 && in.photometric == "RGB":
@@ -85,6 +87,18 @@ func (in *dicomInstance) decodeFrame(i int) (*image.RGBA, error) {
 	data, err := in.readFrame(i)
 	if err != nil {
 		return nil, err
+	}
+	if in.syntax == syntaxJ2KLossless || in.syntax == syntaxJ2K {
+		dec, err := decodeJ2K(data, in.tw, in.th)
+		if err != nil {
+			return nil, fmt.Errorf("frame %d: %v", i+1, err)
+		}
+		if dec.Rect.Dx() == in.tw && dec.Rect.Dy() == in.th {
+			return dec, nil
+		}
+		img := image.NewRGBA(image.Rect(0, 0, in.tw, in.th)) // a smaller edge frame
+		draw.Draw(img, dec.Rect, dec, image.Point{}, draw.Src)
+		return img, nil
 	}
 	img := image.NewRGBA(image.Rect(0, 0, in.tw, in.th))
 	if in.syntax == syntaxJPEGBaseline {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -21,11 +22,14 @@ import (
 // pyramid of 256-pixel JPEG tiles (quality 95) and wrapped as a DICOM VL
 // Whole Slide Microscopy series by pydicom (tools/dicom/make_wsi_dicom.py),
 // an independent writer. Modes: "full" (TILED_FULL, with a Basic Offset
-// Table) and "sparse" (TILED_SPARSE with plane positions, frames in
-// reverse order, every seventh tile missing, no offset table).
+// Table), "sparse" (TILED_SPARSE with plane positions, frames in
+// reverse order, every seventh tile missing, no offset table) and "j2k"
+// (TILED_FULL, lossless JPEG 2000 tiles made by vips from the decoded
+// slide: pixel for pixel the original's).
 const (
 	DICOMFull   = "full"
 	DICOMSparse = "sparse"
+	DICOMJ2K    = "j2k"
 )
 
 // DICOMTile is the tile side of the DICOM copies, pixels.
@@ -65,8 +69,15 @@ func DICOMCopy(t testing.TB, mode string) string {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("reading the slide for its DICOM copy: %v\n%s", err, msg)
 	}
-	if err := cutTiles(work); err != nil {
+	if err := cutTiles(work, mode == DICOMJ2K); err != nil {
 		t.Fatal(err)
+	}
+	if mode == DICOMJ2K {
+		enc := exec.Command("sh", "-c", `for f in l*.png; do vips jp2ksave "$f" "${f%.png}.j2k" --lossless || exit 1; done`)
+		enc.Dir = work
+		if msg, err := enc.CombinedOutput(); err != nil {
+			t.Fatalf("encoding JPEG 2000 tiles: %v\n%s", err, msg)
+		}
 	}
 	tmpOut := out + ".tmp"
 	os.RemoveAll(tmpOut)
@@ -81,8 +92,9 @@ func DICOMCopy(t testing.TB, mode string) string {
 }
 
 // cutTiles writes manifest.json, the tiles of three levels (1, 1/2, 1/4)
-// and a label into dir, from dir/level0.png.
-func cutTiles(dir string) error {
+// and a label into dir, from dir/level0.png: JPEG tiles, or PNG tiles to be
+// encoded as JPEG 2000 (named .j2k in the manifest).
+func cutTiles(dir string, forJ2K bool) error {
 	f, err := os.Open(filepath.Join(dir, "level0.png"))
 	if err != nil {
 		return err
@@ -121,11 +133,19 @@ func cutTiles(dir string) error {
 				draw.Draw(t, t.Rect, image.White, image.Point{}, draw.Src) // edge tiles padded with white
 				draw.Draw(t, t.Rect, img, image.Pt(col*DICOMTile, row*DICOMTile), draw.Src)
 				name := fmt.Sprintf("l%d-%d-%d.jpg", li, row, col)
+				if forJ2K {
+					name = fmt.Sprintf("l%d-%d-%d.png", li, row, col)
+				}
 				out, err := os.Create(filepath.Join(dir, name))
 				if err != nil {
 					return err
 				}
-				err = jpeg.Encode(out, t, &jpeg.Options{Quality: 95})
+				if forJ2K {
+					err = png.Encode(out, t)
+					name = strings.TrimSuffix(name, ".png") + ".j2k"
+				} else {
+					err = jpeg.Encode(out, t, &jpeg.Options{Quality: 95})
+				}
 				out.Close()
 				if err != nil {
 					return err

@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """Wrap JPEG tiles into a DICOM VL Whole Slide Microscopy series, for tests.
 
-    /usr/bin/python3 tools/dicom/make_wsi_dicom.py TILES_DIR OUT_DIR full|sparse
+    /usr/bin/python3 tools/dicom/make_wsi_dicom.py TILES_DIR OUT_DIR full|sparse|j2k
 
 TILES_DIR holds manifest.json (written by the Go test helper that cut the
 tiles from a real slide): {"mpp": µm/px of level 0, "levels": [{"width",
 "height", "tile", "tiles": [{"col", "row", "file"}]}], "label": {"width",
 "height", "file"}} with JPEG tile files and a raw RGB label. One file per
 level (VOLUME, JPEG baseline, encapsulated: one fragment per frame, with a
-Basic Offset Table in "full" mode, without in "sparse" mode) and an
+Basic Offset Table in "full" mode, without in "sparse" mode; "j2k": lossless JPEG 2000 tiles, TILED_FULL) and an
 uncompressed LABEL, all of one series. "full" writes TILED_FULL (every
 tile, row-major); "sparse" writes TILED_SPARSE with plane positions, leaves
 out every seventh tile and lists the others in reverse order. Needs
@@ -23,8 +23,8 @@ import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.sequence import Sequence
-from pydicom.uid import (ExplicitVRLittleEndian, JPEGBaseline8Bit,
-                         generate_uid)
+from pydicom.uid import (ExplicitVRLittleEndian, JPEG2000Lossless,
+                         JPEGBaseline8Bit, generate_uid)
 
 WSI = "1.2.840.10008.5.1.4.1.1.77.1.6"
 
@@ -59,8 +59,12 @@ def main(tiles_dir, out_dir, mode):
     l0 = m["levels"][0]
     for i, level in enumerate(m["levels"]):
         t = level["tile"]
-        ds = base(series, study, "VOLUME", JPEGBaseline8Bit, t, t)
-        ds.PhotometricInterpretation = "YBR_FULL_422"
+        if mode == "j2k":
+            ds = base(series, study, "VOLUME", JPEG2000Lossless, t, t)
+            ds.PhotometricInterpretation = "YBR_RCT"
+        else:
+            ds = base(series, study, "VOLUME", JPEGBaseline8Bit, t, t)
+            ds.PhotometricInterpretation = "YBR_FULL_422"
         ds.TotalPixelMatrixColumns, ds.TotalPixelMatrixRows = level["width"], level["height"]
         mpp = m["mpp"] * l0["width"] / level["width"]
         measures = Dataset()
@@ -92,7 +96,7 @@ def main(tiles_dir, out_dir, mode):
             with open(os.path.join(tiles_dir, x["file"]), "rb") as f:
                 frames.append(f.read())
         ds.NumberOfFrames = len(frames)
-        ds.PixelData = encapsulate(frames, has_bot=(mode == "full"))
+        ds.PixelData = encapsulate(frames, has_bot=(mode != "sparse"))
         ds["PixelData"].is_undefined_length = True
         ds["PixelData"].VR = "OB"
         ds.save_as(os.path.join(out_dir, "level-%d.dcm" % i), write_like_original=False)
@@ -106,6 +110,6 @@ def main(tiles_dir, out_dir, mode):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[3] not in ("full", "sparse"):
+    if len(sys.argv) != 4 or sys.argv[3] not in ("full", "sparse", "j2k"):
         sys.exit(__doc__)
     main(*sys.argv[1:])
