@@ -16,6 +16,11 @@ fi
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = viewer ]; then
   go run ./bench/viewerbench -slide "$slide"
+  # The same slide as a DICOM series (TILED_FULL JPEG, one file per level).
+  if [ ! -f bench/out/bench-dicom/level-0.dcm ]; then
+    bench/make-bench-dicom.sh "$slide" bench/out/bench-dicom
+  fi
+  go run ./bench/viewerbench -slide bench/out/bench-dicom
 fi
 if [ "$what" = all ] || [ "$what" = app ]; then
   TESSERA_BENCH_SLIDE="$PWD/$slide" go test -run NONE -bench ReopenAnalysed -benchtime 10x ./app

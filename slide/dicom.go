@@ -56,6 +56,9 @@ type dicomInstance struct {
 	// or for files that declare neither, "row-major" or "column-major"
 	// as chosen by chooseOrder.
 	frameOrder string
+	// itemSpans: each frame is one range of encapsulated items (headers
+	// and data), found from the Basic Offset Table; readFrame parses them.
+	itemSpans bool
 }
 
 // DICOM tags read from the metadata.
@@ -269,6 +272,13 @@ func (in *dicomInstance) locateFrames(w *dicomWalker, l *dicomLayout, n int) err
 		for i := range in.frames {
 			in.frames[i] = []byteRange{{l.pixelValue + int64(i)*frameSize, frameSize}}
 		}
+		return nil
+	}
+	// With a full Basic Offset Table, each frame is the span between two
+	// offsets, its items parsed when it is read: opening a level of
+	// thousands of frames then reads a few bytes, not every item header.
+	if spans, ok := w.spansFromTable(l.pixelValue, n); ok {
+		in.frames, in.itemSpans = spans, true
 		return nil
 	}
 	table, frags, err := w.fragments(l.pixelValue)

@@ -76,6 +76,9 @@ func (in *dicomInstance) readFrame(i int) ([]byte, error) {
 		}
 		buf = append(buf, part...)
 	}
+	if in.itemSpans {
+		return itemData(buf)
+	}
 	return buf, nil
 }
 

@@ -240,6 +240,58 @@ func (w *dicomWalker) fragments(off int64) (table []byte, frags []byteRange, err
 	return nil, nil, errors.New("the pixel data is cut short (no sequence delimiter)")
 }
 
+// spansFromTable reads the Basic Offset Table at the start of encapsulated
+// pixel data (off) and, when it has an offset for each of the n frames,
+// returns each frame's span of items: from its offset to the next (the
+// last one to the end of the file, where the sequence delimiter is). ok is
+// false without a usable table.
+func (w *dicomWalker) spansFromTable(off int64, n int) ([][]byteRange, bool) {
+	tag, _, l, hdr, err := w.header(off)
+	if err != nil || tag != tagItem || l == undefinedLength || int64(l) != 4*int64(n) || n <= 0 {
+		return nil, false
+	}
+	table, err := w.bytes(off+hdr, int64(l), w.size)
+	if err != nil {
+		return nil, false
+	}
+	base := off + hdr + int64(l) // the first fragment's item header
+	spans := make([][]byteRange, n)
+	for i := 0; i < n; i++ {
+		start := base + int64(binary.LittleEndian.Uint32(table[4*i:]))
+		end := w.size
+		if i+1 < n {
+			end = base + int64(binary.LittleEndian.Uint32(table[4*(i+1):]))
+		}
+		if start < base || end <= start || end > w.size {
+			return nil, false
+		}
+		spans[i] = []byteRange{{start, end - start}}
+	}
+	return spans, true
+}
+
+// itemData joins the values of the items in span (a frame's fragments with
+// their headers), up to a sequence delimiter or the span's end.
+func itemData(span []byte) ([]byte, error) {
+	var out []byte
+	for p := 0; p+8 <= len(span); {
+		tag := uint32(binary.LittleEndian.Uint16(span[p:]))<<16 | uint32(binary.LittleEndian.Uint16(span[p+2:]))
+		n := int(binary.LittleEndian.Uint32(span[p+4:]))
+		if tag == tagSeqDelimiter {
+			break
+		}
+		if tag != tagItem || n < 0 || p+8+n > len(span) {
+			return nil, errors.New("the offset table does not point at the frame's fragments")
+		}
+		out = append(out, span[p+8:p+8+n]...)
+		p += 8 + n
+	}
+	if len(out) == 0 {
+		return nil, errors.New("an empty frame")
+	}
+	return out, nil
+}
+
 // framesOf groups the fragments of encapsulated pixel data into n frames:
 // one fragment each; or by the Basic Offset Table; or, with an empty table,
 // by the start of each codestream (JPEG's SOI marker, JPEG 2000's SOC).
