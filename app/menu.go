@@ -92,6 +92,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Rotate 90° Clockwise (R)", func() { ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 1) }) }),
 		fyne.NewMenuItem("Rotate 90° Counter-clockwise (Shift+R)", func() { ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 3) }) }),
 		fyne.NewMenuItem("Display Adjustments… (brightness, contrast, gamma)", ui.showDisplayDialog),
+		fyne.NewMenuItem("Use the Slide's Colour Profile (ICC)", ui.toggleColourManagement),
 		fyne.NewMenuItem("Presentation Mode (F5)", ui.startPresentation),
 		identifiers,
 	)

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/colour"
 	"tessera/session"
 	"tessera/slide"
 	"tessera/viewer"
@@ -35,7 +36,10 @@ type slidePane struct {
 
 	pointer       viewer.Level0Point // under the mouse pointer, when pointerInside
 	pointerInside bool
-	notice        string // a confirmation (where a file was saved), until the view moves
+
+	icc     *colour.Transform // the slide's ICC profile to sRGB, nil without one
+	iccNote string            // what the status line says about colour management
+	notice  string            // a confirmation (where a file was saved), until the view moves
 	// keepNoticeUntil keeps the notice through the view changes of the zoom
 	// it explains (an animation), until then.
 	keepNoticeUntil time.Time
@@ -51,6 +55,7 @@ type slidePane struct {
 func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork(ui.post)}
 	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
+	p.setUpColour()
 	p.overview = viewer.NewOverview(p.view)
 	p.overview.Hidden = ui.overviewHidden
 	p.view.OnViewChanged = func(viewer.Viewport) {
@@ -166,6 +171,9 @@ func (p *slidePane) updateStatus() {
 	}
 	if vp.Rotation != 0 {
 		parts = append(parts, fmt.Sprintf("rotated %d°", 90*vp.Rotation))
+	}
+	if p.iccNote != "" {
+		parts = append(parts, p.iccNote)
 	}
 	if vp.Downsample < 1 {
 		parts = append(parts, fmt.Sprintf("past the scan's resolution: each scanned pixel is %.3g screen pixels wide", 1/vp.Downsample))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tessera/app"
+	"tessera/colour"
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/atomicfile"
@@ -25,6 +26,7 @@ func Snapshot(args []string, stderr io.Writer) error {
 	overlay := fs.String("overlay", "", `"heatmap": draw the analysis heatmap (running or loading it)`)
 	model := fs.String("model", "", "model bundle for --overlay heatmap (default: the built-in model)")
 	slideMPP := fs.Float64("slide-mpp", 0, "µm per level-0 pixel for slides without calibration")
+	rawColour := fs.Bool("raw-colour", false, "ignore the slide's ICC profile (by default colours are converted to sRGB, as on screen)")
 	annotate := fs.Bool("annotate", false, "burn in the heatmap legend, the case card and the model's provenance (implies --overlay heatmap)")
 	path, err := parseWithOnePositional(fs, args)
 	if err != nil {
@@ -60,6 +62,19 @@ func Snapshot(args []string, stderr io.Writer) error {
 	defer cancel()
 	if *slideMPP > 0 {
 		req.Calibration = &viewer.Calibration{MPP: slide.MPP{X: *slideMPP, Y: *slideMPP, Source: slide.MPPFromUser}}
+	}
+	if profile := slide.ICCProfile(s); len(profile) > 0 {
+		t, err := colour.ToSRGB(profile)
+		switch {
+		case *rawColour:
+			fmt.Fprintln(stderr, "colours: raw (the slide's ICC profile was not applied: --raw-colour)")
+		case err != nil:
+			fmt.Fprintln(stderr, "colours: raw (the slide's ICC profile cannot be used)")
+		default:
+			defer t.Close()
+			req.ColourTransform = t.Apply
+			fmt.Fprintf(stderr, "colours: converted to sRGB with the slide's ICC profile (%s)\n", t.Description)
+		}
 	}
 	if *overlay == "heatmap" {
 		m, err := loadModel(*model, inference.ProviderAuto, stderr)

@@ -2,12 +2,12 @@
 # Idempotent set-up of a Debian 12 machine for Tessera, sourced by run.sh and
 # test.sh. Installs only what is missing; needs root or sudo for apt.
 #
-#   setup_base   compiler, Fyne's X11/GL headers, OpenSlide, OpenJPEG (DICOM JPEG 2000)
+#   setup_base   compiler, Fyne's X11/GL headers, OpenSlide, OpenJPEG (DICOM JPEG 2000), Little CMS (ICC)
 #   setup_test   the above plus Xvfb, xdotool, ImageMagick, poppler, vips, pydicom (DICOM test copies)
 set -euo pipefail
 
 BASE_PACKAGES=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
-  libxinerama-dev libxi-dev libxxf86vm-dev libopenslide-dev libopenjp2-7-dev curl ca-certificates)
+  libxinerama-dev libxi-dev libxxf86vm-dev libopenslide-dev libopenjp2-7-dev liblcms2-dev curl ca-certificates)
 TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools poppler-utils python3-onnx python3-torch python3-numpy python3-pydicom)
 
 # ONNX Runtime: the official CPU build shipped inside the npm package

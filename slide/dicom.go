@@ -86,7 +86,7 @@ var (
 	tagRowInMatrix       = tag.Tag{Group: 0x0048, Element: 0x021F}
 	tagOpticalPaths      = tag.Tag{Group: 0x0048, Element: 0x0105}
 	tagObjectivePower    = tag.Tag{Group: 0x0048, Element: 0x0112}
-	tagICCProfile        = tag.Tag{Group: 0x0028, Element: 0x2000}
+	dcmICCProfile        = tag.Tag{Group: 0x0028, Element: 0x2000}
 	tagTransferSyntaxUID = tag.Tag{Group: 0x0002, Element: 0x0010}
 )
 
@@ -193,7 +193,7 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 		if p := floats(findIn(paths[0], tagObjectivePower)); len(p) > 0 {
 			in.objective = p[0]
 		}
-		if b, ok := bytesOf(findIn(paths[0], tagICCProfile)); ok {
+		if b, ok := bytesOf(findIn(paths[0], dcmICCProfile)); ok {
 			in.icc = b
 		}
 	}
@@ -694,6 +694,9 @@ func (s *dicomSlide) Levels() []Level {
 	return out
 }
 func (s *dicomSlide) MPP() MPP { return s.mpp }
+
+// ICCProfile is the first optical path's ICC profile (nil if none).
+func (s *dicomSlide) ICCProfile() []byte { return s.levels[0].icc }
 func (s *dicomSlide) ObjectivePower() float64 {
 	return s.levels[0].objective
 }

@@ -14,6 +14,8 @@ type Info struct {
 	AssociatedImages []string    `json:"associated_images"`
 	Background       string      `json:"background"`
 	Fingerprint      string      `json:"fingerprint"`
+	// ICCProfileBytes is the size of the embedded colour profile (0: none).
+	ICCProfileBytes int `json:"icc_profile_bytes"`
 }
 
 // LevelInfo is one pyramid level in Info.
@@ -46,6 +48,7 @@ func Describe(s Slide) Info {
 	if m := s.MPP(); m.Known() {
 		info.MPPX, info.MPPY = m.X, m.Y
 	}
+	info.ICCProfileBytes = len(ICCProfile(s))
 	bg := s.Background()
 	info.Background = hexColour(bg.R, bg.G, bg.B)
 	return info
@@ -59,4 +62,18 @@ func hexColour(r, g, b uint8) string {
 		out[2+2*i] = digits[v&15]
 	}
 	return string(out)
+}
+
+// iccCarrier is a Slide that knows its embedded ICC profile.
+type iccCarrier interface{ ICCProfile() []byte }
+
+// ICCProfile returns the slide's embedded ICC colour profile, or nil: a
+// TIFF-based file's tag 34675 (Aperio SVS, generic TIFF, OME-TIFF), a DICOM
+// series' optical path profile. OpenSlide 3.4.1 does not expose profiles,
+// so Tessera reads the tag itself.
+func ICCProfile(s Slide) []byte {
+	if c, ok := s.(iccCarrier); ok {
+		return c.ICCProfile()
+	}
+	return nil
 }

@@ -29,6 +29,7 @@ type omeSlide struct {
 	props       map[string]string
 	mpp         MPP
 	fingerprint string
+	icc         []byte // tag 34675 of the first image, nil if none
 
 	mu     sync.RWMutex // guards f against Close
 	closed bool
@@ -88,6 +89,9 @@ func parseOMETIFF(path string, r io.ReaderAt, size int64) (*omeSlide, error) {
 		return nil, fmt.Errorf("%s: %w (%v)", path, ErrUnsupported, err)
 	}
 	s.levels = append(s.levels, l0)
+	if e, ok := ifd[tagICCProfile]; ok {
+		s.icc, _ = t.data(e)
+	}
 	if subs, err := t.uints(ifd, tagSubIFDs); err == nil {
 		for _, off := range subs {
 			if len(s.levels) >= maxLevels {
@@ -143,6 +147,7 @@ func (s *omeSlide) Levels() []Level {
 	return out
 }
 func (s *omeSlide) MPP() MPP                       { return s.mpp }
+func (s *omeSlide) ICCProfile() []byte             { return s.icc }
 func (s *omeSlide) ObjectivePower() float64        { return 0 }
 func (s *omeSlide) AssociatedImageNames() []string { return nil }
 func (s *omeSlide) AssociatedImage(name string) (*image.RGBA, error) {

@@ -55,6 +55,7 @@ type openSlide struct {
 	objective   float64
 	background  color.RGBA
 	fingerprint string
+	icc         []byte // the first TIFF directory's tag 34675, nil if none
 
 	mu  sync.RWMutex // guards osr against Close; reads take RLock (OpenSlide reads are thread-safe)
 	osr *C.openslide_t
@@ -111,7 +112,42 @@ func Open(path string) (Slide, error) {
 		return nil, err
 	}
 	s.fingerprint = fp
+	s.icc = tiffICCProfile(path)
 	return s, nil
+}
+
+// ICCProfile is the embedded colour profile of a TIFF-based slide (nil if
+// none, or for formats that are not TIFF).
+func (s *openSlide) ICCProfile() []byte { return s.icc }
+
+// tiffICCProfile reads tag 34675 of the first directory of a TIFF file.
+func tiffICCProfile(path string) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	t, first, err := newTIFFReader(f, st.Size())
+	if err != nil {
+		return nil
+	}
+	ifd, err := t.readIFD(first)
+	if err != nil {
+		return nil
+	}
+	e, ok := ifd[tagICCProfile]
+	if !ok {
+		return nil
+	}
+	b, err := t.data(e)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // readMetadata copies levels, properties and associated image names out of

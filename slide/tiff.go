@@ -38,6 +38,7 @@ const (
 	tagTileByteCounts  = 325
 	tagSubIFDs         = 330
 	tagJPEGTables      = 347
+	tagICCProfile      = 34675 // the embedded colour profile (TIFF/EP, Aperio)
 )
 
 // Limits that keep a malformed file from allocating or looping without end.

@@ -6,6 +6,7 @@ import (
 	"image"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"tessera/slide"
@@ -33,6 +34,10 @@ type Loader struct {
 
 	onLoaded func() // called from a worker after each tile lands; may be nil
 	wg       sync.WaitGroup
+
+	// transform, if set, converts each tile after it is read (colour
+	// management); set by SlideView.SetColourTransform.
+	transform atomic.Pointer[func(*image.RGBA)]
 }
 
 // NewLoader starts workers (runtime.NumCPU() when workers ≤ 0) reading src
@@ -182,6 +187,9 @@ func (l *Loader) read(k TileKey) (*image.RGBA, error) {
 	o := l.grid.Level0Origin(k)
 	if err := l.src.ReadRegion(img, k.Level, int64(o.X+0.5), int64(o.Y+0.5)); err != nil {
 		return nil, err
+	}
+	if fn := l.transform.Load(); fn != nil {
+		(*fn)(img)
 	}
 	return img, nil
 }

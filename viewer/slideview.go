@@ -45,12 +45,14 @@ var nextSlideID atomic.Uint64
 type SlideView struct {
 	widget.BaseWidget
 
-	src    slide.Slide
-	id     uint64
-	grid   TileGrid
-	cache  *TileCache
-	loader *Loader
-	cal    Calibration
+	src   slide.Slide
+	id    uint64 // the tiles' cache namespace (changes with the colour transform)
+	grid  TileGrid
+	cache *TileCache
+
+	colourManaged bool // tiles are converted by a colour transform (ICC)
+	loader        *Loader
+	cal           Calibration
 
 	mu    sync.Mutex // guards vp, which background readers may query
 	vp    Viewport

@@ -27,6 +27,9 @@ type SnapshotRequest struct {
 	Display Display
 	// Rotation turns the view by Rotation × 90° clockwise, as on screen.
 	Rotation int
+	// ColourTransform, if set, converts tiles as they are read (the slide's
+	// ICC profile to sRGB, as on screen).
+	ColourTransform func(*image.RGBA)
 }
 
 // Snapshot renders what a SlideView shows for the requested view, through
@@ -46,6 +49,9 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 	v.setLayers(req.Layers)
 	v.SetDisplay(req.Display)
 	v.SetRotation(req.Rotation)
+	if req.ColourTransform != nil {
+		v.SetColourTransform(req.ColourTransform)
+	}
 	panels := Panels{BottomRight: req.Card}
 	if req.Legend != nil {
 		l := NewLegend()

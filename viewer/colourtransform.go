@@ -1,0 +1,34 @@
+package viewer
+
+import "image"
+
+// SetColourTransform converts every tile read from now on with fn (the
+// slide's ICC profile to sRGB, say), or reads raw pixels with nil. The
+// conversion runs on the loader's goroutines as tiles are decoded, never
+// on the UI goroutine; tiles cached before the change are dropped and read
+// again. fn must be safe for concurrent use. UI goroutine only.
+func (v *SlideView) SetColourTransform(fn func(*image.RGBA)) {
+	if fn == nil && v.loader.transform.Load() == nil {
+		return
+	}
+	v.loader.SetTransform(fn)
+	v.colourManaged = fn != nil
+	old := v.id
+	v.id = nextSlideID.Add(1) // a new cache namespace: no raw tile is drawn as converted or the reverse
+	v.cache.Forget(old)
+	v.Refresh()
+}
+
+// ColourManaged reports whether tiles are converted by a colour transform.
+func (v *SlideView) ColourManaged() bool { return v.colourManaged }
+
+// SetTransform converts each tile read from now on with fn (nil: none).
+// Tiles already cached are not converted: the caller keys them apart
+// (SlideView.SetColourTransform does). Safe for concurrent use.
+func (l *Loader) SetTransform(fn func(*image.RGBA)) {
+	if fn == nil {
+		l.transform.Store(nil)
+		return
+	}
+	l.transform.Store(&fn)
+}
