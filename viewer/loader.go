@@ -133,6 +133,11 @@ func (l *Loader) work() {
 		} else {
 			l.cache.Put(k, img)
 		}
+		// Announce the tile before the loader can look idle: whoever waits
+		// for idle (WaitIdle) then also sees the refresh it asked for.
+		if l.onLoaded != nil {
+			l.onLoaded()
+		}
 
 		l.mu.Lock()
 		delete(l.inflight, k)
@@ -143,9 +148,6 @@ func (l *Loader) work() {
 			l.idle.Broadcast()
 		}
 		l.mu.Unlock()
-		if l.onLoaded != nil {
-			l.onLoaded()
-		}
 	}
 }
 

@@ -142,6 +142,12 @@ func stressTabs(t *testing.T, cacheBytes int64) {
 			if !last.Complete() || len(last.Draw) == 0 {
 				t.Errorf("%s at %+v: the last frame drew %d tiles and still wants %d with nothing loading: a hole until the next zoom",
 					filepath.Base(tb.s.Path()), tb.v.Viewport(), len(last.Draw), len(last.Want))
+				for _, k := range last.Want {
+					img, failed := tb.v.cache.Get(k)
+					t.Logf("wanted %+v: cached now %v, failed %v, level count %d", k, img != nil, failed, len(tb.v.grid.Levels))
+				}
+				tb.v.Refresh()
+				t.Logf("after one more refresh the frame wants %d", len(tb.v.renderer.lastPlan.Want))
 
 			}
 		})
