@@ -123,6 +123,9 @@ func (c *caseCard) show(r *inference.Result) {
 	for _, l := range r.InterpretationLines() {
 		probability += "\n" + l
 	}
+	if c := r.ColourText(); c != "" {
+		probability += "\n" + c
+	}
 	intended := ""
 	if r.Model.IntendedUse != "" {
 		intended = "\nIntended use: " + r.Model.IntendedUse

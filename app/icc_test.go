@@ -4,13 +4,9 @@ import (
 	"context"
 	"image"
 	"image/draw"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"tessera/internal/testicc"
 	"tessera/internal/testslides"
 	"tessera/viewer"
 )
@@ -19,17 +15,7 @@ import (
 // written into the TIFF by vips) is shown converted to sRGB by default,
 // says so in the status line, and the View menu's toggle shows raw colours.
 func TestICCProfileOnScreen(t *testing.T) {
-	sharp := testslides.Derived(t, testslides.Sharp)
-	dir := t.TempDir()
-	prof := filepath.Join(dir, "adobergb.icc")
-	if err := os.WriteFile(prof, testicc.AdobeRGB(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	withICC := filepath.Join(dir, "icc.tif")
-	cmd := exec.Command("vips", "tiffsave", sharp, withICC, "--tile", "--pyramid", "--compression", "jpeg", "--Q", "90", "--xres", "2004", "--yres", "2004", "--profile", prof)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("vips: %v\n%s", err, msg)
-	}
+	withICC := testslides.AdobeRGBCopy(t)
 	ui := newTestUI(t)
 	ui.OpenPath(withICC)
 	settle(ui)

@@ -55,6 +55,10 @@ type Manifest struct {
 		Mean         []float64 `toml:"mean"`          // per channel, after scaling
 		Std          []float64 `toml:"std"`           // per channel, after scaling
 		BatchSize    int       `toml:"batch_size"`    // preferred tiles per encoder run
+		// ICC is "ignore" (the default: raw pixels, as training pipelines
+		// read them) or "apply" (convert with the slide's ICC profile to
+		// sRGB before the model sees the tile).
+		ICC string `toml:"icc"`
 	} `toml:"input"`
 
 	Encoder struct {
@@ -169,6 +173,13 @@ func (m *Manifest) Validate() error {
 	}
 	if in.BatchSize <= 0 {
 		in.BatchSize = 16
+	}
+	switch in.ICC {
+	case "":
+		in.ICC = "ignore"
+	case "ignore", "apply":
+	default:
+		return fieldError("input.icc", "is %q, want \"ignore\" or \"apply\"", in.ICC)
 	}
 	if in.BatchSize > 256 {
 		return fieldError("input.batch_size", "is %d, want at most 256", in.BatchSize)

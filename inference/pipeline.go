@@ -13,6 +13,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"tessera/colour"
 	"tessera/slide"
 )
 
@@ -86,6 +87,19 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	r.Timings.TissueMS = tissueMS
 	run := &run{ctx: ctx, s: s, model: model, grid: &grid, opts: opts, start: start, result: r,
 		checkQC: mask.Brightfield && !opts.SkipQC}
+	r.Slide.ICC = "none"
+	if profile := slide.ICCProfile(s); len(profile) > 0 {
+		r.Slide.ICC = "ignored"
+		if man.Input.ICC == "apply" {
+			t, err := colour.ToSRGB(profile)
+			if err != nil {
+				return nil, fmt.Errorf("%s: the bundle asks for the slide's colour profile to be applied, but it cannot be used: %w", filepath.Base(s.Path()), err)
+			}
+			defer t.Close()
+			run.colour = t.Apply
+			r.Slide.ICC = "applied"
+		}
+	}
 	err = run.execute()
 	r.Timings.TotalMS = msSince(start)
 	if r.Timings.TotalMS > 0 {
@@ -148,6 +162,10 @@ type run struct {
 	features  []float32 // tile i at [i*D, (i+1)*D)
 	doneTiles []int     // indices of encoded tiles, in encoding order
 	firstSlot *slot     // the small first batch, used once
+
+	// colour, if set, converts each tile read (the slide's ICC profile to
+	// sRGB) before anything else looks at it.
+	colour func(*image.RGBA)
 
 	// checkQC turns per-tile quality control on (brightfield slides).
 	// qc[i] is written by the reader of tile i before its batch is handed
@@ -251,6 +269,7 @@ func (r *run) execute() error {
 			defer wg.Done()
 			tr := newTileReader(r.s, r.grid, lut, man.Input.ChannelOrder == "BGR")
 			tr.qc = r.checkQC
+			tr.colour = r.colour
 			for j := range work {
 				if ctx.Err() != nil {
 					continue // drain
@@ -485,7 +504,8 @@ type tileReader struct {
 	bgr   bool
 	read0 *image.RGBA // ReadSide² region of the read level
 
-	qc     bool   // measure quality control on each tile
+	qc     bool // measure quality control on each tile
+	colour func(*image.RGBA)
 	lastQC TileQC // quality control of the last tile read
 }
 
@@ -497,6 +517,9 @@ func newTileReader(s slide.Slide, g *Grid, lut *[3][256]float32, bgr bool) *tile
 func (tr *tileReader) read(t GridTile, dst []float32) error {
 	if err := tr.s.ReadRegion(tr.read0, tr.g.Level, int64(t.X+0.5), int64(t.Y+0.5)); err != nil {
 		return err
+	}
+	if tr.colour != nil {
+		tr.colour(tr.read0)
 	}
 	ts := tr.g.TileSize
 	pix, stride := tr.read0.Pix, tr.read0.Stride

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"image"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -220,5 +222,54 @@ func TestMeasureQCOnRealTiles(t *testing.T) {
 	}
 	if cases[1].q.OD[1] <= cases[0].q.OD[1] {
 		t.Errorf("tissue's optical density %v is not above glass's %v", cases[1].q.OD, cases[0].q.OD)
+	}
+}
+
+// A bundle that asks for the slide's ICC profile gets converted tiles; the
+// default reads raw pixels; the result says which, and a slide without a
+// profile says "none".
+func TestBundleICCInput(t *testing.T) {
+	requireSlide := testslides.AdobeRGBCopy(t)
+	s, err := slide.Open(requireSlide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	raw, err := Analyze(context.Background(), s, builtinModel(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "assets", "builtin-model"))); err != nil {
+		t.Fatal(err)
+	}
+	man, _ := os.ReadFile(filepath.Join(dir, "manifest.toml"))
+	os.WriteFile(filepath.Join(dir, "manifest.toml"), []byte(strings.Replace(string(man), "batch_size = 16", "batch_size = 16\nicc = \"apply\"", 1)), 0o644)
+	b, err := LoadBundle(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenModel(b, ProviderCPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	managed, err := Analyze(context.Background(), s, m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Slide.ICC != "ignored" || managed.Slide.ICC != "applied" {
+		t.Errorf("icc: %q and %q", raw.Slide.ICC, managed.Slide.ICC)
+	}
+	if raw.Probability == managed.Probability {
+		t.Error("converting the tiles' colours changed nothing in the result")
+	}
+	plain, err := Analyze(context.Background(), openShared(t, "aperio/CMU-1-Small-Region.svs"), builtinModel(t), Options{})
+	if err != nil || plain.Slide.ICC != "none" {
+		t.Errorf("a slide without a profile: %q %v", plain.Slide.ICC, err)
+	}
+	os.WriteFile(filepath.Join(dir, "manifest.toml"), []byte(strings.Replace(string(man), "batch_size = 16", "batch_size = 16\nicc = \"yes\"", 1)), 0o644)
+	if _, err := LoadBundle(dir); err == nil || !strings.Contains(err.Error(), "input.icc") {
+		t.Errorf("icc = \"yes\" accepted: %v", err)
 	}
 }

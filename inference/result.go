@@ -27,6 +27,10 @@ type Result struct {
 		MPP         float64         `json:"mpp"`    // µm per level-0 pixel used
 		MPPSource   slide.MPPSource `json:"mpp_source"`
 		Brightfield bool            `json:"brightfield"` // bright glass (brightfield stain); false: fluorescence
+		// ICC says what was done with the slide's colour profile: "none"
+		// (it has none), "ignored" (the model reads raw pixels) or
+		// "applied" (tiles converted to sRGB first, as the bundle asks).
+		ICC string `json:"icc"`
 	} `json:"slide"`
 
 	Model struct {
@@ -121,6 +125,18 @@ func ScoreRange(tiles []TileScore) (lo, hi float32) {
 		}
 	}
 	return lo, hi
+}
+
+// ColourText says what the model read of the slide's colour profile, or
+// "" for a slide without one.
+func (r *Result) ColourText() string {
+	switch r.Slide.ICC {
+	case "applied":
+		return "Colours: the slide's ICC profile was applied before the model read the tiles (the bundle asks for it)."
+	case "ignored":
+		return "Colours: the model read raw scanner colours (the slide's ICC profile is for the screen only)."
+	}
+	return ""
 }
 
 // PatientRule returns how a patient's slides analysed by this model are

@@ -251,6 +251,9 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 		probability = "No class or probability is reported: the slide is outside what the model was built for."
 	}
 	lines := append([]string{probability}, r.InterpretationLines()...)
+	if c := r.ColourText(); c != "" {
+		lines = append(lines, c)
+	}
 	lines = append(lines, []string{
 		fmt.Sprintf("Model: %s, version %s", r.Model.Name, r.Model.Version),
 		"Model sha256: " + r.Model.SHA256,

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"tessera/internal/testicc"
 )
 
 // Derived slides: real tissue (CMU-1-Small-Region, 0.499 µm/px) made into
@@ -87,6 +89,39 @@ vips tiffsave %s slide.tif --tile --pyramid --compression jpeg --Q 90 --xres 200
 		t.Fatal(err)
 	}
 	if err := os.Rename(filepath.Join(work, "slide.tif"), out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// AdobeRGBCopy returns the sharp derived slide saved again with an Adobe
+// RGB (1998) ICC profile embedded (tag 34675, written by vips), made on
+// first use: real tissue whose colours a colour-managed reader converts.
+func AdobeRGBCopy(t testing.TB) string {
+	t.Helper()
+	sharp := Derived(t, Sharp)
+	derivedMu.Lock()
+	defer derivedMu.Unlock()
+	dir := filepath.Join(os.TempDir(), "tessera-test-slides")
+	out := filepath.Join(dir, "adobergb-"+filepath.Base(sharp))
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	work, err := os.MkdirTemp(os.TempDir(), "icc-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	prof := filepath.Join(work, "adobergb.icc")
+	if err := os.WriteFile(prof, testicc.AdobeRGB(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(work, "slide.tif")
+	cmd := exec.Command("vips", "tiffsave", sharp, tmp, "--tile", "--pyramid", "--compression", "jpeg", "--Q", "90", "--xres", "2004", "--yres", "2004", "--profile", prof)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("embedding the ICC profile: %v\n%s", err, msg)
+	}
+	if err := os.Rename(tmp, out); err != nil {
 		t.Fatal(err)
 	}
 	return out
