@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+	"os"
+	"sync"
 )
 
 // Helpers shared by the pure-Go readers (OME-TIFF, DICOM) to fill a
@@ -42,6 +44,76 @@ func composeTiles(dst *image.RGBA, region, clip image.Rectangle, tw, th, across 
 			part := image.Rect(0, 0, tw, th).Add(origin).Intersect(clip)
 			draw.Draw(dst, part.Sub(region.Min).Add(dst.Rect.Min), img, part.Min.Sub(origin).Add(img.Rect.Min), draw.Src)
 		}
+	}
+	return nil
+}
+
+// fileBacked is what the pure-Go single-file readers (OME-TIFF, channel
+// images) share: the file, its properties and fingerprint, and closing it
+// safely while reads are in flight. Embedded; its zero value is unusable
+// (set path and props).
+type fileBacked struct {
+	path        string
+	f           *os.File // nil in fuzz tests
+	props       map[string]string
+	fingerprint string
+
+	mu     sync.RWMutex // guards f against Close; reads hold RLock
+	closed bool
+}
+
+func (b *fileBacked) Path() string        { return b.path }
+func (b *fileBacked) Fingerprint() string { return b.fingerprint }
+
+// Properties returns a copy of the metadata.
+func (b *fileBacked) Properties() map[string]string {
+	out := make(map[string]string, len(b.props))
+	for k, v := range b.props {
+		out[k] = v
+	}
+	return out
+}
+
+// Close closes the file once; reads in flight finish first.
+func (b *fileBacked) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if b.f != nil {
+		return b.f.Close()
+	}
+	return nil
+}
+
+// readLock holds the file open for a read: ErrClosed after Close, else nil
+// and the caller must call b.mu.RUnlock.
+func (b *fileBacked) readLock() error {
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+// readGrid is ReadRegion for a level of w×h pixels in tw×th tiles: the
+// region is checked, the file held open, dst painted with bg and the tiles
+// drawn; a tile that cannot be decoded makes the read a damage error.
+func (b *fileBacked) readGrid(dst *image.RGBA, levels []Level, level int, x0, y0 int64, w, h, tw, th int, bg color.RGBA, tile func(k int) (*image.RGBA, error)) error {
+	if err := ValidateRegion(levels, level, dst.Rect.Dx(), dst.Rect.Dy()); err != nil {
+		return err
+	}
+	if err := b.readLock(); err != nil {
+		return err
+	}
+	defer b.mu.RUnlock()
+	fillBackground(dst, bg)
+	region := regionAt(dst, x0, y0, levels[level].Downsample)
+	if err := composeTiles(dst, region, region.Intersect(image.Rect(0, 0, w, h)), tw, th, (w+tw-1)/tw, tile); err != nil {
+		return &DamageError{Path: b.path, Detail: err.Error()}
 	}
 	return nil
 }

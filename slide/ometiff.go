@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // OME-TIFF: a pure-Go reader for the tiled OME-TIFF files that OpenSlide
@@ -22,17 +21,11 @@ var errNotOME = errors.New("not an OME-TIFF")
 
 // omeSlide is a Slide read from an OME-TIFF file in pure Go.
 type omeSlide struct {
-	path        string
-	f           *os.File
-	t           *tiffReader
-	levels      []*tiledImage
-	props       map[string]string
-	mpp         MPP
-	fingerprint string
-	icc         []byte // tag 34675 of the first image, nil if none
-
-	mu     sync.RWMutex // guards f against Close
-	closed bool
+	fileBacked
+	t      *tiffReader
+	levels []*tiledImage
+	mpp    MPP
+	icc    []byte // tag 34675 of the first image, nil if none
 	cache  *decodedTiles
 }
 
@@ -40,6 +33,13 @@ var omePhysicalSize = regexp.MustCompile(`PhysicalSize([XY])="([0-9.eE+-]+)"(?:\
 
 // openOMETIFF opens path as an OME-TIFF, or returns errNotOME.
 func openOMETIFF(path string) (Slide, error) {
+	return openParsed(path, parseOMETIFF, func(s *omeSlide, f *os.File, fp string) { s.f, s.fingerprint = f, fp })
+}
+
+// openParsed opens the file at path, parses it with parse and hands the
+// open file and the slide's fingerprint to set; on any error the file is
+// closed. The pure-Go TIFF readers open through it.
+func openParsed[T Slide](path string, parse func(string, io.ReaderAt, int64) (T, error), set func(T, *os.File, string)) (Slide, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -49,16 +49,17 @@ func openOMETIFF(path string) (Slide, error) {
 		f.Close()
 		return nil, err
 	}
-	s, err := parseOMETIFF(path, f, st.Size())
+	s, err := parse(path, f, st.Size())
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	s.f = f
-	if s.fingerprint, err = FingerprintFile(path); err != nil {
+	fp, err := FingerprintFile(path)
+	if err != nil {
 		f.Close()
 		return nil, err
 	}
+	set(s, f, fp)
 	return s, nil
 }
 
@@ -83,7 +84,7 @@ func parseOMETIFF(path string, r io.ReaderAt, size int64) (*omeSlide, error) {
 		return nil, errNotOME
 	}
 	// From here the file is an OME-TIFF: problems are damage or unsupported content.
-	s := &omeSlide{path: path, t: t, props: map[string]string{"openslide.vendor": "ome-tiff"}, cache: newDecodedTiles(48)}
+	s := &omeSlide{fileBacked: fileBacked{path: path, props: map[string]string{"openslide.vendor": "ome-tiff"}}, t: t, cache: newDecodedTiles(48)}
 	l0, err := t.tiledImage(ifd)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (%v)", path, ErrUnsupported, err)
@@ -108,23 +109,9 @@ func parseOMETIFF(path string, r io.ReaderAt, size int64) (*omeSlide, error) {
 			s.levels = append(s.levels, l)
 		}
 	}
-	s.mpp = MPP{Source: MPPUnknown}
-	var x, y float64
-	for _, m := range omePhysicalSize.FindAllStringSubmatch(desc, 2) {
-		v, err := strconv.ParseFloat(m[2], 64)
-		if err != nil || (m[3] != "" && m[3] != "µm" && m[3] != "um" && m[3] != "micron") {
-			continue
-		}
-		if m[1] == "X" {
-			x = v
-		} else {
-			y = v
-		}
-		s.props["ome.PhysicalSize"+m[1]] = m[2]
-	}
-	if plausibleMPP(x) && plausibleMPP(y) {
-		s.mpp = MPP{X: x, Y: y, Source: MPPFromOME}
-		s.props["openslide.mpp-x"], s.props["openslide.mpp-y"] = strconv.FormatFloat(x, 'g', -1, 64), strconv.FormatFloat(y, 'g', -1, 64)
+	s.mpp = omeMPP(desc, s.props)
+	if s.mpp.Known() {
+		s.props["openslide.mpp-x"], s.props["openslide.mpp-y"] = strconv.FormatFloat(s.mpp.X, 'g', -1, 64), strconv.FormatFloat(s.mpp.Y, 'g', -1, 64)
 	}
 	for i, l := range s.levels {
 		s.props[fmt.Sprintf("openslide.level[%d].width", i)] = strconv.Itoa(l.w)
@@ -137,7 +124,6 @@ func parseOMETIFF(path string, r io.ReaderAt, size int64) (*omeSlide, error) {
 	return s, nil
 }
 
-func (s *omeSlide) Path() string   { return s.path }
 func (s *omeSlide) Format() string { return "ome-tiff" }
 func (s *omeSlide) Levels() []Level {
 	out := make([]Level, len(s.levels))
@@ -154,26 +140,6 @@ func (s *omeSlide) AssociatedImage(name string) (*image.RGBA, error) {
 	return nil, fmt.Errorf("%s: no associated image %q", s.path, name)
 }
 func (s *omeSlide) Background() color.RGBA { return color.RGBA{255, 255, 255, 255} }
-func (s *omeSlide) Fingerprint() string    { return s.fingerprint }
-func (s *omeSlide) Properties() map[string]string {
-	out := make(map[string]string, len(s.props))
-	for k, v := range s.props {
-		out[k] = v
-	}
-	return out
-}
-
-func (s *omeSlide) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.closed {
-		s.closed = true
-		if s.f != nil {
-			return s.f.Close()
-		}
-	}
-	return nil
-}
 
 // tile decodes tile index i of a level through the decoded-tile cache:
 // display tiles are smaller than file tiles, so each file tile serves
@@ -192,23 +158,33 @@ func (s *omeSlide) tile(level, i int) (*image.RGBA, error) {
 }
 
 func (s *omeSlide) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
-	if err := ValidateRegion(s.Levels(), level, dst.Rect.Dx(), dst.Rect.Dy()); err != nil {
-		return err
+	if level < 0 || level >= len(s.levels) {
+		return ValidateRegion(s.Levels(), level, dst.Rect.Dx(), dst.Rect.Dy())
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
-	fillBackground(dst, s.Background())
 	l := s.levels[level]
-	region := regionAt(dst, x0, y0, float64(s.levels[0].w)/float64(l.w))
-	across := (l.w + l.tw - 1) / l.tw
-	err := composeTiles(dst, region, region.Intersect(image.Rect(0, 0, l.w, l.h)), l.tw, l.th, across, func(k int) (*image.RGBA, error) {
+	return s.readGrid(dst, s.Levels(), level, x0, y0, l.w, l.h, l.tw, l.th, s.Background(), func(k int) (*image.RGBA, error) {
 		return s.tile(level, k)
 	})
-	if err != nil {
-		return &DamageError{Path: s.path, Detail: err.Error()}
+}
+
+// omeMPP reads µm/px from the OME-XML's PhysicalSizeX/Y (in µm, or with no
+// unit), recording the raw values in props.
+func omeMPP(desc string, props map[string]string) MPP {
+	var x, y float64
+	for _, m := range omePhysicalSize.FindAllStringSubmatch(desc, 2) {
+		v, err := strconv.ParseFloat(m[2], 64)
+		if err != nil || (m[3] != "" && m[3] != "µm" && m[3] != "um" && m[3] != "micron") {
+			continue
+		}
+		if m[1] == "X" {
+			x = v
+		} else {
+			y = v
+		}
+		props["ome.PhysicalSize"+m[1]] = m[2]
 	}
-	return nil
+	if plausibleMPP(x) && plausibleMPP(y) {
+		return MPP{X: x, Y: y, Source: MPPFromOME}
+	}
+	return MPP{Source: MPPUnknown}
 }

@@ -80,8 +80,14 @@ func Open(path string) (Slide, error) {
 	defer C.free(unsafe.Pointer(cpath))
 	vendor := C.openslide_detect_vendor(cpath)
 	if vendor == nil {
-		// Not for OpenSlide: perhaps an OME-TIFF, which Tessera reads itself.
+		// Not for OpenSlide: perhaps an OME-TIFF, which Tessera reads itself,
+		// or a one-plane-per-channel fluorescence image (OME-TIFF, QPTIFF).
 		s, err := openOMETIFF(path)
+		if errors.Is(err, errNotOME) || errors.Is(err, ErrUnsupported) {
+			if cs, cerr := openChannels(path); !errors.Is(cerr, errNotOME) {
+				return cs, cerr
+			}
+		}
 		if errors.Is(err, errNotOME) {
 			return nil, fmt.Errorf("%s: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
 		}

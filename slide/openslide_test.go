@@ -129,9 +129,8 @@ func TestOpenBrokenAndUnsupported(t *testing.T) {
 		{"broken/tiff-fuzz/image-tiff-divide_by_zero-000034.tif", ErrUnsupported},
 		{"broken/tiff-fuzz/image-tiff-colormap-shl-overflow.tif", ErrUnsupported},
 		{"broken/tiff-fuzz/image-tiff-graydepth-invert-overflow.tif", ErrUnsupported},
-		{"other/pathml-small_vectra.qptiff", ErrUnsupported},
 		{"dicom/highdicom-sm/sm_image_jpegls.dcm", ErrUnsupported}, // JPEG-LS: named, not decoded
-		{"dicom", ErrUnsupported},                                  // a folder of DICOM folders, no DICOM file in it
+		{"dicom", ErrUnsupported}, // a folder of DICOM folders, no DICOM file in it
 		{"does-not-exist.svs", os.ErrNotExist},
 	}
 	for _, c := range cases {

@@ -42,7 +42,7 @@ func (e *DamageError) Error() string { return e.Path + ": this slide is damaged:
 func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
 
 // SupportedFormats names the formats the OpenSlide reader opens, for messages.
-const SupportedFormats = "Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE, generic pyramidal TIFF, tiled RGB OME-TIFF, DICOM WSI (JPEG, JPEG 2000 or uncompressed; a file or a folder of a series)"
+const SupportedFormats = "Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE, generic pyramidal TIFF, tiled RGB OME-TIFF, one-plane-per-channel fluorescence OME-TIFF and QPTIFF, DICOM WSI (JPEG, JPEG 2000 or uncompressed; a file or a folder of a series)"
 
 // MaxRegionPixels caps one ReadRegion call (width × height) so that a bad
 // request cannot allocate gigabytes. 64 Mpx is 256 MiB of RGBA.

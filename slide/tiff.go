@@ -39,6 +39,11 @@ const (
 	tagSubIFDs         = 330
 	tagJPEGTables      = 347
 	tagICCProfile      = 34675 // the embedded colour profile (TIFF/EP, Aperio)
+	tagStripOffsets    = 273
+	tagRowsPerStrip    = 278
+	tagStripByteCounts = 279
+	tagXResolution     = 282
+	tagResolutionUnit  = 296
 )
 
 // Limits that keep a malformed file from allocating or looping without end.
@@ -53,6 +58,7 @@ const (
 // TIFF compression schemes (tag 259) the tile decoder handles.
 const (
 	compressionNone         = 1
+	compressionLZW          = 5
 	compressionJPEG         = 7     // "new-style" JPEG, often with shared JPEGTables
 	compressionDeflate      = 8     // zlib (Adobe's code)
 	compressionAdobeDeflate = 32946 // zlib (the older, unofficial code)
