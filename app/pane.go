@@ -46,7 +46,8 @@ type slidePane struct {
 	props           fyne.CanvasObject
 	analysis        *analysisPanel
 	side            *container.AppTabs
-	sideTabs        struct{ analysis, props *container.TabItem }
+	sideTabs        struct{ analysis, props, channels *container.TabItem }
+	channels        *channelPanel // nil for slides without channels
 	split           *container.Split
 	content         fyne.CanvasObject
 	work            *backgroundWork // the pane's goroutines, closed with the pane
@@ -105,6 +106,11 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p.sideTabs.analysis = container.NewTabItem("Analysis", p.analysis.content)
 	p.sideTabs.props = container.NewTabItem("Properties", p.props)
 	p.side = container.NewAppTabs(p.sideTabs.analysis, p.sideTabs.props)
+	if p.channels = newChannelPanel(p); p.channels != nil {
+		p.sideTabs.channels = container.NewTabItem("Channels", p.channels.content)
+		p.side.Append(p.sideTabs.channels)
+		p.side.Select(p.sideTabs.channels) // what a fluorescence slide needs first
+	}
 	p.split = container.NewHSplit(stage, p.side)
 	p.split.Offset = sideOffset
 	statusBar := container.NewStack(canvas.NewRectangle(color.NRGBA{0, 0, 0, 20}), p.status)

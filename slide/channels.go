@@ -10,8 +10,10 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/image/tiff/lzw"
 )
@@ -31,6 +33,9 @@ type channel struct {
 	plane    *plane
 	lo, hi   int // window: values ≤ lo are black, ≥ hi full colour
 	maxValue int // largest value the bit depth allows
+	off      bool
+	autoLo   int // the window chosen from the histogram
+	autoHi   int
 }
 
 // maxBlockPixels bounds a strip or tile of a channel plane.
@@ -153,11 +158,70 @@ func (p *plane) block(t *tiffReader, i int) ([]uint16, error) {
 // channelSlide is a multi-channel fluorescence image.
 type channelSlide struct {
 	fileBacked
-	format   string
-	t        *tiffReader
+	format string
+	t      *tiffReader
+	mpp    MPP
+
+	// settings guards channels' display settings and cache (composites
+	// made with them), which SetChannel changes while tiles are read.
+	settings sync.RWMutex
 	channels []channel
-	mpp      MPP
 	cache    *decodedTiles
+}
+
+// ChannelInfo is one channel of a multi-channel slide and how it is
+// shown: values at or below Lo are black, at or above Hi full colour.
+type ChannelInfo struct {
+	Name           string
+	Colour         color.RGBA
+	Bits           int
+	On             bool
+	Lo, Hi, Max    int
+	AutoLo, AutoHi int // the window chosen from the histogram
+}
+
+// Channeled is a slide of fluorescence channels whose display can change.
+// Safe for concurrent use; after SetChannel, tiles read before it are
+// stale (a viewer reloads them).
+type Channeled interface {
+	Channels() []ChannelInfo
+	// SetChannel shows channel i or not, windowed between lo and hi
+	// (0 ≤ lo < hi ≤ Max).
+	SetChannel(i int, on bool, lo, hi int) error
+}
+
+// ChannelsOf returns s's channels control, if s is a channel image.
+func ChannelsOf(s Slide) (Channeled, bool) {
+	c, ok := s.(Channeled)
+	return c, ok
+}
+
+// Channels describes the channels and their display settings.
+func (s *channelSlide) Channels() []ChannelInfo {
+	s.settings.RLock()
+	defer s.settings.RUnlock()
+	out := make([]ChannelInfo, len(s.channels))
+	for i, c := range s.channels {
+		out[i] = ChannelInfo{Name: c.name, Colour: c.colour, Bits: c.plane.bits, On: !c.off, Lo: c.lo, Hi: c.hi, Max: c.maxValue, AutoLo: c.autoLo, AutoHi: c.autoHi}
+	}
+	return out
+}
+
+// SetChannel changes how channel i is shown and drops the composites made
+// before.
+func (s *channelSlide) SetChannel(i int, on bool, lo, hi int) error {
+	s.settings.Lock()
+	defer s.settings.Unlock()
+	if i < 0 || i >= len(s.channels) {
+		return fmt.Errorf("no channel %d", i+1)
+	}
+	c := &s.channels[i]
+	if lo < 0 || hi > c.maxValue || lo >= hi {
+		return fmt.Errorf("the window %d–%d does not fit channel %s (0–%d, black point below white point)", lo, hi, c.name, c.maxValue)
+	}
+	c.off, c.lo, c.hi = !on, lo, hi
+	s.cache = newDecodedTiles(32)
+	return nil
 }
 
 // defaultPalette colours channels that say nothing of their colour: blue
@@ -188,7 +252,7 @@ func newChannelSlide(path, format string, t *tiffReader, planes []*plane, names 
 		if err != nil {
 			return nil, &DamageError{Path: path, Detail: err.Error()}
 		}
-		c.lo, c.hi = lo, hi
+		c.lo, c.hi, c.autoLo, c.autoHi = lo, hi, lo, hi
 		s.channels = append(s.channels, c)
 		s.props[fmt.Sprintf("channel[%d].name", i)] = c.name
 		s.props[fmt.Sprintf("channel[%d].color", i)] = hexColour(c.colour.R, c.colour.G, c.colour.B)
@@ -255,12 +319,18 @@ func (s *channelSlide) Background() color.RGBA { return color.RGBA{0, 0, 0, 255}
 // composite decodes block i of every channel and adds them, windowed and
 // coloured, on black.
 func (s *channelSlide) composite(i int) (*image.RGBA, error) {
-	if img := s.cache.get([2]int{0, i}); img != nil {
+	s.settings.RLock()
+	channels, cache := slices.Clone(s.channels), s.cache
+	s.settings.RUnlock()
+	if img := cache.get([2]int{0, i}); img != nil {
 		return img, nil
 	}
-	p := s.channels[0].plane
+	p := channels[0].plane
 	acc := make([]int32, 3*p.bw*p.bh)
-	for _, c := range s.channels {
+	for _, c := range channels {
+		if c.off {
+			continue
+		}
 		vals, err := c.plane.block(s.t, i)
 		if err != nil {
 			return nil, err
@@ -281,7 +351,7 @@ func (s *channelSlide) composite(i int) (*image.RGBA, error) {
 	for k := 0; k < p.bw*p.bh; k++ {
 		img.Pix[4*k], img.Pix[4*k+1], img.Pix[4*k+2], img.Pix[4*k+3] = uint8(min(acc[3*k], 255)), uint8(min(acc[3*k+1], 255)), uint8(min(acc[3*k+2], 255)), 255
 	}
-	s.cache.put([2]int{0, i}, img)
+	cache.put([2]int{0, i}, img) // the cache of these settings (a stale one is dropped)
 	return img, nil
 }
 

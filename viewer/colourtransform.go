@@ -13,8 +13,16 @@ func (v *SlideView) SetColourTransform(fn func(*image.RGBA)) {
 	}
 	v.loader.SetTransform(fn)
 	v.colourManaged = fn != nil
+	v.Reload() // no raw tile is drawn as converted or the reverse
+}
+
+// Reload drops the view's cached tiles and reads them again from the
+// slide (whose pixels changed: a colour transform, channel settings).
+// Tiles being read meanwhile land in the old namespace and are not drawn.
+// UI goroutine only.
+func (v *SlideView) Reload() {
 	old := v.id
-	v.id = nextSlideID.Add(1) // a new cache namespace: no raw tile is drawn as converted or the reverse
+	v.id = nextSlideID.Add(1)
 	v.cache.Forget(old)
 	v.Refresh()
 }

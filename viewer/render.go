@@ -145,6 +145,7 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 		mode = canvas.ImageScalePixels
 	}
 	var table *[256]uint8 // the display adjustment's, made once per frame if needed
+	changed := false      // tiles added or removed: the window must repaint
 	for _, d := range plan.Draw {
 		t, ok := r.tiles[d.Key]
 		if !ok || t.src != d.Img || t.display != v.displayVersion || t.rotation != vp.Rotation {
@@ -160,6 +161,7 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 			t.img.ScaleMode = mode
 			t.img.FillMode = canvas.ImageFillStretch
 			r.tiles[d.Key] = t
+			changed = true
 		} else if t.img.ScaleMode != mode {
 			t.img.ScaleMode = mode
 			t.img.Refresh()
@@ -173,7 +175,17 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	for k := range r.tiles {
 		if !seen[k] {
 			delete(r.tiles, k)
+			changed = true
 		}
+	}
+	if changed {
+		// A new tile image is not in the window's tree yet, so nothing
+		// tells the window to repaint: a frame whose only change is a tile
+		// that just landed (the last one of a view, the first after a
+		// reload) would stay unpainted until the next event. The
+		// background is always in the tree; refreshing it schedules the
+		// repaint.
+		r.background.Refresh()
 	}
 	for _, l := range v.layers {
 		l.draw.update(l.overlay, l.style, l.version, vp, inv)
