@@ -73,20 +73,6 @@ func (ui *UI) checkCaseLog(n int) {
 	ui.record(caselog.Entry{Event: caselog.CaseOpened, Detail: fmt.Sprintf("%d slide(s)", n)})
 }
 
-// signOffs returns the sign-offs in the case log about the result with the
-// given hash, oldest first.
-func (ui *UI) signOffs(resultHash string) []caselog.Entry {
-	path := ui.logPath()
-	if path == "" || resultHash == "" {
-		return nil
-	}
-	rep, err := caselog.Verify(path)
-	if err != nil {
-		return nil
-	}
-	return rep.SignOffsAbout(resultHash)
-}
-
 // askSignOff asks the pathologist's decision on a result (the slide's, or
 // the patient's when p is nil) and its reason, and records it.
 func (ui *UI) askSignOff(p *slidePane, decision string) {
@@ -160,18 +146,29 @@ func (ui *UI) signOffButtons(p *slidePane) fyne.CanvasObject {
 }
 
 // refreshSignOffs shows on every card the sign-offs recorded about its
-// result and the patient's.
+// result and the patient's. The log is read once; without a case file
+// (no log) no result is hashed.
 func (ui *UI) refreshSignOffs() {
-	patient := ""
+	var rep *caselog.Report
+	if path := ui.logPath(); path != "" {
+		rep, _ = caselog.Verify(path) // unreadable: no sign-offs shown (recording says why)
+	}
+	about := func(resultHash string) string {
+		if rep == nil {
+			return ""
+		}
+		return signOffText(rep.SignOffsAbout(resultHash))
+	}
 	pat := ui.session.Patient()
-	if pat.Available {
-		patient = signOffText(ui.signOffs(caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results()).ResultHash))
+	patient := ""
+	if pat.Available && rep != nil {
+		patient = about(caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results()).ResultHash)
 	}
 	for _, p := range ui.panes {
 		text := ""
 		r := p.ref.Result
-		if r != nil {
-			text = signOffText(ui.signOffs(caselog.ResultHash(r)))
+		if r != nil && rep != nil {
+			text = about(caselog.ResultHash(r))
 		}
 		p.analysis.card.setSignOffs(text, patient, r != nil && !r.Partial, pat.Available && pat.Total > 1)
 	}
