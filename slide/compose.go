@@ -117,3 +117,15 @@ func (b *fileBacked) readGrid(dst *image.RGBA, levels []Level, level int, x0, y0
 	}
 	return nil
 }
+
+// pyramid lists n levels of the given sizes (largest first), each with its
+// downsample from level 0's width.
+func pyramid(n int, size func(i int) (w, h int)) []Level {
+	out := make([]Level, n)
+	w0, _ := size(0)
+	for i := range out {
+		w, h := size(i)
+		out[i] = Level{Width: int64(w), Height: int64(h), Downsample: float64(w0) / float64(w)}
+	}
+	return out
+}

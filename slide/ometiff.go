@@ -126,11 +126,7 @@ func parseOMETIFF(path string, r io.ReaderAt, size int64) (*omeSlide, error) {
 
 func (s *omeSlide) Format() string { return "ome-tiff" }
 func (s *omeSlide) Levels() []Level {
-	out := make([]Level, len(s.levels))
-	for i, l := range s.levels {
-		out[i] = Level{Width: int64(l.w), Height: int64(l.h), Downsample: float64(s.levels[0].w) / float64(l.w)}
-	}
-	return out
+	return pyramid(len(s.levels), func(i int) (int, int) { return s.levels[i].w, s.levels[i].h })
 }
 func (s *omeSlide) MPP() MPP                       { return s.mpp }
 func (s *omeSlide) ICCProfile() []byte             { return s.icc }

@@ -1,0 +1,484 @@
+package slide
+
+import (
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/suyashkumar/dicom"
+	"github.com/suyashkumar/dicom/pkg/tag"
+)
+
+// One DICOM file of a whole-slide series (an instance): its metadata, read
+// with github.com/suyashkumar/dicom, its frames' places in the file
+// (dicomfile.go) and their places on the tile grid. dicom.go assembles the
+// instances of a series into a slide.
+
+// sopClassWSI is the SOP class of VL Whole Slide Microscopy Image Storage.
+const sopClassWSI = "1.2.840.10008.5.1.4.1.1.77.1.6"
+
+// dicomInstance is one file of a series.
+type dicomInstance struct {
+	path        string
+	f           *os.File    // closed with the slide (nil in fuzz tests)
+	r           io.ReaderAt // where frames are read from
+	kind        string      // VOLUME, LABEL, OVERVIEW, THUMBNAIL (ImageType's third value)
+	series      string
+	width       int // total pixel matrix, pixels
+	height      int
+	tw, th      int // frame (tile) size
+	spp         int // samples per pixel: 3 (RGB, YBR) or 1 (monochrome)
+	bits        int // bits allocated: 8 or 16
+	bitsStored  int
+	photometric string
+	planar      bool
+	syntax      string
+	frames      [][]byteRange // each frame's fragments (one range for native data)
+	tileFrame   []int         // frame of tile ty*across+tx, −1 where a sparse image has none
+	across      int
+	mppX, mppY  float64 // µm per pixel from PixelSpacing; 0 if absent
+	objective   float64
+	icc         []byte
+	// frameOrder says how frames were placed: "TILED_FULL", "positions",
+	// or for files that declare neither, "row-major" or "column-major"
+	// as chosen by chooseOrder.
+	frameOrder string
+	// itemSpans: each frame is one range of encapsulated items (headers
+	// and data), found from the Basic Offset Table; readFrame parses them.
+	itemSpans bool
+}
+
+// DICOM tags read from the metadata.
+var (
+	tagSOPClass          = tag.Tag{Group: 0x0008, Element: 0x0016}
+	tagImageType         = tag.Tag{Group: 0x0008, Element: 0x0008}
+	tagSeriesUID         = tag.Tag{Group: 0x0020, Element: 0x000E}
+	tagRows              = tag.Tag{Group: 0x0028, Element: 0x0010}
+	tagColumns           = tag.Tag{Group: 0x0028, Element: 0x0011}
+	tagSamples           = tag.Tag{Group: 0x0028, Element: 0x0002}
+	dcmPhotometric       = tag.Tag{Group: 0x0028, Element: 0x0004}
+	tagPlanar            = tag.Tag{Group: 0x0028, Element: 0x0006}
+	tagFrames            = tag.Tag{Group: 0x0028, Element: 0x0008}
+	tagBitsAllocated     = tag.Tag{Group: 0x0028, Element: 0x0100}
+	tagBitsStored        = tag.Tag{Group: 0x0028, Element: 0x0101}
+	tagTotalColumns      = tag.Tag{Group: 0x0048, Element: 0x0006}
+	tagTotalRows         = tag.Tag{Group: 0x0048, Element: 0x0007}
+	tagDimensionOrg      = tag.Tag{Group: 0x0020, Element: 0x9311}
+	tagSharedGroups      = tag.Tag{Group: 0x5200, Element: 0x9229}
+	tagPerFrameGroups    = tag.Tag{Group: 0x5200, Element: 0x9230}
+	tagPixelMeasures     = tag.Tag{Group: 0x0028, Element: 0x9110}
+	tagPixelSpacing      = tag.Tag{Group: 0x0028, Element: 0x0030}
+	tagPlanePositionWSI  = tag.Tag{Group: 0x0048, Element: 0x021A}
+	tagColumnInMatrix    = tag.Tag{Group: 0x0048, Element: 0x021E}
+	tagRowInMatrix       = tag.Tag{Group: 0x0048, Element: 0x021F}
+	tagOpticalPaths      = tag.Tag{Group: 0x0048, Element: 0x0105}
+	tagObjectivePower    = tag.Tag{Group: 0x0048, Element: 0x0112}
+	dcmICCProfile        = tag.Tag{Group: 0x0028, Element: 0x2000}
+	tagTransferSyntaxUID = tag.Tag{Group: 0x0002, Element: 0x0010}
+)
+
+// sopClassNames names the SOP classes a user may mistake for a slide.
+var sopClassNames = map[string]string{
+	"1.2.840.10008.5.1.4.1.1.91.1":   "microscopy bulk simple annotations",
+	"1.2.840.10008.5.1.4.1.1.77.1.3": "VL slide-coordinates microscopic image",
+	"1.2.840.10008.5.1.4.1.1.7":      "secondary capture",
+	"1.2.840.10008.5.1.4.1.1.4":      "MR image",
+	"1.2.840.10008.5.1.4.1.1.2":      "CT image",
+	"1.2.840.10008.5.1.4.1.1.66.4":   "segmentation",
+}
+
+// readDICOMInstance reads one file's metadata and frame layout. A file
+// that is DICOM but not a slide instance gives an ErrUnsupported error
+// naming its SOP class; a broken one a DamageError.
+func readDICOMInstance(path string) (*dicomInstance, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	in, err := parseDICOMInstance(path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	in.f = f
+	return in, nil
+}
+
+func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
+	size, err := sizeOf(f)
+	if err != nil {
+		return nil, err
+	}
+	layout, err := readLayout(f, size)
+	if err == errNotDICOM {
+		return nil, err
+	}
+	if err != nil {
+		return nil, &DamageError{Path: path, Detail: "DICOM structure: " + err.Error()}
+	}
+	// The library parses everything before the pixel data (which it would
+	// otherwise read through).
+	ds, err := parseMetadata(io.NewSectionReader(f, 0, layout.pixelHeader), layout.pixelHeader)
+	if err != nil {
+		return nil, &DamageError{Path: path, Detail: "DICOM metadata: " + err.Error()}
+	}
+	get := func(t tag.Tag) *dicom.Element {
+		e, err := ds.FindElementByTag(t)
+		if err != nil {
+			return nil
+		}
+		return e
+	}
+	sop := firstString(get(tagSOPClass))
+	if sop != sopClassWSI {
+		what := sopClassNames[sop]
+		if what == "" {
+			what = "SOP class " + sop
+		} else {
+			what += " (SOP class " + sop + ")"
+		}
+		return nil, fmt.Errorf("%s: %w: a DICOM file, but not a whole-slide image (%s)", path, ErrUnsupported, what)
+	}
+	in := &dicomInstance{path: path, syntax: layout.transferSyntax, series: firstString(get(tagSeriesUID))}
+	if types := strings_(get(tagImageType)); len(types) >= 3 {
+		in.kind = strings.ToUpper(strings.TrimSpace(types[2]))
+	}
+	in.th, in.tw = firstInt(get(tagRows)), firstInt(get(tagColumns))
+	in.width, in.height = firstInt(get(tagTotalColumns)), firstInt(get(tagTotalRows))
+	if in.width <= 0 || in.height <= 0 { // labels and overviews may have no total pixel matrix
+		in.width, in.height = in.tw, in.th
+	}
+	in.spp, in.bits, in.bitsStored = firstInt(get(tagSamples)), firstInt(get(tagBitsAllocated)), firstInt(get(tagBitsStored))
+	if in.bitsStored == 0 {
+		in.bitsStored = in.bits
+	}
+	in.photometric = strings.TrimSpace(firstString(get(dcmPhotometric)))
+	in.planar = firstInt(get(tagPlanar)) == 1
+	nFrames := 1
+	if e := get(tagFrames); e != nil {
+		nFrames = firstInt(e)
+		if nFrames == 0 {
+			if n, err := strconv.Atoi(strings.TrimSpace(firstString(e))); err == nil {
+				nFrames = n
+			}
+		}
+	}
+	if err := in.checkGeometry(nFrames, size); err != nil {
+		return nil, &DamageError{Path: path, Detail: err.Error()}
+	}
+	if in.kind == "" && (nFrames > 1 || in.width > in.tw || in.height > in.th) {
+		in.kind = "VOLUME" // an ImageType without its third value (older converters): a tiled image is a level
+	}
+	if shared := items(get(tagSharedGroups)); len(shared) > 0 {
+		if pm := items(findIn(shared[0], tagPixelMeasures)); len(pm) > 0 {
+			if sp := floats(findIn(pm[0], tagPixelSpacing)); len(sp) == 2 {
+				in.mppY, in.mppX = 1000*sp[0], 1000*sp[1] // mm → µm; row spacing first
+			}
+		}
+	}
+	if paths := items(get(tagOpticalPaths)); len(paths) > 0 {
+		if p := floats(findIn(paths[0], tagObjectivePower)); len(p) > 0 {
+			in.objective = p[0]
+		}
+		if b, ok := bytesOf(findIn(paths[0], dcmICCProfile)); ok {
+			in.icc = b
+		}
+	}
+	w := &dicomWalker{r: f, size: size}
+	if err := in.locateFrames(w, layout, nFrames); err != nil {
+		return nil, &DamageError{Path: path, Detail: err.Error()}
+	}
+	org := strings.TrimSpace(firstString(get(tagDimensionOrg)))
+	if err := in.mapTiles(items(get(tagPerFrameGroups)), org); err != nil {
+		return nil, &DamageError{Path: path, Detail: err.Error()}
+	}
+	in.r = f
+	if in.frameOrder == "" {
+		in.chooseOrder()
+	}
+	return in, nil
+}
+
+// parseMetadata parses the n bytes before the pixel data with the library,
+// turning its panics on malformed input (found by fuzzing v1.0.7: an index
+// out of range in readHeader) into errors: a broken file must not take the
+// viewer down.
+func parseMetadata(r io.Reader, n int64) (ds dicom.Dataset, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the metadata cannot be parsed (%v)", p)
+		}
+	}()
+	return dicom.Parse(r, n, nil, dicom.SkipPixelData())
+}
+
+func sizeOf(f io.ReaderAt) (int64, error) {
+	if st, ok := f.(interface{ Stat() (os.FileInfo, error) }); ok {
+		fi, err := st.Stat()
+		if err != nil {
+			return 0, err
+		}
+		return fi.Size(), nil
+	}
+	if s, ok := f.(interface{ Size() int64 }); ok {
+		return s.Size(), nil
+	}
+	return 0, fmt.Errorf("cannot tell the file's size")
+}
+
+// checkGeometry refuses sizes no slide has and sizes the file cannot hold,
+// before anything is allocated from them.
+func (in *dicomInstance) checkGeometry(nFrames int, size int64) error {
+	switch {
+	case in.tw <= 0 || in.th <= 0 || in.tw > maxTileSide || in.th > maxTileSide:
+		return fmt.Errorf("frame size %d×%d", in.tw, in.th)
+	case in.width <= 0 || in.height <= 0 || in.width > 1<<24 || in.height > 1<<24:
+		return fmt.Errorf("total pixel matrix %d×%d", in.width, in.height)
+	case nFrames <= 0 || int64(nFrames) > size/2:
+		return fmt.Errorf("%d frames in a file of %d bytes", nFrames, size)
+	case in.spp != 1 && in.spp != 3:
+		return fmt.Errorf("%d samples per pixel", in.spp)
+	case in.bits != 8 && in.bits != 16:
+		return fmt.Errorf("%d bits allocated", in.bits)
+	}
+	across, down := (in.width+in.tw-1)/in.tw, (in.height+in.th-1)/in.th
+	if across*down > maxTiles {
+		return fmt.Errorf("%d×%d tiles", across, down)
+	}
+	return nil
+}
+
+// locateFrames finds each frame's bytes.
+func (in *dicomInstance) locateFrames(w *dicomWalker, l *dicomLayout, n int) error {
+	if l.pixelLength >= 0 { // native
+		frameSize := int64(in.tw) * int64(in.th) * int64(in.spp) * int64(in.bits/8)
+		if int64(n)*frameSize > l.pixelLength {
+			return fmt.Errorf("the pixel data holds %d bytes, %d frames of %d×%d need %d", l.pixelLength, n, in.tw, in.th, int64(n)*frameSize)
+		}
+		in.frames = make([][]byteRange, n)
+		for i := range in.frames {
+			in.frames[i] = []byteRange{{l.pixelValue + int64(i)*frameSize, frameSize}}
+		}
+		return nil
+	}
+	// With a full Basic Offset Table, each frame is the span between two
+	// offsets, its items parsed when it is read: opening a level of
+	// thousands of frames then reads a few bytes, not every item header.
+	if spans, ok := w.spansFromTable(l.pixelValue, n); ok {
+		in.frames, in.itemSpans = spans, true
+		return nil
+	}
+	table, frags, err := w.fragments(l.pixelValue)
+	if err != nil {
+		return err
+	}
+	in.frames, err = w.framesOf(table, frags, n)
+	return err
+}
+
+// mapTiles places frames on the tile grid: in order for TILED_FULL (the
+// first focal plane and optical path), by their plane positions for
+// TILED_SPARSE (and whenever positions are given).
+func (in *dicomInstance) mapTiles(perFrame []*dicom.SequenceItemValue, org string) error {
+	in.across = (in.width + in.tw - 1) / in.tw
+	down := (in.height + in.th - 1) / in.th
+	in.tileFrame = make([]int, in.across*down)
+	for i := range in.tileFrame {
+		in.tileFrame[i] = -1
+	}
+	if len(perFrame) == len(in.frames) {
+		placed := 0
+		for i, item := range perFrame {
+			pos := items(findIn(item, tagPlanePositionWSI))
+			if len(pos) == 0 {
+				continue
+			}
+			col, row := firstInt(findIn(pos[0], tagColumnInMatrix)), firstInt(findIn(pos[0], tagRowInMatrix))
+			if col < 1 || row < 1 || (col-1)%in.tw != 0 || (row-1)%in.th != 0 {
+				continue // off the tile grid, or outside the matrix
+			}
+			tx, ty := (col-1)/in.tw, (row-1)/in.th
+			if tx >= in.across || ty >= down {
+				continue
+			}
+			if k := ty*in.across + tx; in.tileFrame[k] < 0 { // the first plane at a position
+				in.tileFrame[k] = i
+				placed++
+			}
+		}
+		if placed > 0 {
+			in.frameOrder = "positions"
+			return nil
+		}
+	}
+	if org == "TILED_SPARSE" {
+		return fmt.Errorf("TILED_SPARSE without frame positions")
+	}
+	for i := range in.tileFrame {
+		if i < len(in.frames) {
+			in.tileFrame[i] = i
+		}
+	}
+	if org == "TILED_FULL" || len(in.frames) == 1 {
+		in.frameOrder = "TILED_FULL"
+	}
+	return nil
+}
+
+// chooseOrder places the frames of a file that declares no order (no
+// DimensionOrganizationType, no positions; some converters write frames
+// column by column): it compares how well neighbouring tiles' edges meet
+// when the first frames are laid out row by row and column by column, and
+// keeps the better. Only a few dozen frames are decoded.
+func (in *dicomInstance) chooseOrder() {
+	in.frameOrder = "row-major"
+	down := (in.height + in.th - 1) / in.th
+	if in.across < 2 || down < 2 || len(in.frames) < in.across*down {
+		return
+	}
+	decoded := map[int]*image.RGBA{}
+	frame := func(i int) *image.RGBA {
+		if img, ok := decoded[i]; ok {
+			return img
+		}
+		img, err := in.decodeFrame(i)
+		if err != nil {
+			img = nil
+		}
+		decoded[i] = img
+		return img
+	}
+	// Mean difference across the vertical seam between left and right.
+	seam := func(left, right *image.RGBA) (float64, bool) {
+		if left == nil || right == nil {
+			return 0, false
+		}
+		var sum float64
+		for y := 0; y < in.th; y++ {
+			a := left.Pix[y*left.Stride+4*(in.tw-1):]
+			b := right.Pix[y*right.Stride:]
+			for c := 0; c < 3; c++ {
+				sum += math.Abs(float64(a[c]) - float64(b[c]))
+			}
+		}
+		return sum / float64(3*in.th), true
+	}
+	const pairs = 12
+	cost := func(rowMajor bool) float64 {
+		var total float64
+		n := 0
+		for r := 0; r < down && n < pairs; r++ {
+			for c := 0; c+1 < in.across-1 && n < pairs; c++ { // not the last column: it may be padding
+				l, rt := r*in.across+c, r*in.across+c+1
+				if !rowMajor {
+					l, rt = c*down+r, (c+1)*down+r
+				}
+				if d, ok := seam(frame(l), frame(rt)); ok {
+					total += d
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			return math.Inf(1)
+		}
+		return total / float64(n)
+	}
+	if cost(false) < 0.8*cost(true) {
+		in.frameOrder = "column-major"
+		for r := 0; r < down; r++ {
+			for c := 0; c < in.across; c++ {
+				in.tileFrame[r*in.across+c] = c*down + r
+			}
+		}
+	}
+}
+
+// Metadata helpers over the library's values.
+
+func firstString(e *dicom.Element) string {
+	if s := strings_(e); len(s) > 0 {
+		return strings.TrimRight(s[0], "\x00 ")
+	}
+	return ""
+}
+
+func strings_(e *dicom.Element) []string {
+	if e == nil || e.Value == nil {
+		return nil
+	}
+	s, _ := e.Value.GetValue().([]string)
+	return s
+}
+
+func firstInt(e *dicom.Element) int {
+	if e == nil || e.Value == nil {
+		return 0
+	}
+	switch v := e.Value.GetValue().(type) {
+	case []int:
+		if len(v) > 0 {
+			return v[0]
+		}
+	case []string:
+		if len(v) > 0 {
+			n, _ := strconv.Atoi(strings.TrimSpace(v[0]))
+			return n
+		}
+	}
+	return 0
+}
+
+func floats(e *dicom.Element) []float64 {
+	if e == nil || e.Value == nil {
+		return nil
+	}
+	switch v := e.Value.GetValue().(type) {
+	case []float64:
+		return v
+	case []string: // DS values
+		out := make([]float64, 0, len(v))
+		for _, s := range v {
+			f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil {
+				return nil
+			}
+			out = append(out, f)
+		}
+		return out
+	}
+	return nil
+}
+
+func bytesOf(e *dicom.Element) ([]byte, bool) {
+	if e == nil || e.Value == nil {
+		return nil, false
+	}
+	b, ok := e.Value.GetValue().([]byte)
+	return b, ok && len(b) > 0
+}
+
+func items(e *dicom.Element) []*dicom.SequenceItemValue {
+	if e == nil || e.Value == nil {
+		return nil
+	}
+	v, _ := e.Value.GetValue().([]*dicom.SequenceItemValue)
+	return v
+}
+
+func findIn(item *dicom.SequenceItemValue, t tag.Tag) *dicom.Element {
+	if item == nil {
+		return nil
+	}
+	elems, _ := item.GetValue().([]*dicom.Element)
+	for _, e := range elems {
+		if e.Tag == t {
+			return e
+		}
+	}
+	return nil
+}
