@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 
+	"tessera/internal/histogram"
 	"tessera/slide"
 )
 
@@ -75,9 +76,9 @@ func TissueFromImage(img *image.RGBA, ds float64) *TissueMask {
 	// the glass. The glass is the brightest few percent of the image (at
 	// least glassGrey, for crops that are all tissue).
 	darkBelow := -1
-	brightfield := percentile(greyHist[:], w*h, 0.5) > 128
+	brightfield := histogram.Percentile(greyHist[:], w*h, 0.5) > 128
 	if brightfield {
-		darkBelow = max(percentile(greyHist[:], w*h, 0.95), glassGrey) - glassMargin
+		darkBelow = max(histogram.Percentile(greyHist[:], w*h, 0.95), glassGrey) - glassMargin
 	}
 	mask := make([]bool, w*h)
 	for i, s := range sat {
@@ -99,19 +100,6 @@ const (
 	glassGrey   = 225
 	glassMargin = 12
 )
-
-// percentile returns the histogram bin below which fraction q of the n
-// values lie.
-func percentile(hist []int, n int, q float64) int {
-	seen := 0
-	for i, c := range hist {
-		seen += c
-		if float64(seen) >= q*float64(n) {
-			return i
-		}
-	}
-	return len(hist) - 1
-}
 
 // otsu returns the histogram bin that best separates two classes.
 func otsu(hist []int) float64 {

@@ -16,6 +16,8 @@ import (
 	"sync"
 
 	"golang.org/x/image/tiff/lzw"
+
+	"tessera/internal/histogram"
 )
 
 // Fluorescence and multiplex images stored one plane per channel in a TIFF
@@ -283,17 +285,7 @@ func autoWindow(t *tiffReader, p *plane) (lo, hi int, err error) {
 		}
 		total += len(vals)
 	}
-	at := func(q float64) int {
-		seen := 0
-		for v, c := range hist {
-			seen += c
-			if float64(seen) >= q*float64(total) {
-				return v
-			}
-		}
-		return len(hist) - 1
-	}
-	lo, hi = at(0.01), at(0.998)
+	lo, hi = histogram.Percentile(hist, total, 0.01), histogram.Percentile(hist, total, 0.998)
 	if hi <= lo {
 		hi = min(lo+1, len(hist)-1)
 		if hi == lo {
