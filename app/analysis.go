@@ -382,9 +382,11 @@ func (a *analysisPanel) confirmReveal() {
 		func(ok bool) {
 			if ok && a.pane.ref.Result == r {
 				a.card.revealWithheld(r)
-				e := caselog.AboutResult(caselog.Entry{Event: caselog.WithheldReveal}, r)
-				e.Class, e.Detail = r.Class, "the withheld class was shown after a confirmation"
-				a.pane.ui.record(e)
+				a.pane.ui.recordWith(func() caselog.Entry {
+					e := caselog.AboutResult(caselog.Entry{Event: caselog.WithheldReveal}, r)
+					e.Class, e.Detail = r.Class, "the withheld class was shown after a confirmation"
+					return e
+				})
 			}
 		}, a.pane.ui.win)
 	d.SetConfirmText("Show it")

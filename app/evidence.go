@@ -69,8 +69,11 @@ func (p *slidePane) goToEvidence(k int) {
 	p.updateStatus()
 	p.analysis.evidence.highlight(k)
 	p.inspectTile(e.FocalCol, e.FocalRow)
-	p.ui.record(caselog.Entry{Event: caselog.EvidenceViewed, Slide: filepath.Base(r.Slide.Name), SlideIndex: p.ui.session.Index(p.ref) + 1,
-		ResultHash: caselog.ResultHash(r), Detail: p.viewNote})
+	note := p.viewNote
+	p.ui.recordWith(func() caselog.Entry {
+		return caselog.Entry{Event: caselog.EvidenceViewed, Slide: filepath.Base(r.Slide.Name), SlideIndex: p.ui.session.Index(p.ref) + 1,
+			ResultHash: caselog.ResultHash(r), Detail: note}
+	})
 }
 
 // evidencePanel is the strip of evidence thumbnails and the focal-tile

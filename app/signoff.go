@@ -34,11 +34,17 @@ func (ui *UI) logPath() string {
 // failure (a full disk, a broken chain) is said on screen; nothing else is
 // lost.
 func (ui *UI) record(e caselog.Entry) bool {
+	return ui.recordWith(func() caselog.Entry { return e })
+}
+
+// recordWith appends the entry entry() makes, building it only when there
+// is a log to write to (an entry about a result hashes the whole result).
+func (ui *UI) recordWith(entry func() caselog.Entry) bool {
 	path := ui.logPath()
 	if path == "" {
 		return false
 	}
-	if _, err := caselog.Append(path, e); err != nil {
+	if _, err := caselog.Append(path, entry()); err != nil {
 		ui.showError(fmt.Errorf("not recorded in the case log: %w", err))
 		return false
 	}
@@ -47,9 +53,11 @@ func (ui *UI) record(e caselog.Entry) bool {
 
 // recordResult logs a result shown on a pane (analysis run or cache).
 func (ui *UI) recordResult(p *slidePane, r *inference.Result, how string) {
-	e := caselog.AboutResult(caselog.Entry{Event: caselog.Analysis, Detail: how}, r)
-	e.SlideIndex = ui.session.Index(p.ref) + 1
-	ui.record(e)
+	ui.recordWith(func() caselog.Entry {
+		e := caselog.AboutResult(caselog.Entry{Event: caselog.Analysis, Detail: how}, r)
+		e.SlideIndex = ui.session.Index(p.ref) + 1
+		return e
+	})
 }
 
 // checkCaseLog verifies the log of a case file of n slides just opened and
