@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"tessera/internal/atomicfile"
+	"tessera/slide"
 )
 
 // Schema is the version of the case file format.
@@ -85,7 +86,8 @@ var SlideExtensions = []string{".svs", ".ndpi", ".vms", ".vmu", ".mrxs", ".scn",
 // FromFolder makes a case of the slides directly in dir, sorted by name:
 // each slide file; the DICOM files of dir as one slide (the folder, which
 // opens as its series); and each subfolder holding DICOM files as one
-// slide (a DICOM series is usually a folder of many files).
+// slide (a DICOM series is usually a folder of many files). DICOM files
+// are known by their content, with or without ".dcm".
 func FromFolder(dir string) (*Case, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -105,6 +107,8 @@ func FromFolder(dir string) (*Case, error) {
 			dicomHere = true
 		case isSlideExt(ext):
 			c.Slides = append(c.Slides, SlideRef{Path: p})
+		case !knownOtherExt(ext):
+			dicomHere = dicomHere || slide.IsDICOMFile(p)
 		}
 	}
 	if dicomHere {
@@ -117,16 +121,32 @@ func FromFolder(dir string) (*Case, error) {
 	return c, nil
 }
 
-// hasDICOM reports whether dir holds a .dcm file.
+// hasDICOM reports whether dir holds a DICOM file (".dcm", or a file
+// without a known extension whose content is DICOM).
 func hasDICOM(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
 	for _, e := range entries {
-		if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".dcm") {
+		if e.IsDir() {
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if ext == ".dcm" || (!isSlideExt(ext) && !knownOtherExt(ext) && slide.IsDICOMFile(filepath.Join(dir, e.Name()))) {
 			return true
 		}
+	}
+	return false
+}
+
+// knownOtherExt is an extension of files a case folder holds that are
+// never DICOM (not worth opening to look): Tessera's own files, images,
+// documents.
+func knownOtherExt(ext string) bool {
+	switch ext {
+	case ".json", ".jsonl", ".csv", ".txt", ".md", ".pdf", ".png", ".jpg", ".jpeg", ".geojson", ".xml", ".log", ".onnx", ".toml":
+		return true
 	}
 	return false
 }

@@ -107,6 +107,30 @@ func TestFromFolderGroupsDICOM(t *testing.T) {
 	}
 }
 
+// DICOM files are known by their content: a subfolder of files named by
+// their UIDs (no ".dcm") is a slide; a folder of other files is not.
+func TestFromFolderFindsDICOMWithoutExtension(t *testing.T) {
+	dir := t.TempDir()
+	dicomHeader := append(make([]byte, 128), "DICM"...)
+	os.Mkdir(filepath.Join(dir, "series"), 0o755)
+	os.Mkdir(filepath.Join(dir, "other"), 0o755)
+	os.WriteFile(filepath.Join(dir, "series", "1.2.826.0.1.3680043.8.498.1"), dicomHeader, 0o644)
+	os.WriteFile(filepath.Join(dir, "other", "IMG0001"), []byte("not dicom"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.svs"), []byte("x"), 0o644)
+	c, err := FromFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range c.Slides {
+		rel, _ := filepath.Rel(dir, s.Path)
+		got = append(got, rel)
+	}
+	if strings.Join(got, ",") != "b.svs,series" {
+		t.Errorf("slides %v, want b.svs and the DICOM series folder", got)
+	}
+}
+
 func TestPatientProbability(t *testing.T) {
 	p := []float64{0.2, 0.7, 0.4}
 	if got := PatientProbability("max", p); got != 0.7 {

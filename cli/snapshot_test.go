@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"tessera/internal/testslides"
 	"tessera/internal/xvfbtest"
 	"tessera/slide"
 )
@@ -29,6 +30,24 @@ func TestInfoJSON(t *testing.T) {
 	if info.Format != "hamamatsu" || info.Width != 3968 || info.Height != 4864 || len(info.Levels) != 7 ||
 		info.MPPSource != slide.MPPFromVendor || info.ObjectivePower != 40 || !strings.HasPrefix(info.Fingerprint, "t1:") {
 		t.Errorf("info %+v", info)
+	}
+	if len(info.Channels) != 0 || len(info.Notes) != 0 {
+		t.Errorf("a brightfield slide lists channels %v, notes %v", info.Channels, info.Notes)
+	}
+
+	// A fluorescence stack: its channels (name, colour, bit depth) and
+	// what is not shown.
+	out.Reset()
+	if err := Info([]string{testslides.OMEStack(t, "TCZYX")}, &out); err != nil {
+		t.Fatal(err)
+	}
+	info = slide.Info{}
+	if err := json.Unmarshal(out.Bytes(), &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.Format != "ome-tiff" || len(info.Channels) != 2 || info.Channels[0].Bits != 8 || info.Channels[0].Colour != "#0000ff" ||
+		info.MPPSource != slide.MPPFromOME || len(info.Notes) != 2 || !strings.Contains(info.Notes[0], "focal planes") {
+		t.Errorf("stack info %+v", info)
 	}
 }
 

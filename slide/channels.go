@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -454,6 +455,7 @@ func parseChannels(path string, r io.ReaderAt, size int64) (*channelSlide, error
 	var names []string
 	var colours []*color.RGBA
 	format := ""
+	extraProps := map[string]string{}
 	switch {
 	case strings.Contains(desc, "PerkinElmer-QPI-ImageDescription"):
 		format = "qptiff"
@@ -483,14 +485,20 @@ func parseChannels(path string, r io.ReaderAt, size int64) (*channelSlide, error
 	case strings.Contains(desc, "<OME"):
 		format = "ome-tiff"
 		names, colours = omeChannels(desc)
-		n := max(len(names), 1)
-		for i := 0; i < n && i < len(ifds); i++ {
-			p, err := t.readPlane(ifds[i])
+		dims := omeDimensionsOf(desc, max(len(names), 1))
+		if last := dims.ifdIndex(dims.sizeC - 1); last >= len(ifds) {
+			if ifds, err = t.ifdChain(first, last+1); err != nil || len(ifds) <= last {
+				return nil, fmt.Errorf("%s: %w: the OME-XML describes %d planes but the file has fewer directories", path, ErrDamaged, dims.sizeZ*dims.sizeC*dims.sizeT)
+			}
+		}
+		for c := 0; c < dims.sizeC; c++ {
+			p, err := t.readPlane(ifds[dims.ifdIndex(c)])
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w (%v)", path, ErrUnsupported, err)
 			}
 			planes = append(planes, p)
 		}
+		dims.describe(extraProps)
 	default:
 		return nil, errNotOME
 	}
@@ -498,6 +506,7 @@ func parseChannels(path string, r io.ReaderAt, size int64) (*channelSlide, error
 	if err != nil {
 		return nil, err
 	}
+	maps.Copy(s.props, extraProps)
 	s.mpp = MPP{Source: MPPUnknown}
 	if format == "ome-tiff" {
 		s.mpp = omeMPP(desc, s.props)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"tessera/internal/testslides"
 )
 
 // The shared fluorescence images open as composited channels on black:
@@ -79,4 +81,39 @@ func FuzzParseChannels(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// An OME-TIFF with focal planes and time points (made by tifffile from
+// QuPath's real export, in both common plane orders) shows every channel of
+// the first focal plane and time point, pixel for pixel the source's
+// composite, and says in its properties that the others are not shown.
+func TestOMEFocalPlanesAndTimePoints(t *testing.T) {
+	src, err := Open(filepath.Join(sharedSlides(t), "ometiff", "qupath-cells-2c.ome.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want := image.NewRGBA(image.Rect(0, 0, 93, 131))
+	if err := src.ReadRegion(want, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, axes := range []string{"TCZYX", "TZCYX"} {
+		s, err := Open(testslides.OMEStack(t, axes))
+		if err != nil {
+			t.Fatalf("%s: %v", axes, err)
+		}
+		props := s.Properties()
+		if props["channels"] != "2" || !strings.Contains(props["tessera.focal-planes"], "3 focal planes; the first is shown") ||
+			!strings.Contains(props["tessera.time-points"], "2 time points; the first is shown") {
+			t.Errorf("%s: channels %q, planes %q, times %q", axes, props["channels"], props["tessera.focal-planes"], props["tessera.time-points"])
+		}
+		got := image.NewRGBA(want.Rect)
+		if err := s.ReadRegion(got, 0, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("%s: the composite differs from the source's (another focal plane or time point shown)", axes)
+		}
+		s.Close()
+	}
 }

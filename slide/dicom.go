@@ -164,14 +164,19 @@ func assembleDICOM(path string, instances []*dicomInstance) (*dicomSlide, error)
 	// Two instances of the same size (another focal plane or optical path
 	// stored separately): the first is the level.
 	kept := s.levels[:1]
+	dropped := 0
 	for _, l := range s.levels[1:] {
 		if l.width < kept[len(kept)-1].width {
 			kept = append(kept, l)
 		} else {
 			l.f.Close()
+			dropped++
 		}
 	}
 	s.levels = kept
+	if dropped > 0 {
+		s.props["tessera.optical-paths"] = fmt.Sprintf("%d more image(s) of a level's size (other focal planes or optical paths); the first of each size is shown", dropped)
+	}
 	for _, l := range s.levels {
 		if err := l.checkCodec(); err != nil {
 			return nil, fmt.Errorf("%s: %w: %v", path, ErrUnsupported, err)

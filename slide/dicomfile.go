@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
 
 // The byte layout of a DICOM Part 10 file, read lazily: where the top-level
@@ -30,6 +31,17 @@ const (
 	tagTransferSyntax  = 0x00020010
 	tagMetaGroupLength = 0x00020000
 )
+
+// IsDICOMFile reports whether path is a DICOM file (the preamble and
+// "DICM"), whatever its name: DICOM files often have no extension.
+func IsDICOMFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return isDICOM(f)
+}
 
 // isDICOM reports whether r starts with the 128-byte preamble and "DICM".
 func isDICOM(r io.ReaderAt) bool {

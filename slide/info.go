@@ -16,7 +16,23 @@ type Info struct {
 	Fingerprint      string      `json:"fingerprint"`
 	// ICCProfileBytes is the size of the embedded colour profile (0: none).
 	ICCProfileBytes int `json:"icc_profile_bytes"`
+	// Channels lists a fluorescence image's channels (absent for
+	// brightfield slides).
+	Channels []ChannelSummary `json:"channels,omitempty"`
+	// Notes says what of the file is not shown (focal planes, time
+	// points, optical paths beyond the first).
+	Notes []string `json:"notes,omitempty"`
 }
+
+// ChannelSummary is one channel in Info.
+type ChannelSummary struct {
+	Name   string `json:"name"`
+	Colour string `json:"colour"` // #rrggbb, from the metadata or the default palette
+	Bits   int    `json:"bits"`
+}
+
+// notProps are the properties that say what of a file is not shown.
+var notProps = []string{"tessera.focal-planes", "tessera.time-points", "tessera.optical-paths"}
 
 // LevelInfo is one pyramid level in Info.
 type LevelInfo struct {
@@ -49,6 +65,17 @@ func Describe(s Slide) Info {
 		info.MPPX, info.MPPY = m.X, m.Y
 	}
 	info.ICCProfileBytes = len(ICCProfile(s))
+	if c, ok := ChannelsOf(s); ok {
+		for _, ch := range c.Channels() {
+			info.Channels = append(info.Channels, ChannelSummary{Name: ch.Name, Colour: hexColour(ch.Colour.R, ch.Colour.G, ch.Colour.B), Bits: ch.Bits})
+		}
+	}
+	props := s.Properties()
+	for _, k := range notProps {
+		if v := props[k]; v != "" {
+			info.Notes = append(info.Notes, v)
+		}
+	}
 	bg := s.Background()
 	info.Background = hexColour(bg.R, bg.G, bg.B)
 	return info

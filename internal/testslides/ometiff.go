@@ -1,0 +1,50 @@
+package testslides
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// OMEStack returns a multi-channel OME-TIFF with 3 focal planes and 2 time
+// points made from QuPath's real two-channel export
+// (ometiff/qupath-cells-2c.ome.tif) by tifffile
+// (tools/ometiff/make_stack.py): the first focal plane of the first time
+// point holds the source's channels unchanged, every other plane differs.
+// axes is tifffile's axis order of the written array: "TCZYX" is written
+// with DimensionOrder XYZCT, "TZCYX" with XYCZT. Made on first use in
+// $TMPDIR/tessera-test-slides; skips when tifffile is missing.
+func OMEStack(t testing.TB, axes string) string {
+	t.Helper()
+	src := filepath.Join(Dir(t), "ometiff", "qupath-cells-2c.ome.tif")
+	if err := exec.Command("/usr/bin/python3", "-c", "import tifffile, numpy").Run(); err != nil {
+		t.Skip("python3-tifffile not installed (scripts/setup.sh installs it): skipping test on an OME-TIFF stack")
+	}
+	script := filepath.Join(moduleRoot(), "tools", "ometiff", "make_stack.py")
+	code, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	derivedMu.Lock()
+	defer derivedMu.Unlock()
+	sum := sha256.Sum256(code)
+	dir := filepath.Join(os.TempDir(), "tessera-test-slides")
+	out := filepath.Join(dir, "stack-"+axes+"-"+hex.EncodeToString(sum[:4])+".ome.tif")
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := out + ".part"
+	if msg, err := exec.Command("/usr/bin/python3", script, src, tmp, axes).CombinedOutput(); err != nil {
+		t.Fatalf("making the OME-TIFF stack: %v\n%s", err, msg)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
