@@ -139,7 +139,7 @@ func (ui *UI) saveView(p *slidePane, name string) {
 	vp := p.view.Viewport()
 	ui.session.Views = append(ui.session.Views, cases.SavedView{
 		Name: name, Slide: ui.tabIndex(p), CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
-		Heatmap: p.analysis.look.Saved(), Rotation: p.view.Rotation(),
+		Heatmap: p.analysis.look.Saved(), Rotation: p.view.Rotation(), Channels: cases.ChannelSettingsOf(p.slide),
 	})
 	if d := p.view.Display(); !d.Identity() {
 		ui.session.Views[len(ui.session.Views)-1].Display = &cases.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
@@ -170,6 +170,9 @@ func (ui *UI) goToView(i int) {
 	}
 	p.view.SetDisplay(display)
 	p.view.SetRotation(v.Rotation)
+	if p.channels != nil && v.Channels != nil {
+		p.channels.restore(v.Channels)
+	}
 	ui.nextView = (i + 1) % len(ui.session.Views)
 	p.viewNote = fmt.Sprintf("saved view %q (%d of %d)", v.Name, i+1, len(ui.session.Views))
 	p.updateStatus()

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/cases"
 	"tessera/slide"
 )
 
@@ -84,7 +85,14 @@ func (c *channelPanel) apply(i int) {
 	if err := c.ctl.SetChannel(i, c.checks[i].Checked, lo, hi); err != nil {
 		c.pane.ui.showError(err)
 	}
+	c.changed()
+}
+
+// changed shows the slide's new settings on the controls, keeps them for
+// the case file and redraws.
+func (c *channelPanel) changed() {
 	c.bind()
+	c.pane.ref.Channels = cases.ChannelSettingsOf(c.pane.slide)
 	c.pane.view.Reload()
 }
 
@@ -94,6 +102,13 @@ func (c *channelPanel) auto(i int) {
 	if err := c.ctl.SetChannel(i, info.On, info.AutoLo, info.AutoHi); err != nil {
 		c.pane.ui.showError(err)
 	}
-	c.bind()
-	c.pane.view.Reload()
+	c.changed()
+}
+
+// restore shows the channels as a saved view had them.
+func (c *channelPanel) restore(set []cases.ChannelSetting) {
+	if err := cases.ApplyChannels(c.pane.slide, set); err != nil {
+		c.pane.ui.showError(err)
+	}
+	c.changed()
 }

@@ -35,7 +35,7 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 	}
 	centre := vp.Center
 	req := viewer.SnapshotRequest{Width: w, Height: h, Center: &centre, UMPerPixel: umPerPixel, Cache: ui.cache, Calibration: &cal,
-		Display: p.view.Display(), Rotation: p.view.Rotation(), ColourTransform: p.colourTransform()}
+		Display: p.view.Display(), Rotation: p.view.Rotation(), ColourTransform: p.colourTransform(), Notes: ColourNotes(p.slide, p.iccNote)}
 	if r := p.ref.Result; r != nil {
 		if l := p.analysis.layer; l != nil && p.analysis.look.Visible {
 			req.Layers = []viewer.ViewLayer{l.ViewLayer()}

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/cases"
 	"tessera/colour"
 	"tessera/session"
 	"tessera/slide"
@@ -55,6 +56,11 @@ type slidePane struct {
 
 func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork(ui.post)}
+	// The case's channel settings, before anything reads a tile.
+	if err := cases.ApplyChannels(s, ref.Channels); err != nil {
+		ui.showError(fmt.Errorf("%s: %w", filepath.Base(ref.Path), err))
+		ref.Channels = nil
+	}
 	p.view = viewer.NewSlideView(s, viewer.Options{Cache: ui.cache})
 	p.setUpColour()
 	p.overview = viewer.NewOverview(p.view)

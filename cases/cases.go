@@ -41,6 +41,61 @@ type SlideRef struct {
 	// it, absolute otherwise.
 	Path string  `json:"path"`
 	MPP  float64 `json:"mpp,omitempty"` // µm/px entered by the user for an uncalibrated slide
+	// Channels is how a fluorescence image's channels were last shown;
+	// absent: as the file says, windowed from the histograms.
+	Channels []ChannelSetting `json:"channels,omitempty"`
+}
+
+// ChannelSetting is how one channel of a fluorescence or multiplex image is
+// shown: on or off, and its window in the channel's own values (0–255 or
+// 0–65535). Name is the channel's name when saved, checked on reload.
+type ChannelSetting struct {
+	Name string `json:"name"`
+	On   bool   `json:"on"`
+	Lo   int    `json:"black"`
+	Hi   int    `json:"white"`
+}
+
+// ChannelSettingsOf returns how s's channels are shown now (nil for a
+// slide without channels).
+func ChannelSettingsOf(s slide.Slide) []ChannelSetting {
+	ctl, ok := slide.ChannelsOf(s)
+	if !ok {
+		return nil
+	}
+	var out []ChannelSetting
+	for _, c := range ctl.Channels() {
+		out = append(out, ChannelSetting{Name: c.Name, On: c.On, Lo: c.Lo, Hi: c.Hi})
+	}
+	return out
+}
+
+// ApplyChannels shows s's channels as set says. Settings saved for
+// another image (other channel count or names) are refused with a
+// sentence and change nothing; none (nil) is no change.
+func ApplyChannels(s slide.Slide, set []ChannelSetting) error {
+	if len(set) == 0 {
+		return nil
+	}
+	ctl, ok := slide.ChannelsOf(s)
+	if !ok {
+		return errors.New("channel settings were saved for this slide, but it has no channels now: shown as it is")
+	}
+	now := ctl.Channels()
+	if len(now) != len(set) {
+		return fmt.Errorf("the saved channel settings are for %d channels and the image has %d: shown with its own settings", len(set), len(now))
+	}
+	for i, c := range set {
+		if c.Name != now[i].Name {
+			return fmt.Errorf("the saved channel %d is %q and the image's is %q: shown with its own settings", i+1, c.Name, now[i].Name)
+		}
+	}
+	for i, c := range set {
+		if err := ctl.SetChannel(i, c.On, c.Lo, c.Hi); err != nil {
+			return fmt.Errorf("saved channel settings: %w", err)
+		}
+	}
+	return nil
 }
 
 // SavedView is a named region of interest: which slide, where, how close,
@@ -56,6 +111,9 @@ type SavedView struct {
 	Display *Display `json:"display,omitempty"`
 	// Rotation turns the view by Rotation × 90° clockwise (0–3).
 	Rotation int `json:"rotation,omitempty"`
+	// Channels is how a fluorescence image's channels looked; absent:
+	// the view leaves them as they are.
+	Channels []ChannelSetting `json:"channels,omitempty"`
 }
 
 // Display is a saved view's display adjustment (screen only, never what is

@@ -63,18 +63,21 @@ func Snapshot(args []string, stderr io.Writer) error {
 	if *slideMPP > 0 {
 		req.Calibration = &viewer.Calibration{MPP: slide.MPP{X: *slideMPP, Y: *slideMPP, Source: slide.MPPFromUser}}
 	}
+	var iccNote string
 	if profile := slide.ICCProfile(s); len(profile) > 0 {
-		t, err := colour.ToSRGB(profile)
-		switch {
-		case *rawColour:
-			fmt.Fprintln(stderr, "colours: raw (the slide's ICC profile was not applied: --raw-colour)")
-		case err != nil:
-			fmt.Fprintln(stderr, "colours: raw (the slide's ICC profile cannot be used)")
-		default:
+		var t *colour.Transform
+		if !*rawColour {
+			t, err = colour.ToSRGB(profile)
+		}
+		if t != nil {
 			defer t.Close()
 			req.ColourTransform = t.Apply
-			fmt.Fprintf(stderr, "colours: converted to sRGB with the slide's ICC profile (%s)\n", t.Description)
 		}
+		iccNote = app.ICCNote(s, t, *rawColour, err)
+		fmt.Fprintln(stderr, "colours: "+iccNote)
+	}
+	if *annotate {
+		req.Notes = app.ColourNotes(s, iccNote)
 	}
 	if *overlay == "heatmap" {
 		m, err := loadModel(*model, inference.ProviderAuto, stderr)

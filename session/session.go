@@ -8,6 +8,7 @@
 package session
 
 import (
+	"path/filepath"
 	"slices"
 
 	"tessera/cases"
@@ -23,6 +24,9 @@ type Slide struct {
 	// ModelPath is the bundle the user chose for this slide ("" is the
 	// built-in model), whatever model Result came from.
 	ModelPath string
+	// Channels is how a fluorescence image's channels are shown, as saved
+	// in the case file (nil: the file's own settings).
+	Channels []cases.ChannelSetting
 }
 
 // Case is the open case: the slides of one patient, or, until the user
@@ -37,6 +41,7 @@ type Case struct {
 	Path   string // the case file once saved or opened; "" before
 	Views  []cases.SavedView
 	slides []*Slide
+	saved  map[string]cases.SlideRef // the case file's slides by path, for Add
 }
 
 // New returns an empty set of tabs (not yet a case).
@@ -46,7 +51,11 @@ func New() *Case { return &Case{} }
 // saved at path ("" for a folder), with no slide open yet: the UI adds
 // each slide as it opens.
 func FromFile(c *cases.Case, path string) *Case {
-	return &Case{IsCase: true, Label: c.Label, Model: c.Model, Path: path, Views: slices.Clone(c.Views)}
+	saved := map[string]cases.SlideRef{}
+	for _, ref := range c.Slides {
+		saved[filepath.Clean(ref.Path)] = ref
+	}
+	return &Case{IsCase: true, Label: c.Label, Model: c.Model, Path: path, Views: slices.Clone(c.Views), saved: saved}
 }
 
 // Results returns each slide's result in order (nil where there is none).
@@ -58,9 +67,10 @@ func (c *Case) Results() []*inference.Result {
 	return out
 }
 
-// Add appends a slide and returns it.
+// Add appends a slide and returns it, with the channel settings the case
+// file saved for it.
 func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
-	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath}
+	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: c.saved[filepath.Clean(path)].Channels}
 	c.slides = append(c.slides, s)
 	return s
 }
@@ -86,7 +96,7 @@ func (c *Case) SetResult(s *Slide, r *inference.Result) { s.Result = r }
 func (c *Case) File() *cases.Case {
 	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views)}
 	for _, s := range c.slides {
-		f.Slides = append(f.Slides, cases.SlideRef{Path: s.Path, MPP: s.MPP})
+		f.Slides = append(f.Slides, cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels})
 	}
 	return f
 }

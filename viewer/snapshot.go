@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/theme"
 
 	"tessera/slide"
 )
@@ -30,6 +34,9 @@ type SnapshotRequest struct {
 	// ColourTransform, if set, converts tiles as they are read (the slide's
 	// ICC profile to sRGB, as on screen).
 	ColourTransform func(*image.RGBA)
+	// Notes are burned in top-right, one line each: how the colours were
+	// made (ICC or raw, the channels shown and their windows).
+	Notes []string
 }
 
 // Snapshot renders what a SlideView shows for the requested view, through
@@ -53,6 +60,9 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 		v.SetColourTransform(req.ColourTransform)
 	}
 	panels := Panels{BottomRight: req.Card}
+	if len(req.Notes) > 0 {
+		panels.TopRight = notesPanel(req.Notes)
+	}
 	if req.Legend != nil {
 		l := NewLegend()
 		l.SetContent(*req.Legend)
@@ -83,4 +93,17 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 		return nil, fmt.Errorf("snapshot of %s: some tiles could not be read: %w", src.Path(), err)
 	}
 	return c.Capture(), nil
+}
+
+// notesPanel is small dark text on a light translucent box, one line per
+// note, as the legend is drawn.
+func notesPanel(notes []string) fyne.CanvasObject {
+	lines := container.NewVBox()
+	for _, n := range notes {
+		t := canvas.NewText(n, color.NRGBA{20, 20, 20, 255})
+		t.TextSize = theme.CaptionTextSize()
+		lines.Add(t)
+	}
+	bg := canvas.NewRectangle(color.NRGBA{255, 255, 255, 220})
+	return container.NewStack(bg, container.NewPadded(lines))
 }
