@@ -3,12 +3,13 @@
 # test.sh. Installs only what is missing; needs root or sudo for apt.
 #
 #   setup_base   compiler, Fyne's X11/GL headers, OpenSlide, OpenJPEG (DICOM JPEG 2000), Little CMS (ICC)
-#   setup_test   the above plus Xvfb, xdotool, ImageMagick, poppler, vips, pydicom (DICOM test copies)
+#   setup_test   the above plus Xvfb, xdotool, ImageMagick, poppler, vips, pydicom (DICOM test copies),
+#                tifffile (OME-TIFF stacks), R survival (reference statistics), Slurm + munge (a one-node cluster)
 set -euo pipefail
 
 BASE_PACKAGES=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev libopenslide-dev libopenjp2-7-dev liblcms2-dev curl ca-certificates)
-TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools poppler-utils python3-onnx python3-torch python3-numpy python3-pydicom python3-tifffile)
+TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools poppler-utils python3-onnx python3-torch python3-numpy python3-pydicom python3-tifffile r-cran-survival slurmctld slurmd munge)
 
 # ONNX Runtime: the official CPU build shipped inside the npm package
 # onnxruntime-node, checked against these hashes.
