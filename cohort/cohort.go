@@ -129,7 +129,9 @@ func parse(r io.Reader, base string) (*Cohort, error) {
 			continue
 		}
 		row := Row{Line: line, PatientID: get(rec, "patient_id"), Slide: get(rec, "slide"), Label: get(rec, "label")}
-		bad := func(reason string) { c.Problems = append(c.Problems, Problem{Line: line, PatientID: row.PatientID, Slide: row.Slide, Reason: reason}) }
+		bad := func(reason string) {
+			c.Problems = append(c.Problems, Problem{Line: line, PatientID: row.PatientID, Slide: row.Slide, Reason: reason})
+		}
 		if row.PatientID == "" {
 			bad("no patient_id")
 			continue

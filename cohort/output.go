@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"tessera/inference"
-	"tessera/slide"
 	"tessera/internal/atomicfile"
+	"tessera/slide"
 )
 
 // The output folder of a cohort run (DIR):
