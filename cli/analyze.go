@@ -155,7 +155,7 @@ func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inferen
 	bar.finish(cached)
 	if err != nil {
 		if errors.Is(err, inference.ErrNoMPP) {
-			return nil, nil, 0, UserError{fmt.Errorf("%v; pass it with --mpp", err)}
+			return nil, nil, 0, UserError{fmt.Errorf("%w; %s", err, m.mppHint())}
 		}
 		if errors.Is(err, inference.ErrNoTissue) || errors.Is(err, slide.ErrDamaged) {
 			return nil, nil, 0, UserError{err}

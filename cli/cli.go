@@ -55,6 +55,7 @@ var Commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"case":     CaseCmd,
 	"signoff":  SignOff,
 	"log":      LogCmd,
+	"cohort":   CohortCmd,
 }
 
 // Exit codes of the headless commands.

@@ -18,6 +18,20 @@ type lazyModel struct {
 	provider inference.Provider
 	stderr   io.Writer // where the execution provider is said, once
 	model    *inference.Model
+	// threads, if set, bounds the encoder's intra-op threads and the tile
+	// readers (several models sharing the machine); 0: one per CPU.
+	threads int
+	// inCohort is true for a cohort's workers: a missing µm/px is given in
+	// the cohort file, not on the command line.
+	inCohort bool
+}
+
+// mppHint says where the user gives a slide's µm/px.
+func (l *lazyModel) mppHint() string {
+	if l.inCohort {
+		return "give it in the cohort file's mpp column"
+	}
+	return "pass it with --mpp"
 }
 
 // loadModel loads the bundle at path (the built-in one when path is "");
@@ -38,7 +52,7 @@ func (l *lazyModel) get() (*inference.Model, error) {
 	if _, err := inference.InitRuntime(); err != nil {
 		return nil, err
 	}
-	m, err := inference.OpenModel(l.bundle, l.provider)
+	m, err := inference.OpenModelThreads(l.bundle, l.provider, l.threads)
 	if err != nil {
 		return nil, UserError{err}
 	}
@@ -65,6 +79,9 @@ func (l *lazyModel) analyze(ctx context.Context, cache *inference.ResultCache, s
 	m, err := l.get()
 	if err != nil {
 		return nil, false, nil, err
+	}
+	if opts.Readers == 0 {
+		opts.Readers = l.threads
 	}
 	return inference.AnalyzeCached(ctx, cache, s, m, opts)
 }

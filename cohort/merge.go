@@ -209,18 +209,24 @@ func (m *Merged) Write(dir string) error {
 	if err != nil {
 		return err
 	}
-	problems := append([]Problem(nil), m.Problems...)
-	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 	return writeCSV(filepath.Join(dir, "problems.csv"), []string{"line", "patient_id", "slide", "reason"}, func(emit func(...string)) {
-		for _, p := range problems {
+		for _, p := range m.AllProblems() {
 			emit(strconv.Itoa(p.Line), p.PatientID, p.Slide, p.Reason)
 		}
-		for _, s := range m.Slides {
-			if s.Status == "failed" || s.Status == "not analysed" {
-				emit(strconv.Itoa(s.Row.Line), s.Row.PatientID, s.Row.Slide, s.Status+": "+s.Reason)
-			}
-		}
 	})
+}
+
+// AllProblems is the input's problems and the slides without a result, by
+// line in the cohort file.
+func (m *Merged) AllProblems() []Problem {
+	all := append([]Problem(nil), m.Problems...)
+	for _, s := range m.Slides {
+		if s.Status == "failed" || s.Status == "not analysed" {
+			all = append(all, Problem{Line: s.Row.Line, PatientID: s.Row.PatientID, Slide: s.Row.Slide, Reason: s.Status + ": " + s.Reason})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+	return all
 }
 
 func intText(v *int) string {

@@ -36,6 +36,13 @@ type Model struct {
 // not mid-slide; the validation is then remembered in the user cache, so
 // that later processes create the sessions once and nothing more.
 func OpenModel(b *Bundle, p Provider) (*Model, error) {
+	return OpenModelThreads(b, p, 0)
+}
+
+// OpenModelThreads is OpenModel with the encoder's intra-op threads set
+// (0: one per CPU): several models sharing a machine (a cohort's workers)
+// split its cores between them.
+func OpenModelThreads(b *Bundle, p Provider, threads int) (*Model, error) {
 	info, err := InitRuntime()
 	if err != nil {
 		return nil, err
@@ -47,7 +54,9 @@ func OpenModel(b *Bundle, p Provider) (*Model, error) {
 		}
 	}
 	m := &b.Manifest
-	threads := runtime.NumCPU()
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
 	enc, used, note, err := withSession(p, threads, func(o *ort.SessionOptions) (*ort.DynamicAdvancedSession, error) {
 		return ort.NewDynamicAdvancedSessionWithONNXData(b.Encoder, []string{m.Encoder.Input}, []string{m.Encoder.Output}, o)
 	})
