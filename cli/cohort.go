@@ -17,6 +17,7 @@ import (
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/atomicfile"
+	"tessera/report"
 )
 
 // CohortCmd runs `tessera cohort run|status|report|task …`.
@@ -336,7 +337,61 @@ func cohortTask(args []string, stderr io.Writer) error {
 	return nil
 }
 
-// cohortReport is filled in by the report step.
+// cohortReport runs `tessera cohort report DIR --out report.pdf`: the
+// merge, DIR/metrics.json and the PDF.
 func cohortReport(args []string, stdout, stderr io.Writer) error {
-	return errors.New("not yet")
+	fs := newFlags("cohort report", stderr)
+	out := fs.String("out", "", "the PDF to write")
+	horizon := fs.Float64("horizon", cohort.HorizonMonths, "months: without a label column, an event within this time is the positive binary outcome")
+	dir, err := parseWithOnePositional(fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return UserError{errors.New("usage: tessera cohort report DIR --out report.pdf [--horizon MONTHS]")}
+	}
+	if *horizon <= 0 {
+		return UserError{fmt.Errorf("--horizon %g: give a number of months above 0", *horizon)}
+	}
+	run, err := cohort.LoadRun(dir)
+	if err != nil {
+		return UserError{err}
+	}
+	c, err := cohort.Read(run.Cohort)
+	if err != nil {
+		return UserError{err}
+	}
+	m := cohort.Merge(c, dir, run)
+	if err := m.Write(dir); err != nil {
+		return fmt.Errorf("writing the cohort tables: %w", err)
+	}
+	demo := false
+	for _, s := range m.Slides {
+		demo = demo || (s.Result != nil && s.Result.Model.Demonstration)
+	}
+	mt := cohort.Compute(m, *horizon, run.Model, demo)
+	if m.Pending > 0 {
+		mt.Notes = append([]string{fmt.Sprintf("PARTIAL: %d of %d slides have no result yet (the run is not finished); their patients are left out or counted on fewer slides", m.Pending, len(m.Slides))}, mt.Notes...)
+	}
+	if err := writeJSON(filepath.Join(dir, "metrics.json"), mt); err != nil {
+		return fmt.Errorf("writing metrics.json: %w", err)
+	}
+	rep := report.CohortReport{Metrics: mt, Cohort: filepath.Base(run.Cohort), Generated: time.Now()}
+	if err := report.WriteCohortPDF(*out, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d patients in the statistics (%d left out): AUC %s, c-index %s, hazard ratio %s, log-rank %s\n",
+		mt.NPatients, mt.NExcluded, short(mt.AUC), short(mt.CIndex), short(mt.HazardRatio), short(mt.LogrankP))
+	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(dir, "metrics.json"), *out)
+	for _, n := range mt.Notes {
+		fmt.Fprintln(stderr, "cohort: ! "+n)
+	}
+	return nil
+}
+
+func short(v *float64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.3g", *v)
 }

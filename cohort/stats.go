@@ -314,3 +314,39 @@ func (c Confusion) Rates() (sens, spec, ppv, npv float64) {
 	}
 	return div(c.TP, c.TP+c.FN), div(c.TN, c.TN+c.FP), div(c.TP, c.TP+c.FP), div(c.TN, c.TN+c.FN)
 }
+
+// ROC returns the ROC curve of score for the binary outcome: false- and
+// true-positive rates as the threshold falls from above the highest score,
+// tied scores taken together.
+func ROC(score []float64, positive []bool) (fpr, tpr []float64) {
+	idx := make([]int, len(score))
+	var nPos, nNeg float64
+	for i := range idx {
+		idx[i] = i
+		if positive[i] {
+			nPos++
+		} else {
+			nNeg++
+		}
+	}
+	if nPos == 0 || nNeg == 0 {
+		return nil, nil
+	}
+	sort.Slice(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
+	fpr, tpr = []float64{0}, []float64{0}
+	var tp, fp float64
+	for k := 0; k < len(idx); {
+		j := k
+		for j < len(idx) && score[idx[j]] == score[idx[k]] {
+			if positive[idx[j]] {
+				tp++
+			} else {
+				fp++
+			}
+			j++
+		}
+		fpr, tpr = append(fpr, fp/nNeg), append(tpr, tp/nPos)
+		k = j
+	}
+	return fpr, tpr
+}
