@@ -8,6 +8,9 @@ setup_test
 setup_locale
 export TESSERA_REQUIRE_XVFB=1   # real-window tests fail instead of skipping
 export TESSERA_REQUIRE_ORT=1    # model tests fail instead of skipping
+if [ "$(id -u)" -eq 0 ]; then
+  export TESSERA_REQUIRE_SLURM=1  # the one-node Slurm test cluster runs as root: fail instead of skipping
+fi
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
