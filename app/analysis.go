@@ -191,8 +191,9 @@ func (a *analysisPanel) start() {
 		if err == nil {
 			work.Do(func() { a.progressText.SetText(fmt.Sprintf("Finding tissue… (running on %s)", m.Provider)) })
 			res, cached, storeErr, err = inference.AnalyzeCached(ctx, ui.results, s, m, inference.Options{
-				MPP:      mpp,
-				Progress: func(e inference.Event) { a.post(run, e) },
+				MPP:          mpp,
+				Progress:     func(e inference.Event) { a.post(run, e) },
+				FeatureCache: ui.features,
 			})
 		}
 		// Handed over before done closes: in Fyne's test driver fyne.Do runs

@@ -57,8 +57,9 @@ type UI struct {
 	post func(func())
 	// openSlide opens a slide file; a field so that tests can hold it back.
 	openSlide func(path string) (slide.Slide, error)
-	models    *modelStore            // bundles and sessions, shared by all slides
-	results   *inference.ResultCache // analysis results on disk
+	models    *modelStore             // bundles and sessions, shared by all slides
+	results   *inference.ResultCache  // analysis results on disk
+	features  *inference.FeatureCache // encoder features on disk, shared by bundles with one encoder
 
 	onCachedResultShown func() // benchmarks: called when a cached heatmap appears
 	limitMemory         bool   // set the Go heap's soft limit (the real app, not tests)
@@ -105,7 +106,7 @@ func NewUI(a fyne.App, cacheBytes int64) *UI {
 		panes: map[*container.TabItem]*slidePane{}, session: session.New(),
 		opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide, sessionIdle: sessionIdle,
 		models:  newModelStore(inference.ProviderAuto),
-		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}}
+		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}, features: inference.NewFeatureCache("")}
 	ui.work = newBackgroundWork(func(fn func()) { ui.post(fn) }) // ui.post may be replaced by tests
 	ui.tabs = container.NewDocTabs()
 	ui.tabs.CloseIntercept = func(item *container.TabItem) { ui.closeTab(item) }

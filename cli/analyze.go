@@ -28,7 +28,8 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "tessera-results", "output folder")
 	ep := fs.String("ep", "auto", "execution provider: auto, cpu, cuda, tensorrt, coreml, directml")
 	mpp := fs.Float64("mpp", 0, "µm per level-0 pixel, for slides without calibration")
-	noCache := fs.Bool("no-cache", false, "ignore cached results")
+	noCache := fs.Bool("no-cache", false, "ignore cached results (cached encoder features are still used)")
+	noFeatures := fs.Bool("no-feature-cache", false, "ignore cached encoder features too (implies --no-cache)")
 	slides, err := parseWithPositionals(fs, args)
 	if err != nil {
 		return err
@@ -50,8 +51,11 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("output folder %s: %w", *out, err)
 	}
 	var cache *inference.ResultCache
-	if !*noCache {
+	if !*noCache && !*noFeatures {
 		cache = &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
+	}
+	if !*noFeatures {
+		m.features = inference.NewFeatureCache("")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -56,6 +56,7 @@ var Commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"signoff":  SignOff,
 	"log":      LogCmd,
 	"cohort":   CohortCmd,
+	"cache":    CacheCmd,
 }
 
 // Exit codes of the headless commands.

@@ -48,8 +48,9 @@ func cohortRun(args []string, stdout, stderr io.Writer) error {
 	engine := fs.String("engine", "local", "local (this machine) or slurm (a job array on the cluster)")
 	jobs := fs.Int("jobs", 0, "local: slides analysed at once (0: 2 on machines with 4 cores or fewer, else cores/4); slurm: array tasks running at once")
 	ep := fs.String("ep", "auto", "execution provider: auto, cpu, cuda, tensorrt, coreml, directml")
-	noCache := fs.Bool("no-cache", false, "ignore cached results (slides already done in DIR are kept)")
-	cacheDir := fs.String("cache", "", "result cache folder (default: the user's cache); on a cluster, a folder every node sees")
+	noCache := fs.Bool("no-cache", false, "ignore cached results (slides already done in DIR are kept; cached encoder features are used)")
+	noFeatures := fs.Bool("no-feature-cache", false, "ignore cached encoder features too (implies --no-cache)")
+	cacheDir := fs.String("cache", "", "cache folder, results/ and features/ in it (default: the user's cache); on a cluster, a folder every node sees")
 	noWait := fs.Bool("no-wait", false, "slurm: submit and return; `tessera cohort status DIR` follows and merges")
 	var so slurmOptions
 	so.flags(fs)
@@ -86,7 +87,7 @@ func cohortRun(args []string, stdout, stderr io.Writer) error {
 		return a
 	}
 	run := cohort.Run{Cohort: abs(csvPath), Bundle: abs(*model), BundleSHA: b.SHA256, Model: b.Manifest.Name + " " + b.Manifest.Version,
-		NoCache: *noCache, CacheDir: abs(*cacheDir), Provider: string(provider), Engine: *engine}
+		NoCache: *noCache || *noFeatures, NoFeatureCache: *noFeatures, CacheDir: abs(*cacheDir), Provider: string(provider), Engine: *engine}
 	dir := abs(*out)
 	fmt.Fprintf(stderr, "cohort: %d slides of %d patients, %d input problems; model %s (sha256 %.12s)%s\n",
 		len(c.Rows), countPatients(c), len(c.Problems), run.Model, b.SHA256, demoNote(b))
@@ -156,7 +157,7 @@ func runLocal(ctx context.Context, c *cohort.Cohort, dir string, run cohort.Run,
 	var mu sync.Mutex // serialises progress lines
 	done := 0
 	for w := 0; w < jobs; w++ {
-		m := &lazyModel{bundle: b, provider: inference.Provider(run.Provider), stderr: io.Discard, threads: threads, inCohort: true}
+		m := &lazyModel{bundle: b, provider: inference.Provider(run.Provider), stderr: io.Discard, threads: threads, inCohort: true, features: featureCache(run)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -191,11 +192,23 @@ func resultCache(run cohort.Run) *inference.ResultCache {
 	if run.NoCache {
 		return nil
 	}
-	dir := run.CacheDir
-	if dir == "" {
-		dir = inference.DefaultResultCacheDir()
+	dir := inference.DefaultResultCacheDir()
+	if run.CacheDir != "" {
+		dir = filepath.Join(run.CacheDir, "results")
 	}
 	return &inference.ResultCache{Dir: dir}
+}
+
+// featureCache is the run's encoder feature cache (nil with
+// --no-feature-cache).
+func featureCache(run cohort.Run) *inference.FeatureCache {
+	if run.NoFeatureCache {
+		return nil
+	}
+	if run.CacheDir != "" {
+		return inference.NewFeatureCache(filepath.Join(run.CacheDir, "features"))
+	}
+	return inference.NewFeatureCache("")
 }
 
 // analyzeCohortSlide analyses one row and records its result or error in
@@ -320,7 +333,7 @@ func cohortTask(args []string, stderr io.Writer) error {
 	if v := os.Getenv("SLURM_CPUS_PER_TASK"); v != "" {
 		fmt.Sscan(v, &threads)
 	}
-	m := &lazyModel{bundle: b, provider: inference.Provider(run.Provider), stderr: stderr, threads: threads, inCohort: true}
+	m := &lazyModel{bundle: b, provider: inference.Provider(run.Provider), stderr: stderr, threads: threads, inCohort: true, features: featureCache(run)}
 	defer m.Close()
 	cache := resultCache(run)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

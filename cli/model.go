@@ -21,6 +21,8 @@ type lazyModel struct {
 	// threads, if set, bounds the encoder's intra-op threads and the tile
 	// readers (several models sharing the machine); 0: one per CPU.
 	threads int
+	// features is the encoder feature cache (nil: none).
+	features *inference.FeatureCache
 	// inCohort is true for a cohort's workers: a missing µm/px is given in
 	// the cohort file, not on the command line.
 	inCohort bool
@@ -83,5 +85,6 @@ func (l *lazyModel) analyze(ctx context.Context, cache *inference.ResultCache, s
 	if opts.Readers == 0 {
 		opts.Readers = l.threads
 	}
+	opts.FeatureCache = l.features
 	return inference.AnalyzeCached(ctx, cache, s, m, opts)
 }

@@ -33,16 +33,17 @@ import (
 // Run describes a cohort run; saved as DIR/run.json by the first run and
 // read by Slurm tasks and `cohort status`.
 type Run struct {
-	Cohort     string `json:"cohort"` // absolute path of COHORT.csv
-	Bundle     string `json:"bundle"` // bundle path; "" for the built-in model
-	BundleSHA  string `json:"bundle_sha256"`
-	Model      string `json:"model"`     // name and version
-	NoCache    bool   `json:"no_cache"`  // results computed again, not taken from the cache
-	CacheDir   string `json:"cache_dir"` // the result cache; "" for the user's
-	Provider   string `json:"provider"`  // execution provider asked for
-	Engine     string `json:"engine"`    // local or slurm
-	SlurmJobID string `json:"slurm_job_id,omitempty"`
-	SlurmTasks int    `json:"slurm_tasks,omitempty"`
+	Cohort         string `json:"cohort"` // absolute path of COHORT.csv
+	Bundle         string `json:"bundle"` // bundle path; "" for the built-in model
+	BundleSHA      string `json:"bundle_sha256"`
+	Model          string `json:"model"`            // name and version
+	NoCache        bool   `json:"no_cache"`         // results computed again, not taken from the cache
+	NoFeatureCache bool   `json:"no_feature_cache"` // encoder features computed again
+	CacheDir       string `json:"cache_dir"`        // the result cache; "" for the user's
+	Provider       string `json:"provider"`         // execution provider asked for
+	Engine         string `json:"engine"`           // local or slurm
+	SlurmJobID     string `json:"slurm_job_id,omitempty"`
+	SlurmTasks     int    `json:"slurm_tasks,omitempty"`
 }
 
 // SaveRun writes DIR/run.json.

@@ -41,6 +41,9 @@ type Bundle struct {
 	// SHA256 identifies the model: the hash of the manifest, encoder and
 	// head bytes. Results and caches carry it.
 	SHA256 string
+	// EncoderSHA256 is the hash of the encoder's bytes alone: bundles that
+	// share it share cached features.
+	EncoderSHA256 string
 }
 
 // ShortSHA is the first 12 hex digits of SHA256, for display.
@@ -130,11 +133,11 @@ func loadBundleFS(fsys fs.FS, source string) (*Bundle, error) {
 			return nil, err
 		}
 	}
-	h := sha256.New()
+	h, enc := sha256.New(), sha256.New()
 	h.Write(manifestBytes)
-	h.Write(b.Encoder)
+	io.MultiWriter(h, enc).Write(b.Encoder)
 	h.Write(b.Head)
-	b.SHA256 = hex.EncodeToString(h.Sum(nil))
+	b.SHA256, b.EncoderSHA256 = hex.EncodeToString(h.Sum(nil)), hex.EncodeToString(enc.Sum(nil))
 	return b, nil
 }
 

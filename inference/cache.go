@@ -144,3 +144,26 @@ func AnalyzeCached(ctx context.Context, cache *ResultCache, s slide.Slide, model
 	}
 	return res, false, cache.Store(key, res), nil
 }
+
+// Usage counts the cached results and their bytes.
+func (c *ResultCache) Usage() (files int, bytes int64, err error) {
+	matches, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
+	for _, m := range matches {
+		if st, e := os.Stat(m); e == nil {
+			files++
+			bytes += st.Size()
+		}
+	}
+	return files, bytes, err
+}
+
+// Clear removes every cached result.
+func (c *ResultCache) Clear() error {
+	matches, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
+	for _, m := range matches {
+		if e := os.Remove(m); e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -43,6 +44,11 @@ type Options struct {
 	// analysis, on the analysing goroutine (tools/reference uses it). The
 	// slices are the analysis's own: copy what must outlive the call.
 	Features func(g *Grid, features []float32, dim int, qc []TileQC)
+	// FeatureCache, if set, keeps the encoder's features of a complete
+	// analysis, and a later analysis with the same encoder and input (any
+	// head) takes them instead of reading and encoding the slide. Bundles
+	// without a head (tile classifiers) do not use it.
+	FeatureCache *FeatureCache
 }
 
 // Event reports progress. Scores, when not nil, replaces the scores of the
@@ -71,22 +77,35 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	if opts.MinTissue <= 0 {
 		opts.MinTissue = DefaultMinTissue
 	}
-	mask, err := DetectTissue(s)
-	if err != nil {
-		return nil, err
+	var cached *cachedFeatures
+	var fkey string
+	if opts.FeatureCache != nil && man.HasHead() {
+		fkey = featureKey(s.Fingerprint(), model.Bundle, mpp, opts)
+		cached, _ = opts.FeatureCache.load(fkey, man.Encoder.FeatureDim) // a miss or a damaged file: analyse
 	}
-	tissueMS := msSince(start)
-	grid, err := PlanGrid(s, mpp, man.Input.TileSize, man.Input.MPP, mask, opts.MinTissue)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Path(), err)
-	}
-	if len(grid.Tiles) == 0 {
-		return nil, fmt.Errorf("%s: %w (threshold %.2f on saturation); check that the slide is a stained tissue section", s.Path(), ErrNoTissue, mask.Threshold)
+	var grid Grid
+	var brightfield bool
+	var tissueMS float64
+	if cached != nil {
+		grid, brightfield = cached.Grid, cached.Brightfield
+	} else {
+		mask, err := DetectTissue(s)
+		if err != nil {
+			return nil, err
+		}
+		tissueMS = msSince(start)
+		if grid, err = PlanGrid(s, mpp, man.Input.TileSize, man.Input.MPP, mask, opts.MinTissue); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Path(), err)
+		}
+		if len(grid.Tiles) == 0 {
+			return nil, fmt.Errorf("%s: %w (threshold %.2f on saturation); check that the slide is a stained tissue section", s.Path(), ErrNoTissue, mask.Threshold)
+		}
+		brightfield = mask.Brightfield
 	}
 	r := newResult(s, model, grid, mpp, mppSource, opts)
 	r.Timings.TissueMS = tissueMS
 	run := &run{ctx: ctx, s: s, model: model, grid: &grid, opts: opts, start: start, result: r,
-		checkQC: mask.Brightfield && !opts.SkipQC}
+		checkQC: brightfield && !opts.SkipQC}
 	r.Slide.ICC = "none"
 	if profile := slide.ICCProfile(s); len(profile) > 0 {
 		r.Slide.ICC = "ignored"
@@ -100,14 +119,23 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 			r.Slide.ICC = "applied"
 		}
 	}
-	err = run.execute()
+	if cached != nil {
+		err = run.fromFeatures(cached)
+	} else {
+		err = run.execute()
+		if err == nil && fkey != "" {
+			// A feature cache that cannot be written costs speed, not the result.
+			_ = opts.FeatureCache.store(fkey, &cachedFeatures{Grid: grid, Brightfield: brightfield, QC: run.qcWithoutReference(),
+				Dim: man.Encoder.FeatureDim, Bits: run.featureBits(), features: run.features})
+		}
+	}
 	r.Timings.TotalMS = msSince(start)
 	if r.Timings.TotalMS > 0 {
 		r.Timings.TilesPerSec = float64(len(r.Tiles)) / (r.Timings.TotalMS / 1000)
 	}
-	r.Slide.Brightfield = mask.Brightfield
+	r.Slide.Brightfield = brightfield
 	r.Evidence = Evidence(r)
-	r.Validity = judge(man, slideFacts{Brightfield: mask.Brightfield, TissueTiles: len(grid.Tiles), MPP: mpp,
+	r.Validity = judge(man, slideFacts{Brightfield: brightfield, TissueTiles: len(grid.Tiles), MPP: mpp,
 		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, DoneTiles: len(run.doneTiles), QC: &r.QC})
 	return r, err
 }
@@ -431,6 +459,75 @@ func (r *run) finish(runErr error) error {
 		r.opts.Features(r.grid, r.features, r.model.Bundle.Manifest.Encoder.FeatureDim, r.qc)
 	}
 	return runErr
+}
+
+// fromFeatures scores the slide from cached features: the reference
+// comparison (the bundle's own) and the head, with one progress event.
+func (r *run) fromFeatures(cf *cachedFeatures) error {
+	n := len(r.grid.Tiles)
+	r.features, r.qc = cf.features, cf.QC
+	r.compareWithReference(0, n)
+	r.doneTiles = make([]int, n)
+	for i := range r.doneTiles {
+		r.doneTiles[i] = i
+	}
+	r.result.Timings.FeaturesCached = true
+	if err := r.finish(nil); err != nil {
+		return err
+	}
+	r.result.Timings.FirstScoresMS = msSince(r.start)
+	if r.opts.Progress != nil {
+		ev := r.progress()
+		ev.Grid, ev.Scores = r.grid, r.result.Tiles
+		r.opts.Progress(ev)
+	}
+	return nil
+}
+
+// halfPrecisionLimit is how far the head's output may move when features
+// are kept in half precision: the probability, and each tile score
+// relative to the range of the scores.
+const halfPrecisionLimit = 1e-3
+
+// featureBits says how a feature cache should keep this analysis's
+// features: 16 bits when the head, run again on half-precision features,
+// moves by less than halfPrecisionLimit, else 32.
+func (r *run) featureBits() int {
+	full := r.features
+	r.features = toHalf(full)
+	p, scores, err := r.aggregate(r.scored(r.allTiles()))
+	r.features = full
+	if err != nil || math.Abs(p-r.result.Probability) >= halfPrecisionLimit || len(scores) != len(r.result.Tiles) {
+		return 32
+	}
+	lo, hi := ScoreRange(r.result.Tiles)
+	span := math.Max(float64(hi-lo), 1e-9)
+	for i, s := range scores {
+		if math.Abs(float64(s.Score-r.result.Tiles[i].Score))/span >= halfPrecisionLimit {
+			return 32
+		}
+	}
+	return 16
+}
+
+func (r *run) allTiles() []int {
+	idx := make([]int, len(r.grid.Tiles))
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// qcWithoutReference is the tiles' quality control without what the
+// bundle's reference added (distance, outlier flag): what a feature cache
+// keeps for any bundle.
+func (r *run) qcWithoutReference() []TileQC {
+	out := make([]TileQC, len(r.qc))
+	for i, q := range r.qc {
+		q.Distance, q.Flags = 0, q.Flags&^QCOutlier
+		out[i] = q
+	}
+	return out
 }
 
 // compareWithReference measures the feature distance of encoded tiles

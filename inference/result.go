@@ -65,6 +65,9 @@ type Result struct {
 		TotalMS       float64 `json:"total_ms"`
 		EncoderMS     float64 `json:"encoder_ms"` // time the encoder was running
 		TilesPerSec   float64 `json:"tiles_per_second"`
+		// FeaturesCached is true when the encoder's features came from the
+		// feature cache (another bundle with this encoder made them).
+		FeaturesCached bool `json:"features_cached,omitempty"`
 	} `json:"timings"`
 
 	Grid struct {

@@ -31,6 +31,7 @@ func main() {
 	path := flag.String("slide", "", "slide file")
 	bundle := flag.String("model", "", "model bundle (default: built-in)")
 	qc := flag.Bool("qc", false, "also measure the cost of per-tile quality control (two more analyses)")
+	otherHead := flag.String("other-head", "", "a bundle with the same encoder and another head: measure a re-run from cached features")
 	flag.Parse()
 	if *path == "" {
 		fmt.Fprintln(os.Stderr, "usage: inferencebench -slide FILE [-model BUNDLE]")
@@ -88,6 +89,51 @@ func main() {
 	if *qc {
 		qcCost(s, m, total, res)
 	}
+	if *otherHead != "" {
+		featureReuse(s, m, *otherHead, total)
+	}
+}
+
+// featureReuse times the other bundle's analysis from the features this
+// one's analysis cached, against this one's whole analysis (total).
+func featureReuse(s slide.Slide, m *inference.Model, other string, total time.Duration) {
+	dir, err := os.MkdirTemp("", "features-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(dir)
+	fc := &inference.FeatureCache{Dir: dir}
+	ob, err := inference.LoadBundle(other)
+	if err == nil && ob.EncoderSHA256 != m.Bundle.EncoderSHA256 {
+		err = fmt.Errorf("%s has another encoder", other)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	om, err := inference.OpenModel(ob, inference.ProviderCPU)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer om.Close()
+	start := time.Now()
+	if _, err := inference.Analyze(context.Background(), s, m, inference.Options{FeatureCache: fc}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	storing := time.Since(start)
+	start = time.Now()
+	res, err := inference.Analyze(context.Background(), s, om, inference.Options{FeatureCache: fc})
+	if err != nil || !res.Timings.FeaturesCached {
+		fmt.Fprintln(os.Stderr, "the other head did not use the cached features", err)
+		os.Exit(1)
+	}
+	reuse := time.Since(start)
+	u, _ := fc.Usage()
+	fmt.Printf("feature cache: first analysis storing features %v (%.2f× the analysis without the cache); another head from cached features %v → %.3f× the first analysis (limit ≤ 0.25×); cache file %.1f MiB\n",
+		storing.Round(time.Millisecond), float64(storing)/float64(total), reuse.Round(time.Millisecond), float64(reuse)/float64(storing), float64(u.Bytes)/(1<<20))
 }
 
 // qcCost times the analysis without quality control, then with it again,

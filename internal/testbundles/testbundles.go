@@ -130,3 +130,25 @@ func Path(t testing.TB, name string) string {
 	}
 	return dir
 }
+
+// WithOtherHead returns a copy of the bundle at src whose head's weights
+// are scaled by factor (tools/bundles/vary_head.py): the same encoder
+// bytes, another head, another bundle sha256. Made once per source and
+// factor in t's temporary folder; skips like Path when python3-onnx is
+// missing.
+func WithOtherHead(t testing.TB, src string, factor float64) string {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "other-head")
+	cmd := exec.Command(Python, filepath.Join(root, "tools", "bundles", "vary_head.py"), src, out, fmt.Sprint(factor))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		if os.Getenv("TESSERA_REQUIRE_ORT") == "1" {
+			t.Fatalf("making a bundle with another head: %v\n%s", err, b)
+		}
+		t.Skipf("a bundle with another head cannot be made here (needs python3-onnx): %v\n%s", err, b)
+	}
+	return out
+}

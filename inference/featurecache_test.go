@@ -1,0 +1,125 @@
+package inference
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"tessera/internal/testbundles"
+)
+
+// A bundle with another head but the same encoder scores a slide from the
+// features the first bundle's analysis cached: the head runs (another
+// probability), the result matches an analysis without the cache within
+// 1e-3 (features are kept as half-precision floats), and damaged or
+// evicted files are simply computed again. On the built-in model and on
+// the ResNet-18 + ABMIL bundle (a real encoder, 512 dimensions).
+func TestFeatureCacheSharesEncoder(t *testing.T) {
+	requireRuntime(t)
+	s := openShared(t, "aperio/CMU-1-Small-Region.svs")
+	root, err := testbundles.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"builtin", "resnet-abmil"} {
+		t.Run(name, func(t *testing.T) {
+			src := filepath.Join(root, "assets", "builtin-model")
+			if name != "builtin" {
+				src = testbundles.Path(t, name)
+			}
+			open := func(dir string) *Model {
+				b, err := LoadBundle(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := OpenModel(b, ProviderCPU)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(m.Close)
+				return m
+			}
+			a, b := open(src), open(testbundles.WithOtherHead(t, src, 0.7))
+			if a.Bundle.EncoderSHA256 != b.Bundle.EncoderSHA256 || a.Bundle.SHA256 == b.Bundle.SHA256 {
+				t.Fatal("the copy does not share the encoder, or is the same bundle")
+			}
+			fc := &FeatureCache{Dir: t.TempDir()}
+			ctx := context.Background()
+			first, err := Analyze(ctx, s, a, Options{FeatureCache: fc})
+			if err != nil || first.Timings.FeaturesCached {
+				t.Fatalf("first: %v, cached %v", err, first.Timings.FeaturesCached)
+			}
+			if u, _ := fc.Usage(); u.Files != 1 {
+				t.Fatalf("%d feature files after the first analysis", u.Files)
+			}
+			stored, _ := filepath.Glob(filepath.Join(fc.Dir, "*.tfeat"))
+			f, err := os.Open(stored[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			cf, err := readFeatures(f, a.Bundle.Manifest.Encoder.FeatureDim)
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("features kept in %d bits", cf.Bits)
+			var events int
+			reused, err := Analyze(ctx, s, b, Options{FeatureCache: fc, Progress: func(e Event) {
+				if e.Grid != nil && e.Done == e.Total {
+					events++
+				}
+			}})
+			if err != nil || !reused.Timings.FeaturesCached || events != 1 {
+				t.Fatalf("other head: %v, cached %v, final events %d", err, reused.Timings.FeaturesCached, events)
+			}
+			fresh, err := Analyze(ctx, s, b, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reused.Probability == first.Probability {
+				t.Error("the other head gave the same probability: the head did not run")
+			}
+			// The probability, and each tile score relative to the scores'
+			// range (what the heatmap's colours follow), within 1e-3.
+			worst := math.Abs(reused.Probability - fresh.Probability)
+			if len(reused.Tiles) != len(fresh.Tiles) {
+				t.Fatalf("%d tiles from the cache, %d without", len(reused.Tiles), len(fresh.Tiles))
+			}
+			lo, hi := ScoreRange(fresh.Tiles)
+			for i := range fresh.Tiles {
+				worst = math.Max(worst, math.Abs(float64(reused.Tiles[i].Score-fresh.Tiles[i].Score))/float64(hi-lo))
+			}
+			if worst >= 1e-3 {
+				t.Errorf("the head's output moved by %.2g with cached features (limit 1e-3)", worst)
+			}
+			if reused.Validity.Verdict != fresh.Validity.Verdict || reused.QC.Flagged() != fresh.QC.Flagged() {
+				t.Errorf("verdict %s / %s, flagged %d / %d", reused.Validity.Verdict, fresh.Validity.Verdict, reused.QC.Flagged(), fresh.QC.Flagged())
+			}
+			t.Logf("p %.4f (first head) → %.4f from cached features, %.4f without; largest difference %.2g; %.0f ms vs %.0f ms",
+				first.Probability, reused.Probability, fresh.Probability, worst, reused.Timings.TotalMS, fresh.Timings.TotalMS)
+
+			// A damaged file is analysed again (and written again).
+			files, _ := filepath.Glob(filepath.Join(fc.Dir, "*.tfeat"))
+			if err := os.Truncate(files[0], 100); err != nil {
+				t.Fatal(err)
+			}
+			again, err := Analyze(ctx, s, b, Options{FeatureCache: fc})
+			if err != nil || again.Timings.FeaturesCached {
+				t.Fatalf("damaged file: %v, cached %v", err, again.Timings.FeaturesCached)
+			}
+			if st, err := os.Stat(files[0]); err != nil || st.Size() <= 100 {
+				t.Error("the damaged file was not written again")
+			}
+			// The bound: a cache of one byte keeps nothing.
+			tiny := &FeatureCache{Dir: t.TempDir(), MaxBytes: 1}
+			if _, err := Analyze(ctx, s, a, Options{FeatureCache: tiny}); err != nil {
+				t.Fatal(err)
+			}
+			if u, _ := tiny.Usage(); u.Files != 0 {
+				t.Errorf("a one-byte cache kept %d files", u.Files)
+			}
+		})
+	}
+}
