@@ -155,7 +155,10 @@ func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inferen
 	}
 	defer s.Close()
 	bar := newProgressBar(stderr, filepath.Base(path))
-	res, cached, storeErr, err := m.analyze(ctx, cache, s, inference.Options{MPP: mpp, Progress: bar.update})
+	var overview *image.RGBA
+	var overviewDS float64
+	res, cached, storeErr, err := m.analyze(ctx, cache, s, inference.Options{MPP: mpp, Progress: bar.update,
+		Overview: func(img *image.RGBA, ds float64) { overview, overviewDS = img, ds }})
 	bar.finish(cached)
 	if err != nil {
 		if errors.Is(err, inference.ErrNoMPP) {
@@ -169,7 +172,14 @@ func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inferen
 	if storeErr != nil {
 		fmt.Fprintf(stderr, "tessera: warning: the result could not be cached (%v)\n", storeErr)
 	}
-	thumbRGBA, ds, err := slide.ReadThumbnail(s, heatmap.ThumbSide)
+	// The image tissue detection read serves when it is nearly as large as
+	// the heatmap wants (it is at most 1024 pixels a side): reading the
+	// slide again costs more than analysing a small one.
+	side := heatmap.ThumbSideFor(res.Grid.Cols, res.Grid.Rows)
+	if overview != nil && float64(max(overview.Bounds().Dx(), overview.Bounds().Dy())) >= 0.85*float64(side) {
+		return res, overview, overviewDS, nil
+	}
+	thumbRGBA, ds, err := slide.ReadThumbnail(s, side)
 	if err != nil {
 		return nil, nil, 0, err
 	}

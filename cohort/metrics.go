@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"tessera/inference"
 )
 
 // Metrics are a cohort's validation figures, as metrics.json holds them.
@@ -58,6 +60,10 @@ type Metrics struct {
 	// Calibration: predicted probability against the observed share of
 	// the binary outcome, by decile of prediction.
 	Calibration []CalibrationBin `json:"calibration"`
+	// BundleCalibration is the calibration the bundle declares
+	// ([interpretation]: probability → risk of its event), drawn beside
+	// the cohort's own; empty when it declares none.
+	BundleCalibration []inference.CalibrationPoint `json:"bundle_calibration,omitempty"`
 
 	BootstrapReps int      `json:"bootstrap_replicates"`
 	Notes         []string `json:"notes"`
@@ -109,6 +115,9 @@ func Compute(m *Merged, horizon float64, model string, demonstration bool) *Metr
 			mt.Classes = [2]string{"negative", "positive"}
 			if len(s.Result.Classes) == 2 {
 				mt.Classes = [2]string{s.Result.Classes[0], s.Result.Classes[1]}
+			}
+			if in := s.Result.Model.Interpretation; in != nil {
+				mt.BundleCalibration = in.Calibration
 			}
 		}
 	}

@@ -23,6 +23,15 @@ import (
 // composed heatmap (heatmap.png, report pages).
 const ThumbSide = 1200
 
+// ThumbSideFor is the slide image's longest side under a composed heatmap
+// of a cols × rows tile grid: 48 pixels per tile, between 640 and
+// ThumbSide. The heatmap has one value per tile, so a small slide (a
+// biopsy of a few dozen tiles) needs no 1200-pixel image, which would cost
+// more to read and encode than its analysis.
+func ThumbSideFor(cols, rows int) int {
+	return min(ThumbSide, max(640, 48*max(cols, rows)))
+}
+
 // Style says how scores become colours.
 type Style struct {
 	Map       colormap.Map

@@ -49,6 +49,11 @@ type Options struct {
 	// head) takes them instead of reading and encoding the slide. Bundles
 	// without a head (tile classifiers) do not use it.
 	FeatureCache *FeatureCache
+	// Overview, if set, receives the whole-slide image tissue detection
+	// read (at most TissueMaskSide pixels a side) and its downsample
+	// (level-0 pixels per image pixel), so that a caller drawing the slide
+	// need not read it again. Not called when cached features are used.
+	Overview func(img *image.RGBA, ds float64)
 }
 
 // Event reports progress. Scores, when not nil, replaces the scores of the
@@ -89,11 +94,14 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	if cached != nil {
 		grid, brightfield = cached.Grid, cached.Brightfield
 	} else {
-		mask, err := DetectTissue(s)
+		mask, overview, ds, err := detectTissue(s, TissueMaskSide)
 		if err != nil {
 			return nil, err
 		}
 		tissueMS = msSince(start)
+		if opts.Overview != nil {
+			opts.Overview(overview, ds)
+		}
 		if grid, err = PlanGrid(s, mpp, man.Input.TileSize, man.Input.MPP, mask, opts.MinTissue); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Path(), err)
 		}

@@ -42,11 +42,18 @@ func DetectTissue(s slide.Slide) (*TissueMask, error) {
 
 // DetectTissueAt is DetectTissue on a thumbnail of maxSide pixels.
 func DetectTissueAt(s slide.Slide, maxSide int) (*TissueMask, error) {
+	m, _, _, err := detectTissue(s, maxSide)
+	return m, err
+}
+
+// detectTissue is DetectTissueAt, also returning the thumbnail it read and
+// its downsample (level-0 pixels per thumbnail pixel).
+func detectTissue(s slide.Slide, maxSide int) (*TissueMask, *image.RGBA, float64, error) {
 	img, ds, err := slide.ReadThumbnail(s, maxSide)
 	if err != nil {
-		return nil, fmt.Errorf("tissue detection on %s: %w", s.Path(), err)
+		return nil, nil, 0, fmt.Errorf("tissue detection on %s: %w", s.Path(), err)
 	}
-	return TissueFromImage(img, ds), nil
+	return TissueFromImage(img, ds), img, ds, nil
 }
 
 // TissueFromImage detects tissue on an image with the given downsample.

@@ -287,7 +287,17 @@ func calibrationPlot(m *cohort.Metrics) *plot.Plot {
 	lp.Color, sc.Color = classColours[1], classColours[1]
 	sc.Shape = draw.CircleGlyph{}
 	p.Add(lp, sc, diagonal())
-	p.Legend.Add(fmt.Sprintf("by group of %d-%d patients", minN(m.Calibration), maxN(m.Calibration)), lp, sc)
+	p.Legend.Add(fmt.Sprintf("this cohort, by group of %d-%d patients", minN(m.Calibration), maxN(m.Calibration)), lp, sc)
+	if bc := m.BundleCalibration; len(bc) > 0 {
+		pts := make(plotter.XYs, len(bc))
+		for i, c := range bc {
+			pts[i] = plotter.XY{X: c.Probability, Y: c.Risk}
+		}
+		l, _ := plotter.NewLine(pts)
+		l.Color, l.Width = classColours[0], vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add("the bundle's calibration (its event risk)", l)
+	}
 	p.Legend.Left = true
 	return p
 }

@@ -49,7 +49,10 @@ func Write(path string, write func(io.Writer) error) (err error) {
 }
 
 // WritePNG writes img as a PNG atomically, so a full disk never leaves a
-// truncated PNG under the final name.
+// truncated PNG under the final name. It compresses for speed (half the
+// time of the default level, files about a third larger): heatmaps and
+// snapshots are written per slide, often in batches.
 func WritePNG(path string, img image.Image) error {
-	return Write(path, func(w io.Writer) error { return png.Encode(w, img) })
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	return Write(path, func(w io.Writer) error { return enc.Encode(w, img) })
 }
