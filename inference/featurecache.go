@@ -114,7 +114,11 @@ func (c *FeatureCache) load(key string, dim int) (*cachedFeatures, error) {
 		return nil, ErrCacheMiss
 	}
 	defer f.Close()
-	cf, err := readFeatures(bufio.NewReaderSize(f, 1<<20), dim)
+	st, err := f.Stat()
+	if err != nil {
+		return nil, ErrCacheMiss
+	}
+	cf, err := readFeatures(bufio.NewReaderSize(f, 1<<20), st.Size(), dim)
 	if err != nil {
 		f.Close()
 		os.Remove(p)
@@ -129,13 +133,15 @@ func (c *FeatureCache) load(key string, dim int) (*cachedFeatures, error) {
 // allocation).
 const maxFeatureTiles = 4 << 20
 
-func readFeatures(r io.Reader, dim int) (*cachedFeatures, error) {
+// readFeatures reads a feature file of size bytes; sizes in it are checked
+// against size before anything is allocated.
+func readFeatures(r io.Reader, size int64, dim int) (*cachedFeatures, error) {
 	magic := make([]byte, len(featureMagic))
 	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != featureMagic {
 		return nil, errors.New("not a feature file")
 	}
 	var hlen uint32
-	if err := binary.Read(r, binary.LittleEndian, &hlen); err != nil || hlen > 1<<30 {
+	if err := binary.Read(r, binary.LittleEndian, &hlen); err != nil || int64(hlen) > size {
 		return nil, errors.New("bad header length")
 	}
 	hdr := make([]byte, hlen)
@@ -149,6 +155,9 @@ func readFeatures(r io.Reader, dim int) (*cachedFeatures, error) {
 	n := len(cf.Grid.Tiles)
 	if cf.Dim != dim || n == 0 || n > maxFeatureTiles || len(cf.QC) != n {
 		return nil, fmt.Errorf("%d tiles of %d dimensions, %d QC records", n, cf.Dim, len(cf.QC))
+	}
+	if int64(n)*int64(dim)*int64(cf.Bits/8) > size {
+		return nil, errors.New("the file is shorter than its features")
 	}
 	var data any
 	switch cf.Bits {

@@ -1,6 +1,7 @@
 package inference
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"os"
@@ -59,7 +60,8 @@ func TestFeatureCacheSharesEncoder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cf, err := readFeatures(f, a.Bundle.Manifest.Encoder.FeatureDim)
+			st, _ := f.Stat()
+			cf, err := readFeatures(f, st.Size(), a.Bundle.Manifest.Encoder.FeatureDim)
 			f.Close()
 			if err != nil {
 				t.Fatal(err)
@@ -122,4 +124,26 @@ func TestFeatureCacheSharesEncoder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzReadFeatures: a damaged or foreign feature file is an error, never a
+// panic or a huge allocation.
+func FuzzReadFeatures(f *testing.F) {
+	var buf bytes.Buffer
+	dir := f.TempDir()
+	fc := &FeatureCache{Dir: dir}
+	cf := &cachedFeatures{Grid: Grid{Tiles: []GridTile{{Col: 1, Row: 2}}}, QC: []TileQC{{Focus: 3}}, Dim: 2, Bits: 16, features: []float32{0.5, -1}}
+	if err := fc.store("k", cf); err != nil {
+		f.Fatal(err)
+	}
+	b, _ := os.ReadFile(fc.path("k"))
+	f.Add(b)
+	buf.WriteString(featureMagic)
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := readFeatures(bytes.NewReader(b), int64(len(b)), 2)
+		if err == nil && len(got.features) != 2*len(got.Grid.Tiles) {
+			t.Errorf("%d features for %d tiles", len(got.features), len(got.Grid.Tiles))
+		}
+	})
 }
