@@ -41,6 +41,10 @@ type channel struct {
 	autoHi   int
 }
 
+// maxQPTIFFPages bounds the pages read of a QPTIFF (channels × levels plus
+// a few associated images).
+const maxQPTIFFPages = 1024
+
 // maxBlockPixels bounds a strip or tile of a channel plane.
 const maxBlockPixels = 1 << 20
 
@@ -48,6 +52,7 @@ const maxBlockPixels = 1 << 20
 type plane struct {
 	w, h, bw, bh int // image and block size, pixels
 	bits         int // 8 or 16
+	samples      int // values per pixel: 1 (a channel) or 3 (an RGB associated image)
 	compression  uint64
 	predictor    uint64
 	offsets      []uint64
@@ -56,6 +61,12 @@ type plane struct {
 
 // readPlane reads the layout of a one-sample greyscale IFD.
 func (t *tiffReader) readPlane(ifd tiffIFD) (*plane, error) {
+	return t.readPlaneOf(ifd, 1)
+}
+
+// readPlaneOf reads the layout of an IFD of samples values per pixel
+// (chunky), 8 or 16 bits each.
+func (t *tiffReader) readPlaneOf(ifd tiffIFD, samples int) (*plane, error) {
 	get := func(tag uint16, def uint64) int {
 		v, err := t.uint1(ifd, tag, def)
 		if err != nil || v > 1<<30 {
@@ -63,11 +74,11 @@ func (t *tiffReader) readPlane(ifd tiffIFD) (*plane, error) {
 		}
 		return int(v)
 	}
-	p := &plane{w: get(tagImageWidth, 0), h: get(tagImageLength, 0), bits: get(tagBitsPerSample, 8)}
+	p := &plane{w: get(tagImageWidth, 0), h: get(tagImageLength, 0), bits: get(tagBitsPerSample, 8), samples: samples}
 	if p.w <= 0 || p.h <= 0 || p.w > 1<<20 || p.h > 1<<20 {
 		return nil, errors.New("a channel plane without a sensible size")
 	}
-	if get(tagSamplesPerPixel, 1) != 1 || (p.bits != 8 && p.bits != 16) {
+	if get(tagSamplesPerPixel, 1) != samples || get(tagPlanarConfig, 1) != 1 || (p.bits != 8 && p.bits != 16) {
 		return nil, fmt.Errorf("channel planes of %d samples of %d bits are not supported", get(tagSamplesPerPixel, 1), p.bits)
 	}
 	p.compression, p.predictor = uint64(get(tagCompression, 1)), uint64(get(tagPredictor, 1))
@@ -116,7 +127,7 @@ func (p *plane) block(t *tiffReader, i int) ([]uint16, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := p.bw * p.bh * p.bits / 8
+	want := p.bw * p.bh * p.samples * p.bits / 8
 	switch p.compression {
 	case compressionDeflate, compressionAdobeDeflate:
 		zr, err := zlib.NewReader(bytes.NewReader(data))
@@ -135,7 +146,7 @@ func (p *plane) block(t *tiffReader, i int) ([]uint16, error) {
 			return nil, fmt.Errorf("LZW block %d: %v", i, err)
 		}
 	}
-	vals := make([]uint16, p.bw*p.bh)
+	vals := make([]uint16, p.bw*p.bh*p.samples)
 	n := min(len(vals), len(data)*8/p.bits)
 	for k := 0; k < n; k++ {
 		if p.bits == 16 {
@@ -145,10 +156,11 @@ func (p *plane) block(t *tiffReader, i int) ([]uint16, error) {
 		}
 	}
 	if p.predictor == 2 { // horizontal differencing
+		rowLen := p.bw * p.samples
 		for y := 0; y < p.bh; y++ {
-			row := vals[y*p.bw : (y+1)*p.bw]
-			for x := 1; x < len(row); x++ {
-				row[x] += row[x-1]
+			row := vals[y*rowLen : (y+1)*rowLen]
+			for x := p.samples; x < len(row); x++ {
+				row[x] += row[x-p.samples]
 				if p.bits == 8 {
 					row[x] &= 0xff
 				}
@@ -164,6 +176,12 @@ type channelSlide struct {
 	format string
 	t      *tiffReader
 	mpp    MPP
+	// levels[l][c] is channel c's plane at pyramid level l (level 0: the
+	// full resolution; every channel's planes of a level are alike).
+	levels [][]*plane
+	// associated are RGB images beside the channels (QPTIFF thumbnail,
+	// overview, label), decoded when asked for.
+	associated map[string]*plane
 
 	// settings guards channels' display settings and cache (composites
 	// made with them), which SetChannel changes while tiles are read.
@@ -239,7 +257,8 @@ func newChannelSlide(path, format string, t *tiffReader, planes []*plane, names 
 	if len(planes) == 0 {
 		return nil, fmt.Errorf("%s: %w: no channel planes", path, ErrUnsupported)
 	}
-	s := &channelSlide{fileBacked: fileBacked{path: path, props: map[string]string{"openslide.vendor": format}}, format: format, t: t, cache: newDecodedTiles(32)}
+	s := &channelSlide{fileBacked: fileBacked{path: path, props: map[string]string{"openslide.vendor": format}}, format: format, t: t, cache: newDecodedTiles(32),
+		levels: [][]*plane{planes}, associated: map[string]*plane{}}
 	for i, p := range planes {
 		if p.w != planes[0].w || p.h != planes[0].h || p.bw != planes[0].bw || p.bh != planes[0].bh {
 			return nil, &DamageError{Path: path, Detail: "channel planes of different sizes"}
@@ -276,15 +295,20 @@ func autoWindow(t *tiffReader, p *plane) (lo, hi int, err error) {
 	samples := max(1, min(n, maxBlockPixels/(p.bw*p.bh)))
 	step := max(1, n/samples)
 	total := 0
+	across := (p.w + p.bw - 1) / p.bw
 	for i := 0; i < n && total < maxBlockPixels; i += step {
 		vals, err := p.block(t, i)
 		if err != nil {
 			return 0, 0, err
 		}
-		for _, v := range vals {
-			hist[v]++
+		// Only pixels inside the image: edge tiles are padded.
+		x0, y0 := (i%across)*p.bw, (i/across)*p.bh
+		for y := 0; y < min(p.bh, p.h-y0); y++ {
+			for _, v := range vals[y*p.bw : y*p.bw+min(p.bw, p.w-x0)] {
+				hist[v]++
+				total++
+			}
 		}
-		total += len(vals)
 	}
 	lo, hi = histogram.Percentile(hist, total, 0.01), histogram.Percentile(hist, total, 0.998)
 	if hi <= lo {
@@ -298,33 +322,91 @@ func autoWindow(t *tiffReader, p *plane) (lo, hi int, err error) {
 
 func (s *channelSlide) Format() string { return s.format }
 func (s *channelSlide) Levels() []Level {
-	p := s.channels[0].plane
-	return []Level{{Width: int64(p.w), Height: int64(p.h), Downsample: 1}}
+	return pyramid(len(s.levels), func(i int) (int, int) { return s.levels[i][0].w, s.levels[i][0].h })
+}
+
+// addLevel appends a reduced level (one plane per channel, in channel
+// order) when it is smaller than the last level and its planes are alike;
+// it reports whether it did.
+func (s *channelSlide) addLevel(planes []*plane) bool {
+	last := s.levels[len(s.levels)-1][0]
+	if len(planes) != len(s.channels) || len(s.levels) >= maxLevels || planes[0].w >= last.w || planes[0].h >= last.h {
+		return false
+	}
+	for c, p := range planes {
+		if p.w != planes[0].w || p.h != planes[0].h || p.bw != planes[0].bw || p.bh != planes[0].bh || p.bits != s.channels[c].plane.bits {
+			return false
+		}
+	}
+	i := len(s.levels)
+	s.levels = append(s.levels, planes)
+	s.props[fmt.Sprintf("openslide.level[%d].width", i)], s.props[fmt.Sprintf("openslide.level[%d].height", i)] = strconv.Itoa(planes[0].w), strconv.Itoa(planes[0].h)
+	return true
 }
 func (s *channelSlide) MPP() MPP                       { return s.mpp }
 func (s *channelSlide) ObjectivePower() float64        { return 0 }
-func (s *channelSlide) AssociatedImageNames() []string { return nil }
+func (s *channelSlide) AssociatedImageNames() []string {
+	var names []string
+	for n := range s.associated {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// maxAssociatedPixels bounds an associated image Tessera decodes.
+const maxAssociatedPixels = 16 << 20
+
 func (s *channelSlide) AssociatedImage(name string) (*image.RGBA, error) {
-	return nil, fmt.Errorf("%s: no associated image %q", s.path, name)
+	p, ok := s.associated[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: no associated image %q", s.path, name)
+	}
+	if p.w*p.h > maxAssociatedPixels {
+		return nil, fmt.Errorf("%s: the %s image is too large to show (%d×%d)", s.path, name, p.w, p.h)
+	}
+	if err := s.readLock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	img := image.NewRGBA(image.Rect(0, 0, p.w, p.h))
+	across := (p.w + p.bw - 1) / p.bw
+	for i := 0; i < across*((p.h+p.bh-1)/p.bh); i++ {
+		vals, err := p.block(s.t, i)
+		if err != nil {
+			return nil, &DamageError{Path: s.path, Detail: fmt.Sprintf("the %s image: %v", name, err)}
+		}
+		x0, y0 := (i%across)*p.bw, (i/across)*p.bh
+		for y := 0; y < p.bh && y0+y < p.h; y++ {
+			for x := 0; x < p.bw && x0+x < p.w; x++ {
+				v := vals[(y*p.bw+x)*3:]
+				shift := uint(p.bits - 8)
+				o := img.PixOffset(x0+x, y0+y)
+				img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = uint8(v[0]>>shift), uint8(v[1]>>shift), uint8(v[2]>>shift), 255
+			}
+		}
+	}
+	return img, nil
 }
 func (s *channelSlide) Background() color.RGBA { return color.RGBA{0, 0, 0, 255} }
 
-// composite decodes block i of every channel and adds them, windowed and
-// coloured, on black.
-func (s *channelSlide) composite(i int) (*image.RGBA, error) {
+// composite decodes block i of every channel at level and adds them,
+// windowed and coloured, on black.
+func (s *channelSlide) composite(level, i int) (*image.RGBA, error) {
 	s.settings.RLock()
 	channels, cache := slices.Clone(s.channels), s.cache
 	s.settings.RUnlock()
-	if img := cache.get([2]int{0, i}); img != nil {
+	if img := cache.get([2]int{level, i}); img != nil {
 		return img, nil
 	}
-	p := channels[0].plane
+	planes := s.levels[level]
+	p := planes[0]
 	acc := make([]int32, 3*p.bw*p.bh)
-	for _, c := range channels {
+	for ci, c := range channels {
 		if c.off {
 			continue
 		}
-		vals, err := c.plane.block(s.t, i)
+		vals, err := planes[ci].block(s.t, i)
 		if err != nil {
 			return nil, err
 		}
@@ -344,13 +426,17 @@ func (s *channelSlide) composite(i int) (*image.RGBA, error) {
 	for k := 0; k < p.bw*p.bh; k++ {
 		img.Pix[4*k], img.Pix[4*k+1], img.Pix[4*k+2], img.Pix[4*k+3] = uint8(min(acc[3*k], 255)), uint8(min(acc[3*k+1], 255)), uint8(min(acc[3*k+2], 255)), 255
 	}
-	cache.put([2]int{0, i}, img) // the cache of these settings (a stale one is dropped)
+	cache.put([2]int{level, i}, img) // the cache of these settings (a stale one is dropped)
 	return img, nil
 }
 
 func (s *channelSlide) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
-	p := s.channels[0].plane
-	return s.readGrid(dst, s.Levels(), level, x0, y0, p.w, p.h, p.bw, p.bh, s.Background(), s.composite)
+	levels := s.Levels()
+	if level < 0 || level >= len(levels) {
+		return ValidateRegion(levels, level, dst.Rect.Dx(), dst.Rect.Dy())
+	}
+	p := s.levels[level][0]
+	return s.readGrid(dst, levels, level, x0, y0, p.w, p.h, p.bw, p.bh, s.Background(), func(k int) (*image.RGBA, error) { return s.composite(level, k) })
 }
 
 // Channel metadata in OME-XML and QPTIFF XML.
@@ -456,12 +542,34 @@ func parseChannels(path string, r io.ReaderAt, size int64) (*channelSlide, error
 	var colours []*color.RGBA
 	format := ""
 	extraProps := map[string]string{}
+	var reducedOME [][]*plane  // [level-1][channel], from SubIFDs
+	var reducedQPTIFF []*plane // in file order: each level's channels in turn
+	assoc := map[string]*plane{}
 	switch {
 	case strings.Contains(desc, "PerkinElmer-QPI-ImageDescription"):
 		format = "qptiff"
+		if ifds, err = t.ifdChain(first, maxQPTIFFPages); err != nil {
+			return nil, &DamageError{Path: path, Detail: err.Error()}
+		}
 		for _, ifd := range ifds {
 			d := t.description(ifd)
-			if m := qptiffType.FindStringSubmatch(d); m == nil || m[1] != "FullResolution" {
+			kind := ""
+			if m := qptiffType.FindStringSubmatch(d); m != nil {
+				kind = m[1]
+			}
+			switch kind {
+			case "FullResolution":
+			case "ReducedResolution":
+				if p, err := t.readPlane(ifd); err == nil {
+					reducedQPTIFF = append(reducedQPTIFF, p)
+				}
+				continue
+			case "Thumbnail", "Overview", "Label":
+				if p, err := t.readPlaneOf(ifd, 3); err == nil {
+					assoc[map[string]string{"Thumbnail": "thumbnail", "Overview": "macro", "Label": "label"}[kind]] = p
+				}
+				continue
+			default:
 				continue
 			}
 			p, err := t.readPlane(ifd)
@@ -492,11 +600,31 @@ func parseChannels(path string, r io.ReaderAt, size int64) (*channelSlide, error
 			}
 		}
 		for c := 0; c < dims.sizeC; c++ {
-			p, err := t.readPlane(ifds[dims.ifdIndex(c)])
+			ifd := ifds[dims.ifdIndex(c)]
+			p, err := t.readPlane(ifd)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w (%v)", path, ErrUnsupported, err)
 			}
 			planes = append(planes, p)
+			// The plane's SubIFDs are its reduced levels (Bio-Formats, QuPath).
+			subs, _ := t.uints(ifd, tagSubIFDs)
+			for l, off := range subs {
+				if l >= maxLevels {
+					break
+				}
+				sub, err := t.readIFD(off)
+				if err != nil {
+					break
+				}
+				p, err := t.readPlane(sub)
+				if err != nil {
+					break
+				}
+				if len(reducedOME) <= l {
+					reducedOME = append(reducedOME, nil)
+				}
+				reducedOME[l] = append(reducedOME[l], p)
+			}
 		}
 		dims.describe(extraProps)
 	default:
@@ -507,6 +635,17 @@ func parseChannels(path string, r io.ReaderAt, size int64) (*channelSlide, error
 		return nil, err
 	}
 	maps.Copy(s.props, extraProps)
+	for _, lvl := range reducedOME {
+		if !s.addLevel(lvl) {
+			break
+		}
+	}
+	for n := len(planes); len(reducedQPTIFF) >= n; reducedQPTIFF = reducedQPTIFF[n:] {
+		if !s.addLevel(reducedQPTIFF[:n]) {
+			break
+		}
+	}
+	s.associated = assoc
 	s.mpp = MPP{Source: MPPUnknown}
 	if format == "ome-tiff" {
 		s.mpp = omeMPP(desc, s.props)

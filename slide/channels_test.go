@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,79 @@ func TestOMEFocalPlanesAndTimePoints(t *testing.T) {
 		}
 		if !bytes.Equal(got.Pix, want.Pix) {
 			t.Errorf("%s: the composite differs from the source's (another focal plane or time point shown)", axes)
+		}
+		s.Close()
+	}
+}
+
+// Tiled channel pyramids (OME-TIFF with SubIFDs, QPTIFF with reduced
+// pages; made by tifffile from QuPath's real export enlarged 8×) open
+// with their three levels, not as OpenSlide's grey generic TIFF: level 0
+// is the source's composite, pixel for pixel, enlarged; the reduced levels
+// agree with level 0 shrunk; the QPTIFF's thumbnail and label are
+// associated images.
+func TestChannelPyramids(t *testing.T) {
+	src, err := Open(filepath.Join(sharedSlides(t), "ometiff", "qupath-cells-2c.ome.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	small := image.NewRGBA(image.Rect(0, 0, 93, 131))
+	if err := src.ReadRegion(small, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"ome", "qptiff"} {
+		s, err := Open(testslides.ChannelPyramid(t, kind))
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		levels := s.Levels()
+		if len(levels) != 3 || levels[0].Width != 744 || levels[2].Downsample != 4 {
+			t.Fatalf("%s: levels %+v (format %s)", kind, levels, s.Format())
+		}
+		if _, ok := ChannelsOf(s); !ok {
+			t.Fatalf("%s: no channels", kind)
+		}
+		l0 := image.NewRGBA(image.Rect(0, 0, 744, 1048))
+		if err := s.ReadRegion(l0, 0, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		for y := 0; y < 1048; y += 7 {
+			for x := 0; x < 744; x += 5 {
+				a, b := l0.RGBAAt(x, y), small.RGBAAt(x/8, y/8)
+				if a != b {
+					t.Fatalf("%s: level 0 (%d, %d) = %v, the source's (%d, %d) = %v", kind, x, y, a, x/8, y/8, b)
+				}
+			}
+		}
+		l2 := image.NewRGBA(image.Rect(0, 0, 186, 262))
+		if err := s.ReadRegion(l2, 2, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		var diff, n float64
+		for y := 0; y < 262; y++ {
+			for x := 0; x < 186; x++ {
+				for c := 0; c < 3; c++ {
+					var sum float64
+					for dy := 0; dy < 4; dy++ {
+						for dx := 0; dx < 4; dx++ {
+							sum += float64(l0.Pix[l0.PixOffset(4*x+dx, 4*y+dy)+c])
+						}
+					}
+					diff += math.Abs(sum/16 - float64(l2.Pix[l2.PixOffset(x, y)+c]))
+					n++
+				}
+			}
+		}
+		if diff/n > 6 {
+			t.Errorf("%s: level 2 differs from level 0 shrunk by %.1f on average", kind, diff/n)
+		}
+		if kind == "qptiff" {
+			names := s.AssociatedImageNames()
+			label, err := s.AssociatedImage("label")
+			if strings.Join(names, ",") != "label,thumbnail" || err != nil || label.Bounds().Dx() != 100 || label.RGBAAt(50, 30).R != 30 || label.RGBAAt(5, 5).R != 200 {
+				t.Errorf("associated %v, label %v", names, err)
+			}
 		}
 		s.Close()
 	}

@@ -79,7 +79,10 @@ func Open(path string) (Slide, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	vendor := C.openslide_detect_vendor(cpath)
-	if vendor == nil {
+	// OpenSlide takes any tiled TIFF as "generic-tiff", OME-TIFF and QPTIFF
+	// included, and would show a fluorescence image's first plane in grey:
+	// those go to Tessera's readers.
+	if vendor == nil || (C.GoString(vendor) == "generic-tiff" && ownTIFFFormat(path)) {
 		// Not for OpenSlide: perhaps an OME-TIFF, which Tessera reads itself,
 		// or a one-plane-per-channel fluorescence image (OME-TIFF, QPTIFF).
 		s, err := openOMETIFF(path)
@@ -120,6 +123,30 @@ func Open(path string) (Slide, error) {
 	s.fingerprint = fp
 	s.icc = tiffICCProfile(path)
 	return s, nil
+}
+
+// ownTIFFFormat reports whether the TIFF at path is an OME-TIFF or a
+// QPTIFF (by its first directory's description), which Tessera reads itself.
+func ownTIFFFormat(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	t, first, err := newTIFFReader(f, st.Size())
+	if err != nil {
+		return false
+	}
+	ifd, err := t.readIFD(first)
+	if err != nil {
+		return false
+	}
+	d := t.description(ifd)
+	return strings.Contains(d, "<OME") || strings.Contains(d, "PerkinElmer-QPI-ImageDescription")
 }
 
 // ICCProfile is the embedded colour profile of a TIFF-based slide (nil if

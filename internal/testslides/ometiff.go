@@ -48,3 +48,45 @@ func OMEStack(t testing.TB, axes string) string {
 	}
 	return out
 }
+
+// ChannelPyramid returns a tiled two-channel pyramid (three levels, 128²
+// tiles, Deflate) made by tifffile (tools/ometiff/make_pyramid.py) from
+// QuPath's real export, enlarged 8 times by repeating pixels: kind "ome"
+// (reduced levels as SubIFDs) or "qptiff" (PerkinElmer-style pages, with
+// a thumbnail and a label). Made on first use in
+// $TMPDIR/tessera-test-slides; skips when tifffile is missing.
+func ChannelPyramid(t testing.TB, kind string) string {
+	t.Helper()
+	src := filepath.Join(Dir(t), "ometiff", "qupath-cells-2c.ome.tif")
+	if err := exec.Command("/usr/bin/python3", "-c", "import tifffile, numpy").Run(); err != nil {
+		t.Skip("python3-tifffile not installed (scripts/setup.sh installs it): skipping test on a channel pyramid")
+	}
+	script := filepath.Join(moduleRoot(), "tools", "ometiff", "make_pyramid.py")
+	code, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	derivedMu.Lock()
+	defer derivedMu.Unlock()
+	sum := sha256.Sum256(code)
+	dir := filepath.Join(os.TempDir(), "tessera-test-slides")
+	ext := ".ome.tif"
+	if kind == "qptiff" {
+		ext = ".qptiff"
+	}
+	out := filepath.Join(dir, "pyramid-"+kind+"-"+hex.EncodeToString(sum[:4])+ext)
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := out + ".part"
+	if msg, err := exec.Command("/usr/bin/python3", script, src, tmp, kind).CombinedOutput(); err != nil {
+		t.Fatalf("making the channel pyramid: %v\n%s", err, msg)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
