@@ -1,0 +1,241 @@
+package annotation
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The variants real files carry (QuPath, HALO and other tools): a bbox,
+// holes, multipolygons, a closed LineString, points, colours as arrays and
+// as packed signed integers, isLocked as a string, measurements as an
+// object and as a list (with a null), a duplicate id, a cell with its
+// nucleus, HALO's object_type, unknown properties. All read; a round trip
+// through the writer keeps every feature, coordinate, class, colour, type,
+// name and measurement, and the unknown members.
+func TestGeoJSONVariantsRoundTrip(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "qupath-variants.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Features) != 7 {
+		t.Fatalf("%d features", len(c.Features))
+	}
+	f0, f1, f3, f5, f6 := c.Features[0], c.Features[1], c.Features[3], c.Features[5], c.Features[6]
+	if f0.Class != "Tumor" || f0.Colour.R != 200 || len(f0.Geometry.Polygons[0]) != 2 || f0.Name != "Tumour with a hole" ||
+		len(f0.Measurements) != 2 || f0.Measurements[0].Name != "Area µm^2" || f0.Measurements[0].Value != 240000.5 {
+		t.Errorf("feature 1: %+v", f0)
+	}
+	if f1.Class != "Stroma" || f1.Colour.G != 128 || f1.Colour.R != 0 || !f1.Locked || len(f1.Geometry.Polygons) != 2 ||
+		len(f1.Measurements) != 2 || !math.IsNaN(f1.Measurements[1].Value) {
+		t.Errorf("feature 2 (packed colour, locked as a string, list measurements): %+v %+v", f1, f1.Colour)
+	}
+	if len(f1.Geometry.Polygons[0][0]) != 4 {
+		t.Errorf("an open ring was not closed: %v", f1.Geometry.Polygons[0][0])
+	}
+	if f3.Colour == nil || f3.Colour.R != 255 || f3.Colour.G != 0 {
+		t.Errorf("packed -65536 is red: %v", f3.Colour)
+	}
+	if f5.ObjectType != "cell" || len(f5.Nucleus) == 0 || string(f5.Properties["customField"]) == "" {
+		t.Errorf("cell: %+v", f5)
+	}
+	if f6.ObjectType != "detection" {
+		t.Errorf("HALO's object_type: %q", f6.ObjectType)
+	}
+	if got := c.Outside(5000, 5000); len(got) != 1 || got[0] != 4 {
+		t.Errorf("outside %v, want feature 5 (a point at 6000, 6000)", got)
+	}
+	n := c.Count()
+	if n.Geometry[Polygon] != 3 || n.Geometry[MultiPolygon] != 1 || n.Geometry[LineString] != 1 || n.Geometry[PointType] != 1 ||
+		n.Geometry[MultiPoint] != 1 || n.Object["annotation"] != 5 || n.Class["Tumor"] != 1 {
+		t.Errorf("counts %+v", n)
+	}
+
+	var buf bytes.Buffer
+	if err := c.WriteGeoJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	written := buf.String()
+	back, err := ReadGeoJSON(&buf)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, written)
+	}
+	if len(back.Features) != len(c.Features) {
+		t.Fatalf("%d features after the round trip", len(back.Features))
+	}
+	for i := range c.Features {
+		a, b := c.Features[i], back.Features[i]
+		same := a.ID == b.ID && a.Name == b.Name && a.Class == b.Class && a.ObjectType == b.ObjectType && a.Locked == b.Locked &&
+			(a.Colour == nil) == (b.Colour == nil) && (a.Colour == nil || *a.Colour == *b.Colour) &&
+			len(a.Measurements) == len(b.Measurements) && string(compact(a.Nucleus)) == string(compact(b.Nucleus)) &&
+			len(a.Properties) == len(b.Properties) && geometryText(a.Geometry) == geometryText(b.Geometry)
+		for k := range a.Measurements {
+			ma, mb := a.Measurements[k], b.Measurements[k]
+			same = same && ma.Name == mb.Name && (ma.Value == mb.Value || math.IsNaN(ma.Value) && math.IsNaN(mb.Value))
+		}
+		if !same {
+			t.Errorf("%s changed:\n%+v\n%+v", c.Describe(i), a, b)
+		}
+	}
+	if !strings.Contains(written, `"objectType":"detection"`) {
+		t.Error("HALO's object_type is not written as objectType")
+	}
+}
+
+func geometryText(g Geometry) string {
+	var b bytes.Buffer
+	writeGeometry(&b, &g)
+	return b.String()
+}
+
+// Bare geometries and bare arrays of features (what QuPath writes for
+// "export as array"), and one Feature, all read.
+func TestGeoJSONForms(t *testing.T) {
+	for _, text := range []string{
+		`{"type":"MultiPolygon","coordinates":[[[[0,0],[10,0],[10,10],[0,0]]]]}`,
+		`[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{}},{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}]`,
+		`{"type":"Feature","geometry":{"type":"LineString","coordinates":[[0,0],[3,4]]},"properties":null}`,
+		"\xef\xbb\xbf" + `{"type":"FeatureCollection","features":[]}`,
+	} {
+		if _, err := ReadGeoJSON(strings.NewReader(text)); err != nil {
+			t.Errorf("%.40s…: %v", text, err)
+		}
+	}
+}
+
+// Files that are not GeoJSON are refused with what they look like; bad
+// GeoJSON with the feature named.
+func TestGeoJSONRefusals(t *testing.T) {
+	for text, want := range map[string]string{
+		`{"images":[],"annotations":[],"categories":[]}`: "COCO",
+		`{"mag":40,"nuc":{}}`:                            "HoVer-Net",
+		`{"slide":"a.svs","score":0.4}`:                  "members: score, slide",
+		`not json at all`:                                "not JSON",
+		`{"type":"Topology"}`:                            `type is "Topology"`,
+		`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1]]]},"properties":{"name":"Margin"}}]}`: `feature 1 ("Margin"): its Polygon geometry has a ring of 2 positions`,
+		`{"type":"FeatureCollection","features":[{"type":"Feature","id":"x9","geometry":{"type":"Circle","coordinates":[0,0]},"properties":{}}]}`:                 `feature 1 (id "x9"): its geometry type "Circle" is not supported`,
+		`[{"type":"Feature","properties":{}}]`: "feature 1: it has no geometry",
+	} {
+		_, err := ReadGeoJSON(strings.NewReader(text))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%.50s: %v, want %q", text, err, want)
+		}
+	}
+	if _, err := ReadGeoJSON(strings.NewReader(`{"a":1}`)); !errors.Is(err, ErrNotGeoJSON) {
+		t.Errorf("another JSON: %v, want ErrNotGeoJSON", err)
+	}
+}
+
+func TestGeometry(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "qupath-variants.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := c.Features[0].Geometry // 1000² square with a 200² hole
+	if a := g.Area(); a != 1000*1000-200*200 {
+		t.Errorf("area %v", a)
+	}
+	if !g.Contains(Point{1100, 1100}) || g.Contains(Point{1500, 1500}) || g.Contains(Point{999, 1500}) {
+		t.Error("Contains ignores the hole or the border")
+	}
+	r, ok := RegionOf(c)
+	if !ok || !r.Contains(Point{3250, 3250}) || r.Contains(Point{250, 250}) || !r.Contains(Point{15, 15}) {
+		t.Error("the region: multipolygon part, line (not a region), cell polygon")
+	}
+	if l := (&Geometry{Type: LineString, Line: []Point{{0, 0}, {3, 4}}}).Length(); l != 5 {
+		t.Errorf("length %v", l)
+	}
+}
+
+func TestImageScopeAndASAPXML(t *testing.T) {
+	dir := t.TempDir()
+	is := `<?xml version="1.0" encoding="UTF-8"?>
+<Annotations MicronsPerPixel="0.252000">
+<Annotation Id="1" Name="Tumour" ReadOnly="0" LineColor="255" Type="4" Visible="1">
+<Attributes><Attribute Name="Description" Id="0" Value=""/></Attributes>
+<Regions>
+<Region Id="1" Type="0" Text="main" NegativeROA="0"><Vertices><Vertex X="100" Y="100" Z="0"/><Vertex X="900" Y="100" Z="0"/><Vertex X="900" Y="900" Z="0"/><Vertex X="100" Y="900" Z="0"/></Vertices></Region>
+<Region Id="2" Type="0" Text="" NegativeROA="1"><Vertices><Vertex X="400" Y="400"/><Vertex X="500" Y="400"/><Vertex X="500" Y="500"/><Vertex X="400" Y="500"/></Vertices></Region>
+<Region Id="3" Type="2" Text="ellipse" NegativeROA="0"><Vertices><Vertex X="1000" Y="1000"/><Vertex X="1200" Y="1100"/></Vertices></Region>
+<Region Id="4" Type="4" Text="ruler" NegativeROA="0"><Vertices><Vertex X="0" Y="0"/><Vertex X="30" Y="40"/></Vertices></Region>
+</Regions></Annotation>
+<Annotation Id="2" Name="" LineColor="65280"><Attributes><Attribute Name="Description" Value="Stroma"/></Attributes>
+<Regions><Region Id="1" Type="1"><Vertices><Vertex X="10" Y="10"/><Vertex X="20" Y="10"/><Vertex X="20" Y="20"/><Vertex X="10" Y="20"/></Vertices></Region></Regions></Annotation>
+</Annotations>`
+	asap := `<?xml version="1.0"?>
+<ASAP_Annotations>
+<Annotations>
+<Annotation Name="Annotation 0" Type="Polygon" PartOfGroup="metastases" Color="#F4FA58"><Coordinates>
+<Coordinate Order="1" X="200" Y="100"/><Coordinate Order="0" X="100" Y="100"/><Coordinate Order="2" X="200" Y="200"/></Coordinates></Annotation>
+<Annotation Name="Dot 1" Type="Dot" PartOfGroup="None" Color="#000000"><Coordinates><Coordinate Order="0" X="5" Y="6"/></Coordinates></Annotation>
+</Annotations>
+<AnnotationGroups><Group Name="metastases" PartOfGroup="None" Color="#ff0000"><Attributes/></Group></AnnotationGroups>
+</ASAP_Annotations>`
+	os.WriteFile(filepath.Join(dir, "is.xml"), []byte(is), 0o644)
+	os.WriteFile(filepath.Join(dir, "asap.xml"), []byte(asap), 0o644)
+	c, err := Load(filepath.Join(dir, "is.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Features) != 4 {
+		t.Fatalf("ImageScope: %d features (the negative region is a hole, not a feature)", len(c.Features))
+	}
+	main := c.Features[0]
+	if main.Class != "Tumour" || main.Colour.R != 255 || len(main.Geometry.Polygons[0]) != 2 || main.Geometry.Contains(Point{450, 450}) {
+		t.Errorf("main region %+v", main)
+	}
+	if c.Features[1].Geometry.Type != Polygon || len(c.Features[1].Geometry.Polygons[0][0]) != 65 || c.Features[2].Geometry.Type != LineString {
+		t.Error("ellipse or ruler")
+	}
+	if c.Features[3].Class != "Stroma" || c.Features[3].Colour.G != 255 {
+		t.Errorf("second layer %+v", c.Features[3])
+	}
+	a, err := Load(filepath.Join(dir, "asap.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Features) != 2 || a.Features[0].Class != "metastases" || a.Features[0].Geometry.Polygons[0][0][1] != (Point{200, 100}) ||
+		a.Features[1].Geometry.Type != PointType || a.Features[1].Class != "" {
+		t.Errorf("ASAP %+v", a.Features)
+	}
+	os.WriteFile(filepath.Join(dir, "other.xml"), []byte(`<svg></svg>`), 0o644)
+	if _, err := Load(filepath.Join(dir, "other.xml")); err == nil || !strings.Contains(err.Error(), "root is <svg>") {
+		t.Errorf("svg: %v", err)
+	}
+}
+
+// FuzzReadGeoJSON: any bytes give annotations or an error, never a panic;
+// what is read can be written and read back.
+func FuzzReadGeoJSON(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "qupath-variants.geojson")); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`[{"type":"Point","coordinates":[1,2]}]`))
+	f.Add([]byte(`{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1]]]]},"properties":{"measurements":{"a":1}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ReadGeoJSON(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := c.WriteGeoJSON(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if back, err := ReadGeoJSON(&buf); err != nil || len(back.Features) != len(c.Features) {
+			t.Fatalf("the written file does not read back: %v\n%s", err, buf.String())
+		}
+	})
+}
+
+// FuzzReadXML: ImageScope and ASAP XML never panic.
+func FuzzReadXML(f *testing.F) {
+	f.Add([]byte(`<Annotations><Annotation Name="a"><Regions><Region Type="0" NegativeROA="1"><Vertices><Vertex X="1" Y="1"/><Vertex X="2" Y="1"/><Vertex X="2" Y="2"/></Vertices></Region></Regions></Annotation></Annotations>`))
+	f.Add([]byte(`<ASAP_Annotations><Annotations><Annotation Type="Dot"><Coordinates><Coordinate Order="0" X="1" Y="2"/></Coordinates></Annotation></Annotations></ASAP_Annotations>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ReadXML(bytes.NewReader(b))
+	})
+}

@@ -1,0 +1,122 @@
+package annotation
+
+import "math"
+
+// Contains reports whether p (level-0 pixels) lies inside one of the
+// feature's polygons, holes excluded (even-odd rule over each polygon's
+// rings). Lines and points contain nothing.
+func (g *Geometry) Contains(p Point) bool {
+	for _, poly := range g.Polygons {
+		inside := false
+		for _, ring := range poly {
+			if ringContains(ring, p) {
+				inside = !inside
+			}
+		}
+		if inside {
+			return true
+		}
+	}
+	return false
+}
+
+// ringContains is the crossing test on a closed ring.
+func ringContains(ring []Point, p Point) bool {
+	in := false
+	for i, j := 0, len(ring)-1; i < len(ring); j, i = i, i+1 {
+		a, b := ring[i], ring[j]
+		if (a.Y > p.Y) != (b.Y > p.Y) && p.X < (b.X-a.X)*(p.Y-a.Y)/(b.Y-a.Y)+a.X {
+			in = !in
+		}
+	}
+	return in
+}
+
+// Area is the polygons' area in square level-0 pixels, holes subtracted.
+func (g *Geometry) Area() float64 {
+	total := 0.0
+	for _, poly := range g.Polygons {
+		for k, ring := range poly {
+			a := math.Abs(shoelace(ring))
+			if k == 0 {
+				total += a
+			} else {
+				total -= a
+			}
+		}
+	}
+	return total
+}
+
+func shoelace(ring []Point) float64 {
+	s := 0.0
+	for i := 0; i+1 < len(ring); i++ {
+		s += ring[i].X*ring[i+1].Y - ring[i+1].X*ring[i].Y
+	}
+	return s / 2
+}
+
+// Length is a line's length, or the polygons' perimeter (outer rings), in
+// level-0 pixels.
+func (g *Geometry) Length() float64 {
+	path := func(ps []Point) float64 {
+		l := 0.0
+		for i := 0; i+1 < len(ps); i++ {
+			l += math.Hypot(ps[i+1].X-ps[i].X, ps[i+1].Y-ps[i].Y)
+		}
+		return l
+	}
+	l := path(g.Line)
+	for _, poly := range g.Polygons {
+		if len(poly) > 0 {
+			l += path(poly[0])
+		}
+	}
+	return l
+}
+
+// Region is the union of polygons (of any number of features), for
+// analysing inside it: a point is in the region when any polygon holds it.
+type Region struct {
+	geoms []*Geometry
+	boxes [][4]float64 // each geometry's bounding box, to skip it fast
+}
+
+// RegionOf collects the polygons of the collection (lines and points are
+// ignored); ok is false when there are none.
+func RegionOf(c *Collection) (r *Region, ok bool) {
+	r = &Region{}
+	for i := range c.Features {
+		f := &c.Features[i]
+		if len(f.Geometry.Polygons) == 0 {
+			continue
+		}
+		x0, y0, x1, y1 := f.Bounds()
+		r.geoms = append(r.geoms, &f.Geometry)
+		r.boxes = append(r.boxes, [4]float64{x0, y0, x1, y1})
+	}
+	return r, len(r.geoms) > 0
+}
+
+// Contains reports whether p lies in the region.
+func (r *Region) Contains(p Point) bool {
+	for i, g := range r.geoms {
+		b := r.boxes[i]
+		if p.X < b[0] || p.Y < b[1] || p.X > b[2] || p.Y > b[3] {
+			continue
+		}
+		if g.Contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Polygons counts the region's polygons.
+func (r *Region) Polygons() int {
+	n := 0
+	for _, g := range r.geoms {
+		n += len(g.Polygons)
+	}
+	return n
+}
