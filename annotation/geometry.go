@@ -1,6 +1,11 @@
 package annotation
 
-import "math"
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"math"
+)
 
 // Contains reports whether p (level-0 pixels) lies inside one of the
 // feature's polygons, holes excluded (even-odd rule over each polygon's
@@ -80,7 +85,12 @@ func (g *Geometry) Length() float64 {
 type Region struct {
 	geoms []*Geometry
 	boxes [][4]float64 // each geometry's bounding box, to skip it fast
+	id    string
 }
+
+// ID identifies the region by its polygons' coordinates (a short sha256
+// and the polygon count), for results and caches.
+func (r *Region) ID() string { return r.id }
 
 // RegionOf collects the polygons of the collection (lines and points are
 // ignored); ok is false when there are none.
@@ -95,6 +105,13 @@ func RegionOf(c *Collection) (r *Region, ok bool) {
 		r.geoms = append(r.geoms, &f.Geometry)
 		r.boxes = append(r.boxes, [4]float64{x0, y0, x1, y1})
 	}
+	h := sha256.New()
+	for _, g := range r.geoms {
+		var b bytes.Buffer
+		writeGeometry(&b, g)
+		h.Write(b.Bytes())
+	}
+	r.id = fmt.Sprintf("sha256:%x (%d polygons)", h.Sum(nil)[:8], r.Polygons())
 	return r, len(r.geoms) > 0
 }
 

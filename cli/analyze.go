@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"tessera/annotation"
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/atomicfile"
@@ -30,6 +31,7 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 	mpp := fs.Float64("mpp", 0, "µm per level-0 pixel, for slides without calibration")
 	noCache := fs.Bool("no-cache", false, "ignore cached results (cached encoder features are still used)")
 	noFeatures := fs.Bool("no-feature-cache", false, "ignore cached encoder features too (implies --no-cache)")
+	roiPath := fs.String("roi", "", "analyse only inside the polygons of this GeoJSON (or ImageScope/ASAP XML) file: tiles whose centre falls inside, holes respected")
 	slides, err := parseWithPositionals(fs, args)
 	if err != nil {
 		return err
@@ -46,6 +48,18 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	if *roiPath != "" {
+		c, err := annotation.Load(*roiPath)
+		if err != nil {
+			return UserError{fmt.Errorf("--roi: %w", err)}
+		}
+		roi, ok := annotation.RegionOf(c)
+		if !ok {
+			return UserError{fmt.Errorf("--roi %s has no polygon (only lines or points): nothing to analyse inside", *roiPath)}
+		}
+		m.roi = roi
+		fmt.Fprintf(stderr, "region of interest: %d polygons from %s (%s)\n", roi.Polygons(), filepath.Base(*roiPath), roi.ID())
+	}
 	fmt.Fprintf(stderr, "model: %s %s (sha256 %s)%s\n", m.bundle.Manifest.Name, m.bundle.Manifest.Version, m.bundle.ShortSHA(), demoNote(m.bundle))
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("output folder %s: %w", *out, err)
@@ -138,6 +152,9 @@ func analyzeOne(ctx context.Context, path string, m *lazyModel, cache *inference
 		return nil, err
 	}
 	if err := atomicfile.WritePNG(filepath.Join(dir, "heatmap.png"), img); err != nil {
+		return nil, err
+	}
+	if err := inference.EvidenceAnnotations(res).Save(filepath.Join(dir, "evidence.geojson")); err != nil {
 		return nil, err
 	}
 	return res, nil

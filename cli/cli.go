@@ -31,7 +31,8 @@ usage:
                                               render a view headless (X,Y level-0 px; M µm per screen px);
                                               --annotate burns in legend, case card and provenance
   tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml]
-                  [--mpp M] [--no-cache]      run a model; write result.json, heatmap.png, summary.csv
+                  [--mpp M] [--no-cache] [--no-feature-cache] [--roi REGION.geojson]
+                                              run a model; write result.json, heatmap.png, evidence.geojson, summary.csv
   tessera report CASE.tessera-case.json|FOLDER|SLIDE... --out report.pdf [--model BUNDLE]
                   [--label TEXT] [--show-names]  write a de-identified PDF case report
   tessera case new CASE.tessera-case.json SLIDE... [--label TEXT] [--model BUNDLE]
@@ -39,6 +40,11 @@ usage:
   tessera signoff CASE.tessera-case.json (--slide N | --patient) (--agree | --disagree | --uncertain)
                   --reason TEXT [--model BUNDLE]  record a pathologist's sign-off in the case log
   tessera log verify CASE.tessera-case.json  check the case log's chain; names an altered line
+  tessera annotations SLIDE --import IN.geojson|IN.xml [--export OUT.geojson]
+                                              read QuPath/HALO GeoJSON or ImageScope/ASAP XML; counts, objects outside, export
+  tessera cohort run COHORT.csv --out DIR [--model BUNDLE] [--engine local|slurm] [--jobs N] [--no-wait]
+                                              analyse a validation cohort (resumable); cohort status DIR; cohort report DIR --out R.pdf
+  tessera cache info | cache clear [--results] [--features]  the result and encoder-feature caches
 
 environment:
   TESSERA_CACHE_MB   display tile cache bound in MiB (default 512)
@@ -48,15 +54,16 @@ environment:
 // Commands are the headless commands by name; each takes its arguments,
 // standard output and standard error.
 var Commands = map[string]func(args []string, stdout, stderr io.Writer) error{
-	"info":     func(args []string, stdout, _ io.Writer) error { return Info(args, stdout) },
-	"snapshot": func(args []string, _, stderr io.Writer) error { return Snapshot(args, stderr) },
-	"analyze":  Analyze,
-	"report":   func(args []string, _, stderr io.Writer) error { return Report(args, stderr) },
-	"case":     CaseCmd,
-	"signoff":  SignOff,
-	"log":      LogCmd,
-	"cohort":   CohortCmd,
-	"cache":    CacheCmd,
+	"info":        func(args []string, stdout, _ io.Writer) error { return Info(args, stdout) },
+	"snapshot":    func(args []string, _, stderr io.Writer) error { return Snapshot(args, stderr) },
+	"analyze":     Analyze,
+	"report":      func(args []string, _, stderr io.Writer) error { return Report(args, stderr) },
+	"case":        CaseCmd,
+	"signoff":     SignOff,
+	"log":         LogCmd,
+	"cohort":      CohortCmd,
+	"cache":       CacheCmd,
+	"annotations": Annotations,
 }
 
 // Exit codes of the headless commands.

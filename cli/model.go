@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"tessera/annotation"
 	"tessera/inference"
 	"tessera/slide"
 )
@@ -21,6 +22,8 @@ type lazyModel struct {
 	// threads, if set, bounds the encoder's intra-op threads and the tile
 	// readers (several models sharing the machine); 0: one per CPU.
 	threads int
+	// roi, if set, is the region analysed (analyze --roi).
+	roi *annotation.Region
 	// features is the encoder feature cache (nil: none).
 	features *inference.FeatureCache
 	// inCohort is true for a cohort's workers: a missing µm/px is given in
@@ -73,8 +76,9 @@ func (l *lazyModel) Close() {
 // analyze returns the cached result for s (cached is true), or analyses it
 // with the model's sessions and stores the result in cache (nil: no cache).
 func (l *lazyModel) analyze(ctx context.Context, cache *inference.ResultCache, s slide.Slide, opts inference.Options) (res *inference.Result, cached bool, storeErr, err error) {
+	opts.ROI = l.roi
 	if cache != nil {
-		if r, err := cache.Load(inference.ResultKey(s.Fingerprint(), l.bundle.SHA256, opts.MPP)); err == nil {
+		if r, err := cache.Load(inference.ResultKeyFor(s.Fingerprint(), l.bundle.SHA256, opts)); err == nil {
 			return r, true, nil, nil
 		}
 	}

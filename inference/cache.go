@@ -47,7 +47,16 @@ func DefaultResultCacheDir() string {
 // entered (0: the slide's own) and the default parameters. It is the one
 // key function: the app, the headless commands and AnalyzeCached use it.
 func ResultKey(fingerprint, bundleSHA string, mppOverride float64) string {
-	return cacheKey(fingerprint, bundleSHA, ParamsFor(mppOverride, 0))
+	return ResultKeyFor(fingerprint, bundleSHA, Options{MPP: mppOverride})
+}
+
+// ResultKeyFor is ResultKey for an analysis with opts (a region of
+// interest, a tissue share).
+func ResultKeyFor(fingerprint, bundleSHA string, opts Options) string {
+	if opts.MinTissue <= 0 {
+		opts.MinTissue = DefaultMinTissue
+	}
+	return cacheKey(fingerprint, bundleSHA, paramsOf(opts))
 }
 
 // ParamsFor returns the parameters of an analysis with the user's µm/px
@@ -57,6 +66,15 @@ func ParamsFor(mppOverride, minTissue float64) Params {
 		minTissue = DefaultMinTissue
 	}
 	return Params{MPPOverride: mppOverride, MinTissue: minTissue, TissueSide: TissueMaskSide}
+}
+
+// paramsOf is the parameters of an analysis with opts.
+func paramsOf(opts Options) Params {
+	p := ParamsFor(opts.MPP, opts.MinTissue)
+	if opts.ROI != nil {
+		p.ROI = opts.ROI.ID()
+	}
+	return p
 }
 
 // cacheKey identifies a result: slide content, model bytes, parameters and
@@ -132,7 +150,7 @@ func AnalyzeCached(ctx context.Context, cache *ResultCache, s slide.Slide, model
 	if opts.MinTissue <= 0 {
 		opts.MinTissue = DefaultMinTissue
 	}
-	key := cacheKey(s.Fingerprint(), model.Bundle.SHA256, ParamsFor(opts.MPP, opts.MinTissue))
+	key := cacheKey(s.Fingerprint(), model.Bundle.SHA256, paramsOf(opts))
 	if cache != nil {
 		if r, err := cache.Load(key); err == nil {
 			return r, true, nil, nil

@@ -2,7 +2,12 @@ package inference
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
+	"image/color"
 	"slices"
+
+	"tessera/annotation"
 )
 
 // EvidenceRegion is a region that drove a result: adjacent tiles among the
@@ -107,4 +112,32 @@ func regionsOf(tiles []TileScore, side0 float64, towards string) []EvidenceRegio
 			Height: float64(g.r1-g.r0+1) * side0, Score: g.best, Towards: towards, Tiles: g.n, FocalCol: g.focal[0], FocalRow: g.focal[1]}
 	}
 	return out
+}
+
+// EvidenceAnnotations are the result's evidence regions as annotations, to
+// take into QuPath (evidence.geojson): one rectangle per region, class "AI
+// evidence", named by rank and the class it pushed towards, with the
+// region's score, rank and tile count as measurements, and the model and
+// its caveats as properties (a result is never shown as more than it is,
+// in any export).
+func EvidenceAnnotations(r *Result) *annotation.Collection {
+	c := &annotation.Collection{}
+	orange := color.RGBA{255, 140, 0, 255}
+	model, _ := json.Marshal(fmt.Sprintf("%s %s (sha256 %.12s)", r.Model.Name, r.Model.Version, r.Model.SHA256))
+	caveats, _ := json.Marshal(r.CaveatsShort())
+	verdict, _ := json.Marshal(string(r.Validity.Verdict))
+	for _, e := range r.Evidence {
+		x0, y0, x1, y1 := e.X, e.Y, e.X+e.Width, e.Y+e.Height
+		name := fmt.Sprintf("AI evidence %d", e.Rank)
+		if e.Towards != "" {
+			name += " (towards " + e.Towards + ")"
+		}
+		c.Features = append(c.Features, annotation.Feature{
+			ObjectType: "annotation", Class: "AI evidence", Colour: &orange, Name: name, Locked: true,
+			Geometry: annotation.Geometry{Type: annotation.Polygon, Polygons: [][][]annotation.Point{{{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}, {X: x0, Y: y0}}}}},
+			Measurements: []annotation.Measurement{{Name: "AI score", Value: float64(e.Score)}, {Name: "AI evidence rank", Value: float64(e.Rank)}, {Name: "AI tiles", Value: float64(e.Tiles)}},
+			Properties:   map[string]json.RawMessage{"tesseraModel": model, "tesseraCaveats": caveats, "tesseraVerdict": verdict},
+		})
+	}
+	return c
 }

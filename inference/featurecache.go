@@ -97,7 +97,8 @@ func featureKey(fingerprint string, b *Bundle, mpp float64, opts Options) string
 		ICC          string
 		QC           bool
 		Dim          int
-	}{in.TileSize, in.MPP, mpp, opts.MinTissue, TissueMaskSide, in.Scale, in.Mean, in.Std, in.ChannelOrder, in.Layout, in.ICC, !opts.SkipQC, m.Encoder.FeatureDim})
+		ROI          string
+	}{in.TileSize, in.MPP, mpp, opts.MinTissue, TissueMaskSide, in.Scale, in.Mean, in.Std, in.ChannelOrder, in.Layout, in.ICC, !opts.SkipQC, m.Encoder.FeatureDim, paramsOf(opts).ROI})
 	h := sha256.New()
 	fmt.Fprintf(h, "tessera-features/%d\n%s\n%s\n%s\n", PipelineVersion, fingerprint, b.EncoderSHA256, params)
 	return hex.EncodeToString(h.Sum(nil))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"tessera/annotation"
 	"tessera/colour"
 	"tessera/slide"
 )
@@ -54,6 +55,10 @@ type Options struct {
 	// (level-0 pixels per image pixel), so that a caller drawing the slide
 	// need not read it again. Not called when cached features are used.
 	Overview func(img *image.RGBA, ds float64)
+	// ROI, if set, restricts the analysis to the tiles whose centre lies
+	// inside its polygons (holes respected); the result's parameters name
+	// it, so results with and without it are cached apart.
+	ROI *annotation.Region
 }
 
 // Event reports progress. Scores, when not nil, replaces the scores of the
@@ -107,6 +112,12 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 		}
 		if len(grid.Tiles) == 0 {
 			return nil, fmt.Errorf("%s: %w (threshold %.2f on saturation); check that the slide is a stained tissue section", s.Path(), ErrNoTissue, mask.Threshold)
+		}
+		if opts.ROI != nil {
+			grid.Tiles = inRegion(grid, opts.ROI)
+			if len(grid.Tiles) == 0 {
+				return nil, fmt.Errorf("%s: %w: no tissue tile has its centre inside the region (%s)", s.Path(), ErrNoTissue, opts.ROI.ID())
+			}
 		}
 		brightfield = mask.Brightfield
 	}
@@ -177,7 +188,7 @@ func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource slide
 	}
 	info, _ := InitRuntime()
 	r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote = info.Version, model.Provider, model.ProviderNote
-	r.Params = ParamsFor(opts.MPP, opts.MinTissue)
+	r.Params = paramsOf(opts)
 	r.Grid.Side0, r.Grid.Cols, r.Grid.Rows, r.Grid.Level, r.Grid.TileSize = g.Side0, g.Cols, g.Rows, g.Level, g.TileSize
 	r.TilesTotal = len(g.Tiles)
 	return r
@@ -467,6 +478,17 @@ func (r *run) finish(runErr error) error {
 		r.opts.Features(r.grid, r.features, r.model.Bundle.Manifest.Encoder.FeatureDim, r.qc)
 	}
 	return runErr
+}
+
+// inRegion keeps the tiles whose centre lies inside the region.
+func inRegion(g Grid, roi *annotation.Region) []GridTile {
+	var kept []GridTile
+	for _, t := range g.Tiles {
+		if roi.Contains(annotation.Point{X: t.X + g.Side0/2, Y: t.Y + g.Side0/2}) {
+			kept = append(kept, t)
+		}
+	}
+	return kept
 }
 
 // fromFeatures scores the slide from cached features: the reference

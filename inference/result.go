@@ -115,6 +115,9 @@ type Params struct {
 	MPPOverride float64 `json:"mpp_override,omitempty"` // µm/px entered by the user
 	MinTissue   float64 `json:"min_tissue"`
 	TissueSide  int     `json:"tissue_side"`
+	// ROI identifies the region analysed (tiles whose centre falls inside
+	// its polygons); "" for the whole slide.
+	ROI string `json:"roi,omitempty"`
 }
 
 // ScoreRange returns the smallest and largest scores of tiles (0, 0 for none).
