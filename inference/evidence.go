@@ -134,7 +134,7 @@ func EvidenceAnnotations(r *Result) *annotation.Collection {
 		}
 		c.Features = append(c.Features, annotation.Feature{
 			ObjectType: "annotation", Class: "AI evidence", Colour: &orange, Name: name, Locked: true,
-			Geometry: annotation.Geometry{Type: annotation.Polygon, Polygons: [][][]annotation.Point{{{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}, {X: x0, Y: y0}}}}},
+			Geometry:     annotation.Geometry{Type: annotation.Polygon, Polygons: [][][]annotation.Point{{{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}, {X: x0, Y: y0}}}}},
 			Measurements: []annotation.Measurement{{Name: "AI score", Value: float64(e.Score)}, {Name: "AI evidence rank", Value: float64(e.Rank)}, {Name: "AI tiles", Value: float64(e.Tiles)}},
 			Properties:   map[string]json.RawMessage{"tesseraModel": model, "tesseraCaveats": caveats, "tesseraVerdict": verdict},
 		})

@@ -343,8 +343,8 @@ func (s *channelSlide) addLevel(planes []*plane) bool {
 	s.props[fmt.Sprintf("openslide.level[%d].width", i)], s.props[fmt.Sprintf("openslide.level[%d].height", i)] = strconv.Itoa(planes[0].w), strconv.Itoa(planes[0].h)
 	return true
 }
-func (s *channelSlide) MPP() MPP                       { return s.mpp }
-func (s *channelSlide) ObjectivePower() float64        { return 0 }
+func (s *channelSlide) MPP() MPP                { return s.mpp }
+func (s *channelSlide) ObjectivePower() float64 { return 0 }
 func (s *channelSlide) AssociatedImageNames() []string {
 	var names []string
 	for n := range s.associated {
