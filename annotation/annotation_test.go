@@ -3,6 +3,8 @@ package annotation
 import (
 	"bytes"
 	"errors"
+	"image"
+	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -238,4 +240,58 @@ func FuzzReadXML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ReadXML(bytes.NewReader(b))
 	})
+}
+
+// The index finds exactly the features a brute-force scan finds.
+func TestIndexMatchesScan(t *testing.T) {
+	c := &Collection{}
+	r := uint64(1)
+	next := func() float64 { r = r*6364136223846793005 + 1442695040888963407; return float64(r>>33) / float64(1<<31) }
+	for i := 0; i < 5000; i++ {
+		x, y, s := next()*100000, next()*80000, 5+next()*40
+		if i%500 == 0 {
+			s = 30000 // a few big ones
+		}
+		c.Features = append(c.Features, Feature{Geometry: Geometry{Type: Polygon, Polygons: [][][]Point{{{{X: x, Y: y}, {X: x + s, Y: y}, {X: x + s, Y: y + s}, {X: x, Y: y}}}}}})
+	}
+	ix := NewIndex(c)
+	for q := 0; q < 50; q++ {
+		x0, y0 := next()*100000, next()*80000
+		x1, y1 := x0+next()*5000, y0+next()*5000
+		got := map[int]int{}
+		ix.Query(x0, y0, x1, y1, func(i int) { got[i]++ })
+		for i := range c.Features {
+			bx0, by0, bx1, by1 := c.Features[i].Bounds()
+			want := bx0 <= x1 && bx1 >= x0 && by0 <= y1 && by1 >= y0
+			if want != (got[i] == 1) || got[i] > 1 {
+				t.Fatalf("query %d: feature %d found %d times, want %v", q, i, got[i], want)
+			}
+		}
+	}
+}
+
+// Drawing: a polygon's hole stays clear, its ring is outlined, a tiny
+// feature zoomed out is a dot.
+func TestDraw(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "qupath-variants.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 300, 300))
+	NewDrawing(c).Draw(img, 900, 900, 5) // feature 1 (1000–2000, hole 1400–1600) at 5 px/px
+	at := func(x, y float64) color.RGBA { return img.RGBAAt(int((x-900)/5), int((y-900)/5)) }
+	if a := at(1500, 1500); a.A != 0 {
+		t.Errorf("the hole is painted: %v", a)
+	}
+	if a := at(1200, 1200); a.A == 0 || a.R == 0 {
+		t.Errorf("the inside has no fill: %v", a)
+	}
+	if a := at(1000, 1300); a.A < 200 {
+		t.Errorf("the outline is faint: %v", a)
+	}
+	small := image.NewRGBA(image.Rect(0, 0, 10, 10))
+	NewDrawing(c).Draw(small, 0, 0, 10) // the 10-px cell at (10, 10) is under 2 pixels: a dot
+	if small.RGBAAt(1, 1).A == 0 {
+		t.Error("a tiny feature vanished instead of becoming a dot")
+	}
 }

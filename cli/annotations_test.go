@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,4 +98,50 @@ func TestAnnotationsCommand(t *testing.T) {
 	if ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "COCO") {
 		t.Errorf("COCO file: %v", err)
 	}
+}
+
+// `tessera snapshot --annotations` draws the objects over the slide: the
+// square's outline changes the pixels there, its hole and the rest of the
+// slide stay as they were.
+func TestSnapshotWithAnnotations(t *testing.T) {
+	slides := sharedSlides(t)
+	dir := t.TempDir()
+	slide := filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")
+	plain, drawn := filepath.Join(dir, "plain.png"), filepath.Join(dir, "drawn.png")
+	args := []string{slide, "--size", "444x593", "--center", "1110,1482", "--mpp", "2.495"} // 5 level-0 px per pixel, the view from (0, −1.5)
+	if err := Snapshot(append(args, "--out", plain), &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if err := Snapshot(append(args, "--out", drawn, "--annotations", filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")), &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "annotations: 7 objects") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+	a, b := readPNG(t, plain), readPNG(t, drawn)
+	at := func(img image.Image, x, y float64) [3]uint32 { // level-0 → pixel
+		r, g, bl, _ := img.At(int(x/5), int(y/5)).RGBA()
+		return [3]uint32{r >> 8, g >> 8, bl >> 8}
+	}
+	if at(a, 1000, 1500) == at(b, 1000, 1500) {
+		t.Error("the square's outline (x = 1000) is not drawn")
+	}
+	if at(a, 1500, 1500) != at(b, 1500, 1500) || at(a, 200, 2500) != at(b, 200, 2500) {
+		t.Error("the hole or the slide outside the objects changed")
+	}
+}
+
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

@@ -27,7 +27,7 @@ usage:
   tessera [SLIDE... | CASE.tessera-case.json]  open the viewer (optionally with slides or a case)
   tessera info SLIDE                          print slide metadata as JSON
   tessera snapshot SLIDE --out FILE.png [--size WxH] [--center X,Y] [--mpp M]
-                  [--overlay heatmap] [--annotate] [--model BUNDLE] [--slide-mpp M] [--raw-colour]
+                  [--overlay heatmap] [--annotate] [--annotations FILE] [--model BUNDLE] [--slide-mpp M] [--raw-colour]
                                               render a view headless (X,Y level-0 px; M µm per screen px);
                                               --annotate burns in legend, case card and provenance
   tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml]

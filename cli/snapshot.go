@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
+	"tessera/annotation"
 	"tessera/app"
 	"tessera/colour"
 	"tessera/heatmap"
@@ -27,6 +29,7 @@ func Snapshot(args []string, stderr io.Writer) error {
 	model := fs.String("model", "", "model bundle for --overlay heatmap (default: the built-in model)")
 	slideMPP := fs.Float64("slide-mpp", 0, "µm per level-0 pixel for slides without calibration")
 	rawColour := fs.Bool("raw-colour", false, "ignore the slide's ICC profile (by default colours are converted to sRGB, as on screen)")
+	annots := fs.String("annotations", "", "draw the annotations of this GeoJSON (QuPath…) or ImageScope/ASAP XML file over the slide")
 	annotate := fs.Bool("annotate", false, "burn in the heatmap legend, the case card and the model's provenance (implies --overlay heatmap)")
 	path, err := parseWithOnePositional(fs, args)
 	if err != nil {
@@ -99,6 +102,14 @@ func Snapshot(args []string, stderr io.Writer) error {
 		if *annotate {
 			req.Card = app.ResultCard(res, "", 1)
 		}
+	}
+	if *annots != "" {
+		c, err := annotation.Load(*annots)
+		if err != nil {
+			return UserError{fmt.Errorf("--annotations: %w", err)}
+		}
+		req.Layers = append(req.Layers, viewer.ViewLayer{Name: AnnotationLayer, Z: AnnotationLayerZ, Vector: annotation.NewDrawing(c), Style: viewer.LayerStyle{Opacity: 1}})
+		fmt.Fprintf(stderr, "annotations: %d objects from %s\n", len(c.Features), filepath.Base(*annots))
 	}
 	img, err := viewer.Snapshot(ctx, s, req)
 	if err != nil {

@@ -17,6 +17,7 @@ type layer struct {
 	style   LayerStyle
 	version int // bumped when overlay changes
 	draw    *overlayLayer
+	vector  *vectorLayer // set instead of overlay for vector content (SetVectorLayer)
 }
 
 // ViewLayer is a layer handed to a view whole (headless snapshots): its
@@ -25,6 +26,7 @@ type ViewLayer struct {
 	Name    string
 	Z       int // drawing order: higher above
 	Overlay *Overlay
+	Vector  Drawer // instead of Overlay: vector content (annotations)
 	Style   LayerStyle
 }
 
@@ -47,8 +49,12 @@ func (v *SlideView) SetLayer(name string, z int, o *Overlay) {
 	default:
 		v.layers = append(v.layers, &layer{name: name, z: z, overlay: o, style: LayerStyle{Opacity: 1}, draw: newOverlayLayer()})
 	}
-	slices.SortStableFunc(v.layers, func(a, b *layer) int { return a.z - b.z })
+	sortLayers(v.layers)
 	v.Refresh()
+}
+
+func sortLayers(layers []*layer) {
+	slices.SortStableFunc(layers, func(a, b *layer) int { return a.z - b.z })
 }
 
 // SetLayerStyle changes how the layer called name is drawn; the style is
@@ -100,10 +106,14 @@ func (v *SlideView) layerIndex(name string) int {
 func (v *SlideView) setLayers(layers []ViewLayer) {
 	v.layers = nil
 	for _, l := range layers {
-		if l.Overlay == nil {
+		switch {
+		case l.Vector != nil:
+			v.SetVectorLayer(l.Name, l.Z, l.Vector)
+		case l.Overlay != nil:
+			v.SetLayer(l.Name, l.Z, l.Overlay)
+		default:
 			continue
 		}
-		v.SetLayer(l.Name, l.Z, l.Overlay)
 		v.SetLayerStyle(l.Name, l.Style)
 	}
 }

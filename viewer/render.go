@@ -188,6 +188,10 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 		r.background.Refresh()
 	}
 	for _, l := range v.layers {
+		if l.vector != nil {
+			objects = append(objects, l.vector.update(l.style, vp, inv)...)
+			continue
+		}
 		l.draw.update(l.overlay, l.style, l.version, vp, inv)
 		objects = append(objects, l.draw.img)
 	}

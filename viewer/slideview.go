@@ -63,6 +63,7 @@ type SlideView struct {
 	focused    bool
 
 	post          func(func()) // to the UI goroutine: Options.Post or fyne.Do
+	headless      bool         // Options.Headless: vector layers render at once
 	refreshQueued atomic.Bool
 	inactive      atomic.Bool        // set by SetActive(false): the view is not on screen
 	renderer      *slideViewRenderer // the live renderer, released by Close
@@ -113,7 +114,7 @@ func NewSlideView(src slide.Slide, opts Options) *SlideView {
 	}
 	levels := src.Levels()
 	v := &SlideView{src: src, id: nextSlideID.Add(1), grid: TileGrid{Levels: levels},
-		cache: cache, cal: CalibrationOf(src), scale: 1, post: opts.Post}
+		cache: cache, cal: CalibrationOf(src), scale: 1, post: opts.Post, headless: opts.Headless}
 	if v.post == nil {
 		v.post = fyne.Do
 	}

@@ -17,7 +17,9 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"image/color"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"runtime"
@@ -37,6 +39,7 @@ import (
 
 	"tessera/colour"
 	"tessera/internal/testicc"
+	"tessera/annotation"
 	"tessera/slide"
 	"tessera/viewer"
 )
@@ -215,16 +218,68 @@ func panStep(path string) {
 		off.Round(time.Microsecond), float64(off)/float64(2*time.Millisecond))
 	fmt.Printf("CPU time per pan step with a %d×%d-cell heatmap on: %v → %.2f× the step without it (limit ≤ 1.2×)\n",
 		cols, rows, on.Round(time.Microsecond), float64(on)/float64(off))
+
+	// 100,000 annotation objects (cell-sized hexagons over the slide's
+	// middle), drawn as a vector layer. Tiles are rendered off the UI
+	// goroutine in the app; here (headless) the warm-up renders them, so
+	// the step measures what panning costs once they are there.
+	cells := syntheticCells(float64(l0.Width), float64(l0.Height), 100_000)
+	drawing := annotation.NewDrawing(cells)
+	withCells := time.Duration(math.MaxInt64)
+	for i := 0; i < 3; i++ {
+		withCells = min(withCells, panStepCPUWith(path, func(v *viewer.SlideView) { v.SetVectorLayer("annotations", 20, drawing) }))
+	}
+	fmt.Printf("CPU time per pan step with 100,000 annotation objects: %v → %.2f× the step without them (limit ≤ 2×)\n",
+		withCells.Round(time.Microsecond), float64(withCells)/float64(off))
+	for _, ds := range []float64{1, 16, 64} {
+		img := image.NewRGBA(image.Rect(0, 0, 512, 512))
+		x0, y0 := float64(l0.Width)/2, float64(l0.Height)/2
+		start := time.Now()
+		const n = 5
+		for k := 0; k < n; k++ {
+			drawing.Draw(img, x0-256*ds, y0-256*ds, ds)
+		}
+		fmt.Printf("rendering one 512² annotation tile at %g level-0 px per pixel (off the UI goroutine): %v\n", ds, (time.Since(start) / n).Round(10*time.Microsecond))
+	}
+}
+
+// syntheticCells makes n hexagonal cells of 8–12 pixels' radius spread over
+// the middle half of a w × h slide, in two classes.
+func syntheticCells(w, h float64, n int) *annotation.Collection {
+	c := &annotation.Collection{Features: make([]annotation.Feature, 0, n)}
+	r := rand.New(rand.NewPCG(1, 2))
+	red, blue := color.RGBA{200, 40, 40, 255}, color.RGBA{40, 80, 220, 255}
+	for i := 0; i < n; i++ {
+		cx, cy, rad := w/4+r.Float64()*w/2, h/4+r.Float64()*h/2, 8+r.Float64()*4
+		ring := make([]annotation.Point, 0, 7)
+		for k := 0; k <= 6; k++ {
+			a := float64(k%6) * math.Pi / 3
+			ring = append(ring, annotation.Point{X: cx + rad*math.Cos(a), Y: cy + rad*math.Sin(a)})
+		}
+		f := annotation.Feature{ObjectType: "cell", Class: "Tumor", Colour: &red, Geometry: annotation.Geometry{Type: annotation.Polygon, Polygons: [][][]annotation.Point{{ring}}}}
+		if i%3 == 0 {
+			f.Class, f.Colour = "Immune cells", &blue
+		}
+		c.Features = append(c.Features, f)
+	}
+	return c
 }
 
 func panStepCPU(path string, overlay *viewer.Overlay) time.Duration {
+	return panStepCPUWith(path, func(v *viewer.SlideView) {
+		if overlay != nil {
+			v.SetLayer("heatmap", 0, overlay)
+		}
+	})
+}
+
+// panStepCPUWith is the pan step of a view prepared by setUp (layers).
+func panStepCPUWith(path string, setUp func(*viewer.SlideView)) time.Duration {
 	s := open(path)
 	defer s.Close()
 	v := newView(s, nil, 1920, 1080)
 	defer v.Close()
-	if overlay != nil {
-		v.SetLayer("heatmap", 0, overlay)
-	}
+	setUp(v)
 	vp := v.Viewport()
 	v.SetView(vp.Center, 1)
 	const steps, dx = 2000, 3
