@@ -246,7 +246,10 @@ func FuzzReadXML(f *testing.F) {
 func TestIndexMatchesScan(t *testing.T) {
 	c := &Collection{}
 	r := uint64(1)
-	next := func() float64 { r = r*6364136223846793005 + 1442695040888963407; return float64(r>>33) / float64(1<<31) }
+	next := func() float64 {
+		r = r*6364136223846793005 + 1442695040888963407
+		return float64(r>>33) / float64(1<<31)
+	}
 	for i := 0; i < 5000; i++ {
 		x, y, s := next()*100000, next()*80000, 5+next()*40
 		if i%500 == 0 {

@@ -37,9 +37,9 @@ import (
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/test"
 
+	"tessera/annotation"
 	"tessera/colour"
 	"tessera/internal/testicc"
-	"tessera/annotation"
 	"tessera/slide"
 	"tessera/viewer"
 )
