@@ -39,8 +39,12 @@ var Controls = [][2]string{
 	{"R / Shift+R", "rotate the slide 90° clockwise / counter-clockwise"},
 	{"] / [", "next / previous region that drove the result (evidence), shown whole"},
 	{"T", "inspect the tile under the pointer: as the model saw it, score, rank, quality control"},
+	{"M", "ruler on or off: drag to measure (µm or mm; pixels when uncalibrated)"},
+	{"Enter", "keep the ruler's line as an annotation with its length"},
+	{"A", "show or hide the annotations (Annotations ▸ Import… for QuPath GeoJSON, ImageScope or ASAP XML)"},
+	{"Ctrl+Z / Ctrl+Shift+Z", "undo / redo an annotation change"},
 	{"F1", "this help"},
-	{"Esc", "close the dialog on screen, or leave presentation mode"},
+	{"Esc", "close the dialog on screen, clear the ruler, or leave presentation mode"},
 	{"Drop files on the window", "open them as slides"},
 }
 
@@ -105,11 +109,20 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		ui.firstReadItem,
 	)
+	annotations := fyne.NewMenu("Annotations",
+		fyne.NewMenuItem("Import Annotations… (GeoJSON, ImageScope or ASAP XML)", ui.importAnnotations),
+		fyne.NewMenuItem("Export Annotations as GeoJSON…", ui.exportAnnotations),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Ruler (M)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleRuler() }) }),
+		fyne.NewMenuItem("Show or Hide Annotations (A)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleVisible() }) }),
+		&fyne.MenuItem{Label: "Undo", Action: func() { ui.withPane(func(p *slidePane) { p.annots.undoLast() }) }, Shortcut: ctrl(fyne.KeyZ)},
+		&fyne.MenuItem{Label: "Redo", Action: func() { ui.withPane(func(p *slidePane) { p.annots.redoLast() }) }, Shortcut: ctrlShift(fyne.KeyZ)},
+	)
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Controls", ui.showHelp),
 		fyne.NewMenuItem("About Tessera", ui.showAbout),
 	)
-	m := fyne.NewMainMenu(file, view, analysis, help)
+	m := fyne.NewMainMenu(file, view, analysis, annotations, help)
 	ui.mainMenu = m
 	ui.refreshViewsMenu()
 	return m
@@ -117,6 +130,10 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 
 func ctrl(k fyne.KeyName) fyne.Shortcut {
 	return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}
+}
+
+func ctrlShift(k fyne.KeyName) fyne.Shortcut {
+	return &desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift}
 }
 
 func (ui *UI) installShortcuts() {
@@ -127,6 +144,8 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyR).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.analyzeCurrent() })
 	c.AddShortcut(ctrl(fyne.KeyS).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.SaveCase() })
 	c.AddShortcut(ctrl(fyne.KeyD).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.askSaveView() })
+	c.AddShortcut(ctrl(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.undoLast() }) })
+	c.AddShortcut(ctrlShift(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.redoLast() }) })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if !ui.handleWindowKey(ev) && !ui.dialogOpen() {
 			// Keys typed while nothing has focus go to the current slide.
@@ -165,6 +184,12 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 			ui.dialog = nil
 			return true
 		}
+		if p := ui.current(); p != nil && p.annots.ruler != nil && p.annots.ruler.has {
+			p.annots.ruler.clear()
+			p.notice = "Ruler cleared"
+			p.updateStatus()
+			return true
+		}
 		if ui.presenting != nil {
 			ui.stopPresentation()
 			return true
@@ -172,6 +197,11 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 	case fyne.KeyF5:
 		ui.startPresentation()
 		return true
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if p := ui.current(); p != nil && p.annots.ruler != nil && p.annots.ruler.has {
+			p.annots.ruler.pin()
+			return true
+		}
 	case fyne.KeyPageDown, fyne.KeySpace:
 		if ui.presenting != nil {
 			ui.presenting.step(+1)
@@ -206,6 +236,10 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 1) })
 	case 'R':
 		ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 3) })
+	case 'a', 'A':
+		ui.withPane(func(p *slidePane) { p.annots.toggleVisible() })
+	case 'm', 'M':
+		ui.withPane(func(p *slidePane) { p.annots.toggleRuler() })
 	case 'n', 'N':
 		ui.goToView(ui.nextView)
 	case 'p', 'P':

@@ -49,6 +49,7 @@ type slidePane struct {
 	side            *container.AppTabs
 	sideTabs        struct{ analysis, props, channels *container.TabItem }
 	channels        *channelPanel // nil for slides without channels
+	annots          *annotations  // the slide's annotations and the ruler
 	split           *container.Split
 	content         fyne.CanvasObject
 	work            *backgroundWork // the pane's goroutines, closed with the pane
@@ -106,6 +107,7 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 		}
 	})
 
+	p.annots = newAnnotations(p)
 	p.analysis = newAnalysisPanel(p)
 	stage := viewer.NewStage(p.view, viewer.Panels{TopLeft: p.analysis.legend, TopRight: p.overview})
 	p.props = p.buildProperties()
@@ -186,6 +188,11 @@ func (p *slidePane) updateStatus() {
 	}
 	if p.iccNote != "" {
 		parts = append(parts, p.iccNote)
+	}
+	if p.annots != nil {
+		if a := p.annots.status(); a != "" {
+			parts = append(parts, a)
+		}
 	}
 	if vp.Downsample < 1 {
 		parts = append(parts, fmt.Sprintf("past the scan's resolution: each scanned pixel is %.3g screen pixels wide", 1/vp.Downsample))

@@ -44,6 +44,9 @@ type SlideRef struct {
 	// Channels is how a fluorescence image's channels were last shown;
 	// absent: as the file says, windowed from the histograms.
 	Channels []ChannelSetting `json:"channels,omitempty"`
+	// Annotations are the slide's annotations as a GeoJSON
+	// FeatureCollection (QuPath-compatible; level-0 pixels); absent: none.
+	Annotations json.RawMessage `json:"annotations,omitempty"`
 }
 
 // ChannelSetting is how one channel of a fluorescence or multiplex image is

@@ -8,9 +8,11 @@
 package session
 
 import (
+	"bytes"
 	"path/filepath"
 	"slices"
 
+	"tessera/annotation"
 	"tessera/cases"
 	"tessera/inference"
 )
@@ -27,6 +29,13 @@ type Slide struct {
 	// Channels is how a fluorescence image's channels are shown, as saved
 	// in the case file (nil: the file's own settings).
 	Channels []cases.ChannelSetting
+	// Annotations are the slide's annotations (never nil; the UI replaces
+	// the collection on each change, so a reader may keep one).
+	Annotations *annotation.Collection
+	// AnnotationsError says why the case file's annotations for this slide
+	// could not be read ("" when they could).
+	AnnotationsError  string
+	unreadAnnotations []byte // the case file's annotations when unreadable: written back as they were
 }
 
 // Case is the open case: the slides of one patient, or, until the user
@@ -70,7 +79,15 @@ func (c *Case) Results() []*inference.Result {
 // Add appends a slide and returns it, with the channel settings the case
 // file saved for it.
 func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
-	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: c.saved[filepath.Clean(path)].Channels}
+	ref := c.saved[filepath.Clean(path)]
+	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: ref.Channels, Annotations: &annotation.Collection{}}
+	if len(ref.Annotations) > 0 {
+		if a, err := annotation.ReadGeoJSON(bytes.NewReader(ref.Annotations)); err == nil {
+			s.Annotations = a
+		} else {
+			s.AnnotationsError, s.unreadAnnotations = err.Error(), ref.Annotations
+		}
+	}
 	c.slides = append(c.slides, s)
 	return s
 }
@@ -96,7 +113,16 @@ func (c *Case) SetResult(s *Slide, r *inference.Result) { s.Result = r }
 func (c *Case) File() *cases.Case {
 	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views)}
 	for _, s := range c.slides {
-		f.Slides = append(f.Slides, cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels})
+		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels}
+		if s.Annotations != nil && len(s.Annotations.Features) == 0 && s.unreadAnnotations != nil {
+			ref.Annotations = s.unreadAnnotations // nothing lost
+		} else if s.Annotations != nil && len(s.Annotations.Features) > 0 {
+			var b bytes.Buffer
+			if s.Annotations.WriteGeoJSON(&b) == nil {
+				ref.Annotations = b.Bytes()
+			}
+		}
+		f.Slides = append(f.Slides, ref)
 	}
 	return f
 }

@@ -178,22 +178,24 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 			changed = true
 		}
 	}
-	if changed {
-		// A new tile image is not in the window's tree yet, so nothing
-		// tells the window to repaint: a frame whose only change is a tile
-		// that just landed (the last one of a view, the first after a
-		// reload) would stay unpainted until the next event. The
-		// background is always in the tree; refreshing it schedules the
-		// repaint.
-		r.background.Refresh()
-	}
 	for _, l := range v.layers {
 		if l.vector != nil {
-			objects = append(objects, l.vector.update(l.style, vp, inv)...)
+			shown, added := l.vector.update(l.style, vp, inv)
+			objects = append(objects, shown...)
+			changed = changed || added
 			continue
 		}
 		l.draw.update(l.overlay, l.style, l.version, vp, inv)
 		objects = append(objects, l.draw.img)
+	}
+	if changed {
+		// A new tile image is not in the window's tree yet, so nothing
+		// tells the window to repaint: a frame whose only change is a tile
+		// that just landed (the last one of a view, the first after a
+		// reload, a vector layer's tile just rendered) would stay
+		// unpainted until the next event. The background is always in the
+		// tree; refreshing it schedules the repaint.
+		r.background.Refresh()
 	}
 	r.layoutScaleBar(vp, size)
 	r.objects = append(objects, r.barPill, r.bar, r.barLabel)

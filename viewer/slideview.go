@@ -89,6 +89,21 @@ type SlideView struct {
 	// OnCursor, if set, is called on the UI goroutine when the pointer moves
 	// over the view; inside is false when it leaves the slide or the view.
 	OnCursor func(p Level0Point, inside bool)
+	// Tool, if set, takes the pointer's drags and taps instead of panning
+	// (measuring, drawing); the wheel and the keys still zoom and pan.
+	Tool PointerTool
+
+	dragging bool        // a tool's drag is under way (its first event was seen)
+	lastDrag Level0Point // where it is
+}
+
+// PointerTool receives pointer gestures in level-0 pixels, on the UI
+// goroutine: a drag's start, each move, its end; and single taps.
+type PointerTool interface {
+	DragStart(p Level0Point)
+	DragMove(p Level0Point)
+	DragEnd(p Level0Point)
+	Tap(p Level0Point)
 }
 
 // Options configure a SlideView.
@@ -357,13 +372,30 @@ func (v *SlideView) toDevice(p fyne.Position) DevicePoint {
 	return DevicePoint{float64(p.X * v.scale), float64(p.Y * v.scale)}
 }
 
-// Dragged pans the view with the pointer.
+// Dragged pans the view with the pointer, or hands the drag to the tool.
 func (v *SlideView) Dragged(ev *fyne.DragEvent) {
+	if v.Tool != nil {
+		vp := v.Viewport()
+		p := vp.DeviceToLevel0(v.toDevice(ev.Position))
+		if !v.dragging {
+			v.dragging = true
+			start := ev.Position.Subtract(fyne.NewPos(ev.Dragged.DX, ev.Dragged.DY))
+			v.Tool.DragStart(vp.DeviceToLevel0(v.toDevice(start)))
+		}
+		v.lastDrag = p
+		v.Tool.DragMove(p)
+		return
+	}
 	v.PanBy(float64(ev.Dragged.DX*v.scale), float64(ev.Dragged.DY*v.scale))
 }
 
-// DragEnd ends a pan.
-func (v *SlideView) DragEnd() {}
+// DragEnd ends a pan, or the tool's drag.
+func (v *SlideView) DragEnd() {
+	if v.dragging && v.Tool != nil {
+		v.Tool.DragEnd(v.lastDrag)
+	}
+	v.dragging = false
+}
 
 // Scrolled zooms around the pointer on a vertical wheel; a horizontal
 // (trackpad) scroll pans.
@@ -379,10 +411,14 @@ func (v *SlideView) Scrolled(ev *fyne.ScrollEvent) {
 	v.ZoomBy(math.Pow(wheelZoomStep, dy/wheelNotch), v.toDevice(ev.Position))
 }
 
-// Tapped takes keyboard focus.
-func (v *SlideView) Tapped(*fyne.PointEvent) {
+// Tapped takes keyboard focus, and hands the tap to the tool.
+func (v *SlideView) Tapped(ev *fyne.PointEvent) {
 	if c := fyne.CurrentApp().Driver().CanvasForObject(v); c != nil {
 		c.Focus(v)
+	}
+	if v.Tool != nil {
+		vp := v.Viewport()
+		v.Tool.Tap(vp.DeviceToLevel0(v.toDevice(ev.Position)))
 	}
 }
 

@@ -55,15 +55,22 @@ func (l *vectorLayer) setDrawer(d Drawer) {
 	l.drawer, l.cache, l.order, l.pending = d, map[vectorKey]*image.RGBA{}, nil, map[vectorKey]bool{}
 	l.version++
 	l.mu.Unlock()
-	clear(l.images)
+	for k, img := range l.images {
+		img.Image = nil // drawn again from the new content by the next update
+		l.images[k] = img
+	}
 }
 
 // update places the tiles of the viewport (rendering missing ones) and
-// returns the canvas objects to draw. UI goroutine.
-func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) []fyne.CanvasObject {
+// returns the canvas objects to draw; changed is true when an image was
+// added or removed (the window must repaint: see the renderer). UI
+// goroutine.
+func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) (objects []fyne.CanvasObject, changed bool) {
 	l.shown = l.shown[:0]
 	if st.Hidden || st.Opacity <= 0 || vp.Width == 0 {
-		return nil
+		changed = len(l.images) > 0
+		clear(l.images)
+		return nil, changed
 	}
 	k := int(math.Floor(math.Log2(vp.Downsample)))
 	ds := math.Ldexp(1, k)
@@ -85,6 +92,7 @@ func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) []fyne.Can
 				img.FillMode = canvas.ImageFillStretch
 				img.ScaleMode = canvas.ImageScaleFastest
 				l.images[key] = img
+				changed = true
 			}
 			img.Translucency = 1 - min(st.Opacity, 1)
 			r := vp.Level0RectToDevice(float64(col)*side, float64(row)*side, float64(col+1)*side, float64(row+1)*side)
@@ -97,9 +105,10 @@ func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) []fyne.Can
 	for key := range l.images {
 		if !seen[key] {
 			delete(l.images, key)
+			changed = true
 		}
 	}
-	return l.shown
+	return l.shown, changed
 }
 
 // tile returns the rendered tile, or nil while it is being rendered.
@@ -194,4 +203,7 @@ func (v *SlideView) SetVectorLayer(name string, z int, d Drawer) {
 	}
 	sortLayers(v.layers)
 	v.Refresh()
+	if v.renderer != nil {
+		v.renderer.background.Refresh() // images came or went: repaint (see the renderer)
+	}
 }

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tessera/cases"
+	"tessera/viewer"
+)
+
+// Import, the layer, undo/redo, the ruler (µm on a calibrated slide, kept
+// with Enter as an annotation with its length), and the case file keeping
+// the annotations.
+func TestAnnotationsInTheApp(t *testing.T) {
+	slides := sharedSlides(t)
+	path := filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")
+	casePath := filepath.Join(t.TempDir(), "a"+cases.Extension)
+	if err := (&cases.Case{Schema: cases.Schema, Slides: []cases.SlideRef{{Path: path}}}).Save(casePath); err != nil {
+		t.Fatal(err)
+	}
+	ui := newTestUI(t)
+	ui.OpenCase(casePath)
+	settle(ui)
+	p := ui.current()
+	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ref.Annotations.Features) != 7 || p.view.LayerStyleOf(annotationLayer).Hidden || !strings.Contains(p.status.Text, "7 annotations") {
+		t.Fatalf("after import: %d features, status %q", len(p.ref.Annotations.Features), p.status.Text)
+	}
+	ui.handleWindowRune('a')
+	if !strings.Contains(p.status.Text, "hidden") {
+		t.Errorf("A did not hide the annotations: %q", p.status.Text)
+	}
+	ui.handleWindowRune('a')
+
+	// The ruler: 1000 level-0 pixels at 0.499 µm/px.
+	ui.handleWindowRune('m')
+	if p.view.Tool == nil {
+		t.Fatal("M did not turn the ruler on")
+	}
+	p.view.Tool.DragStart(viewer.Level0Point{X: 100, Y: 100})
+	p.view.Tool.DragMove(viewer.Level0Point{X: 700, Y: 900})
+	p.view.Tool.DragEnd(viewer.Level0Point{X: 700, Y: 900})
+	if !strings.Contains(p.status.Text, "Ruler: 499.0 µm") {
+		t.Errorf("status %q, want the ruler's 499.0 µm", p.status.Text)
+	}
+	p.annots.ruler.pin()
+	last := p.ref.Annotations.Features[len(p.ref.Annotations.Features)-1]
+	if len(p.ref.Annotations.Features) != 8 || last.Measurements[0].Name != "Length µm" || last.Measurements[0].Value < 498.9 || last.Measurements[0].Value > 499.1 {
+		t.Errorf("kept ruler %+v", last)
+	}
+	p.annots.undoLast()
+	if len(p.ref.Annotations.Features) != 7 {
+		t.Error("undo did not remove the kept ruler")
+	}
+	p.annots.redoLast()
+	if len(p.ref.Annotations.Features) != 8 {
+		t.Error("redo did not bring it back")
+	}
+	ui.handleWindowRune('m')
+	if p.view.Tool != nil {
+		t.Error("M did not turn the ruler off")
+	}
+
+	ui.saveCaseTo(casePath)
+	ui2 := newTestUI(t)
+	ui2.OpenCase(casePath)
+	settle(ui2)
+	if got := len(ui2.current().ref.Annotations.Features); got != 8 {
+		t.Errorf("reopened case: %d annotations, want 8", got)
+	}
+}
