@@ -66,23 +66,17 @@ func (a *annotations) change(next *annotation.Collection) {
 	a.redraw()
 }
 
-func (a *annotations) undoLast() {
-	if len(a.undo) == 0 {
-		return
-	}
-	a.redo = append(a.redo, a.current())
-	a.p.ref.Annotations = a.undo[len(a.undo)-1]
-	a.undo = a.undo[:len(a.undo)-1]
-	a.redraw()
-}
+func (a *annotations) undoLast() { a.step(&a.undo, &a.redo) }
+func (a *annotations) redoLast() { a.step(&a.redo, &a.undo) }
 
-func (a *annotations) redoLast() {
-	if len(a.redo) == 0 {
+// step restores the last collection of from, keeping the current one in to.
+func (a *annotations) step(from, to *[]*annotation.Collection) {
+	if len(*from) == 0 {
 		return
 	}
-	a.undo = append(a.undo, a.current())
-	a.p.ref.Annotations = a.redo[len(a.redo)-1]
-	a.redo = a.redo[:len(a.redo)-1]
+	*to = append(*to, a.current())
+	a.p.ref.Annotations = (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
 	a.redraw()
 }
 
