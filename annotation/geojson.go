@@ -8,9 +8,11 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ErrNotGeoJSON marks a file that is not GeoJSON (another tool's JSON, or
@@ -47,14 +49,7 @@ func ReadGeoJSON(r io.Reader) (*Collection, error) {
 		if err := json.Unmarshal(trimmed, &items); err != nil {
 			return nil, fmt.Errorf("%w: not valid JSON (%v)", ErrNotGeoJSON, err)
 		}
-		for i, it := range items {
-			f, err := parseItem(it, i)
-			if err != nil {
-				return nil, err
-			}
-			c.Features = append(c.Features, f)
-		}
-		return c, nil
+		return parseItems(items)
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(trimmed, &top); err != nil {
@@ -69,13 +64,7 @@ func ReadGeoJSON(r io.Reader) (*Collection, error) {
 				return nil, fmt.Errorf("the FeatureCollection's features are not a list: %v", err)
 			}
 		}
-		for i, it := range items {
-			f, err := parseItem(it, i)
-			if err != nil {
-				return nil, err
-			}
-			c.Features = append(c.Features, f)
-		}
+		return parseItems(items)
 	case typ == "Feature" || geometryTypes[typ]:
 		f, err := parseItem(trimmed, 0)
 		if err != nil {
@@ -86,6 +75,31 @@ func ReadGeoJSON(r io.Reader) (*Collection, error) {
 		return nil, errors.New("a GeoJSON GeometryCollection: export the objects as features (QuPath: File ▸ Export objects as GeoJSON)")
 	default:
 		return nil, fmt.Errorf("%w: %s", ErrNotGeoJSON, lookalike(top))
+	}
+	return c, nil
+}
+
+// parseItems parses features on every core, in order; the first bad one
+// (by position) is the error.
+func parseItems(items []json.RawMessage) (*Collection, error) {
+	c := &Collection{Features: make([]Feature, len(items))}
+	errs := make([]error, len(items))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(items)/256))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() { // owned by this call: it waits for them
+			defer wg.Done()
+			for i := w; i < len(items); i += workers {
+				c.Features[i], errs[i] = parseItem(items[i], i)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
