@@ -37,7 +37,10 @@ type annotations struct {
 	hidden bool
 	undo   []*annotation.Collection // earlier collections, most recent last
 	redo   []*annotation.Collection
-	ruler  *ruler // nil when the ruler is off
+	ruler  *ruler     // nil when the ruler is off
+	shape  *shapeTool // the drawing tool in use; nil when none
+	// classIndex is the class new shapes get (drawClasses).
+	classIndex int
 }
 
 // maxUndo bounds the undo history.
@@ -171,11 +174,10 @@ type ruler struct {
 
 func (a *annotations) toggleRuler() {
 	if a.ruler != nil {
-		a.ruler.clear()
-		a.ruler = nil
-		a.p.view.Tool = nil
+		a.stopTools()
 		a.p.notice = "Ruler off"
 	} else {
+		a.stopTools()
 		a.ruler = &ruler{a: a}
 		a.p.view.Tool = a.ruler
 		a.p.notice = "Ruler on: drag to measure, Enter keeps the line, Escape clears it, M turns it off"
@@ -248,10 +250,15 @@ func (a *annotations) status() string {
 	switch {
 	case n == 0:
 		return ""
-	case a.hidden:
-		return fmt.Sprintf("%d annotations (hidden: A)", n)
 	}
-	return fmt.Sprintf("%d annotations", n)
+	s := fmt.Sprintf("%d annotations", n)
+	if n == 1 {
+		s = "1 annotation"
+	}
+	if a.hidden {
+		s += " (hidden: A)"
+	}
+	return s
 }
 
 var _ viewer.PointerTool = (*ruler)(nil)

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2"
 
 	"tessera/cases"
 	"tessera/viewer"
@@ -70,5 +73,62 @@ func TestAnnotationsInTheApp(t *testing.T) {
 	settle(ui2)
 	if got := len(ui2.current().ref.Annotations.Features); got != 8 {
 		t.Errorf("reopened case: %d annotations, want 8", got)
+	}
+}
+
+// The drawing tools keep shapes as annotations of the current class with
+// their area (µm² on a calibrated slide); points are counted per class;
+// Delete removes the annotation under the pointer; all undoable.
+func TestDrawingTools(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")) // 0.499 µm/px
+	settle(ui)
+	p := ui.current()
+	count := func() int { return len(p.ref.Annotations.Features) }
+
+	ui.handleWindowRune('b')
+	tool := p.view.Tool
+	tool.DragStart(viewer.Level0Point{X: 100, Y: 100})
+	tool.DragMove(viewer.Level0Point{X: 600, Y: 400})
+	tool.DragEnd(viewer.Level0Point{X: 1100, Y: 700})
+	f := p.ref.Annotations.Features[0]
+	wantArea := 1000 * 600 * 0.499 * 0.499
+	if count() != 1 || f.Class != "Tumor" || f.Measurements[0].Name != "Area µm^2" || math.Abs(f.Measurements[0].Value-wantArea) > 1 {
+		t.Fatalf("rectangle: %+v", f)
+	}
+	if !strings.Contains(p.status.Text, "Kept Tumor rectangle: 149401 µm²") {
+		t.Errorf("status %q", p.status.Text)
+	}
+
+	ui.handleWindowRune('c') // Stroma
+	ui.handleWindowRune('g')
+	for _, q := range []viewer.Level0Point{{X: 1500, Y: 1500}, {X: 1900, Y: 1500}, {X: 1900, Y: 1900}} {
+		p.view.Tool.Tap(q)
+	}
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if count() != 2 || p.ref.Annotations.Features[1].Class != "Stroma" || p.ref.Annotations.Features[1].Geometry.Area() != 400*400/2 {
+		t.Fatalf("polygon: %+v", p.ref.Annotations.Features[1])
+	}
+
+	ui.handleWindowRune('.')
+	p.view.Tool.Tap(viewer.Level0Point{X: 50, Y: 50})
+	p.view.Tool.Tap(viewer.Level0Point{X: 60, Y: 60})
+	if count() != 3 || len(p.ref.Annotations.Features[2].Geometry.Points) != 2 || !strings.Contains(p.status.Text, "Points: Stroma 2") {
+		t.Fatalf("points: %d features, status %q", count(), p.status.Text)
+	}
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if p.view.Tool != nil {
+		t.Error("Esc did not stop the tool")
+	}
+
+	p.pointer, p.pointerInside = viewer.Level0Point{X: 500, Y: 300}, true // inside the rectangle
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	if count() != 2 || p.ref.Annotations.Features[0].Class != "Stroma" {
+		t.Fatalf("delete: %d features", count())
+	}
+	p.annots.undoLast()
+	if count() != 3 {
+		t.Error("undo did not bring the rectangle back")
 	}
 }

@@ -41,6 +41,8 @@ var Controls = [][2]string{
 	{"T", "inspect the tile under the pointer: as the model saw it, score, rank, quality control"},
 	{"M", "ruler on or off: drag to measure (µm or mm; pixels when uncalibrated)"},
 	{"Enter", "keep the ruler's line as an annotation with its length"},
+	{"B / E / G / F / .", "draw rectangles / ellipses / polygons (click corners, Enter closes) / freehand / count points, in the current class (C changes it); Esc stops"},
+	{"Delete", "remove the annotation under the pointer"},
 	{"A", "show or hide the annotations (Annotations ▸ Import… for QuPath GeoJSON, ImageScope or ASAP XML)"},
 	{"Ctrl+Z / Ctrl+Shift+Z", "undo / redo an annotation change"},
 	{"F1", "this help"},
@@ -114,6 +116,13 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Export Annotations as GeoJSON…", ui.exportAnnotations),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Ruler (M)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleRuler() }) }),
+		fyne.NewMenuItem("Rectangle (B)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeRectangle) }) }),
+		fyne.NewMenuItem("Ellipse (E)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEllipse) }) }),
+		fyne.NewMenuItem("Polygon (G; Enter closes)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) }) }),
+		fyne.NewMenuItem("Freehand (F)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) }) }),
+		fyne.NewMenuItem("Count Points (.)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) }) }),
+		fyne.NewMenuItem("Next Class (C)", func() { ui.withPane(func(p *slidePane) { p.annots.nextClass() }) }),
+		fyne.NewMenuItem("Delete the Annotation under the Pointer (Delete)", func() { ui.withPane(func(p *slidePane) { p.annots.deleteUnderPointer() }) }),
 		fyne.NewMenuItem("Show or Hide Annotations (A)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleVisible() }) }),
 		&fyne.MenuItem{Label: "Undo", Action: func() { ui.withPane(func(p *slidePane) { p.annots.undoLast() }) }, Shortcut: ctrl(fyne.KeyZ)},
 		&fyne.MenuItem{Label: "Redo", Action: func() { ui.withPane(func(p *slidePane) { p.annots.redoLast() }) }, Shortcut: ctrlShift(fyne.KeyZ)},
@@ -190,6 +199,12 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 			p.updateStatus()
 			return true
 		}
+		if p := ui.current(); p != nil && p.annots.shape != nil {
+			p.annots.stopTools()
+			p.notice = "Drawing off"
+			p.updateStatus()
+			return true
+		}
 		if ui.presenting != nil {
 			ui.stopPresentation()
 			return true
@@ -200,6 +215,14 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if p := ui.current(); p != nil && p.annots.ruler != nil && p.annots.ruler.has {
 			p.annots.ruler.pin()
+			return true
+		}
+		if p := ui.current(); p != nil && p.annots.shape != nil && p.annots.shape.finish() {
+			return true
+		}
+	case fyne.KeyDelete:
+		if p := ui.current(); p != nil {
+			p.annots.deleteUnderPointer()
 			return true
 		}
 	case fyne.KeyPageDown, fyne.KeySpace:
@@ -240,6 +263,18 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.annots.toggleVisible() })
 	case 'm', 'M':
 		ui.withPane(func(p *slidePane) { p.annots.toggleRuler() })
+	case 'b', 'B':
+		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeRectangle) })
+	case 'e', 'E':
+		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEllipse) })
+	case 'g', 'G':
+		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) })
+	case 'f', 'F':
+		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) })
+	case '.':
+		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) })
+	case 'c', 'C':
+		ui.withPane(func(p *slidePane) { p.annots.nextClass() })
 	case 'n', 'N':
 		ui.goToView(ui.nextView)
 	case 'p', 'P':

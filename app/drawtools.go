@@ -1,0 +1,315 @@
+package app
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+
+	"tessera/annotation"
+	"tessera/viewer"
+)
+
+// Drawing tools: rectangle (B), ellipse (E), polygon (G: click the
+// corners, drag to trace, Enter closes), freehand (F: drag), points (.:
+// click to count, one point set per class). Each shape is kept at once as
+// an annotation of the current class (C cycles the classes) with its area
+// and perimeter in µm (pixels when uncalibrated), and is undoable. Delete
+// removes the annotation under the pointer. Escape leaves the tool. UI
+// goroutine only.
+
+// annotationClass is a class a pathologist draws with.
+type annotationClass struct {
+	name   string
+	colour color.RGBA
+}
+
+// drawClasses are the classes offered, QuPath's names and colours where
+// it has them.
+var drawClasses = []annotationClass{
+	{"Tumor", color.RGBA{200, 0, 0, 255}},
+	{"Stroma", color.RGBA{150, 200, 150, 255}},
+	{"Necrosis", color.RGBA{50, 50, 50, 255}},
+	{"Immune cells", color.RGBA{160, 90, 160, 255}},
+	{"Other", color.RGBA{255, 200, 0, 255}},
+}
+
+// Shape kinds.
+const (
+	shapeRectangle = "rectangle"
+	shapeEllipse   = "ellipse"
+	shapePolygon   = "polygon"
+	shapeFreehand  = "freehand"
+	shapePoints    = "points"
+)
+
+// shapeTool draws one kind of shape.
+type shapeTool struct {
+	a      *annotations
+	kind   string
+	start  viewer.Level0Point
+	path   []annotation.Point // the shape being drawn
+	active bool
+}
+
+// useShape turns the tool for kind on (or off when it is on), turning any
+// other tool off.
+func (a *annotations) useShape(kind string) {
+	on := a.shape != nil && a.shape.kind == kind
+	a.stopTools()
+	if on {
+		a.p.notice = "Drawing off"
+	} else {
+		a.shape = &shapeTool{a: a, kind: kind}
+		a.p.view.Tool = a.shape
+		a.p.notice = fmt.Sprintf("Drawing %s as %s (C changes the class; Esc stops)", map[string]string{
+			shapeRectangle: "rectangles", shapeEllipse: "ellipses", shapePolygon: "polygons: click the corners or drag, Enter closes",
+			shapeFreehand: "freehand: drag", shapePoints: "points: click to count"}[kind], a.class().name)
+	}
+	a.p.updateStatus()
+}
+
+// stopTools turns the ruler and the drawing tools off.
+func (a *annotations) stopTools() {
+	if a.ruler != nil {
+		a.ruler.clear()
+		a.ruler = nil
+	}
+	if a.shape != nil {
+		a.shape.cancel()
+		a.shape = nil
+	}
+	a.p.view.Tool = nil
+}
+
+func (a *annotations) class() annotationClass { return drawClasses[a.classIndex%len(drawClasses)] }
+
+// nextClass cycles the class new shapes get.
+func (a *annotations) nextClass() {
+	a.classIndex = (a.classIndex + 1) % len(drawClasses)
+	a.p.notice = "Class: " + a.class().name
+	a.p.updateStatus()
+}
+
+func (s *shapeTool) DragStart(p viewer.Level0Point) {
+	if s.kind == shapePoints {
+		return
+	}
+	if s.kind != shapePolygon || !s.active {
+		s.start, s.path, s.active = p, []annotation.Point{{X: p.X, Y: p.Y}}, true
+	}
+	s.preview()
+}
+
+func (s *shapeTool) DragMove(p viewer.Level0Point) {
+	if !s.active {
+		return
+	}
+	switch s.kind {
+	case shapeRectangle:
+		s.path = rectangle(s.start, p)
+	case shapeEllipse:
+		s.path = ellipse(s.start, p)
+	case shapeFreehand, shapePolygon:
+		last := s.path[len(s.path)-1]
+		if math.Hypot(p.X-last.X, p.Y-last.Y) >= 2*s.a.p.view.Viewport().Downsample { // a vertex every 2 screen pixels
+			s.path = append(s.path, annotation.Point{X: p.X, Y: p.Y})
+		}
+	}
+	s.preview()
+}
+
+func (s *shapeTool) DragEnd(p viewer.Level0Point) {
+	if !s.active || s.kind == shapePolygon { // a polygon closes with Enter
+		return
+	}
+	s.DragMove(p)
+	s.commit()
+}
+
+func (s *shapeTool) Tap(p viewer.Level0Point) {
+	switch s.kind {
+	case shapePoints:
+		s.a.addPoint(annotation.Point{X: p.X, Y: p.Y})
+	case shapePolygon:
+		if !s.active {
+			s.path, s.active = nil, true
+		}
+		s.path = append(s.path, annotation.Point{X: p.X, Y: p.Y})
+		s.preview()
+	}
+}
+
+// finish closes a polygon being drawn (Enter); false when there is none.
+func (s *shapeTool) finish() bool {
+	if s.kind != shapePolygon || !s.active {
+		return false
+	}
+	s.commit()
+	return true
+}
+
+func (s *shapeTool) cancel() {
+	s.active, s.path = false, nil
+	s.a.p.view.SetVectorLayer(measureLayer, measureLayerZ, nil)
+}
+
+// preview draws the shape being made.
+func (s *shapeTool) preview() {
+	cl := s.a.class()
+	line := append([]annotation.Point(nil), s.path...)
+	if len(line) == 1 {
+		line = append(line, line[0])
+	}
+	c := &annotation.Collection{Features: []annotation.Feature{{Colour: &cl.colour, Geometry: annotation.Geometry{Type: annotation.LineString, Line: line}}}}
+	s.a.p.view.SetVectorLayer(measureLayer, measureLayerZ, annotation.NewDrawing(c))
+}
+
+// commit keeps the shape as an annotation with its area and perimeter.
+func (s *shapeTool) commit() {
+	defer s.cancel()
+	ring := append([]annotation.Point(nil), s.path...)
+	if len(ring) < 3 {
+		return
+	}
+	ring = append(ring, ring[0])
+	g := annotation.Geometry{Type: annotation.Polygon, Polygons: [][][]annotation.Point{{ring}}}
+	// Shapes under 3 screen pixels across are slips of the hand.
+	x0, y0, x1, y1 := (&annotation.Feature{Geometry: g}).Bounds()
+	if math.Max(x1-x0, y1-y0) < 3*s.a.p.view.Viewport().Downsample {
+		return
+	}
+	cl := s.a.class()
+	area, perimeter, unit := s.a.measure(&g)
+	f := annotation.Feature{ObjectType: "annotation", Class: cl.name, Colour: &cl.colour, Geometry: g,
+		Name:         fmt.Sprintf("%s %s", cl.name, s.kind),
+		Measurements: []annotation.Measurement{{Name: "Area " + unit + "^2", Value: area}, {Name: "Perimeter " + unit, Value: perimeter}}}
+	s.a.change(s.a.withAdded([]annotation.Feature{f}))
+	s.a.p.notice = fmt.Sprintf("Kept %s %s: %s", cl.name, s.kind, areaText(area, unit))
+	s.a.p.updateStatus()
+}
+
+// measure is a shape's area and perimeter in µm (or level-0 pixels on an
+// uncalibrated slide, unit "px").
+func (a *annotations) measure(g *annotation.Geometry) (area, perimeter float64, unit string) {
+	mpp := a.p.view.Calibration().MPP
+	if !mpp.Known() {
+		return g.Area(), g.Length(), "px"
+	}
+	return g.Area() * mpp.X * mpp.Y, g.Length() * math.Sqrt(mpp.X*mpp.Y), "µm"
+}
+
+// areaText is an area for people: µm² or mm², or px² uncalibrated.
+func areaText(v float64, unit string) string {
+	switch {
+	case unit == "px":
+		return fmt.Sprintf("%.0f px² (uncalibrated: no µm/px)", v)
+	case v < 1e6:
+		return fmt.Sprintf("%.0f µm²", v)
+	}
+	return fmt.Sprintf("%.3f mm²", v/1e6)
+}
+
+// addPoint adds a counted point to the current class's point set.
+func (a *annotations) addPoint(p annotation.Point) {
+	cl := a.class()
+	cur := a.current().Features
+	next := slices.Clone(cur)
+	idx := -1
+	for i := range next {
+		if next[i].Geometry.Type == annotation.MultiPoint && next[i].Class == cl.name && next[i].Name == "Points: "+cl.name {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		next = append(next, annotation.Feature{ObjectType: "annotation", Class: cl.name, Colour: &cl.colour, Name: "Points: " + cl.name,
+			Geometry: annotation.Geometry{Type: annotation.MultiPoint}})
+		idx = len(next) - 1
+	}
+	g := next[idx].Geometry
+	g.Points = append(slices.Clone(g.Points), p)
+	next[idx].Geometry = g
+	a.change(&annotation.Collection{Features: next})
+	a.p.notice = "Points: " + a.pointCounts()
+	a.p.updateStatus()
+}
+
+// pointCounts lists the counted points by class.
+func (a *annotations) pointCounts() string {
+	s := ""
+	for _, f := range a.current().Features {
+		if f.Geometry.Type == annotation.MultiPoint && f.Name == "Points: "+f.Class {
+			if s != "" {
+				s += ", "
+			}
+			s += fmt.Sprintf("%s %d", f.Class, len(f.Geometry.Points))
+		}
+	}
+	return s
+}
+
+// deleteUnderPointer removes the topmost annotation under the pointer.
+func (a *annotations) deleteUnderPointer() {
+	if !a.p.pointerInside {
+		return
+	}
+	pt := annotation.Point{X: a.p.pointer.X, Y: a.p.pointer.Y}
+	cur := a.current().Features
+	tol := 4 * a.p.view.Viewport().Downsample
+	for i := len(cur) - 1; i >= 0; i-- {
+		if hit(&cur[i].Geometry, pt, tol) {
+			name := cur[i].Name
+			if name == "" {
+				name = cur[i].Class + " " + cur[i].Geometry.Type
+			}
+			next := slices.Delete(slices.Clone(cur), i, i+1)
+			a.change(&annotation.Collection{Features: next})
+			a.p.notice = "Deleted " + name + " (Ctrl+Z brings it back)"
+			a.p.updateStatus()
+			return
+		}
+	}
+}
+
+// hit reports whether p is inside a polygon, or within tol of a line or
+// point.
+func hit(g *annotation.Geometry, p annotation.Point, tol float64) bool {
+	if g.Contains(p) {
+		return true
+	}
+	near := func(a, b annotation.Point) bool {
+		dx, dy := b.X-a.X, b.Y-a.Y
+		t := 0.0
+		if l := dx*dx + dy*dy; l > 0 {
+			t = max(0, min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l))
+		}
+		return math.Hypot(a.X+t*dx-p.X, a.Y+t*dy-p.Y) <= tol
+	}
+	for i := 0; i+1 < len(g.Line); i++ {
+		if near(g.Line[i], g.Line[i+1]) {
+			return true
+		}
+	}
+	for _, q := range g.Points {
+		if near(q, q) {
+			return true
+		}
+	}
+	return false
+}
+
+func rectangle(a, b viewer.Level0Point) []annotation.Point {
+	return []annotation.Point{{X: a.X, Y: a.Y}, {X: b.X, Y: a.Y}, {X: b.X, Y: b.Y}, {X: a.X, Y: b.Y}}
+}
+
+func ellipse(a, b viewer.Level0Point) []annotation.Point {
+	cx, cy, rx, ry := (a.X+b.X)/2, (a.Y+b.Y)/2, math.Abs(b.X-a.X)/2, math.Abs(b.Y-a.Y)/2
+	out := make([]annotation.Point, 64)
+	for i := range out {
+		t := 2 * math.Pi * float64(i) / 64
+		out[i] = annotation.Point{X: cx + rx*math.Cos(t), Y: cy + ry*math.Sin(t)}
+	}
+	return out
+}
+
+var _ viewer.PointerTool = (*shapeTool)(nil)
