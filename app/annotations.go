@@ -189,6 +189,7 @@ func (r *ruler) DragStart(p viewer.Level0Point) { r.start, r.end, r.has = p, p, 
 func (r *ruler) DragMove(p viewer.Level0Point)  { r.end = p; r.draw() }
 func (r *ruler) DragEnd(p viewer.Level0Point)   { r.end = p; r.draw() }
 func (r *ruler) Tap(viewer.Level0Point)         {}
+func (r *ruler) DoubleTap(viewer.Level0Point)   {}
 
 // length is the line's length in µm (calibrated true) or level-0 pixels.
 func (r *ruler) length() (float64, bool) {

@@ -111,6 +111,15 @@ func TestDrawingTools(t *testing.T) {
 		t.Fatalf("polygon: %+v", p.ref.Annotations.Features[1])
 	}
 
+	// A double click adds the last corner and closes the polygon.
+	p.view.Tool.Tap(viewer.Level0Point{X: 100, Y: 2000})
+	p.view.Tool.Tap(viewer.Level0Point{X: 300, Y: 2000})
+	p.view.Tool.DoubleTap(viewer.Level0Point{X: 300, Y: 2200})
+	if count() != 3 || len(p.ref.Annotations.Features[2].Geometry.Polygons[0][0]) != 4 {
+		t.Fatalf("double-click polygon: %d features", count())
+	}
+	p.annots.undoLast()
+
 	ui.handleWindowRune('.')
 	p.view.Tool.Tap(viewer.Level0Point{X: 50, Y: 50})
 	p.view.Tool.Tap(viewer.Level0Point{X: 60, Y: 60})

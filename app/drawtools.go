@@ -140,6 +140,19 @@ func (s *shapeTool) Tap(p viewer.Level0Point) {
 	}
 }
 
+// DoubleTap counts two points (two quick clicks), or adds a polygon's
+// last corner and closes it.
+func (s *shapeTool) DoubleTap(p viewer.Level0Point) {
+	switch s.kind {
+	case shapePoints:
+		s.Tap(p)
+		s.Tap(p)
+	case shapePolygon:
+		s.Tap(p)
+		s.finish()
+	}
+}
+
 // finish closes a polygon being drawn (Enter); false when there is none.
 func (s *shapeTool) finish() bool {
 	if s.kind != shapePolygon || !s.active {

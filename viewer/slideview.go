@@ -104,6 +104,8 @@ type PointerTool interface {
 	DragMove(p Level0Point)
 	DragEnd(p Level0Point)
 	Tap(p Level0Point)
+	// DoubleTap is two quick taps at p (Fyne delivers them as one event).
+	DoubleTap(p Level0Point)
 }
 
 // Options configure a SlideView.
@@ -422,8 +424,14 @@ func (v *SlideView) Tapped(ev *fyne.PointEvent) {
 	}
 }
 
-// DoubleTapped zooms in by keyZoomStep at the pointer.
+// DoubleTapped zooms in by keyZoomStep at the pointer, or hands the
+// double tap to the tool.
 func (v *SlideView) DoubleTapped(ev *fyne.PointEvent) {
+	if v.Tool != nil {
+		vp := v.Viewport()
+		v.Tool.DoubleTap(vp.DeviceToLevel0(v.toDevice(ev.Position)))
+		return
+	}
 	v.ZoomBy(keyZoomStep, v.toDevice(ev.Position))
 }
 
