@@ -114,6 +114,7 @@ func readTable(t *testing.T, path string) []map[string]string {
 // patients.csv.
 func TestCohortLocalEndToEnd(t *testing.T) {
 	requireRuntime(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	slides := sharedSlides(t)
 	pieces := testslides.CohortSlides(t, 24)
 	bundle := cohortBundle(t, 0.85)
@@ -298,6 +299,7 @@ cat(w / (sum(pos) * sum(neg)), "\n")
 // was never stopped.
 func TestCohortKillAndResume(t *testing.T) {
 	requireRuntime(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // nothing from (or to) the user's caches, here or in the subprocess
 	pieces := testslides.CohortSlides(t, 12)
 	work := t.TempDir()
 	var rows [][]string
@@ -351,7 +353,9 @@ func TestCohortKillAndResume(t *testing.T) {
 		}
 	}
 	fresh := filepath.Join(work, "fresh")
-	if err := CohortCmd([]string{"run", csvPath, "--out", fresh, "--no-cache", "--ep", "cpu"}, &stdout, &stderr); err != nil {
+	// Computed afresh like the others (cached half-precision features may
+	// move a probability by up to 1e-3; they are tested elsewhere).
+	if err := CohortCmd([]string{"run", csvPath, "--out", fresh, "--no-feature-cache", "--ep", "cpu"}, &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"slides.csv", "patients.csv", "problems.csv"} {
@@ -370,6 +374,7 @@ func TestCohortKillAndResume(t *testing.T) {
 // and `cohort status` merges once the array is done.
 func TestCohortOnSlurm(t *testing.T) {
 	requireRuntime(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	pieces := testslides.CohortSlides(t, 6)
 	testslurm.Start(t)
 	t.Setenv("TESSERA_TEST_RUN_CLI", "1")
