@@ -141,3 +141,47 @@ func TestDrawingTools(t *testing.T) {
 		t.Error("undo did not bring the rectangle back")
 	}
 }
+
+// The storyboard in the window: a view saved with a caption and the
+// annotations hidden shows its caption in presentation mode and restores
+// the annotations' visibility; views can be reordered; the PDF report gets
+// a page per view.
+func TestStoryboard(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	ui.saveView(p, "First")
+	ui.session.Views[0].Caption = "Look at the margin"
+	p.annots.toggleVisible() // hidden
+	ui.saveView(p, "Second")
+	p.annots.toggleVisible() // shown again
+	if !ui.session.Views[1].AnnotationsHidden || ui.session.Views[0].AnnotationsHidden {
+		t.Fatalf("views %+v", ui.session.Views)
+	}
+	ui.goToView(1)
+	if !p.annots.hidden {
+		t.Error("the second view did not hide the annotations")
+	}
+	ui.moveView(-1) // the second becomes the first
+	if ui.session.Views[0].Name != "Second" || ui.session.Views[1].Name != "First" {
+		t.Errorf("order %q, %q", ui.session.Views[0].Name, ui.session.Views[1].Name)
+	}
+	ui.startPresentation()
+	ui.goToView(1)
+	if ui.presenting == nil || ui.presenting.caption != "Look at the margin" {
+		t.Errorf("presentation caption %+v", ui.presenting)
+	}
+	ui.stopPresentation()
+	rc, _, err := ui.reportCase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rc.Views) != 2 || rc.Views[1].Caption != "Look at the margin" || rc.Views[0].Caption != "Second" || rc.Views[0].Image == nil {
+		t.Errorf("report views %+v", rc.Views)
+	}
+}

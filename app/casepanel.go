@@ -123,13 +123,17 @@ func (ui *UI) askSaveView() {
 	}
 	entry := widget.NewEntry()
 	entry.SetText(fmt.Sprintf("View %d", len(ui.session.Views)+1))
-	d := dialog.NewForm("Save view", "Save", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", entry)}, func(ok bool) {
+	caption := widget.NewMultiLineEntry()
+	caption.SetPlaceHolder("what the tumour board should see here (optional)")
+	caption.SetMinRowsVisible(3)
+	d := dialog.NewForm("Save view", "Save", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", entry), widget.NewFormItem("Caption", caption)}, func(ok bool) {
 		if ok {
 			ui.saveView(p, strings.TrimSpace(entry.Text))
+			ui.session.Views[len(ui.session.Views)-1].Caption = strings.TrimSpace(caption.Text)
 		}
 	}, ui.win)
 	entry.OnSubmitted = func(string) { d.Submit() } // Enter
-	d.Resize(fyne.NewSize(420, 180))
+	d.Resize(fyne.NewSize(520, 300))
 	ui.showDialog(d)
 	ui.win.Canvas().Focus(entry)
 }
@@ -140,6 +144,7 @@ func (ui *UI) saveView(p *slidePane, name string) {
 	ui.session.Views = append(ui.session.Views, cases.SavedView{
 		Name: name, Slide: ui.tabIndex(p), CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
 		Heatmap: p.analysis.look.Saved(), Rotation: p.view.Rotation(), Channels: cases.ChannelSettingsOf(p.slide),
+		AnnotationsHidden: p.annots.hidden,
 	})
 	if d := p.view.Display(); !d.Identity() {
 		ui.session.Views[len(ui.session.Views)-1].Display = &cases.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
@@ -173,10 +178,14 @@ func (ui *UI) goToView(i int) {
 	if p.channels != nil && v.Channels != nil {
 		p.channels.restore(v.Channels)
 	}
+	if p.annots.hidden != v.AnnotationsHidden {
+		p.annots.toggleVisible()
+	}
 	ui.nextView = (i + 1) % len(ui.session.Views)
 	p.viewNote = fmt.Sprintf("saved view %q (%d of %d)", v.Name, i+1, len(ui.session.Views))
 	p.updateStatus()
 	if ui.presenting != nil {
+		ui.presenting.caption = v.CaptionText()
 		ui.presenting.show(p)
 	}
 }
@@ -188,14 +197,39 @@ func (ui *UI) refreshViewsMenu() {
 	}
 	var items []*fyne.MenuItem
 	for i, v := range ui.session.Views {
-		items = append(items, fyne.NewMenuItem(v.Name, func() { ui.goToView(i) }))
+		items = append(items, fyne.NewMenuItem(fmt.Sprintf("%d. %s", i+1, v.Name), func() { ui.goToView(i) }))
 	}
 	if len(items) == 0 {
 		items = append(items, &fyne.MenuItem{Label: "(none yet: View ▸ Save View…)", Disabled: true})
+	} else {
+		items = append(items, fyne.NewMenuItemSeparator(),
+			fyne.NewMenuItem("Move the Last Shown View Earlier", func() { ui.moveView(-1) }),
+			fyne.NewMenuItem("Move the Last Shown View Later", func() { ui.moveView(+1) }))
 	}
 	ui.viewsItem.ChildMenu = fyne.NewMenu("", items...)
 	if m := ui.win.MainMenu(); m != nil {
 		m.Refresh()
+	}
+}
+
+// moveView moves the view last shown one place earlier (−1) or later (+1)
+// in the storyboard (the order presentation mode and the report follow).
+func (ui *UI) moveView(delta int) {
+	n := len(ui.session.Views)
+	if n < 2 {
+		return
+	}
+	i := (ui.nextView - 1 + n) % n // the last shown
+	j := i + delta
+	if j < 0 || j >= n {
+		return
+	}
+	ui.session.Views[i], ui.session.Views[j] = ui.session.Views[j], ui.session.Views[i]
+	ui.nextView = (j + 1) % n
+	ui.refreshViewsMenu()
+	if p := ui.current(); p != nil {
+		p.notice = fmt.Sprintf("View %q is now number %d of %d", ui.session.Views[j].Name, j+1, n)
+		p.updateStatus()
 	}
 }
 

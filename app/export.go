@@ -114,8 +114,20 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 		}
 		rc.Slides = append(rc.Slides, ReportSlide(p.fileName(), r, p.analysis.layer, thumb, ds))
 	}
-	if len(rc.Slides) == 0 {
-		return rc, nil, errors.New("no slide is analysed yet: analyse at least one (Ctrl+R) before writing a report")
+	n := len(ui.session.Views)
+	for i, v := range ui.session.Views {
+		if v.Slide < 0 || v.Slide >= len(ui.tabs.Items) {
+			continue
+		}
+		p := ui.panes[ui.tabs.Items[v.Slide]]
+		page, err := ReportView(context.Background(), p.slide, v, i+1, n, p.ref.Result, p.ref.Annotations, ui.cache)
+		if err != nil {
+			return rc, nil, err
+		}
+		rc.Views = append(rc.Views, page)
+	}
+	if len(rc.Slides) == 0 && len(rc.Views) == 0 {
+		return rc, nil, errors.New("no slide is analysed yet and no view is saved: analyse at least one (Ctrl+R) or save a view (Ctrl+D) before writing a report")
 	}
 	AddSignOffs(&rc, ui.session.Path, ui.session.Results())
 	return rc, missing, nil

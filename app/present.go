@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"tessera/viewer"
 )
@@ -21,9 +23,10 @@ const presentationScale = 2.2
 // or file names. Label and macro images never appear; file names appear on
 // the card only when the user turned identifiers on for this session.
 type presentation struct {
-	ui     *UI
-	pane   *slidePane
-	notice string // said on the card until the next step ("" for none)
+	ui      *UI
+	pane    *slidePane
+	notice  string // said on the card until the next step ("" for none)
+	caption string // the saved view's caption, shown large ("" when not at a saved view)
 }
 
 // startPresentation enters presentation mode on the current slide, fitted.
@@ -75,8 +78,27 @@ func (pr *presentation) show(p *slidePane) {
 		lw.SetContent(l.Legend())
 		legend = lw
 	}
-	ui.win.SetContent(viewer.NewStage(p.view, viewer.Panels{TopLeft: legend, BottomRight: pr.card(p)}))
+	var caption fyne.CanvasObject
+	if pr.caption != "" {
+		caption = captionBox(pr.caption)
+	}
+	ui.win.SetContent(viewer.NewStage(p.view, viewer.Panels{TopLeft: legend, TopRight: caption, BottomRight: pr.card(p)}))
 	ui.win.Canvas().Focus(p.view)
+}
+
+// captionBox is a saved view's caption as a tumour board reads it: large
+// (24 points on a 1080p screen and more), light on dark, wrapped to a
+// third of the screen.
+func captionBox(text string) fyne.CanvasObject {
+	l := widget.NewRichTextWithText(text)
+	l.Wrapping = fyne.TextWrapWord
+	for _, seg := range l.Segments {
+		if t, ok := seg.(*widget.TextSegment); ok {
+			t.Style.SizeName = theme.SizeNameHeadingText
+		}
+	}
+	box := container.NewStack(canvas.NewRectangle(cardBackground), container.NewPadded(l))
+	return container.NewGridWrap(fyne.NewSize(640, l.MinSize().Height*2+24), box)
 }
 
 // card is the presentation card of p: the result, or a note that the slide
@@ -117,7 +139,7 @@ func (pr *presentation) step(delta int) {
 		return
 	}
 	i := ui.tabIndex(pr.pane) + delta
-	pr.notice = ""
+	pr.notice, pr.caption = "", ""
 	switch {
 	case i >= n:
 		pr.notice = fmt.Sprintf("This is the last slide (%d of %d)", n, n)

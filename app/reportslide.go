@@ -1,11 +1,17 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"image"
 
+	"tessera/annotation"
+	"tessera/cases"
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/report"
+	"tessera/slide"
+	"tessera/viewer"
 )
 
 // ReportSlide is one slide of a PDF report: the slide alone and with the
@@ -20,4 +26,42 @@ func ReportSlide(name string, r *inference.Result, l *heatmap.Layer, thumb image
 		s.UMPerPixel = r.Slide.MPP * ds
 	}
 	return s
+}
+
+// View page size, pixels (a landscape page's image at about 190 dpi).
+const viewPageW, viewPageH = 1600, 1000
+
+// ReportView is a saved view's page of the storyboard: the view rendered
+// as the window shows it (place, zoom, rotation, display, the heatmap with
+// the view's look and its legend when the slide is analysed, the
+// annotations unless the view hid them, the scale bar) and its caption.
+// number counts from 1 of total. res and annots may be nil. The window and
+// the report command build the storyboard with it.
+func ReportView(ctx context.Context, s slide.Slide, v cases.SavedView, number, total int, res *inference.Result, annots *annotation.Collection, cache *viewer.TileCache) (report.ViewPage, error) {
+	centre := viewer.Level0Point{X: v.CenterX, Y: v.CenterY}
+	req := viewer.SnapshotRequest{Width: viewPageW, Height: viewPageH, Center: &centre, Downsample: v.Downsample, Cache: cache, Rotation: v.Rotation}
+	if d := v.Display; d != nil {
+		req.Display = viewer.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
+	}
+	if res != nil {
+		l := heatmap.FromResult(res)
+		l.SetLook(heatmap.LookFromSaved(v.Heatmap))
+		if v.Heatmap.Visible && !l.Empty() {
+			req.Layers = append(req.Layers, l.ViewLayer())
+			legend := l.Legend()
+			req.Legend = &legend
+		}
+	}
+	if annots != nil && len(annots.Features) > 0 && !v.AnnotationsHidden {
+		req.Layers = append(req.Layers, viewer.ViewLayer{Name: "annotations", Z: 30, Vector: annotation.NewDrawing(annots), Style: viewer.LayerStyle{Opacity: 1}})
+	}
+	img, err := viewer.Snapshot(ctx, s, req)
+	if err != nil {
+		return report.ViewPage{}, fmt.Errorf("saved view %q: %w", v.Name, err)
+	}
+	page := report.ViewPage{Title: fmt.Sprintf("View %d of %d: %s", number, total, v.Name), Caption: v.CaptionText(), Image: img}
+	if res != nil {
+		page.Caveats = res.CaveatsShort()
+	}
+	return page, nil
 }

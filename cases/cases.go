@@ -117,6 +117,20 @@ type SavedView struct {
 	// Channels is how a fluorescence image's channels looked; absent:
 	// the view leaves them as they are.
 	Channels []ChannelSetting `json:"channels,omitempty"`
+	// Caption is what the tumour board reads under the view (storyboard);
+	// absent (case files before captions): the name serves.
+	Caption string `json:"caption,omitempty"`
+	// AnnotationsHidden is true when the view was saved with the
+	// annotations hidden.
+	AnnotationsHidden bool `json:"annotations_hidden,omitempty"`
+}
+
+// CaptionText is the view's caption, or its name when it has none.
+func (v SavedView) CaptionText() string {
+	if v.Caption != "" {
+		return v.Caption
+	}
+	return v.Name
 }
 
 // Display is a saved view's display adjustment (screen only, never what is

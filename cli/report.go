@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,12 +12,14 @@ import (
 	"strings"
 	"time"
 
+	"tessera/annotation"
 	"tessera/app"
 	"tessera/cases"
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/report"
 	"tessera/session"
+	"tessera/viewer"
 )
 
 // loadCaseArgs turns the report command's arguments into a case: one case
@@ -90,13 +93,15 @@ func Report(args []string, stderr io.Writer) error {
 	// The slides given to the command are one patient's case by request.
 	sc := session.FromFile(c, "")
 	var failed []string
-	for _, ref := range c.Slides {
+	results := make([]*inference.Result, len(c.Slides))
+	for i, ref := range c.Slides {
 		res, thumb, ds, err := analyzeSlide(ctx, ref.Path, m, cache, ref.MPP, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "tessera: %s\n", err)
 			failed = append(failed, filepath.Base(ref.Path))
 			continue
 		}
+		results[i] = res
 		rc.Slides = append(rc.Slides, app.ReportSlide(filepath.Base(ref.Path), res, heatmap.FromResult(res), thumb, ds))
 		sc.SetResult(sc.Add(ref.Path, ref.MPP, bundle), res)
 	}
@@ -107,12 +112,48 @@ func Report(args []string, stderr io.Writer) error {
 	if len(rc.Slides) == 0 {
 		return UserError{errors.New("no slide could be analysed: no report written")}
 	}
+	if err := addViewPages(ctx, &rc, c, results); err != nil {
+		return err
+	}
 	if err := report.WritePDF(*out, rc); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s (%d slides)\n", *out, len(rc.Slides))
+	fmt.Fprintf(stderr, "wrote %s (%d slides, %d saved views)\n", *out, len(rc.Slides), len(rc.Views))
 	if len(failed) > 0 {
 		return UserError{fmt.Errorf("the report leaves out %d slide(s) that could not be analysed: %s", len(failed), strings.Join(failed, ", "))}
+	}
+	return nil
+}
+
+// addViewPages renders the case's saved views, in order, as storyboard
+// pages (the view, its heatmap look and annotations, the caption).
+func addViewPages(ctx context.Context, rc *report.Case, c *cases.Case, results []*inference.Result) error {
+	if len(c.Views) == 0 {
+		return nil
+	}
+	viewer.NewHeadlessApp()
+	for i, v := range c.Views {
+		if v.Slide < 0 || v.Slide >= len(c.Slides) {
+			return UserError{fmt.Errorf("saved view %q belongs to slide %d, which the case does not have", v.Name, v.Slide+1)}
+		}
+		ref := c.Slides[v.Slide]
+		s, err := openSlide(ref.Path)
+		if err != nil {
+			return err
+		}
+		var annots *annotation.Collection
+		if len(ref.Annotations) > 0 {
+			if annots, err = annotation.ReadGeoJSON(bytes.NewReader(ref.Annotations)); err != nil {
+				s.Close()
+				return UserError{fmt.Errorf("the annotations of slide %d in the case file: %w", v.Slide+1, err)}
+			}
+		}
+		page, err := app.ReportView(ctx, s, v, i+1, len(c.Views), results[v.Slide], annots, nil)
+		s.Close()
+		if err != nil {
+			return err
+		}
+		rc.Views = append(rc.Views, page)
 	}
 	return nil
 }

@@ -105,3 +105,45 @@ func TestReportPDF(t *testing.T) {
 		t.Errorf("damaged case: %v", err)
 	}
 }
+
+// The storyboard: `tessera report CASE` adds one landscape page per saved
+// view, in order, with the view (its heatmap look, annotations unless the
+// view hid them) and its caption (the name for views saved before
+// captions).
+func TestReportStoryboard(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	ann, err := os.ReadFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	casePath := filepath.Join(dir, "board"+cases.Extension)
+	c := &cases.Case{Schema: cases.Schema, Label: "Board 7",
+		Slides: []cases.SlideRef{{Path: filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), Annotations: ann}},
+		Views: []cases.SavedView{
+			{Name: "Invasive front", Caption: "Tumour cells invade the stroma at the left margin", Slide: 0, CenterX: 1500, CenterY: 1500, Downsample: 2,
+				Heatmap: cases.Layer{Visible: true, Opacity: 0.5, Colormap: "viridis"}},
+			{Name: "Overview (a view saved before captions)", Slide: 0, CenterX: 1110, CenterY: 1483, Downsample: 4, AnnotationsHidden: true},
+		}}
+	if err := c.Save(casePath); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "board.pdf")
+	var stderr bytes.Buffer
+	if err := Report([]string{casePath, "--out", out, "--ep", "cpu"}, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "1 slides, 2 saved views") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+	text := pdfText(t, out, "pdftotext")
+	first, second := strings.Index(text, "View 1 of 2: Invasive front"), strings.Index(text, "View 2 of 2: Overview")
+	if first < 0 || second < first || !strings.Contains(text, "Tumour cells invade the stroma") || strings.Count(text, "Overview (a view saved before captions)") < 2 {
+		t.Errorf("storyboard pages missing or out of order:\n%s", text)
+	}
+	if info := pdfText(t, out, "pdfinfo"); !strings.Contains(strings.Join(strings.Fields(info), " "), "Pages: 4 ") {
+		t.Errorf("want 4 pages (summary, slide, two views):\n%s", info)
+	}
+}

@@ -55,6 +55,18 @@ type Case struct {
 	// says whether the case log is intact and how long ("" without a log).
 	PatientSignOffs []string
 	Log             string
+	// Views are the storyboard: one page per saved view, in order.
+	Views []ViewPage
+}
+
+// ViewPage is a saved view's page: the view as the window showed it
+// (scale bar and legend drawn in), its title and the caption the tumour
+// board reads.
+type ViewPage struct {
+	Title   string
+	Caption string
+	Image   image.Image
+	Caveats string // the short caveats of the result shown ("" for none)
 }
 
 // slideTitle is how a slide is named in the report.
@@ -67,8 +79,8 @@ func (c *Case) slideTitle(i int) string {
 
 // WritePDF writes the report to path atomically.
 func WritePDF(path string, c Case) error {
-	if len(c.Slides) == 0 {
-		return fmt.Errorf("report: no analysed slides")
+	if len(c.Slides) == 0 && len(c.Views) == 0 {
+		return fmt.Errorf("report: no analysed slides and no saved views")
 	}
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetTitle("Tessera case report", true)
@@ -127,6 +139,12 @@ func WritePDF(path string, c Case) error {
 	for i, s := range c.Slides {
 		pdf.AddPage()
 		writeSlidePage(pdf, tr, c.slideTitle(i), s, i)
+	}
+	for i, v := range c.Views {
+		pdf.AddPageFormat("L", pdf.GetPageSizeStr("A4"))
+		if err := writeViewPage(pdf, tr, v, i); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
 	}
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -272,6 +290,34 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 		pdf.MultiCell(0, size*0.5, tr(s), "", "L", false)
 	}, s.SignOffs)
 	writeCaveats(pdf, tr, []Slide{s})
+}
+
+// writeViewPage draws a storyboard page: the title, the view's image as
+// large as the landscape page allows, and the caption in large type.
+func writeViewPage(pdf *fpdf.Fpdf, tr func(string) string, v ViewPage, i int) error {
+	pdf.SetFont("Helvetica", "B", 14)
+	pdf.MultiCell(0, 7, tr(v.Title), "", "L", false)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, v.Image); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("view-%d", i)
+	pdf.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "PNG"}, &buf)
+	b := v.Image.Bounds()
+	w := 267.0 // landscape A4 less margins, mm
+	h := w * float64(b.Dy()) / float64(b.Dx())
+	if h > 150 {
+		h, w = 150, 150*float64(b.Dx())/float64(b.Dy())
+	}
+	pdf.ImageOptions(name, pageLeft, pdf.GetY()+1, w, h, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	pdf.SetY(pdf.GetY() + h + 3)
+	pdf.SetFont("Helvetica", "", 16)
+	pdf.MultiCell(0, 8, tr(v.Caption), "", "L", false)
+	if v.Caveats != "" {
+		pdf.SetFont("Helvetica", "B", 10)
+		pdf.MultiCell(0, 5, tr("! "+v.Caveats), "", "L", false)
+	}
+	return nil
 }
 
 // writeSignOffs lists sign-offs under a heading, or says there are none.

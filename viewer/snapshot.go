@@ -20,6 +20,9 @@ type SnapshotRequest struct {
 	Width, Height int               // output size in pixels (device pixels, scale 1)
 	Center        *Level0Point      // view centre; nil centres the slide
 	UMPerPixel    float64           // µm per output pixel; 0 fits the whole slide
+	// Downsample, if set, is the level-0 pixels per output pixel (a saved
+	// view's zoom, calibrated or not); it takes precedence over UMPerPixel.
+	Downsample float64
 	Cache         *TileCache        // nil: a private cache
 	Layers        []ViewLayer       // drawn over the slide (heatmap, outline…), whole
 	Legend        *LegendContent    // shown top-left; nil for none
@@ -84,6 +87,9 @@ func Snapshot(ctx context.Context, src slide.Slide, req SnapshotRequest) (image.
 			return nil, fmt.Errorf("%s has no µm/px calibration, so a view in µm per pixel cannot be set; omit --mpp to fit the slide", src.Path())
 		}
 		ds = req.UMPerPixel / mpp.Mean()
+	}
+	if req.Downsample > 0 {
+		ds = req.Downsample
 	}
 	v.SetView(centre, ds)
 	if err := v.Settle(ctx); err != nil {
