@@ -17,16 +17,16 @@ import (
 
 // SnapshotRequest describes a headless render of a view.
 type SnapshotRequest struct {
-	Width, Height int               // output size in pixels (device pixels, scale 1)
-	Center        *Level0Point      // view centre; nil centres the slide
-	UMPerPixel    float64           // µm per output pixel; 0 fits the whole slide
+	Width, Height int          // output size in pixels (device pixels, scale 1)
+	Center        *Level0Point // view centre; nil centres the slide
+	UMPerPixel    float64      // µm per output pixel; 0 fits the whole slide
 	// Downsample, if set, is the level-0 pixels per output pixel (a saved
 	// view's zoom, calibrated or not); it takes precedence over UMPerPixel.
 	Downsample float64
-	Cache         *TileCache        // nil: a private cache
-	Layers        []ViewLayer       // drawn over the slide (heatmap, outline…), whole
-	Legend        *LegendContent    // shown top-left; nil for none
-	Card          fyne.CanvasObject // shown bottom-right (a case card); nil for none
+	Cache      *TileCache        // nil: a private cache
+	Layers     []ViewLayer       // drawn over the slide (heatmap, outline…), whole
+	Legend     *LegendContent    // shown top-left; nil for none
+	Card       fyne.CanvasObject // shown bottom-right (a case card); nil for none
 	// Calibration, if its MPP is known, replaces the slide's (a µm/px the
 	// user entered for an uncalibrated slide).
 	Calibration *Calibration
