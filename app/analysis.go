@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/annotation"
 	"tessera/caselog"
 	"tessera/heatmap"
 	"tessera/inference"
@@ -161,7 +162,10 @@ func (a *analysisPanel) runDone() <-chan struct{} {
 func (a *analysisPanel) running() bool { return a.run != nil }
 
 // start runs the chosen model on the slide in the background.
-func (a *analysisPanel) start() {
+func (a *analysisPanel) start() { a.startIn(nil) }
+
+// startIn analyses the slide, only inside roi when it is set.
+func (a *analysisPanel) startIn(roi *annotation.Region) {
 	if a.running() {
 		return
 	}
@@ -194,6 +198,7 @@ func (a *analysisPanel) start() {
 				MPP:          mpp,
 				Progress:     func(e inference.Event) { a.post(run, e) },
 				FeatureCache: ui.features,
+				ROI:          roi,
 			})
 		}
 		// Handed over before done closes: in Fyne's test driver fyne.Do runs

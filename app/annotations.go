@@ -245,6 +245,20 @@ func (r *ruler) pin() {
 	r.a.p.updateStatus()
 }
 
+// analyzeInside analyses only inside the slide's polygon annotations
+// (their union, holes respected); the result says so everywhere.
+func (a *annotations) analyzeInside() {
+	roi, ok := annotation.RegionOf(a.current())
+	if !ok {
+		a.p.ui.showError(errors.New("this slide has no polygon annotations to analyse inside: draw or import one first"))
+		return
+	}
+	if !a.p.side.Visible() || a.p.side.Selected() != a.p.sideTabs.analysis {
+		a.p.toggleSide(a.p.sideTabs.analysis)
+	}
+	a.p.analysis.startIn(roi)
+}
+
 // annotationsStatus is the status line's part about annotations.
 func (a *annotations) status() string {
 	n := len(a.current().Features)

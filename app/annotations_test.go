@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"tessera/cases"
+	"tessera/inference"
 	"tessera/viewer"
 )
 
@@ -183,5 +184,35 @@ func TestStoryboard(t *testing.T) {
 	}
 	if len(rc.Views) != 2 || rc.Views[1].Caption != "Look at the margin" || rc.Views[0].Caption != "Second" || rc.Views[0].Image == nil {
 		t.Errorf("report views %+v", rc.Views)
+	}
+}
+
+// Analysis inside the annotations: only the tiles inside the polygons are
+// scored, and the card says the result describes that region only.
+func TestAnalyzeInsideAnnotations(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ui, p := openForAnalysis(t, "aperio", "CMU-1-Small-Region.svs")
+	_ = ui
+	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	p.annots.analyzeInside()
+	run := p.analysis.run
+	if run == nil {
+		t.Fatal("no analysis started")
+	}
+	<-run.done
+	p.work.wg.Wait()
+	r := p.ref.Result
+	if r == nil || r.Params.ROI == "" || !r.HasCaveat(inference.CaveatRegion) {
+		t.Fatalf("result %+v", r)
+	}
+	for _, tile := range r.Tiles {
+		cx, cy := tile.X+r.Grid.Side0/2, tile.Y+r.Grid.Side0/2
+		inside := (cx >= 1000 && cx <= 2000 && cy >= 1000 && cy <= 2000 && !(cx > 1400 && cx < 1600 && cy > 1400 && cy < 1600)) ||
+			(cx >= 3000 && cy >= 3000) || (cx <= 20 && cy <= 20)
+		if !inside {
+			t.Errorf("a tile centred at (%.0f, %.0f) is outside the annotations", cx, cy)
+		}
 	}
 }

@@ -21,6 +21,7 @@ func newTestUI(t *testing.T) *UI {
 	t.Helper()
 	a := test.NewTempApp(t)
 	ui := NewUI(a, 64<<20)
+	ui.features.Dir = t.TempDir() // encoder features: never the user's cache
 	serialiseHandOvers(ui)
 	t.Cleanup(func() {
 		settle(ui)

@@ -16,6 +16,7 @@ const (
 	CaveatNotValidated  CaveatKind = "not-validated" // the bundle is not marked as validated for clinical use
 	CaveatHandMPP       CaveatKind = "hand-mpp"      // the slide's µm/px was typed by a user
 	CaveatPartial       CaveatKind = "partial"       // the analysis stopped before every tile was scored
+	CaveatRegion        CaveatKind = "region"        // only the tiles inside a region of interest were analysed
 )
 
 // Caveat is one caveat of a result, as a sentence (Long: the case card, the
@@ -44,6 +45,11 @@ func (r *Result) Caveats() []Caveat {
 		out = append(out, Caveat{CaveatHandMPP,
 			fmt.Sprintf("The slide's µm/px (%.4g) was entered by hand, not read from the scanner.", r.Slide.MPP),
 			"µm/px entered by hand"})
+	}
+	if r.Params.ROI != "" {
+		out = append(out, Caveat{CaveatRegion,
+			fmt.Sprintf("REGION ONLY: only the tiles inside a drawn region (%s) were analysed; the result describes that region, not the whole slide.", r.Params.ROI),
+			"region of interest only"})
 	}
 	if r.Partial {
 		out = append(out, Caveat{CaveatPartial,
