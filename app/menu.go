@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -43,6 +44,8 @@ var Controls = [][2]string{
 	{"Enter", "keep the ruler's line as an annotation with its length"},
 	{"B / E / G / F / .", "draw rectangles / ellipses / polygons (click corners, Enter closes) / freehand / count points, in the current class (C changes it); Esc stops"},
 	{"Delete", "remove the annotation under the pointer"},
+	{"S", "side by side: the slide with and without the heatmap (View ▸ Side by Side With… for another slide); the views move together"},
+	{"L", "side by side: keep the current offset between the views, or follow by position again"},
 	{"A", "show or hide the annotations (Annotations ▸ Import… for QuPath GeoJSON, ImageScope or ASAP XML)"},
 	{"Ctrl+Z / Ctrl+Shift+Z", "undo / redo an annotation change"},
 	{"F1", "this help"},
@@ -100,6 +103,8 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Display Adjustments… (brightness, contrast, gamma)", ui.showDisplayDialog),
 		fyne.NewMenuItem("Use the Slide's Colour Profile (ICC)", ui.toggleColourManagement),
 		fyne.NewMenuItem("Presentation Mode (F5)", ui.startPresentation),
+		fyne.NewMenuItem("Side by Side: AI and Raw (S)", func() { ui.withPane(func(p *slidePane) { p.toggleSideBySide() }) }),
+		ui.sideBySideItem(),
 		identifiers,
 	)
 	ui.firstReadItem = fyne.NewMenuItem("AI After First Read", func() { ui.setFirstReadMode(!ui.firstReadMode()) })
@@ -276,6 +281,14 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) })
 	case 'c', 'C':
 		ui.withPane(func(p *slidePane) { p.annots.nextClass() })
+	case 's', 'S':
+		ui.withPane(func(p *slidePane) { p.toggleSideBySide() })
+	case 'l', 'L':
+		ui.withPane(func(p *slidePane) {
+			if p.twin != nil {
+				p.twin.toggleLock()
+			}
+		})
 	case 'n', 'N':
 		ui.goToView(ui.nextView)
 	case 'p', 'P':
@@ -283,6 +296,37 @@ func (ui *UI) handleWindowRune(r rune) {
 			ui.goToView((ui.nextView - 2 + 2*n) % n)
 		}
 	}
+}
+
+// sideBySideItem is View ▸ Side by Side With: the other open slides.
+func (ui *UI) sideBySideItem() *fyne.MenuItem {
+	item := fyne.NewMenuItem("Side by Side With…", func() {
+		p := ui.current()
+		if p == nil {
+			return
+		}
+		var names []string
+		var paths []string
+		for i, it := range ui.tabs.Items {
+			if q := ui.panes[it]; q != nil && q != p {
+				names = append(names, fmt.Sprintf("Slide %d: %s", i+1, q.fileName()))
+				paths = append(paths, q.slide.Path())
+			}
+		}
+		if len(paths) == 0 {
+			ui.showError(errors.New("open another slide of the case first (side by side shows two slides)"))
+			return
+		}
+		choice := widget.NewSelect(names, nil)
+		choice.SetSelectedIndex(0)
+		d := dialog.NewCustomConfirm("Side by side with", "Show", "Cancel", choice, func(ok bool) {
+			if ok {
+				p.sideBySideWith(paths[choice.SelectedIndex()])
+			}
+		}, ui.win)
+		ui.showDialog(d)
+	})
+	return item
 }
 
 // toggleOverview shows or hides the overview of every slide (O).

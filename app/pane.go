@@ -48,8 +48,10 @@ type slidePane struct {
 	analysis        *analysisPanel
 	side            *container.AppTabs
 	sideTabs        struct{ analysis, props, channels *container.TabItem }
-	channels        *channelPanel // nil for slides without channels
-	annots          *annotations  // the slide's annotations and the ruler
+	channels        *channelPanel     // nil for slides without channels
+	annots          *annotations      // the slide's annotations and the ruler
+	stage           fyne.CanvasObject // the view with its floating panels
+	twin            *twinView         // the side-by-side view; nil when not side by side
 	split           *container.Split
 	content         fyne.CanvasObject
 	work            *backgroundWork // the pane's goroutines, closed with the pane
@@ -73,6 +75,9 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 		}
 		p.overview.Refresh()
 		p.updateStatus()
+		if p.twin != nil {
+			p.twin.follow(p.view, p.twin.view)
+		}
 	}
 	p.view.OnOtherKey = func(ev *fyne.KeyEvent) { ui.handleWindowKey(ev) }
 	p.view.OnOtherRune = func(r rune) { ui.handleWindowRune(r) }
@@ -110,6 +115,7 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p.annots = newAnnotations(p)
 	p.analysis = newAnalysisPanel(p)
 	stage := viewer.NewStage(p.view, viewer.Panels{TopLeft: p.analysis.legend, TopRight: p.overview})
+	p.stage = stage
 	p.props = p.buildProperties()
 	p.sideTabs.analysis = container.NewTabItem("Analysis", p.analysis.content)
 	p.sideTabs.props = container.NewTabItem("Properties", p.props)
@@ -140,6 +146,9 @@ const sideOffset = 0.72
 // close stops the pane's background work (an analysis is cancelled), waits
 // for it, and closes the view and the slide.
 func (p *slidePane) close() {
+	if p.twin != nil {
+		p.closeTwin()
+	}
 	p.work.close()
 	p.analysis.run = nil
 	p.view.Close()
