@@ -108,15 +108,15 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 			opts.Overview(overview, ds)
 		}
 		if grid, err = PlanGrid(s, mpp, man.Input.TileSize, man.Input.MPP, mask, opts.MinTissue); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Path(), err)
+			return nil, fmt.Errorf("%s: %w", filepath.Base(s.Path()), err)
 		}
 		if len(grid.Tiles) == 0 {
-			return nil, fmt.Errorf("%s: %w (threshold %.2f on saturation); check that the slide is a stained tissue section", s.Path(), ErrNoTissue, mask.Threshold)
+			return nil, fmt.Errorf("%s: %w (threshold %.2f on saturation); check that the slide is a stained tissue section", filepath.Base(s.Path()), ErrNoTissue, mask.Threshold)
 		}
 		if opts.ROI != nil {
 			grid.Tiles = inRegion(grid, opts.ROI)
 			if len(grid.Tiles) == 0 {
-				return nil, fmt.Errorf("%s: %w: no tissue tile has its centre inside the region (%s)", s.Path(), ErrNoTissue, opts.ROI.ID())
+				return nil, fmt.Errorf("%s: %w: no tissue tile has its centre inside the region (%s)", filepath.Base(s.Path()), ErrNoTissue, opts.ROI.ID())
 			}
 		}
 		brightfield = mask.Brightfield
