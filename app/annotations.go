@@ -41,6 +41,8 @@ type annotations struct {
 	shape  *shapeTool // the drawing tool in use; nil when none
 	// classIndex is the class new shapes get (drawClasses).
 	classIndex int
+	list       *annotationList // the side panel's Annotations tab
+	lastEdit   string          // the key of the last edit (changeAs)
 }
 
 // maxUndo bounds the undo history.
@@ -59,7 +61,18 @@ func newAnnotations(p *slidePane) *annotations {
 func (a *annotations) current() *annotation.Collection { return a.p.ref.Annotations }
 
 // change replaces the collection (undoable) and redraws.
-func (a *annotations) change(next *annotation.Collection) {
+func (a *annotations) change(next *annotation.Collection) { a.changeAs(next, "") }
+
+// changeAs is change for an edit that continues the last one when both
+// have the same non-empty key (typing a name: one undo step, not one per
+// letter).
+func (a *annotations) changeAs(next *annotation.Collection, key string) {
+	if key != "" && key == a.lastEdit {
+		a.p.ref.Annotations = next
+		a.redraw()
+		return
+	}
+	a.lastEdit = key
 	a.undo = append(a.undo, a.current())
 	if len(a.undo) > maxUndo {
 		a.undo = a.undo[1:]
@@ -69,8 +82,8 @@ func (a *annotations) change(next *annotation.Collection) {
 	a.redraw()
 }
 
-func (a *annotations) undoLast() { a.step(&a.undo, &a.redo) }
-func (a *annotations) redoLast() { a.step(&a.redo, &a.undo) }
+func (a *annotations) undoLast() { a.lastEdit = ""; a.step(&a.undo, &a.redo) }
+func (a *annotations) redoLast() { a.lastEdit = ""; a.step(&a.redo, &a.undo) }
 
 // step restores the last collection of from, keeping the current one in to.
 func (a *annotations) step(from, to *[]*annotation.Collection) {
@@ -85,6 +98,9 @@ func (a *annotations) step(from, to *[]*annotation.Collection) {
 
 // redraw gives the view the current collection (none when empty or hidden).
 func (a *annotations) redraw() {
+	if a.list != nil {
+		a.list.refresh()
+	}
 	c := a.current()
 	if c == nil || len(c.Features) == 0 || a.hidden {
 		a.p.view.SetVectorLayer(annotationLayer, annotationLayerZ, nil)

@@ -44,6 +44,7 @@ var Controls = [][2]string{
 	{"Enter", "keep the ruler's line as an annotation with its length"},
 	{"B / E / G / F / .", "draw rectangles / ellipses / polygons (click corners, Enter closes) / freehand / count points, in the current class (C changes it); Esc stops"},
 	{"Delete", "remove the annotation under the pointer"},
+	{"/ and ,", "next / previous annotation (the Annotations tab lists them: class, name, note, delete)"},
 	{"S", "side by side: the slide with and without the heatmap (View ▸ Side by Side With… for another slide); the views move together"},
 	{"L", "side by side: keep the current offset between the views, or follow by position again"},
 	{"A", "show or hide the annotations (Annotations ▸ Import… for QuPath GeoJSON, ImageScope or ASAP XML)"},
@@ -283,6 +284,10 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.annots.nextClass() })
 	case 's', 'S':
 		ui.withPane(func(p *slidePane) { p.toggleSideBySide() })
+	case '/':
+		ui.withPane(func(p *slidePane) { p.annots.list.step(+1) })
+	case ',':
+		ui.withPane(func(p *slidePane) { p.annots.list.step(-1) })
 	case 'l', 'L':
 		ui.withPane(func(p *slidePane) {
 			if p.twin != nil {

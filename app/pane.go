@@ -47,7 +47,7 @@ type slidePane struct {
 	props           fyne.CanvasObject
 	analysis        *analysisPanel
 	side            *container.AppTabs
-	sideTabs        struct{ analysis, props, channels *container.TabItem }
+	sideTabs        struct{ analysis, props, channels, annotations *container.TabItem }
 	channels        *channelPanel     // nil for slides without channels
 	annots          *annotations      // the slide's annotations and the ruler
 	stage           fyne.CanvasObject // the view with its floating panels
@@ -119,7 +119,9 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p.props = p.buildProperties()
 	p.sideTabs.analysis = container.NewTabItem("Analysis", p.analysis.content)
 	p.sideTabs.props = container.NewTabItem("Properties", p.props)
-	p.side = container.NewAppTabs(p.sideTabs.analysis, p.sideTabs.props)
+	p.annots.list = newAnnotationList(p.annots)
+	p.sideTabs.annotations = container.NewTabItem("Annotations", p.annots.list.content)
+	p.side = container.NewAppTabs(p.sideTabs.analysis, p.sideTabs.annotations, p.sideTabs.props)
 	if p.channels = newChannelPanel(p); p.channels != nil {
 		p.sideTabs.channels = container.NewTabItem("Channels", p.channels.content)
 		p.side.Append(p.sideTabs.channels)
