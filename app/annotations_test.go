@@ -148,14 +148,7 @@ func TestDrawingTools(t *testing.T) {
 // the annotations' visibility; views can be reordered; the PDF report gets
 // a page per view.
 func TestStoryboard(t *testing.T) {
-	slides := sharedSlides(t)
-	ui := newTestUI(t)
-	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
-	settle(ui)
-	p := ui.current()
-	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
-		t.Fatal(err)
-	}
+	ui, p := annotatedPane(t)
 	ui.saveView(p, "First")
 	ui.session.Views[0].Caption = "Look at the margin"
 	p.annots.toggleVisible() // hidden
@@ -221,14 +214,7 @@ func TestAnalyzeInsideAnnotations(t *testing.T) {
 // typed one gets a colour of its own), name and note (kept in the case
 // and in exports), delete it; / and , step through them; all undoable.
 func TestAnnotationList(t *testing.T) {
-	slides := sharedSlides(t)
-	ui := newTestUI(t)
-	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
-	settle(ui)
-	p := ui.current()
-	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
-		t.Fatal(err)
-	}
+	ui, p := annotatedPane(t)
 	l := p.annots.list
 	if l.list.Length() != 7 || !strings.Contains(l.line(0), "Tumor") || !strings.Contains(l.line(0), "µm²") {
 		t.Fatalf("list: %d rows, first %q", l.list.Length(), l.line(0))
@@ -265,4 +251,18 @@ func TestAnnotationList(t *testing.T) {
 	if len(p.ref.Annotations.Features) != 7 || p.ref.Annotations.Features[0].Name != "Hot spot" {
 		t.Error("undo after delete")
 	}
+}
+
+// annotatedPane opens CMU-1-Small-Region with the test annotations
+// imported.
+func annotatedPane(t *testing.T) (*UI, *slidePane) {
+	t.Helper()
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	return ui, p
 }
