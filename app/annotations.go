@@ -39,6 +39,7 @@ type annotations struct {
 	redo   []*annotation.Collection
 	ruler  *ruler     // nil when the ruler is off
 	shape  *shapeTool // the drawing tool in use; nil when none
+	move   *moveTool  // the move tool; nil when off
 	// classIndex is the class new shapes get (drawClasses).
 	classIndex int
 	list       *annotationList // the side panel's Annotations tab

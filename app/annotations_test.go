@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"tessera/annotation"
 	"tessera/cases"
 	"tessera/inference"
 	"tessera/viewer"
@@ -265,4 +266,52 @@ func annotatedPane(t *testing.T) (*UI, *slidePane) {
 		t.Fatal(err)
 	}
 	return ui, p
+}
+
+// The move tool: a corner dragged moves alone (the ring stays closed, the
+// area measurement follows), a drag inside moves the whole annotation, a
+// locked one stays; each drag is one undo step; a click selects.
+func TestMoveTool(t *testing.T) {
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	ui.handleWindowRune('b')
+	p.view.Tool.DragStart(viewer.Level0Point{X: 100, Y: 100})
+	p.view.Tool.DragEnd(viewer.Level0Point{X: 500, Y: 500})
+	ui.handleWindowRune('v')
+	m := p.view.Tool
+	m.DragStart(viewer.Level0Point{X: 501, Y: 499}) // the corner at (500, 500)
+	m.DragMove(viewer.Level0Point{X: 601, Y: 599})
+	m.DragEnd(viewer.Level0Point{X: 701, Y: 699})
+	ring := p.ref.Annotations.Features[0].Geometry.Polygons[0][0]
+	if ring[2] != (annotation.Point{X: 700, Y: 700}) || ring[0] != ring[len(ring)-1] || ring[1] != (annotation.Point{X: 500, Y: 100}) {
+		t.Fatalf("corner drag: %v", ring)
+	}
+	area := p.ref.Annotations.Features[0].Measurements[0].Value
+	if want := p.ref.Annotations.Features[0].Geometry.Area() * 0.499 * 0.499; math.Abs(area-want) > 1 {
+		t.Errorf("area measurement %v, want %v", area, want)
+	}
+	undoBefore := len(p.annots.undo)
+	m.DragStart(viewer.Level0Point{X: 200, Y: 200}) // inside: the whole shape
+	m.DragMove(viewer.Level0Point{X: 250, Y: 200})
+	m.DragEnd(viewer.Level0Point{X: 300, Y: 250})
+	ring = p.ref.Annotations.Features[0].Geometry.Polygons[0][0]
+	if ring[0] != (annotation.Point{X: 200, Y: 150}) || len(p.annots.undo) != undoBefore+1 {
+		t.Fatalf("whole move: %v, %d undo steps added", ring, len(p.annots.undo)-undoBefore)
+	}
+	p.annots.undoLast()
+	if p.ref.Annotations.Features[0].Geometry.Polygons[0][0][0] != (annotation.Point{X: 100, Y: 100}) {
+		t.Error("undo did not undo the whole drag")
+	}
+	p.ref.Annotations.Features[0].Locked = true
+	m.DragStart(viewer.Level0Point{X: 200, Y: 200})
+	m.DragEnd(viewer.Level0Point{X: 900, Y: 900})
+	if p.ref.Annotations.Features[0].Geometry.Polygons[0][0][0] != (annotation.Point{X: 100, Y: 100}) {
+		t.Error("a locked annotation moved")
+	}
+	m.Tap(viewer.Level0Point{X: 200, Y: 200})
+	if p.annots.list.selected != 0 {
+		t.Error("a click did not select the annotation")
+	}
 }

@@ -79,6 +79,7 @@ func (a *annotations) stopTools() {
 		a.shape.cancel()
 		a.shape = nil
 	}
+	a.move = nil
 	a.p.view.Tool = nil
 }
 

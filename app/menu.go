@@ -44,6 +44,7 @@ var Controls = [][2]string{
 	{"Enter", "keep the ruler's line as an annotation with its length"},
 	{"B / E / G / F / .", "draw rectangles / ellipses / polygons (click corners, Enter closes) / freehand / count points, in the current class (C changes it); Esc stops"},
 	{"Delete", "remove the annotation under the pointer"},
+	{"V", "move: drag a corner, or inside an annotation to move it whole; a click selects it"},
 	{"/ and ,", "next / previous annotation (the Annotations tab lists them: class, name, note, delete)"},
 	{"S", "side by side: the slide with and without the heatmap (View ▸ Side by Side With… for another slide); the views move together"},
 	{"L", "side by side: keep the current offset between the views, or follow by position again"},
@@ -128,6 +129,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Polygon (G; Enter closes)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) }) }),
 		fyne.NewMenuItem("Freehand (F)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) }) }),
 		fyne.NewMenuItem("Count Points (.)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) }) }),
+		fyne.NewMenuItem("Move Annotations and Corners (V)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleMove() }) }),
 		fyne.NewMenuItem("Next Class (C)", func() { ui.withPane(func(p *slidePane) { p.annots.nextClass() }) }),
 		fyne.NewMenuItem("Delete the Annotation under the Pointer (Delete)", func() { ui.withPane(func(p *slidePane) { p.annots.deleteUnderPointer() }) }),
 		fyne.NewMenuItem("Show or Hide Annotations (A)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleVisible() }) }),
@@ -206,7 +208,7 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 			p.updateStatus()
 			return true
 		}
-		if p := ui.current(); p != nil && p.annots.shape != nil {
+		if p := ui.current(); p != nil && (p.annots.shape != nil || p.annots.move != nil) {
 			p.annots.stopTools()
 			p.notice = "Drawing off"
 			p.updateStatus()
@@ -284,6 +286,8 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.annots.nextClass() })
 	case 's', 'S':
 		ui.withPane(func(p *slidePane) { p.toggleSideBySide() })
+	case 'v', 'V':
+		ui.withPane(func(p *slidePane) { p.annots.toggleMove() })
 	case '/':
 		ui.withPane(func(p *slidePane) { p.annots.list.step(+1) })
 	case ',':
