@@ -148,8 +148,12 @@ func TestGeometry(t *testing.T) {
 	if !ok || !r.Contains(Point{3250, 3250}) || r.Contains(Point{250, 250}) || !r.Contains(Point{15, 15}) {
 		t.Error("the region: multipolygon part, line (not a region), cell polygon")
 	}
-	if l := (&Geometry{Type: LineString, Line: []Point{{0, 0}, {3, 4}}}).Length(); l != 5 {
+	line := &Geometry{Type: LineString, Line: []Point{{0, 0}, {3, 4}}}
+	if l := line.Length(); l != 5 {
 		t.Errorf("length %v", l)
+	}
+	if !line.Near(Point{1.5, 2.5}, 1) || line.Near(Point{10, 0}, 1) || !g.Near(Point{1100, 1100}, 0) || g.Near(Point{1500, 1500}, 1) {
+		t.Error("Near: a point beside the line, far from it, inside the polygon, in its hole")
 	}
 }
 

@@ -25,6 +25,34 @@ func (g *Geometry) Contains(p Point) bool {
 	return false
 }
 
+// Near reports whether p lies inside one of the polygons, or within tol
+// (level-0 pixels) of the line or one of the points: what a click on the
+// shape hits.
+func (g *Geometry) Near(p Point, tol float64) bool {
+	if g.Contains(p) {
+		return true
+	}
+	near := func(a, b Point) bool {
+		dx, dy := b.X-a.X, b.Y-a.Y
+		t := 0.0
+		if l := dx*dx + dy*dy; l > 0 {
+			t = max(0, min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l))
+		}
+		return math.Hypot(a.X+t*dx-p.X, a.Y+t*dy-p.Y) <= tol
+	}
+	for i := 0; i+1 < len(g.Line); i++ {
+		if near(g.Line[i], g.Line[i+1]) {
+			return true
+		}
+	}
+	for _, q := range g.Points {
+		if near(q, q) {
+			return true
+		}
+	}
+	return false
+}
+
 // ringContains is the crossing test on a closed ring.
 func ringContains(ring []Point, p Point) bool {
 	in := false

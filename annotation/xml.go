@@ -143,6 +143,12 @@ func imageScopeGeometry(typ string, pts []Point) (Geometry, error) {
 
 // ellipse is the polygon (64 sides) of the ellipse in the box a–b.
 func ellipse(a, b Point) Geometry {
+	return Geometry{Type: Polygon, Polygons: [][][]Point{{closed(EllipseCorners(a, b))}}}
+}
+
+// EllipseCorners are the 64 corners (an open ring) of the polygon that
+// stands for the ellipse inscribed in the box with corners a and b.
+func EllipseCorners(a, b Point) []Point {
 	cx, cy := (a.X+b.X)/2, (a.Y+b.Y)/2
 	rx, ry := math.Abs(b.X-a.X)/2, math.Abs(b.Y-a.Y)/2
 	ring := make([]Point, 0, 65)
@@ -150,7 +156,7 @@ func ellipse(a, b Point) Geometry {
 		t := 2 * math.Pi * float64(i) / 64
 		ring = append(ring, Point{cx + rx*math.Cos(t), cy + ry*math.Sin(t)})
 	}
-	return Geometry{Type: Polygon, Polygons: [][][]Point{{closed(ring)}}}
+	return ring
 }
 
 func closed(pts []Point) []Point {

@@ -31,6 +31,12 @@ const (
 	measureLayerZ    = 40
 )
 
+// AnnotationViewLayer is c as the annotation layer of a headless snapshot
+// (exports, reports, tessera snapshot --annotations).
+func AnnotationViewLayer(c *annotation.Collection) viewer.ViewLayer {
+	return viewer.ViewLayer{Name: annotationLayer, Z: annotationLayerZ, Vector: annotation.NewDrawing(c), Style: viewer.LayerStyle{Opacity: 1}}
+}
+
 // annotations is a pane's annotation state.
 type annotations struct {
 	p      *slidePane

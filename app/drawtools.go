@@ -271,7 +271,7 @@ func (a *annotations) deleteUnderPointer() {
 	cur := a.current().Features
 	tol := 4 * a.p.view.Viewport().Downsample
 	for i := len(cur) - 1; i >= 0; i-- {
-		if hit(&cur[i].Geometry, pt, tol) {
+		if cur[i].Geometry.Near(pt, tol) {
 			name := cur[i].Name
 			if name == "" {
 				name = cur[i].Class + " " + cur[i].Geometry.Type
@@ -285,45 +285,12 @@ func (a *annotations) deleteUnderPointer() {
 	}
 }
 
-// hit reports whether p is inside a polygon, or within tol of a line or
-// point.
-func hit(g *annotation.Geometry, p annotation.Point, tol float64) bool {
-	if g.Contains(p) {
-		return true
-	}
-	near := func(a, b annotation.Point) bool {
-		dx, dy := b.X-a.X, b.Y-a.Y
-		t := 0.0
-		if l := dx*dx + dy*dy; l > 0 {
-			t = max(0, min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l))
-		}
-		return math.Hypot(a.X+t*dx-p.X, a.Y+t*dy-p.Y) <= tol
-	}
-	for i := 0; i+1 < len(g.Line); i++ {
-		if near(g.Line[i], g.Line[i+1]) {
-			return true
-		}
-	}
-	for _, q := range g.Points {
-		if near(q, q) {
-			return true
-		}
-	}
-	return false
-}
-
 func rectangle(a, b viewer.Level0Point) []annotation.Point {
 	return []annotation.Point{{X: a.X, Y: a.Y}, {X: b.X, Y: a.Y}, {X: b.X, Y: b.Y}, {X: a.X, Y: b.Y}}
 }
 
 func ellipse(a, b viewer.Level0Point) []annotation.Point {
-	cx, cy, rx, ry := (a.X+b.X)/2, (a.Y+b.Y)/2, math.Abs(b.X-a.X)/2, math.Abs(b.Y-a.Y)/2
-	out := make([]annotation.Point, 64)
-	for i := range out {
-		t := 2 * math.Pi * float64(i) / 64
-		out[i] = annotation.Point{X: cx + rx*math.Cos(t), Y: cy + ry*math.Sin(t)}
-	}
-	return out
+	return annotation.EllipseCorners(annotation.Point{X: a.X, Y: a.Y}, annotation.Point{X: b.X, Y: b.Y})
 }
 
 var _ viewer.PointerTool = (*shapeTool)(nil)

@@ -54,7 +54,7 @@ func (m *moveTool) DragStart(p viewer.Level0Point) {
 		}
 	}
 	for i := len(fs) - 1; i >= 0 && m.feature < 0; i-- {
-		if !fs[i].Locked && hit(&fs[i].Geometry, pt, tol) {
+		if !fs[i].Locked && fs[i].Geometry.Near(pt, tol) {
 			m.feature = i
 		}
 	}
@@ -99,7 +99,7 @@ func (m *moveTool) Tap(p viewer.Level0Point) {
 	pt := annotation.Point{X: p.X, Y: p.Y}
 	tol := 4 * m.a.p.view.Viewport().Downsample
 	for i := len(fs) - 1; i >= 0; i-- {
-		if hit(&fs[i].Geometry, pt, tol) {
+		if fs[i].Geometry.Near(pt, tol) {
 			m.a.list.list.Select(i)
 			return
 		}

@@ -53,7 +53,7 @@ func ReportView(ctx context.Context, s slide.Slide, v cases.SavedView, number, t
 		}
 	}
 	if annots != nil && len(annots.Features) > 0 && !v.AnnotationsHidden {
-		req.Layers = append(req.Layers, viewer.ViewLayer{Name: "annotations", Z: 30, Vector: annotation.NewDrawing(annots), Style: viewer.LayerStyle{Opacity: 1}})
+		req.Layers = append(req.Layers, AnnotationViewLayer(annots))
 	}
 	img, err := viewer.Snapshot(ctx, s, req)
 	if err != nil {

@@ -8,13 +8,6 @@ import (
 	"tessera/annotation"
 )
 
-// The annotation layer's name and drawing order in snapshots (above the
-// heatmap and quality flags).
-const (
-	AnnotationLayer  = "annotations"
-	AnnotationLayerZ = 30
-)
-
 // Annotations runs `tessera annotations SLIDE --import IN [--export OUT]`:
 // the import the window uses, headless. It prints the counts by geometry,
 // object type and class, names the objects lying outside the slide (kept,

@@ -108,7 +108,7 @@ func Snapshot(args []string, stderr io.Writer) error {
 		if err != nil {
 			return UserError{fmt.Errorf("--annotations: %w", err)}
 		}
-		req.Layers = append(req.Layers, viewer.ViewLayer{Name: AnnotationLayer, Z: AnnotationLayerZ, Vector: annotation.NewDrawing(c), Style: viewer.LayerStyle{Opacity: 1}})
+		req.Layers = append(req.Layers, app.AnnotationViewLayer(c))
 		fmt.Fprintf(stderr, "annotations: %d objects from %s\n", len(c.Features), filepath.Base(*annots))
 	}
 	img, err := viewer.Snapshot(ctx, s, req)
