@@ -282,13 +282,9 @@ func cohortStatus(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	run, err := cohort.LoadRun(dir)
+	run, c, err := loadCohortRun(dir)
 	if err != nil {
-		return UserError{err}
-	}
-	c, err := cohort.Read(run.Cohort)
-	if err != nil {
-		return UserError{err}
+		return err
 	}
 	if run.SlurmJobID != "" {
 		if running, err := slurmRunning(run.SlurmJobID); err == nil {
@@ -314,13 +310,9 @@ func cohortTask(args []string, stderr io.Writer) error {
 	if *task < 0 || *tasks <= 0 || *task >= *tasks {
 		return UserError{fmt.Errorf("--task %d --tasks %d: need 0 ≤ task < tasks", *task, *tasks)}
 	}
-	run, err := cohort.LoadRun(dir)
+	run, c, err := loadCohortRun(dir)
 	if err != nil {
-		return UserError{err}
-	}
-	c, err := cohort.Read(run.Cohort)
-	if err != nil {
-		return UserError{err}
+		return err
 	}
 	b, err := inference.LoadBundleOrBuiltin(run.Bundle)
 	if err != nil {
@@ -366,13 +358,9 @@ func cohortReport(args []string, stdout, stderr io.Writer) error {
 	if *horizon <= 0 {
 		return UserError{fmt.Errorf("--horizon %g: give a number of months above 0", *horizon)}
 	}
-	run, err := cohort.LoadRun(dir)
+	run, c, err := loadCohortRun(dir)
 	if err != nil {
-		return UserError{err}
-	}
-	c, err := cohort.Read(run.Cohort)
-	if err != nil {
-		return UserError{err}
+		return err
 	}
 	m := cohort.Merge(c, dir, run)
 	if err := m.Write(dir); err != nil {
@@ -407,4 +395,18 @@ func short(v *float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.3g", *v)
+}
+
+// loadCohortRun reads an output folder's run.json and the cohort file it
+// names.
+func loadCohortRun(dir string) (cohort.Run, *cohort.Cohort, error) {
+	run, err := cohort.LoadRun(dir)
+	if err != nil {
+		return run, nil, UserError{err}
+	}
+	c, err := cohort.Read(run.Cohort)
+	if err != nil {
+		return run, nil, UserError{err}
+	}
+	return run, c, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
-	"io"
 	"math"
 	"sort"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"tessera/cohort"
-	"tessera/internal/atomicfile"
 )
 
 // CohortReport is what a cohort validation report contains.
@@ -38,15 +36,7 @@ var classColours = [2]color.NRGBA{{40, 90, 200, 255}, {210, 60, 40, 255}}
 // distributions), drawn by gonum/plot.
 func WriteCohortPDF(path string, r CohortReport) error {
 	m := r.Metrics
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle("Tessera cohort validation report", true)
-	pdf.SetCreator("Tessera", true)
-	pdf.SetAutoPageBreak(true, 15)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	text := func(style string, size float64, s string) {
-		pdf.SetFont("Helvetica", style, size)
-		pdf.MultiCell(0, size*0.5, tr(s), "", "L", false)
-	}
+	pdf, tr, text := newDocument("Tessera cohort validation report")
 	gap := func() { pdf.Ln(3) }
 
 	pdf.AddPage()
@@ -119,10 +109,7 @@ func WriteCohortPDF(path string, r CohortReport) error {
 			pl.after()
 		}
 	}
-	if err := pdf.Error(); err != nil {
-		return fmt.Errorf("cohort report: %w", err)
-	}
-	return atomicfile.Write(path, func(w io.Writer) error { return pdf.Output(w) })
+	return save(pdf, path, "cohort report")
 }
 
 func figure(v *float64, ci []float64, format string) string {

@@ -82,15 +82,7 @@ func WritePDF(path string, c Case) error {
 	if len(c.Slides) == 0 && len(c.Views) == 0 {
 		return fmt.Errorf("report: no analysed slides and no saved views")
 	}
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle("Tessera case report", true)
-	pdf.SetCreator("Tessera", true)
-	pdf.SetAutoPageBreak(true, 15)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	text := func(style string, size float64, s string) {
-		pdf.SetFont("Helvetica", style, size)
-		pdf.MultiCell(0, size*0.5, tr(s), "", "L", false)
-	}
+	pdf, tr, text := newDocument("Tessera case report")
 	gap := func() { pdf.Ln(3) }
 
 	pdf.AddPage()
@@ -146,8 +138,29 @@ func WritePDF(path string, c Case) error {
 			return fmt.Errorf("report: %w", err)
 		}
 	}
+	return save(pdf, path, "report")
+}
+
+// newDocument starts a portrait A4 PDF with Tessera's title, creator and
+// page breaks; tr makes text fit its fonts, text writes a paragraph.
+func newDocument(title string) (pdf *fpdf.Fpdf, tr func(string) string, text func(style string, size float64, s string)) {
+	pdf = fpdf.New("P", "mm", "A4", "")
+	pdf.SetTitle(title, true)
+	pdf.SetCreator("Tessera", true)
+	pdf.SetAutoPageBreak(true, 15)
+	tr = pdf.UnicodeTranslatorFromDescriptor("")
+	text = func(style string, size float64, s string) {
+		pdf.SetFont("Helvetica", style, size)
+		pdf.MultiCell(0, size*0.5, tr(s), "", "L", false)
+	}
+	return pdf, tr, text
+}
+
+// save writes pdf to path atomically, or says what went wrong while it was
+// made (what names the document in the error).
+func save(pdf *fpdf.Fpdf, path, what string) error {
 	if err := pdf.Error(); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return pdf.Output(w) })
 }
