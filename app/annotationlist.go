@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
+	"maps"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -130,7 +131,7 @@ func noteOf(f *annotation.Feature) string {
 		return ""
 	}
 	var s string
-	if jsonUnmarshal(raw, &s) != nil {
+	if json.Unmarshal(raw, &s) != nil {
 		return ""
 	}
 	return s
@@ -187,17 +188,16 @@ func (l *annotationList) apply() {
 		f.Colour = classColour(class)
 	}
 	f.Name = strings.TrimSpace(l.name.Text)
-	props := map[string][]byte{}
-	for k, v := range f.Properties {
-		props[k] = v
+	props := maps.Clone(f.Properties) // the undo history keeps the old map
+	if props == nil {
+		props = map[string]json.RawMessage{}
 	}
-	f.Properties = nil
 	if note := strings.TrimSpace(l.note.Text); note != "" {
-		props[noteProperty] = jsonMarshal(note)
+		props[noteProperty], _ = json.Marshal(note)
 	} else {
 		delete(props, noteProperty)
 	}
-	f.Properties = toRaw(props)
+	f.Properties = props
 	next[l.selected] = f
 	sel := l.selected
 	l.a.changeAs(&annotation.Collection{Features: next}, fmt.Sprintf("edit %d", sel))
@@ -233,22 +233,4 @@ func (l *annotationList) deleteSelected() {
 	l.selected = -1
 	l.list.UnselectAll()
 	l.a.change(&annotation.Collection{Features: next})
-}
-
-func jsonMarshal(s string) []byte {
-	b, _ := json.Marshal(s)
-	return b
-}
-
-func jsonUnmarshal(raw []byte, s *string) error { return json.Unmarshal(raw, s) }
-
-func toRaw(m map[string][]byte) map[string]json.RawMessage {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make(map[string]json.RawMessage, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

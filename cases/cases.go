@@ -178,12 +178,10 @@ func FromFolder(dir string) (*Case, error) {
 			if hasDICOM(p) {
 				c.Slides = append(c.Slides, SlideRef{Path: p})
 			}
-		case ext == ".dcm":
-			dicomHere = true
-		case isSlideExt(ext):
+		case isSlideExt(ext) && ext != ".dcm":
 			c.Slides = append(c.Slides, SlideRef{Path: p})
-		case !knownOtherExt(ext):
-			dicomHere = dicomHere || slide.IsDICOMFile(p)
+		default:
+			dicomHere = dicomHere || isDICOMEntry(p, ext)
 		}
 	}
 	if dicomHere {
@@ -207,12 +205,18 @@ func hasDICOM(dir string) bool {
 		if e.IsDir() {
 			continue
 		}
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if ext == ".dcm" || (!isSlideExt(ext) && !knownOtherExt(ext) && slide.IsDICOMFile(filepath.Join(dir, e.Name()))) {
+		if isDICOMEntry(filepath.Join(dir, e.Name()), strings.ToLower(filepath.Ext(e.Name()))) {
 			return true
 		}
 	}
 	return false
+}
+
+// isDICOMEntry reports whether the file at path (extension ext, lower
+// case) is DICOM: ".dcm", or, for a name that is neither a slide's nor one
+// of the files a case folder is known to hold, by its content.
+func isDICOMEntry(path, ext string) bool {
+	return ext == ".dcm" || (!isSlideExt(ext) && !knownOtherExt(ext) && slide.IsDICOMFile(path))
 }
 
 // knownOtherExt is an extension of files a case folder holds that are

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"math"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -458,10 +457,7 @@ func (r *run) finish(runErr error) error {
 	}
 	idx := r.doneTiles
 	if runErr == nil {
-		idx = make([]int, len(r.grid.Tiles)) // grid order for the final result
-		for i := range idx {
-			idx[i] = i
-		}
+		idx = r.allTiles() // grid order for the final result
 	}
 	kept := r.scored(idx)
 	if r.checkQC {
@@ -491,73 +487,13 @@ func inRegion(g Grid, roi *annotation.Region) []GridTile {
 	return kept
 }
 
-// fromFeatures scores the slide from cached features: the reference
-// comparison (the bundle's own) and the head, with one progress event.
-func (r *run) fromFeatures(cf *cachedFeatures) error {
-	n := len(r.grid.Tiles)
-	r.features, r.qc = cf.features, cf.QC
-	r.compareWithReference(0, n)
-	r.doneTiles = make([]int, n)
-	for i := range r.doneTiles {
-		r.doneTiles[i] = i
-	}
-	r.result.Timings.FeaturesCached = true
-	if err := r.finish(nil); err != nil {
-		return err
-	}
-	r.result.Timings.FirstScoresMS = msSince(r.start)
-	if r.opts.Progress != nil {
-		ev := r.progress()
-		ev.Grid, ev.Scores = r.grid, r.result.Tiles
-		r.opts.Progress(ev)
-	}
-	return nil
-}
-
-// halfPrecisionLimit is how far the head's output may move when features
-// are kept in half precision: the probability, and each tile score
-// relative to the range of the scores.
-const halfPrecisionLimit = 1e-3
-
-// featureBits says how a feature cache should keep this analysis's
-// features: 16 bits when the head, run again on half-precision features,
-// moves by less than halfPrecisionLimit, else 32.
-func (r *run) featureBits() int {
-	full := r.features
-	r.features = toHalf(full)
-	p, scores, err := r.aggregate(r.scored(r.allTiles()))
-	r.features = full
-	if err != nil || math.Abs(p-r.result.Probability) >= halfPrecisionLimit || len(scores) != len(r.result.Tiles) {
-		return 32
-	}
-	lo, hi := ScoreRange(r.result.Tiles)
-	span := math.Max(float64(hi-lo), 1e-9)
-	for i, s := range scores {
-		if math.Abs(float64(s.Score-r.result.Tiles[i].Score))/span >= halfPrecisionLimit {
-			return 32
-		}
-	}
-	return 16
-}
-
+// allTiles is every grid index, in grid order.
 func (r *run) allTiles() []int {
 	idx := make([]int, len(r.grid.Tiles))
 	for i := range idx {
 		idx[i] = i
 	}
 	return idx
-}
-
-// qcWithoutReference is the tiles' quality control without what the
-// bundle's reference added (distance, outlier flag): what a feature cache
-// keeps for any bundle.
-func (r *run) qcWithoutReference() []TileQC {
-	out := make([]TileQC, len(r.qc))
-	for i, q := range r.qc {
-		q.Distance, q.Flags = 0, q.Flags&^QCOutlier
-		out[i] = q
-	}
-	return out
 }
 
 // compareWithReference measures the feature distance of encoded tiles
