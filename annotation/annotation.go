@@ -4,7 +4,7 @@
 // type (annotation, detection, cell…), a class and colour, a name, a lock,
 // measurements, and whatever else the file carried (kept, so that a round
 // trip through Tessera loses nothing). It reads and writes QuPath-compatible
-// GeoJSON (geojson.go), reads Aperio ImageScope and ASAP XML (xml.go), and
+// GeoJSON (geojson.go, geojson_write.go), reads Aperio ImageScope and ASAP XML (xml.go), and
 // answers geometric questions (geometry.go). No widgets, no slides.
 package annotation
 
