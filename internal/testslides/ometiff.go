@@ -19,34 +19,7 @@ import (
 // $TMPDIR/tessera-test-slides; skips when tifffile is missing.
 func OMEStack(t testing.TB, axes string) string {
 	t.Helper()
-	src := filepath.Join(Dir(t), "ometiff", "qupath-cells-2c.ome.tif")
-	if err := exec.Command("/usr/bin/python3", "-c", "import tifffile, numpy").Run(); err != nil {
-		t.Skip("python3-tifffile not installed (scripts/setup.sh installs it): skipping test on an OME-TIFF stack")
-	}
-	script := filepath.Join(moduleRoot(), "tools", "ometiff", "make_stack.py")
-	code, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	derivedMu.Lock()
-	defer derivedMu.Unlock()
-	sum := sha256.Sum256(code)
-	dir := filepath.Join(os.TempDir(), "tessera-test-slides")
-	out := filepath.Join(dir, "stack-"+axes+"-"+hex.EncodeToString(sum[:4])+".ome.tif")
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp := out + ".part"
-	if msg, err := exec.Command("/usr/bin/python3", script, src, tmp, axes).CombinedOutput(); err != nil {
-		t.Fatalf("making the OME-TIFF stack: %v\n%s", err, msg)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return tifffileMade(t, "make_stack.py", func(sum string) string { return "stack-" + axes + "-" + sum + ".ome.tif" }, axes)
 }
 
 // ChannelPyramid returns a tiled two-channel pyramid (three levels, 128²
@@ -57,12 +30,26 @@ func OMEStack(t testing.TB, axes string) string {
 // $TMPDIR/tessera-test-slides; skips when tifffile is missing.
 func ChannelPyramid(t testing.TB, kind string) string {
 	t.Helper()
+	ext := ".ome.tif"
+	if kind == "qptiff" {
+		ext = ".qptiff"
+	}
+	return tifffileMade(t, "make_pyramid.py", func(sum string) string { return "pyramid-" + kind + "-" + sum + ext }, kind)
+}
+
+// tifffileMade runs tools/ometiff/SCRIPT on QuPath's real two-channel
+// export (SCRIPT SRC OUT ARGS...) once, into $TMPDIR/tessera-test-slides
+// under the name that name gives for the script's hash (a changed script
+// makes its file again), and returns the file. It skips the test when the
+// shared slides or tifffile are missing.
+func tifffileMade(t testing.TB, script string, name func(sum string) string, args ...string) string {
+	t.Helper()
 	src := filepath.Join(Dir(t), "ometiff", "qupath-cells-2c.ome.tif")
 	if err := exec.Command("/usr/bin/python3", "-c", "import tifffile, numpy").Run(); err != nil {
-		t.Skip("python3-tifffile not installed (scripts/setup.sh installs it): skipping test on a channel pyramid")
+		t.Skip("python3-tifffile not installed (scripts/setup.sh installs it): skipping test on a tifffile-made image")
 	}
-	script := filepath.Join(moduleRoot(), "tools", "ometiff", "make_pyramid.py")
-	code, err := os.ReadFile(script)
+	path := filepath.Join(moduleRoot(), "tools", "ometiff", script)
+	code, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +57,7 @@ func ChannelPyramid(t testing.TB, kind string) string {
 	defer derivedMu.Unlock()
 	sum := sha256.Sum256(code)
 	dir := filepath.Join(os.TempDir(), "tessera-test-slides")
-	ext := ".ome.tif"
-	if kind == "qptiff" {
-		ext = ".qptiff"
-	}
-	out := filepath.Join(dir, "pyramid-"+kind+"-"+hex.EncodeToString(sum[:4])+ext)
+	out := filepath.Join(dir, name(hex.EncodeToString(sum[:4])))
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}
@@ -82,8 +65,8 @@ func ChannelPyramid(t testing.TB, kind string) string {
 		t.Fatal(err)
 	}
 	tmp := out + ".part"
-	if msg, err := exec.Command("/usr/bin/python3", script, src, tmp, kind).CombinedOutput(); err != nil {
-		t.Fatalf("making the channel pyramid: %v\n%s", err, msg)
+	if msg, err := exec.Command("/usr/bin/python3", append([]string{path, src, tmp}, args...)...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, msg)
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		t.Fatal(err)
