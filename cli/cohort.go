@@ -120,7 +120,7 @@ func countPatients(c *cohort.Cohort) int {
 func todo(c *cohort.Cohort, dir string, run cohort.Run) []cohort.Row {
 	var out []cohort.Row
 	for _, r := range c.Rows {
-		if !cohort.LoadSlide(dir, r, run.BundleSHA).Done() {
+		if !cohort.Done(dir, r, run.BundleSHA) {
 			out = append(out, r)
 		}
 	}
@@ -331,7 +331,7 @@ func cohortTask(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	for i, row := range c.Rows {
-		if i%*tasks != *task || cohort.LoadSlide(dir, row, run.BundleSHA).Done() {
+		if i%*tasks != *task || cohort.Done(dir, row, run.BundleSHA) {
 			continue
 		}
 		fmt.Fprintln(stderr, analyzeCohortSlide(ctx, dir, row, m, cache))

@@ -96,6 +96,11 @@ func TestMergeFromOutputFolder(t *testing.T) {
 	other := result(0.9, inference.VerdictOK)
 	other.Model.SHA256 = "another bundle"
 	must(SaveResult(dir, "/s/f", other, nil))
+	for _, r := range rows { // the quick check agrees with the full read
+		if Done(dir, r, "abc") != (LoadSlide(dir, r, "abc").Result != nil) {
+			t.Errorf("%s: Done and LoadSlide disagree", r.Slide)
+		}
+	}
 	m := Merge(&Cohort{Rows: rows}, dir, run)
 	got := map[string]Patient{}
 	for _, p := range m.Patients {

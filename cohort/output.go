@@ -123,10 +123,6 @@ type SlideState struct {
 	Error  *SlideError       // nil when none for this bundle
 }
 
-// Done reports whether the slide has a result for this bundle (errors are
-// tried again by the next run: the file may have been mended).
-func (s SlideState) Done() bool { return s.Result != nil }
-
 // LoadSlide reads one slide's output; results and errors of another
 // bundle count as none, and so does a result made with another µm/px
 // than the row gives.
@@ -135,10 +131,8 @@ func LoadSlide(dir string, row Row, bundleSHA string) SlideState {
 	var st SlideState
 	if b, err := os.ReadFile(filepath.Join(sd, "result.json")); err == nil {
 		var r inference.Result
-		if json.Unmarshal(b, &r) == nil && r.Model.SHA256 == bundleSHA && !r.Partial {
-			if row.MPP == 0 || (r.Slide.MPPSource == slide.MPPFromUser && math.Abs(r.Slide.MPP-row.MPP) < 1e-9) {
-				st.Result = &r
-			}
+		if json.Unmarshal(b, &r) == nil && ours(r.Model.SHA256, r.Partial, r.Slide.MPPSource, r.Slide.MPP, row, bundleSHA) {
+			st.Result = &r
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(sd, "error.json")); err == nil && st.Result == nil {
@@ -148,6 +142,37 @@ func LoadSlide(dir string, row Row, bundleSHA string) SlideState {
 		}
 	}
 	return st
+}
+
+// Done reports whether the slide has a result for this bundle, as
+// LoadSlide would say, decoding only what that takes (not the tiles): a
+// run deciding what is left to do reads every slide's result. Errors do
+// not count: the next run tries again (the file may have been mended).
+func Done(dir string, row Row, bundleSHA string) bool {
+	b, err := os.ReadFile(filepath.Join(SlideDir(dir, row.Slide), "result.json"))
+	if err != nil {
+		return false
+	}
+	var head struct {
+		Partial bool `json:"partial"`
+		Model   struct {
+			SHA256 string `json:"sha256"`
+		} `json:"model"`
+		Slide struct {
+			MPP       float64         `json:"mpp"`
+			MPPSource slide.MPPSource `json:"mpp_source"`
+		} `json:"slide"`
+	}
+	return json.Unmarshal(b, &head) == nil && ours(head.Model.SHA256, head.Partial, head.Slide.MPPSource, head.Slide.MPP, row, bundleSHA)
+}
+
+// ours reports whether a result (its bundle, whether partial, its µm/px)
+// is the one row asks of this bundle.
+func ours(sha string, partial bool, source slide.MPPSource, mpp float64, row Row, bundleSHA string) bool {
+	if sha != bundleSHA || partial {
+		return false
+	}
+	return row.MPP == 0 || (source == slide.MPPFromUser && math.Abs(mpp-row.MPP) < 1e-9)
 }
 
 func writeJSON(path string, v any) error {
