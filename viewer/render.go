@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -145,7 +146,6 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 		mode = canvas.ImageScalePixels
 	}
 	var table *[256]uint8 // the display adjustment's, made once per frame if needed
-	changed := false      // tiles added or removed: the window must repaint
 	for _, d := range plan.Draw {
 		t, ok := r.tiles[d.Key]
 		if !ok || t.src != d.Img || t.display != v.displayVersion || t.rotation != vp.Rotation {
@@ -161,7 +161,6 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 			t.img.ScaleMode = mode
 			t.img.FillMode = canvas.ImageFillStretch
 			r.tiles[d.Key] = t
-			changed = true
 		} else if t.img.ScaleMode != mode {
 			t.img.ScaleMode = mode
 			t.img.Refresh()
@@ -175,30 +174,29 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	for k := range r.tiles {
 		if !seen[k] {
 			delete(r.tiles, k)
-			changed = true
 		}
 	}
 	for _, l := range v.layers {
 		if l.vector != nil {
-			shown, added := l.vector.update(l.style, vp, inv)
-			objects = append(objects, shown...)
-			changed = changed || added
+			objects = append(objects, l.vector.update(l.style, vp, inv)...)
 			continue
 		}
 		l.draw.update(l.overlay, l.style, l.version, vp, inv)
 		objects = append(objects, l.draw.img)
 	}
-	if changed {
-		// A new tile image is not in the window's tree yet, so nothing
-		// tells the window to repaint: a frame whose only change is a tile
-		// that just landed (the last one of a view, the first after a
-		// reload, a vector layer's tile just rendered) would stay
-		// unpainted until the next event. The background is always in the
-		// tree; refreshing it schedules the repaint.
+	r.layoutScaleBar(vp, size)
+	objects = append(objects, r.barPill, r.bar, r.barLabel)
+	if !slices.Equal(objects, r.objects) {
+		// An object new to the frame (a tile that just landed, a layer's
+		// tile just rendered) is not in the window's tree yet, and one
+		// that left is no longer there, so nothing tells the window to
+		// repaint: a frame whose only change is such an object (the last
+		// tile of a view, the first after a reload, a layer removed) would
+		// stay unpainted until the next event. The background is always in
+		// the tree; refreshing it schedules the repaint.
 		r.background.Refresh()
 	}
-	r.layoutScaleBar(vp, size)
-	r.objects = append(objects, r.barPill, r.bar, r.barLabel)
+	r.objects = objects
 }
 
 // layoutScaleBar sizes the scale bar for the zoom, or shows "uncalibrated",

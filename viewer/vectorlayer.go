@@ -62,15 +62,12 @@ func (l *vectorLayer) setDrawer(d Drawer) {
 }
 
 // update places the tiles of the viewport (rendering missing ones) and
-// returns the canvas objects to draw; changed is true when an image was
-// added or removed (the window must repaint: see the renderer). UI
-// goroutine.
-func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) (objects []fyne.CanvasObject, changed bool) {
+// returns the canvas objects to draw. UI goroutine.
+func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) []fyne.CanvasObject {
 	l.shown = l.shown[:0]
 	if st.Hidden || st.Opacity <= 0 || vp.Width == 0 {
-		changed = len(l.images) > 0
 		clear(l.images)
-		return nil, changed
+		return nil
 	}
 	k := int(math.Floor(math.Log2(vp.Downsample)))
 	ds := math.Ldexp(1, k)
@@ -92,7 +89,6 @@ func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) (objects [
 				img.FillMode = canvas.ImageFillStretch
 				img.ScaleMode = canvas.ImageScaleFastest
 				l.images[key] = img
-				changed = true
 			}
 			img.Translucency = 1 - min(st.Opacity, 1)
 			r := vp.Level0RectToDevice(float64(col)*side, float64(row)*side, float64(col+1)*side, float64(row+1)*side)
@@ -105,10 +101,9 @@ func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) (objects [
 	for key := range l.images {
 		if !seen[key] {
 			delete(l.images, key)
-			changed = true
 		}
 	}
-	return l.shown, changed
+	return l.shown
 }
 
 // tile returns the rendered tile, or nil while it is being rendered.
@@ -203,7 +198,4 @@ func (v *SlideView) SetVectorLayer(name string, z int, d Drawer) {
 	}
 	sortLayers(v.layers)
 	v.Refresh()
-	if v.renderer != nil {
-		v.renderer.background.Refresh() // images came or went: repaint (see the renderer)
-	}
 }
