@@ -31,11 +31,15 @@ const (
 // or MultiPolygon (several), each a list of rings: the outer boundary
 // first, then its holes, each ring closed (first point = last point).
 // Line holds a LineString's points, Points a Point's (one) or MultiPoint's.
+// Plane is QuPath's "plane" member (the channel, focal plane and time
+// point the shape was drawn on, written by QuPath 0.4 and later for
+// objects off the first plane), kept as it was read; nil when absent.
 type Geometry struct {
 	Type     string
 	Polygons [][][]Point
 	Line     []Point
 	Points   []Point
+	Plane    json.RawMessage
 }
 
 // Measurement is one named value QuPath (or another tool) computed.

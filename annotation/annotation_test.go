@@ -62,25 +62,10 @@ func TestGeoJSONVariantsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	written := buf.String()
-	back, err := ReadGeoJSON(&buf)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, written)
-	}
-	if len(back.Features) != len(c.Features) {
-		t.Fatalf("%d features after the round trip", len(back.Features))
-	}
+	back := roundTrip(t, c)
 	for i := range c.Features {
-		a, b := c.Features[i], back.Features[i]
-		same := a.ID == b.ID && a.Name == b.Name && a.Class == b.Class && a.ObjectType == b.ObjectType && a.Locked == b.Locked &&
-			(a.Colour == nil) == (b.Colour == nil) && (a.Colour == nil || *a.Colour == *b.Colour) &&
-			len(a.Measurements) == len(b.Measurements) && string(compact(a.Nucleus)) == string(compact(b.Nucleus)) &&
-			len(a.Properties) == len(b.Properties) && geometryText(a.Geometry) == geometryText(b.Geometry)
-		for k := range a.Measurements {
-			ma, mb := a.Measurements[k], b.Measurements[k]
-			same = same && ma.Name == mb.Name && (ma.Value == mb.Value || math.IsNaN(ma.Value) && math.IsNaN(mb.Value))
-		}
-		if !same {
-			t.Errorf("%s changed:\n%+v\n%+v", c.Describe(i), a, b)
+		if !sameFeature(c.Features[i], back.Features[i]) {
+			t.Errorf("%s changed:\n%+v\n%+v", c.Describe(i), c.Features[i], back.Features[i])
 		}
 	}
 	if !strings.Contains(written, `"objectType":"detection"`) {
@@ -301,4 +286,78 @@ func TestDraw(t *testing.T) {
 	if small.RGBAAt(1, 1).A == 0 {
 		t.Error("a tiny feature vanished instead of becoming a dot")
 	}
+}
+
+// A FeatureCollection QuPath wrote itself (testdata/PROVENANCE.md): every
+// detection, its id, type and measurements (object form, in order) survive
+// a round trip, degenerate rings included.
+func TestQuPathExportRoundTrip(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "qupath-objects-excerpt.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Features) != 4 {
+		t.Fatalf("%d features, want 4", len(c.Features))
+	}
+	f := c.Features[0]
+	if f.ID != "9fe79dec-ccfd-40ed-ae46-4dfedd7a5c13" || f.ObjectType != "detection" || len(f.Measurements) != 3 ||
+		f.Measurements[0].Name != "Feature 1" || f.Measurements[0].Value != 3.093561887741089 ||
+		f.Measurements[2].Name != "Feature 3" || f.Geometry.Type != Polygon || len(f.Geometry.Polygons[0][0]) != 5 {
+		t.Errorf("first detection: %+v", f)
+	}
+	if n := c.Count(); n.Object["detection"] != 4 || n.Geometry[Polygon] != 4 {
+		t.Errorf("counts %+v", n)
+	}
+	back := roundTrip(t, c)
+	for i := range c.Features {
+		if !sameFeature(c.Features[i], back.Features[i]) {
+			t.Errorf("%s changed:\n%+v\n%+v", c.Describe(i), c.Features[i], back.Features[i])
+		}
+	}
+}
+
+// QuPath writes a "plane" member into the geometry of objects drawn off the
+// first channel, focal plane or time point; it is kept.
+func TestGeoJSONPlaneKept(t *testing.T) {
+	in := `{"type":"Feature","geometry":{"type":"Point","coordinates":[5,6],"plane":{"c":-1,"z":2,"t":0}},"properties":{"objectType":"annotation"}}`
+	c, err := ReadGeoJSON(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := roundTrip(t, c)
+	if got := string(compact(back.Features[0].Geometry.Plane)); got != `{"c":-1,"z":2,"t":0}` {
+		t.Errorf("plane after a round trip: %q", got)
+	}
+}
+
+// roundTrip writes c and reads it back, failing when the count changes.
+func roundTrip(t *testing.T, c *Collection) *Collection {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := c.WriteGeoJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	written := buf.String()
+	back, err := ReadGeoJSON(&buf)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, written)
+	}
+	if len(back.Features) != len(c.Features) {
+		t.Fatalf("%d features after the round trip, want %d", len(back.Features), len(c.Features))
+	}
+	return back
+}
+
+// sameFeature reports whether a round trip kept a feature: id, name, class,
+// colour, type, lock, measurements, nucleus, other properties, geometry.
+func sameFeature(a, b Feature) bool {
+	same := a.ID == b.ID && a.Name == b.Name && a.Class == b.Class && a.ObjectType == b.ObjectType && a.Locked == b.Locked &&
+		(a.Colour == nil) == (b.Colour == nil) && (a.Colour == nil || *a.Colour == *b.Colour) &&
+		len(a.Measurements) == len(b.Measurements) && string(compact(a.Nucleus)) == string(compact(b.Nucleus)) &&
+		len(a.Properties) == len(b.Properties) && geometryText(a.Geometry) == geometryText(b.Geometry)
+	for k := range a.Measurements {
+		ma, mb := a.Measurements[k], b.Measurements[k]
+		same = same && ma.Name == mb.Name && (ma.Value == mb.Value || math.IsNaN(ma.Value) && math.IsNaN(mb.Value))
+	}
+	return same
 }

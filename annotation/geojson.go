@@ -328,11 +328,15 @@ func parseGeometry(raw json.RawMessage) (Geometry, error) {
 	var g struct {
 		Type        string          `json:"type"`
 		Coordinates json.RawMessage `json:"coordinates"`
+		Plane       json.RawMessage `json:"plane"`
 	}
 	if err := json.Unmarshal(raw, &g); err != nil {
 		return Geometry{}, fmt.Errorf("its geometry is not an object: %v", err)
 	}
 	out := Geometry{Type: g.Type}
+	if len(g.Plane) > 0 && string(g.Plane) != "null" {
+		out.Plane = g.Plane
+	}
 	bad := func(format string, args ...any) (Geometry, error) {
 		return Geometry{}, fmt.Errorf("its %s geometry %s", g.Type, fmt.Sprintf(format, args...))
 	}

@@ -204,5 +204,11 @@ func writeGeometry(b *bytes.Buffer, g *Geometry) {
 		}
 		b.WriteString("]")
 	}
+	if len(g.Plane) > 0 {
+		b.WriteString(`,"plane":`)
+		if json.Compact(b, g.Plane) != nil {
+			b.WriteString("null")
+		}
+	}
 	b.WriteString("}")
 }
