@@ -32,14 +32,7 @@ func (g *Geometry) Near(p Point, tol float64) bool {
 	if g.Contains(p) {
 		return true
 	}
-	near := func(a, b Point) bool {
-		dx, dy := b.X-a.X, b.Y-a.Y
-		t := 0.0
-		if l := dx*dx + dy*dy; l > 0 {
-			t = max(0, min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l))
-		}
-		return math.Hypot(a.X+t*dx-p.X, a.Y+t*dy-p.Y) <= tol
-	}
+	near := func(a, b Point) bool { return SegmentDistance(p, a, b) <= tol }
 	for i := 0; i+1 < len(g.Line); i++ {
 		if near(g.Line[i], g.Line[i+1]) {
 			return true
@@ -51,6 +44,17 @@ func (g *Geometry) Near(p Point, tol float64) bool {
 		}
 	}
 	return false
+}
+
+// SegmentDistance is the distance from p to the segment a–b, in the
+// points' own units.
+func SegmentDistance(p, a, b Point) float64 {
+	dx, dy := b.X-a.X, b.Y-a.Y
+	t := 0.0
+	if l := dx*dx + dy*dy; l > 0 {
+		t = max(0, min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l))
+	}
+	return math.Hypot(a.X+t*dx-p.X, a.Y+t*dy-p.Y)
 }
 
 // ringContains is the crossing test on a closed ring.

@@ -315,3 +315,45 @@ func TestMoveTool(t *testing.T) {
 		t.Error("a click did not select the annotation")
 	}
 }
+
+// The move tool's double click: on an edge it adds a corner, on a corner it
+// removes it, never below three corners; each is one undo step and the
+// area measurement follows.
+func TestMoveToolCorners(t *testing.T) {
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	ui.handleWindowRune('b')
+	p.view.Tool.DragStart(viewer.Level0Point{X: 100, Y: 100})
+	p.view.Tool.DragEnd(viewer.Level0Point{X: 500, Y: 500})
+	ui.handleWindowRune('v')
+	m := p.view.Tool
+	ring := func() []annotation.Point { return p.ref.Annotations.Features[0].Geometry.Polygons[0][0] }
+	m.DoubleTap(viewer.Level0Point{X: 300, Y: 101}) // the top edge
+	if r := ring(); len(r) != 6 || r[1] != (annotation.Point{X: 300, Y: 101}) {
+		t.Fatalf("corner not added on the top edge: %v", r)
+	}
+	m.DoubleTap(viewer.Level0Point{X: 300, Y: 101}) // the new corner
+	if r := ring(); len(r) != 5 || r[1] != (annotation.Point{X: 500, Y: 100}) {
+		t.Fatalf("corner not removed: %v", r)
+	}
+	undoBefore := len(p.annots.undo)
+	m.DoubleTap(viewer.Level0Point{X: 100, Y: 100}) // the first corner: the ring stays closed
+	r := ring()
+	if len(r) != 4 || r[0] != r[3] || r[0] != (annotation.Point{X: 500, Y: 100}) {
+		t.Fatalf("first corner removed badly: %v", r)
+	}
+	area := p.ref.Annotations.Features[0].Measurements[0].Value
+	if want := 400 * 400 / 2 * 0.499 * 0.499; math.Abs(area-want) > 1 {
+		t.Errorf("area after removing a corner %v, want %v", area, want)
+	}
+	m.DoubleTap(viewer.Level0Point{X: 500, Y: 100}) // a triangle keeps its corners
+	if len(ring()) != 4 || len(p.annots.undo) != undoBefore+1 {
+		t.Errorf("a triangle lost a corner: %v (%d undo steps)", ring(), len(p.annots.undo)-undoBefore)
+	}
+	p.annots.undoLast()
+	if len(ring()) != 5 {
+		t.Errorf("undo did not bring the corner back: %v", ring())
+	}
+}

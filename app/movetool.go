@@ -10,8 +10,10 @@ import (
 
 // The move tool (V): drag a corner of a polygon or a point of a line to
 // move it, or drag inside an annotation to move it whole; a click selects
-// the annotation under the pointer in the Annotations tab. One drag is one
-// undo step. Locked annotations (isLocked, e.g. AI evidence) do not move.
+// the annotation under the pointer in the Annotations tab; a double click
+// on an edge adds a corner there, on a corner removes it (a ring keeps at
+// least three corners, a line two). One drag or double click is one undo
+// step. Locked annotations (isLocked, e.g. AI evidence) do not change.
 // UI goroutine only.
 type moveTool struct {
 	a     *annotations
@@ -35,7 +37,7 @@ func (a *annotations) toggleMove() {
 	} else {
 		a.move = &moveTool{a: a, feature: -1}
 		a.p.view.Tool = a.move
-		a.p.notice = "Move: drag a corner to move it, or inside an annotation to move it whole; a click selects; Esc stops"
+		a.p.notice = "Move: drag a corner or the whole annotation; double click an edge to add a corner, a corner to remove it; Esc stops"
 	}
 	a.p.updateStatus()
 }
@@ -106,7 +108,116 @@ func (m *moveTool) Tap(p viewer.Level0Point) {
 	}
 }
 
-func (m *moveTool) DoubleTap(p viewer.Level0Point) { m.Tap(p) }
+// DoubleTap removes the corner under the pointer or, on an edge, adds one
+// there.
+func (m *moveTool) DoubleTap(p viewer.Level0Point) {
+	fs := m.a.current().Features
+	pt := annotation.Point{X: p.X, Y: p.Y}
+	tol := 6 * m.a.p.view.Viewport().Downsample
+	for i := len(fs) - 1; i >= 0; i-- {
+		if fs[i].Locked {
+			continue
+		}
+		v := nearestVertex(&fs[i].Geometry, pt, tol)
+		g, what := withoutCorner(fs[i].Geometry, v)
+		if v != nil && what == "" {
+			m.a.p.notice = "A shape keeps at least three corners, a line two points"
+			m.a.p.updateStatus()
+			return
+		}
+		if what == "" {
+			g, what = withCorner(fs[i].Geometry, pt, tol)
+		}
+		if what == "" {
+			continue
+		}
+		f := fs[i]
+		f.Geometry = g
+		if len(g.Polygons) > 0 {
+			area, perimeter, unit := m.a.measure(&f.Geometry)
+			f.Measurements = remeasure(f.Measurements, unit, area, perimeter)
+		}
+		next := append([]annotation.Feature(nil), fs...)
+		next[i] = f
+		m.a.change(&annotation.Collection{Features: next})
+		m.a.p.notice = what + " (Ctrl+Z undoes)"
+		m.a.p.updateStatus()
+		return
+	}
+	m.Tap(p)
+}
+
+// withoutCorner is g without vertex v, and what was done; "" (and g
+// unchanged) when v is nil or the shape would fall below three corners (a
+// ring) or two points (a line).
+func withoutCorner(g annotation.Geometry, v *vertexRef) (annotation.Geometry, string) {
+	if v == nil {
+		return g, ""
+	}
+	out := cloneGeometry(g)
+	if v.poly < 0 {
+		if len(out.Line) <= 2 {
+			return g, ""
+		}
+		out.Line = append(out.Line[:v.index:v.index], out.Line[v.index+1:]...)
+		return out, "Removed a point"
+	}
+	ring := out.Polygons[v.poly][v.ring]
+	if len(ring) <= 4 { // closed: three corners and the repeated first
+		return g, ""
+	}
+	last := len(ring) - 1
+	if v.index == 0 || v.index == last {
+		ring = append(ring[1:last:last], ring[1]) // the second corner becomes the first
+	} else {
+		ring = append(ring[:v.index:v.index], ring[v.index+1:]...)
+	}
+	out.Polygons[v.poly][v.ring] = ring
+	return out, "Removed a corner"
+}
+
+// withCorner is g with a corner added on the edge nearest p, when one is
+// within tol (level-0 pixels), and what was done; "" otherwise.
+func withCorner(g annotation.Geometry, p annotation.Point, tol float64) (annotation.Geometry, string) {
+	type edge struct{ poly, ring, after int } // poly -1: the line
+	best, bestD := edge{}, tol
+	found := false
+	try := func(e edge, a, b annotation.Point) {
+		if d := annotation.SegmentDistance(p, a, b); d <= bestD {
+			best, bestD, found = e, d, true
+		}
+	}
+	for k, poly := range g.Polygons {
+		for r, ring := range poly {
+			for j := 0; j+1 < len(ring); j++ {
+				try(edge{k, r, j}, ring[j], ring[j+1])
+			}
+		}
+	}
+	for j := 0; j+1 < len(g.Line); j++ {
+		try(edge{-1, 0, j}, g.Line[j], g.Line[j+1])
+	}
+	if !found {
+		return g, ""
+	}
+	out := cloneGeometry(g)
+	insert := func(ps []annotation.Point) []annotation.Point {
+		ps = append(ps[:best.after+1:best.after+1], append([]annotation.Point{p}, ps[best.after+1:]...)...)
+		return ps
+	}
+	if best.poly < 0 {
+		out.Line = insert(out.Line)
+		return out, "Added a point"
+	}
+	out.Polygons[best.poly][best.ring] = insert(out.Polygons[best.poly][best.ring])
+	return out, "Added a corner"
+}
+
+// cloneGeometry copies g's point lists so that edits leave g (kept for
+// undo) alone.
+func cloneGeometry(g annotation.Geometry) annotation.Geometry {
+	return moved(g, nil, 0, 0)
+}
 
 // nearestVertex finds a vertex of g within tol of p.
 func nearestVertex(g *annotation.Geometry, p annotation.Point, tol float64) *vertexRef {
@@ -131,7 +242,7 @@ func nearestVertex(g *annotation.Geometry, p annotation.Point, tol float64) *ver
 // moved is g with one vertex (v) or everything (v nil) moved by dx, dy; a
 // ring's first and last points (the same corner) move together.
 func moved(g annotation.Geometry, v *vertexRef, dx, dy float64) annotation.Geometry {
-	out := annotation.Geometry{Type: g.Type}
+	out := annotation.Geometry{Type: g.Type, Plane: g.Plane}
 	shift := func(q annotation.Point) annotation.Point { return annotation.Point{X: q.X + dx, Y: q.Y + dy} }
 	for k, poly := range g.Polygons {
 		np := make([][]annotation.Point, len(poly))
