@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"image/color"
 	"sort"
+	"strings"
 )
 
 // Point is a position in level-0 pixels.
@@ -72,6 +73,30 @@ type Collection struct {
 	Features []Feature
 }
 
+// Unclassified names features without a class where classes are listed
+// or chosen.
+const Unclassified = "(unclassified)"
+
+// OfClasses is the features whose class is one of classes (compared
+// without regard to case; Unclassified chooses those without a class), in
+// the collection's order; the features are shared, not copied.
+func (c *Collection) OfClasses(classes []string) *Collection {
+	out := &Collection{}
+	for _, f := range c.Features {
+		cl := f.Class
+		if cl == "" {
+			cl = Unclassified
+		}
+		for _, want := range classes {
+			if strings.EqualFold(strings.TrimSpace(want), cl) {
+				out.Features = append(out.Features, f)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // Counts tallies features by geometry type, object type and class.
 type Counts struct {
 	Geometry map[string]int
@@ -91,7 +116,7 @@ func (c *Collection) Count() Counts {
 		n.Object[o]++
 		cl := f.Class
 		if cl == "" {
-			cl = "(unclassified)"
+			cl = Unclassified
 		}
 		n.Class[cl]++
 	}

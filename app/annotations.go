@@ -50,6 +50,7 @@ type annotations struct {
 	classIndex int
 	list       *annotationList // the side panel's Annotations tab
 	lastEdit   string          // the key of the last edit (changeAs)
+	region     *regionDialog   // the open Analyze Inside Annotations dialog; nil when none
 }
 
 // maxUndo bounds the undo history.
@@ -266,20 +267,6 @@ func (r *ruler) pin() {
 	r.clear()
 	r.a.p.notice = "Kept: " + name
 	r.a.p.updateStatus()
-}
-
-// analyzeInside analyses only inside the slide's polygon annotations
-// (their union, holes respected); the result says so everywhere.
-func (a *annotations) analyzeInside() {
-	roi, ok := annotation.RegionOf(a.current())
-	if !ok {
-		a.p.ui.showError(errors.New("this slide has no polygon annotations to analyse inside: draw or import one first"))
-		return
-	}
-	if !a.p.side.Visible() || a.p.side.Selected() != a.p.sideTabs.analysis {
-		a.p.toggleSide(a.p.sideTabs.analysis)
-	}
-	a.p.analysis.startIn(roi)
 }
 
 // annotationsStatus is the status line's part about annotations.

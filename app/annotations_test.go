@@ -186,11 +186,14 @@ func TestStoryboard(t *testing.T) {
 func TestAnalyzeInsideAnnotations(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	ui, p := openForAnalysis(t, "aperio", "CMU-1-Small-Region.svs")
-	_ = ui
 	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
 		t.Fatal(err)
 	}
 	p.annots.analyzeInside()
+	if p.annots.region == nil || !ui.dialogOpen() {
+		t.Fatal("no dialog asks which annotations")
+	}
+	p.annots.region.form.Submit() // all of them, the default
 	run := p.analysis.run
 	if run == nil {
 		t.Fatal("no analysis started")
@@ -208,6 +211,73 @@ func TestAnalyzeInsideAnnotations(t *testing.T) {
 		if !inside {
 			t.Errorf("a tile centred at (%.0f, %.0f) is outside the annotations", cx, cy)
 		}
+	}
+}
+
+// Analysis inside chosen annotations: the classes ticked, or the one
+// selected in the Annotations tab; nothing ticked is refused.
+func TestAnalyzeInsideChosenAnnotations(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ui, p := openForAnalysis(t, "aperio", "CMU-1-Small-Region.svs")
+	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+		t.Fatal(err)
+	}
+	analyse := func(choose func(d *regionDialog)) *inference.Result {
+		t.Helper()
+		p.annots.analyzeInside()
+		d := p.annots.region
+		choose(d)
+		d.form.Submit()
+		run := p.analysis.run
+		if run == nil {
+			t.Fatal("no analysis started")
+		}
+		<-run.done
+		p.work.wg.Wait()
+		return p.ref.Result
+	}
+	only := func(r *inference.Result, inside func(cx, cy float64) bool, what string) {
+		t.Helper()
+		if r == nil || !r.HasCaveat(inference.CaveatRegion) || len(r.Tiles) == 0 {
+			t.Fatalf("%s: result %+v", what, r)
+		}
+		for _, tile := range r.Tiles {
+			if cx, cy := tile.X+r.Grid.Side0/2, tile.Y+r.Grid.Side0/2; !inside(cx, cy) {
+				t.Errorf("%s: a tile centred at (%.0f, %.0f) is outside", what, cx, cy)
+			}
+		}
+	}
+	tumour := func(cx, cy float64) bool { // the square with a hole
+		return cx >= 1000 && cx <= 2000 && cy >= 1000 && cy <= 2000 && !(cx > 1400 && cx < 1600 && cy > 1400 && cy < 1600)
+	}
+	r := analyse(func(d *regionDialog) {
+		d.mode.SetSelected(regionClasses)
+		if d.classes.Disabled() {
+			t.Error("the classes stay disabled when chosen")
+		}
+		d.classes.SetSelected([]string{"Tumor"})
+	})
+	only(r, tumour, "class Tumor")
+	tumourTiles := len(r.Tiles)
+
+	p.annots.list.list.Select(0) // the tumour square
+	r = analyse(func(d *regionDialog) {
+		for _, o := range d.mode.Options {
+			if strings.HasPrefix(o, regionSelected) {
+				d.mode.SetSelected(o)
+			}
+		}
+	})
+	only(r, tumour, "the selected annotation")
+	if len(r.Tiles) != tumourTiles {
+		t.Errorf("the selected tumour square gave %d tiles, its class %d", len(r.Tiles), tumourTiles)
+	}
+
+	p.annots.analyzeInside()
+	p.annots.region.mode.SetSelected(regionClasses)
+	p.annots.region.form.Submit()
+	if !ui.dialogOpen() || p.analysis.running() {
+		t.Error("no class ticked: an analysis started, or nothing was said")
 	}
 }
 

@@ -113,7 +113,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 	ui.firstReadItem.Checked = ui.firstReadMode()
 	analysis := fyne.NewMenu("Analysis",
 		&fyne.MenuItem{Label: "Analyze Slide", Action: ui.analyzeCurrent, Shortcut: ctrl(fyne.KeyR)},
-		fyne.NewMenuItem("Analyze Inside the Annotations Only", func() { ui.withPane(func(p *slidePane) { p.annots.analyzeInside() }) }),
+		fyne.NewMenuItem("Analyze Inside Annotations…", func() { ui.withPane(func(p *slidePane) { p.annots.analyzeInside() }) }),
 		fyne.NewMenuItem("Cancel Analysis", func() { ui.withPane(func(p *slidePane) { p.analysis.cancel() }) }),
 		fyne.NewMenuItem("Show or Hide Heatmap (H)", func() { ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() }) }),
 		fyne.NewMenuItemSeparator(),

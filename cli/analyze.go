@@ -32,6 +32,7 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 	noCache := fs.Bool("no-cache", false, "ignore cached results (cached encoder features are still used)")
 	noFeatures := fs.Bool("no-feature-cache", false, "ignore cached encoder features too (implies --no-cache)")
 	roiPath := fs.String("roi", "", "analyse only inside the polygons of this GeoJSON (or ImageScope/ASAP XML) file: tiles whose centre falls inside, holes respected")
+	roiClasses := fs.String("roi-class", "", "with --roi: only the polygons of these classes (comma-separated, e.g. Tumor,Necrosis; \""+annotation.Unclassified+"\" for those without)")
 	slides, err := parseWithPositionals(fs, args)
 	if err != nil {
 		return err
@@ -48,14 +49,22 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	if *roiClasses != "" && *roiPath == "" {
+		return UserError{errors.New("--roi-class chooses among the polygons of --roi FILE: give --roi too")}
+	}
 	if *roiPath != "" {
 		c, err := annotation.Load(*roiPath)
 		if err != nil {
 			return UserError{fmt.Errorf("--roi: %w", err)}
 		}
+		what := "no polygon (only lines or points)"
+		if *roiClasses != "" {
+			c = c.OfClasses(strings.Split(*roiClasses, ","))
+			what = "no polygon of class " + *roiClasses
+		}
 		roi, ok := annotation.RegionOf(c)
 		if !ok {
-			return UserError{fmt.Errorf("--roi %s has no polygon (only lines or points): nothing to analyse inside", *roiPath)}
+			return UserError{fmt.Errorf("--roi %s has %s: nothing to analyse inside", *roiPath, what)}
 		}
 		m.roi = roi
 		fmt.Fprintf(stderr, "region of interest: %d polygons from %s (%s)\n", roi.Polygons(), filepath.Base(*roiPath), roi.ID())

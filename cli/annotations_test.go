@@ -25,10 +25,13 @@ func TestAnalyzeWithRegionOfInterest(t *testing.T) {
 	slide := filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")
 	dir := t.TempDir()
 	roi := filepath.Join(dir, "roi.geojson")
-	// The left half of the slide (2220 × 2967), with a 600² hole.
+	// Tumor: the left half of the slide (2220 × 2967), with a 600² hole;
+	// Stroma: a band on the right, left out by --roi-class.
 	os.WriteFile(roi, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[
 		[[0,0],[1110,0],[1110,2967],[0,2967],[0,0]],[[300,1000],[900,1000],[900,1600],[300,1600],[300,1000]]]},
-		"properties":{"objectType":"annotation","classification":{"name":"Tumor","color":[200,0,0]}}}]}`), 0o644)
+		"properties":{"objectType":"annotation","classification":{"name":"Tumor","color":[200,0,0]}}},
+		{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1500,0],[2220,0],[2220,2967],[1500,2967],[1500,0]]]},
+		"properties":{"objectType":"annotation","classification":{"name":"Stroma","color":[0,200,0]}}}]}`), 0o644)
 
 	run := func(out string, extra ...string) *inference.Result {
 		t.Helper()
@@ -47,7 +50,11 @@ func TestAnalyzeWithRegionOfInterest(t *testing.T) {
 		return &r
 	}
 	whole := run(filepath.Join(dir, "whole"))
-	part := run(filepath.Join(dir, "part"), "--roi", roi)
+	both := run(filepath.Join(dir, "both"), "--roi", roi)
+	part := run(filepath.Join(dir, "part"), "--roi", roi, "--roi-class", "tumor")
+	if len(both.Tiles) <= len(part.Tiles) || both.Params.ROI == part.Params.ROI {
+		t.Errorf("--roi-class did not narrow the region: %d tiles in both classes, %d in Tumor", len(both.Tiles), len(part.Tiles))
+	}
 	if part.Params.ROI == "" || whole.Params.ROI != "" || len(part.Tiles) == 0 || len(part.Tiles) >= len(whole.Tiles) {
 		t.Fatalf("ROI %q / %q, %d tiles of %d", part.Params.ROI, whole.Params.ROI, len(part.Tiles), len(whole.Tiles))
 	}
@@ -72,6 +79,12 @@ func TestAnalyzeWithRegionOfInterest(t *testing.T) {
 	var stderr bytes.Buffer
 	if err := Analyze([]string{slide, "--roi", lines, "--out", dir}, &bytes.Buffer{}, &stderr); ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "has no polygon") {
 		t.Errorf("a region without polygons: %v", err)
+	}
+	if err := Analyze([]string{slide, "--roi", roi, "--roi-class", "Necrosis", "--out", dir}, &bytes.Buffer{}, &stderr); ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "no polygon of class Necrosis") {
+		t.Errorf("a class with no polygon: %v", err)
+	}
+	if err := Analyze([]string{slide, "--roi-class", "Tumor", "--out", dir}, &bytes.Buffer{}, &stderr); ExitCode(err) != ExitBadInput {
+		t.Errorf("--roi-class without --roi: %v", err)
 	}
 }
 

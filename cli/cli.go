@@ -31,7 +31,7 @@ usage:
                                               render a view headless (X,Y level-0 px; M µm per screen px);
                                               --annotate burns in legend, case card and provenance
   tessera analyze SLIDE... [--model BUNDLE] [--out DIR] [--ep auto|cpu|cuda|tensorrt|coreml|directml]
-                  [--mpp M] [--no-cache] [--no-feature-cache] [--roi REGION.geojson]
+                  [--mpp M] [--no-cache] [--no-feature-cache] [--roi REGION.geojson [--roi-class C,…]]
                                               run a model; write result.json, heatmap.png, evidence.geojson, summary.csv
   tessera report CASE.tessera-case.json|FOLDER|SLIDE... --out report.pdf [--model BUNDLE]
                   [--label TEXT] [--show-names]  write a de-identified PDF case report
