@@ -70,11 +70,14 @@ type analysisPanel struct {
 // analysisRun is one background analysis. Its fields other than cancel and
 // done are guarded by mu: the analysis goroutine adds events, the UI takes them.
 type analysisRun struct {
-	cancel  context.CancelFunc
-	done    chan struct{}
-	mu      sync.Mutex
-	pending []inference.Event
-	queued  bool
+	cancel context.CancelFunc
+	done   chan struct{}
+	// previous is the result shown before the run (UI goroutine), shown
+	// again when the run fails or is cancelled before any tile: nothing lost.
+	previous *inference.Result
+	mu       sync.Mutex
+	pending  []inference.Event
+	queued   bool
 }
 
 func newAnalysisPanel(p *slidePane) *analysisPanel {
@@ -174,7 +177,7 @@ func (a *analysisPanel) startIn(roi *annotation.Region) {
 		return
 	}
 	ctx, cancel := context.WithCancel(a.pane.work.Context())
-	run := &analysisRun{cancel: cancel, done: make(chan struct{})}
+	run := &analysisRun{cancel: cancel, done: make(chan struct{}), previous: a.pane.ref.Result}
 	a.run = run
 	a.pane.ui.updateMemoryLimit()
 	a.analyzeBtn.Disable()
@@ -296,12 +299,14 @@ func (a *analysisPanel) finish(run *analysisRun, res *inference.Result, cached b
 	case errors.Is(err, context.Canceled):
 		a.progressText.SetText("Cancelled before any tile was scored.")
 		a.card.clear("Cancelled.")
+		a.showPrevious(run, "Cancelled before any tile was scored.")
 	default:
 		a.progressText.SetText("The analysis failed.")
 		described := describeAnalysisError(err)
 		first, _, _ := strings.Cut(described.Error(), "\n")
 		a.card.clear(first)
 		ui.showError(described)
+		a.showPrevious(run, "The analysis failed.")
 	}
 }
 
@@ -417,6 +422,16 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 		a.setUserMPP(r.Slide.MPP)
 	}
 	a.redraw()
+}
+
+// showPrevious shows again the result the failed or cancelled run had
+// replaced, if any, saying so after what happened.
+func (a *analysisPanel) showPrevious(run *analysisRun, what string) {
+	if run.previous == nil || a.pane.ref.Result != nil {
+		return
+	}
+	a.showResult(run.previous)
+	a.progressText.SetText(what + " The previous result is shown again.")
 }
 
 // resetLayer clears the heatmap and the card before a new run.

@@ -427,3 +427,24 @@ func TestMoveToolCorners(t *testing.T) {
 		t.Errorf("undo did not bring the corner back: %v", ring())
 	}
 }
+
+// A region analysis that finds no tissue fails with a sentence, and the
+// whole-slide result shown before is shown again: nothing lost.
+func TestFailedRegionAnalysisKeepsThePreviousResult(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ui, p := openForAnalysis(t, "aperio", "CMU-1-Small-Region.svs")
+	analyse(t, p)
+	before := p.ref.Result
+	if before == nil {
+		t.Fatal("no whole-slide result")
+	}
+	blank := annotation.Feature{ObjectType: "annotation", Geometry: annotation.Geometry{Type: annotation.Polygon,
+		Polygons: [][][]annotation.Point{{{{X: 0, Y: 0}, {X: 60, Y: 0}, {X: 60, Y: 60}, {X: 0, Y: 60}, {X: 0, Y: 0}}}}}}
+	roi, _ := annotation.RegionOf(&annotation.Collection{Features: []annotation.Feature{blank}})
+	p.analysis.startIn(roi)
+	<-p.analysis.run.done
+	p.work.wg.Wait()
+	if !ui.dialogOpen() || p.ref.Result != before || !strings.Contains(p.analysis.progressText.Text, "previous result is shown again") {
+		t.Errorf("dialog %v, result kept %v, progress %q", ui.dialogOpen(), p.ref.Result == before, p.analysis.progressText.Text)
+	}
+}

@@ -351,6 +351,7 @@ func (ui *UI) finishOpen(item *container.TabItem, wait *widget.ProgressBarInfini
 	ui.panes[item] = pane
 	pane.view.SetActive(ui.tabs.Selected() == item)
 	item.Content = pane.content
+	pane.restoreSideBySide()
 	ui.tabs.Refresh()
 	if ui.tabs.Selected() == item {
 		ui.win.Canvas().Focus(pane.view)

@@ -48,6 +48,7 @@ var Controls = [][2]string{
 	{"/ and ,", "next / previous annotation (the Annotations tab lists them: class, name, note, delete)"},
 	{"S", "side by side: the slide with and without the heatmap (View ▸ Side by Side With… for another slide); the views move together"},
 	{"L", "side by side: keep the current offset between the views, or follow by position again"},
+	{"K", "side by side: align the views by two landmarks (click a structure left, the same right, twice; rotation, scale, position); kept in the case"},
 	{"A", "show or hide the annotations (Annotations ▸ Import… for QuPath GeoJSON, ImageScope or ASAP XML)"},
 	{"Ctrl+Z / Ctrl+Shift+Z", "undo / redo an annotation change"},
 	{"F1", "this help"},
@@ -107,6 +108,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Presentation Mode (F5)", ui.startPresentation),
 		fyne.NewMenuItem("Side by Side: AI and Raw (S)", func() { ui.withPane(func(p *slidePane) { p.toggleSideBySide() }) }),
 		ui.sideBySideItem(),
+		fyne.NewMenuItem("Align Side by Side by Two Landmarks (K)", func() { ui.withPane(func(p *slidePane) { p.alignSideBySide() }) }),
 		identifiers,
 	)
 	ui.firstReadItem = fyne.NewMenuItem("AI After First Read", func() { ui.setFirstReadMode(!ui.firstReadMode()) })
@@ -208,6 +210,10 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 			p.updateStatus()
 			return true
 		}
+		if p := ui.current(); p != nil && p.twin != nil && p.twin.align != nil {
+			p.twin.startAligning() // cancels
+			return true
+		}
 		if p := ui.current(); p != nil && (p.annots.shape != nil || p.annots.move != nil) {
 			p.annots.stopTools()
 			p.notice = "Drawing off"
@@ -298,6 +304,8 @@ func (ui *UI) handleWindowRune(r rune) {
 				p.twin.toggleLock()
 			}
 		})
+	case 'k', 'K':
+		ui.withPane(func(p *slidePane) { p.alignSideBySide() })
 	case 'n', 'N':
 		ui.goToView(ui.nextView)
 	case 'p', 'P':

@@ -88,7 +88,7 @@ func (a *annotations) analyzeInside() {
 		}
 		a.p.analysis.startIn(roi)
 	}, a.p.ui.win)
-	d.form.Resize(fyne.NewSize(560, 360))
+	d.form.Resize(fyne.NewSize(560, float32(190+36*len(options)+36*len(classes))))
 	a.region = d
 	a.p.ui.showDialog(d.form)
 }

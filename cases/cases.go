@@ -47,6 +47,31 @@ type SlideRef struct {
 	// Annotations are the slide's annotations as a GeoJSON
 	// FeatureCollection (QuPath-compatible; level-0 pixels); absent: none.
 	Annotations json.RawMessage `json:"annotations,omitempty"`
+	// SideBySide is the slide shown beside another when the case was
+	// saved; absent: alone.
+	SideBySide *SideBySide `json:"side_by_side,omitempty"`
+}
+
+// How the two views of a side by side follow each other.
+const (
+	LockPosition  = "position"  // the same point (µm)
+	LockOffset    = "offset"    // a fixed offset (µm)
+	LockLandmarks = "landmarks" // a similarity from two landmark pairs
+)
+
+// SideBySide is a slide shown beside a second view: the same slide without
+// the heatmap (With empty), or another slide. Transform maps this slide's
+// position to the other's: x' = a·x − b·y + tx, y' = b·x + a·y + ty, with
+// [a, b, tx, ty] in µm (level-0 pixels when either slide has no µm/px);
+// absent for LockPosition. Landmarks are the pairs it was made from, each
+// [x, y here, x, y there] in level-0 pixels.
+type SideBySide struct {
+	// With is the other slide's path (relative to the case file's folder
+	// when inside it, as Path); "" is the same slide.
+	With      string       `json:"with,omitempty"`
+	Lock      string       `json:"lock"`
+	Transform []float64    `json:"transform,omitempty"`
+	Landmarks [][4]float64 `json:"landmarks,omitempty"`
 }
 
 // ChannelSetting is how one channel of a fluorescence or multiplex image is
@@ -260,6 +285,9 @@ func Load(path string) (*Case, error) {
 		if !filepath.IsAbs(c.Slides[i].Path) {
 			c.Slides[i].Path = filepath.Join(base, c.Slides[i].Path)
 		}
+		if sb := c.Slides[i].SideBySide; sb != nil && sb.With != "" && !filepath.IsAbs(sb.With) {
+			sb.With = filepath.Join(base, sb.With)
+		}
 	}
 	return &c, nil
 }
@@ -274,6 +302,14 @@ func (c *Case) validate() error {
 	for i, s := range c.Slides {
 		if s.Path == "" {
 			return fmt.Errorf("slide %d has no path", i+1)
+		}
+		if sb := s.SideBySide; sb != nil {
+			switch {
+			case sb.Lock != LockPosition && sb.Lock != LockOffset && sb.Lock != LockLandmarks:
+				return fmt.Errorf("slide %d is side by side with an unknown lock %q", i+1, sb.Lock)
+			case sb.Lock != LockPosition && (len(sb.Transform) != 4 || sb.Transform[0] == 0 && sb.Transform[1] == 0):
+				return fmt.Errorf("slide %d is side by side without a usable transform", i+1)
+			}
 		}
 	}
 	for _, v := range c.Views {
@@ -295,10 +331,19 @@ func (c *Case) Save(path string) error {
 	}
 	base := filepath.Dir(path)
 	out.Slides = make([]SlideRef, len(c.Slides))
+	relative := func(path string) string {
+		if rel, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+		return path
+	}
 	for i, s := range c.Slides {
 		out.Slides[i] = s
-		if rel, err := filepath.Rel(base, s.Path); err == nil && !strings.HasPrefix(rel, "..") {
-			out.Slides[i].Path = rel
+		out.Slides[i].Path = relative(s.Path)
+		if sb := s.SideBySide; sb != nil && sb.With != "" {
+			cp := *sb
+			cp.With = relative(sb.With)
+			out.Slides[i].SideBySide = &cp
 		}
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {

@@ -33,6 +33,35 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// A side by side is kept: the other slide's path relative like the slide's,
+// the transform and landmarks as they were; bad ones are refused.
+func TestSideBySideRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.svs"), filepath.Join(dir, "ihc", "b.svs")
+	sb := &SideBySide{With: b, Lock: LockLandmarks, Transform: []float64{0, 1.5, 800, 200}, Landmarks: [][4]float64{{1, 2, 3, 4}, {5, 6, 7, 8}}}
+	c := &Case{Slides: []SlideRef{{Path: a, SideBySide: sb}, {Path: b, SideBySide: &SideBySide{Lock: LockPosition}}}}
+	path := filepath.Join(dir, "case"+Extension)
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(path); strings.Contains(string(data), dir) {
+		t.Errorf("the other slide is stored with an absolute path:\n%s", data)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Slides[0].SideBySide, sb) || got.Slides[1].SideBySide.With != "" || sb.With != b {
+		t.Errorf("round trip: %+v, want %+v", got.Slides[0].SideBySide, sb)
+	}
+	for _, bad := range []*SideBySide{{Lock: "glued"}, {Lock: LockOffset}, {Lock: LockLandmarks, Transform: []float64{0, 0, 1, 1}}} {
+		c := &Case{Slides: []SlideRef{{Path: a, SideBySide: bad}}}
+		if err := c.Save(filepath.Join(dir, "bad"+Extension)); err == nil {
+			t.Errorf("%+v was saved", bad)
+		}
+	}
+}
+
 func TestDamagedCaseIsReportedAndKept(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "case"+Extension)

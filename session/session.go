@@ -36,6 +36,9 @@ type Slide struct {
 	// could not be read ("" when they could).
 	AnnotationsError  string
 	unreadAnnotations []byte // the case file's annotations when unreadable: written back as they were
+	// SideBySide is the slide's side-by-side view as kept in the case
+	// file; nil when it shows alone.
+	SideBySide *cases.SideBySide
 }
 
 // Case is the open case: the slides of one patient, or, until the user
@@ -80,7 +83,7 @@ func (c *Case) Results() []*inference.Result {
 // file saved for it.
 func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
 	ref := c.saved[filepath.Clean(path)]
-	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: ref.Channels, Annotations: &annotation.Collection{}}
+	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: ref.Channels, Annotations: &annotation.Collection{}, SideBySide: ref.SideBySide}
 	if len(ref.Annotations) > 0 {
 		if a, err := annotation.ReadGeoJSON(bytes.NewReader(ref.Annotations)); err == nil {
 			s.Annotations = a
@@ -113,7 +116,7 @@ func (c *Case) SetResult(s *Slide, r *inference.Result) { s.Result = r }
 func (c *Case) File() *cases.Case {
 	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views)}
 	for _, s := range c.slides {
-		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels}
+		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels, SideBySide: s.SideBySide}
 		if s.Annotations != nil && len(s.Annotations.Features) == 0 && s.unreadAnnotations != nil {
 			ref.Annotations = s.unreadAnnotations // nothing lost
 		} else if s.Annotations != nil && len(s.Annotations.Features) > 0 {

@@ -90,7 +90,8 @@ type SlideView struct {
 	// over the view; inside is false when it leaves the slide or the view.
 	OnCursor func(p Level0Point, inside bool)
 	// Tool, if set, takes the pointer's drags and taps instead of panning
-	// (measuring, drawing); the wheel and the keys still zoom and pan.
+	// (measuring, drawing; a ClickTool takes taps only); the wheel and the
+	// keys still zoom and pan.
 	Tool PointerTool
 
 	dragging bool        // a tool's drag is under way (its first event was seen)
@@ -106,6 +107,13 @@ type PointerTool interface {
 	Tap(p Level0Point)
 	// DoubleTap is two quick taps at p (Fyne delivers them as one event).
 	DoubleTap(p Level0Point)
+}
+
+// ClickTool is a PointerTool that takes clicks only: while it is the
+// view's tool, drags still pan the view (its drag methods are not called).
+type ClickTool interface {
+	PointerTool
+	ClicksOnly()
 }
 
 // Options configure a SlideView.
@@ -376,7 +384,7 @@ func (v *SlideView) toDevice(p fyne.Position) DevicePoint {
 
 // Dragged pans the view with the pointer, or hands the drag to the tool.
 func (v *SlideView) Dragged(ev *fyne.DragEvent) {
-	if v.Tool != nil {
+	if _, clicks := v.Tool.(ClickTool); v.Tool != nil && !clicks {
 		vp := v.Viewport()
 		p := vp.DeviceToLevel0(v.toDevice(ev.Position))
 		if !v.dragging {
@@ -393,7 +401,7 @@ func (v *SlideView) Dragged(ev *fyne.DragEvent) {
 
 // DragEnd ends a pan, or the tool's drag.
 func (v *SlideView) DragEnd() {
-	if v.dragging && v.Tool != nil {
+	if _, clicks := v.Tool.(ClickTool); v.dragging && v.Tool != nil && !clicks {
 		v.Tool.DragEnd(v.lastDrag)
 	}
 	v.dragging = false
