@@ -17,7 +17,9 @@ import (
 
 // PipelineVersion changes whenever the pipeline's results change for the
 // same slide, model and parameters; it is part of the cache key.
-const PipelineVersion = 3
+// 4: slides with fluorescence channels are dark-field whatever their
+// composite looks like (a dense image of cells had been judged brightfield).
+const PipelineVersion = 4
 
 // Cache errors.
 var (

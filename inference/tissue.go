@@ -53,11 +53,20 @@ func detectTissue(s slide.Slide, maxSide int) (*TissueMask, *image.RGBA, float64
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("tissue detection on %s: %w", s.Path(), err)
 	}
-	return TissueFromImage(img, ds), img, ds, nil
+	_, channels := slide.ChannelsOf(s) // fluorescence channels: dark-field, whatever the composite looks like
+	return tissueFromImage(img, ds, channels), img, ds, nil
 }
 
-// TissueFromImage detects tissue on an image with the given downsample.
+// TissueFromImage detects tissue on an image with the given downsample,
+// deciding from the image whether the slide is brightfield.
 func TissueFromImage(img *image.RGBA, ds float64) *TissueMask {
+	return tissueFromImage(img, ds, false)
+}
+
+// tissueFromImage is TissueFromImage; darkField says the slide is a
+// fluorescence image (its channels are known), not to be judged by how
+// bright the composite is.
+func tissueFromImage(img *image.RGBA, ds float64, darkField bool) *TissueMask {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	sat := make([]float64, w*h)
@@ -83,7 +92,7 @@ func TissueFromImage(img *image.RGBA, ds float64) *TissueMask {
 	// the glass. The glass is the brightest few percent of the image (at
 	// least glassGrey, for crops that are all tissue).
 	darkBelow := -1
-	brightfield := histogram.Percentile(greyHist[:], w*h, 0.5) > 128
+	brightfield := !darkField && histogram.Percentile(greyHist[:], w*h, 0.5) > 128
 	if brightfield {
 		darkBelow = max(histogram.Percentile(greyHist[:], w*h, 0.95), glassGrey) - glassMargin
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"tessera/internal/testslides"
+	"tessera/slide"
 )
 
 func TestJudge(t *testing.T) {
@@ -99,6 +102,16 @@ func TestVerdictOnRealSlides(t *testing.T) {
 	if h := r.Headline(); !strings.HasPrefix(h, "Result withheld") || strings.Contains(h, r.ClassLabel) ||
 		!strings.Contains(r.VerdictText(), "RESULT WITHHELD: This is a fluorescence (dark-field) slide") {
 		t.Errorf("headline %q, verdict %q: more than a withheld result, or no reason", h, r.VerdictText())
+	}
+	// A fluorescence DICOM series of densely packed cells (its composite
+	// is bright) is dark-field because it has channels.
+	fluo, err := slide.Open(testslides.FluorescenceDICOM(t, testslides.FluoInstances))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fluo.Close()
+	if r, err := Analyze(context.Background(), fluo, m, Options{}); err != nil || r.Slide.Brightfield || r.Validity.Reasons[0].Code != ReasonWrongStain {
+		t.Errorf("fluorescence DICOM: %v, validity %+v", err, r.Validity)
 	}
 	cmu := openShared(t, "aperio/CMU-1-Small-Region.svs")
 	r, err = Analyze(context.Background(), cmu, m, Options{})

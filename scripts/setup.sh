@@ -9,7 +9,7 @@ set -euo pipefail
 
 BASE_PACKAGES=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev libopenslide-dev libopenjp2-7-dev liblcms2-dev curl ca-certificates)
-TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools poppler-utils python3-onnx python3-torch python3-numpy python3-pydicom python3-tifffile r-cran-survival slurmctld slurmd munge)
+TEST_PACKAGES=(xvfb xauth xdotool imagemagick libvips-tools poppler-utils python3-onnx python3-torch python3-numpy python3-pydicom python3-tifffile python3-pil r-cran-survival slurmctld slurmd munge)
 
 # ONNX Runtime: the official CPU build shipped inside the npm package
 # onnxruntime-node, checked against these hashes.

@@ -137,7 +137,7 @@ func seriesIn(dir, want string) ([]*dicomInstance, error) {
 }
 
 // assembleDICOM orders a series' instances into levels and associated images.
-func assembleDICOM(path string, instances []*dicomInstance) (*dicomSlide, error) {
+func assembleDICOM(path string, instances []*dicomInstance) (Slide, error) {
 	s := &dicomSlide{path: path, associated: map[string]*dicomInstance{}, props: map[string]string{"openslide.vendor": "dicom"}, cache: newDecodedTiles(64)}
 	var extra []*dicomInstance
 	for _, in := range instances {
@@ -161,6 +161,13 @@ func assembleDICOM(path string, instances []*dicomInstance) (*dicomSlide, error)
 		return nil, fmt.Errorf("%s: %w: a DICOM slide series without a VOLUME image", path, ErrUnsupported)
 	}
 	sort.SliceStable(s.levels, func(i, j int) bool { return s.levels[i].width > s.levels[j].width })
+	if isChannelSeries(s.levels) {
+		cs, err := assembleDICOMChannels(path, s.levels, s.associated)
+		if err != nil {
+			return nil, err
+		}
+		return cs, nil
+	}
 	// Two instances of the same size (another focal plane or optical path
 	// stored separately): the first is the level.
 	kept := s.levels[:1]
@@ -176,6 +183,9 @@ func assembleDICOM(path string, instances []*dicomInstance) (*dicomSlide, error)
 	s.levels = kept
 	if dropped > 0 {
 		s.props["tessera.optical-paths"] = fmt.Sprintf("%d more image(s) of a level's size (other focal planes or optical paths); the first of each size is shown", dropped)
+	}
+	if f := s.levels[0].focalPlanes; f > 1 {
+		s.props["tessera.focal-planes"] = strconv.Itoa(f) + " focal planes; the first is shown"
 	}
 	for _, l := range s.levels {
 		if err := l.checkCodec(); err != nil {
@@ -195,6 +205,9 @@ func assembleDICOM(path string, instances []*dicomInstance) (*dicomSlide, error)
 	s.props["dicom.photometric-interpretation"] = l0.photometric
 	s.props["dicom.icc-profile"] = strconv.FormatBool(len(l0.icc) > 0)
 	s.props["dicom.frame-order"] = l0.frameOrder
+	if l0.frameIndex != "" {
+		s.props["dicom.frames-found-by"] = l0.frameIndex
+	}
 	for i, l := range s.levels {
 		s.props[fmt.Sprintf("openslide.level[%d].width", i)] = strconv.Itoa(l.width)
 		s.props[fmt.Sprintf("openslide.level[%d].height", i)] = strconv.Itoa(l.height)
@@ -231,9 +244,12 @@ func (s *dicomSlide) ICCProfile() []byte { return s.levels[0].icc }
 func (s *dicomSlide) ObjectivePower() float64 {
 	return s.levels[0].objective
 }
-func (s *dicomSlide) AssociatedImageNames() []string {
+func (s *dicomSlide) AssociatedImageNames() []string { return associatedNames(s.associated) }
+
+// associatedNames lists the associated images' names, sorted.
+func associatedNames(m map[string]*dicomInstance) []string {
 	var names []string
-	for name := range s.associated {
+	for name := range m {
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -251,8 +267,14 @@ func (s *dicomSlide) AssociatedImage(name string) (*image.RGBA, error) {
 	if s.closed {
 		return nil, ErrClosed
 	}
+	return decodeWhole(in, s.Background())
+}
+
+// decodeWhole decodes an instance (an associated image) into one image on
+// the background bg.
+func decodeWhole(in *dicomInstance, bg color.RGBA) (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, in.width, in.height))
-	fillBackground(img, s.Background())
+	fillBackground(img, bg)
 	err := composeTiles(img, img.Rect, img.Rect, in.tw, in.th, in.across, func(k int) (*image.RGBA, error) {
 		if k >= len(in.tileFrame) || in.tileFrame[k] < 0 {
 			return nil, nil

@@ -171,6 +171,11 @@ func FuzzParseDICOM(f *testing.F) {
 			f.Add(data[:len(data)/2])
 		}
 	}
+	// Fluorescence: two optical paths in one file with per-frame path
+	// identifiers and Z offsets (the smallest level).
+	if data, err := os.ReadFile(filepath.Join(testslides.FluorescenceDICOM(f, testslides.FluoSparse), "level-2.dcm")); err == nil {
+		f.Add(data)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, err := parseDICOMInstance("fuzz", bytes.NewReader(data))
 		if err == nil && in.checkCodec() == nil {
@@ -180,6 +185,13 @@ func FuzzParseDICOM(f *testing.F) {
 				}
 				if k > 8 {
 					break
+				}
+			}
+			for _, tiles := range in.pathTiles {
+				for k := 0; k < len(tiles) && k < 4 && in.spp == 1; k++ {
+					if tiles[k] >= 0 {
+						in.frameValues(tiles[k])
+					}
 				}
 			}
 		}

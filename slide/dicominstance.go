@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,9 @@ import (
 // with github.com/suyashkumar/dicom, its frames' places in the file
 // (dicomfile.go) and their places on the tile grid. dicom.go assembles the
 // instances of a series into a slide.
+
+// maxOpticalPaths bounds the optical paths (channels) of one instance.
+const maxOpticalPaths = 64
 
 // sopClassWSI is the SOP class of VL Whole Slide Microscopy Image Storage.
 const sopClassWSI = "1.2.840.10008.5.1.4.1.1.77.1.6"
@@ -50,6 +54,45 @@ type dicomInstance struct {
 	// itemSpans: each frame is one range of encapsulated items (headers
 	// and data), found from the Basic Offset Table; readFrame parses them.
 	itemSpans bool
+	// frameIndex says how encapsulated frames were found: "basic offset
+	// table", "extended offset table" or "fragments" (walked); "" for
+	// native pixel data.
+	frameIndex string
+	// paths are the instance's optical paths (OpticalPathSequence), at
+	// least one; pathTiles[id] is tile → frame of path id (−1 where none)
+	// on the first focal plane; tileFrame is the first path's.
+	paths     []opticalPath
+	pathTiles map[string][]int
+	// focalPlanes counts the focal planes the instance holds (1 or more);
+	// the first is shown (TILED_FULL order, or the Z offset nearest 0 when
+	// frames have plane positions).
+	focalPlanes int
+}
+
+// opticalPath is one illumination/filter path of a DICOM slide image: a
+// fluorescence channel when a series has several.
+type opticalPath struct {
+	id          string
+	description string
+	wavelength  float64 // illumination, nm; 0 when unsaid
+	emission    float64 // centre of the light path filter's pass band, nm; 0 when unsaid
+}
+
+// colourWavelength is the wavelength a channel is coloured by: the
+// emission filter's (what the camera saw), else the illumination's.
+func (o opticalPath) colourWavelength() float64 {
+	if o.emission > 0 {
+		return o.emission
+	}
+	return o.wavelength
+}
+
+// name is how the path is called: its description, else its identifier.
+func (o opticalPath) name() string {
+	if o.description != "" {
+		return o.description
+	}
+	return o.id
 }
 
 // DICOM tags read from the metadata.
@@ -76,6 +119,14 @@ var (
 	tagColumnInMatrix    = tag.Tag{Group: 0x0048, Element: 0x021E}
 	tagRowInMatrix       = tag.Tag{Group: 0x0048, Element: 0x021F}
 	tagOpticalPaths      = tag.Tag{Group: 0x0048, Element: 0x0105}
+	tagOpticalPathID     = tag.Tag{Group: 0x0048, Element: 0x0106}
+	tagOpticalPathDesc   = tag.Tag{Group: 0x0048, Element: 0x0107}
+	tagOpticalPathIdent  = tag.Tag{Group: 0x0048, Element: 0x0207} // per-frame OpticalPathIdentificationSequence
+	tagNumOpticalPaths   = tag.Tag{Group: 0x0048, Element: 0x0302}
+	tagFocalPlanes       = tag.Tag{Group: 0x0048, Element: 0x0303}
+	tagIlluminationWL    = tag.Tag{Group: 0x0022, Element: 0x0055}
+	tagZOffset           = tag.Tag{Group: 0x0040, Element: 0x074A}
+	tagFilterPassBand    = tag.Tag{Group: 0x0022, Element: 0x0002}
 	tagObjectivePower    = tag.Tag{Group: 0x0048, Element: 0x0112}
 	dcmICCProfile        = tag.Tag{Group: 0x0028, Element: 0x2000}
 	tagTransferSyntaxUID = tag.Tag{Group: 0x0002, Element: 0x0010}
@@ -180,7 +231,8 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 			}
 		}
 	}
-	if paths := items(get(tagOpticalPaths)); len(paths) > 0 {
+	paths := items(get(tagOpticalPaths))
+	if len(paths) > 0 {
 		if p := floats(findIn(paths[0], tagObjectivePower)); len(p) > 0 {
 			in.objective = p[0]
 		}
@@ -188,12 +240,28 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 			in.icc = b
 		}
 	}
+	for _, item := range paths {
+		o := opticalPath{id: firstString(findIn(item, tagOpticalPathID)), description: firstString(findIn(item, tagOpticalPathDesc))}
+		if wl := floats(findIn(item, tagIlluminationWL)); len(wl) > 0 && wl[0] > 0 && wl[0] < 2000 {
+			o.wavelength = wl[0]
+		}
+		if band := findIn(item, tagFilterPassBand); band != nil {
+			if lo, hi := intAt(band, 0), intAt(band, 1); lo > 0 && hi >= lo && hi < 2000 {
+				o.emission = float64(lo+hi) / 2
+			}
+		}
+		in.paths = append(in.paths, o)
+	}
+	if len(in.paths) == 0 {
+		in.paths = []opticalPath{{}}
+	}
+	in.focalPlanes = max(1, firstInt(get(tagFocalPlanes)))
 	w := &dicomWalker{r: f, size: size}
 	if err := in.locateFrames(w, layout, nFrames); err != nil {
 		return nil, &DamageError{Path: path, Detail: err.Error()}
 	}
 	org := strings.TrimSpace(firstString(get(tagDimensionOrg)))
-	if err := in.mapTiles(items(get(tagPerFrameGroups)), org); err != nil {
+	if err := in.mapTiles(items(get(tagPerFrameGroups)), org, max(1, firstInt(get(tagNumOpticalPaths)))); err != nil {
 		return nil, &DamageError{Path: path, Detail: err.Error()}
 	}
 	in.r = f
@@ -269,9 +337,14 @@ func (in *dicomInstance) locateFrames(w *dicomWalker, l *dicomLayout, n int) err
 	// offsets, its items parsed when it is read: opening a level of
 	// thousands of frames then reads a few bytes, not every item header.
 	if spans, ok := w.spansFromTable(l.pixelValue, n); ok {
-		in.frames, in.itemSpans = spans, true
+		in.frames, in.itemSpans, in.frameIndex = spans, true, "basic offset table"
 		return nil
 	}
+	if frames, ok := w.framesFromExtendedTable(l, l.pixelValue, n); ok {
+		in.frames, in.frameIndex = frames, "extended offset table"
+		return nil
+	}
+	in.frameIndex = "fragments"
 	table, frags, err := w.fragments(l.pixelValue)
 	if err != nil {
 		return err
@@ -280,17 +353,30 @@ func (in *dicomInstance) locateFrames(w *dicomWalker, l *dicomLayout, n int) err
 	return err
 }
 
-// mapTiles places frames on the tile grid: in order for TILED_FULL (the
-// first focal plane and optical path), by their plane positions for
-// TILED_SPARSE (and whenever positions are given).
-func (in *dicomInstance) mapTiles(perFrame []*dicom.SequenceItemValue, org string) error {
+// mapTiles places frames on the tile grid, for each optical path: by their
+// plane positions whenever the frames have them (TILED_SPARSE must), the
+// focal plane nearest Z offset 0 kept; else in order (TILED_FULL: row by
+// row, then focal planes, then optical paths), the first focal plane kept.
+// nPaths is NumberOfOpticalPaths (1 when unsaid).
+func (in *dicomInstance) mapTiles(perFrame []*dicom.SequenceItemValue, org string, nPaths int) error {
 	in.across = (in.width + in.tw - 1) / in.tw
 	down := (in.height + in.th - 1) / in.th
-	in.tileFrame = make([]int, in.across*down)
-	for i := range in.tileFrame {
-		in.tileFrame[i] = -1
+	grid := func() []int {
+		g := make([]int, in.across*down)
+		for i := range g {
+			g[i] = -1
+		}
+		return g
 	}
+	in.pathTiles = map[string][]int{}
+	first := in.paths[0].id
 	if len(perFrame) == len(in.frames) {
+		type slot struct {
+			path string
+			k    int
+		}
+		bestZ := map[slot]float64{}
+		zs := map[float64]bool{}
 		placed := 0
 		for i, item := range perFrame {
 			pos := items(findIn(item, tagPlanePositionWSI))
@@ -305,24 +391,67 @@ func (in *dicomInstance) mapTiles(perFrame []*dicom.SequenceItemValue, org strin
 			if tx >= in.across || ty >= down {
 				continue
 			}
-			if k := ty*in.across + tx; in.tileFrame[k] < 0 { // the first plane at a position
-				in.tileFrame[k] = i
+			z := 0.0
+			if v := floats(findIn(pos[0], tagZOffset)); len(v) > 0 && !math.IsNaN(v[0]) {
+				z = v[0]
+			}
+			zs[z] = true
+			path := first
+			if ids := items(findIn(item, tagOpticalPathIdent)); len(ids) > 0 {
+				if id := firstString(findIn(ids[0], tagOpticalPathID)); id != "" {
+					path = id
+				}
+			}
+			tiles := in.pathTiles[path]
+			if tiles == nil {
+				if len(in.pathTiles) >= maxOpticalPaths {
+					continue
+				}
+				tiles = grid()
+				in.pathTiles[path] = tiles
+			}
+			k := ty*in.across + tx
+			if b, seen := bestZ[slot{path, k}]; !seen || math.Abs(z) < math.Abs(b) {
+				bestZ[slot{path, k}] = z
+				tiles[k] = i
 				placed++
 			}
 		}
 		if placed > 0 {
 			in.frameOrder = "positions"
+			in.focalPlanes = max(in.focalPlanes, len(zs))
+			if in.pathTiles[first] == nil { // frames name paths the sequence does not list first
+				in.paths = in.paths[:0]
+				for id := range in.pathTiles {
+					in.paths = append(in.paths, opticalPath{id: id})
+				}
+				sort.Slice(in.paths, func(a, b int) bool { return in.paths[a].id < in.paths[b].id })
+				first = in.paths[0].id
+			}
+			in.tileFrame = in.pathTiles[first]
 			return nil
 		}
+		in.pathTiles = map[string][]int{}
 	}
 	if org == "TILED_SPARSE" {
 		return fmt.Errorf("TILED_SPARSE without frame positions")
 	}
-	for i := range in.tileFrame {
-		if i < len(in.frames) {
-			in.tileFrame[i] = i
-		}
+	perPlane := in.across * down
+	if nPaths < 2 || nPaths > len(in.paths) || len(in.frames) < nPaths*in.focalPlanes*perPlane {
+		nPaths = 1
 	}
+	for p := 0; p < nPaths; p++ {
+		tiles := grid()
+		base := p * in.focalPlanes * perPlane
+		for i := range tiles {
+			if base+i < len(in.frames) {
+				tiles[i] = base + i
+			}
+		}
+		in.pathTiles[in.paths[p].id] = tiles
+	}
+	in.paths = in.paths[:nPaths]
+	in.tileFrame = in.pathTiles[first]
 	if org == "TILED_FULL" || len(in.frames) == 1 {
 		in.frameOrder = "TILED_FULL"
 	}
@@ -429,6 +558,17 @@ func firstInt(e *dicom.Element) int {
 			n, _ := strconv.Atoi(strings.TrimSpace(v[0]))
 			return n
 		}
+	}
+	return 0
+}
+
+// intAt is the i-th integer value of e (0 when there is none).
+func intAt(e *dicom.Element, i int) int {
+	if e == nil || e.Value == nil {
+		return 0
+	}
+	if v, ok := e.Value.GetValue().([]int); ok && i < len(v) {
+		return v[i]
 	}
 	return 0
 }

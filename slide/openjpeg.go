@@ -42,9 +42,11 @@ static OPJ_BOOL tessera_seek(OPJ_OFF_T n, void *user) {
 static void tessera_quiet(const char *msg, void *user) { (void)msg; (void)user; }
 
 // tessera_j2k_decode decodes a JPEG 2000 codestream (or JP2 file) of at most
-// max_w × max_h pixels into a malloc'd RGBA buffer (*out, freed by the
-// caller). Returns 0, or a negative step number on failure.
-static int tessera_j2k_decode(const unsigned char *data, size_t size, int max_w, int max_h,
+// max_w × max_h pixels into a malloc'd buffer (*out, freed by the caller):
+// RGBA bytes, or with values set, the first component's values unscaled
+// as unsigned 16-bit numbers (a fluorescence channel). Returns 0, or a
+// negative step number on failure.
+static int tessera_j2k_decode(const unsigned char *data, size_t size, int max_w, int max_h, int values,
 		int *w, int *h, unsigned char **out) {
 	*out = NULL;
 	OPJ_CODEC_FORMAT fmt = (size >= 2 && data[0] == 0xFF && data[1] == 0x4F) ? OPJ_CODEC_J2K : OPJ_CODEC_JP2;
@@ -76,7 +78,24 @@ static int tessera_j2k_decode(const unsigned char *data, size_t size, int max_w,
 			opj_image_comp_t *cp = &img->comps[c];
 			if (!cp->data || cp->dx == 0 || cp->dy == 0 || cp->w == 0 || cp->h == 0 || cp->prec < 1 || cp->prec > 16) rc = -7;
 		}
-		if (rc == 0) {
+		if (rc == 0 && values) {
+			opj_image_comp_t *cp = &img->comps[0];
+			unsigned short *buf = malloc((size_t)iw * ih * 2);
+			if (!buf) rc = -8;
+			else {
+				for (int y = 0; y < ih; y++) {
+					for (int x = 0; x < iw; x++) {
+						OPJ_UINT32 cx = (OPJ_UINT32)x / cp->dx, cy = (OPJ_UINT32)y / cp->dy;
+						if (cx >= cp->w) cx = cp->w - 1;
+						if (cy >= cp->h) cy = cp->h - 1;
+						int v = cp->data[(size_t)cy * cp->w + cx];
+						if (cp->sgnd) v += 1 << (cp->prec - 1);
+						buf[(size_t)y * iw + x] = (unsigned short)(v < 0 ? 0 : v > 65535 ? 65535 : v);
+					}
+				}
+				*w = iw; *h = ih; *out = (unsigned char *)buf;
+			}
+		} else if (rc == 0) {
 			unsigned char *buf = malloc((size_t)iw * ih * 4);
 			if (!buf) rc = -8;
 			else {
@@ -125,7 +144,7 @@ func decodeJ2K(data []byte, maxW, maxH int) (*image.RGBA, error) {
 	}
 	var w, h C.int
 	var out *C.uchar
-	rc := C.tessera_j2k_decode((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), C.int(maxW), C.int(maxH), &w, &h, &out)
+	rc := C.tessera_j2k_decode((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), C.int(maxW), C.int(maxH), 0, &w, &h, &out)
 	if rc != 0 {
 		return nil, fmt.Errorf("JPEG 2000 decoding failed (OpenJPEG, step %d)", -int(rc))
 	}
@@ -133,4 +152,23 @@ func decodeJ2K(data []byte, maxW, maxH int) (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, int(w), int(h)))
 	copy(img.Pix, unsafe.Slice((*byte)(unsafe.Pointer(out)), int(w)*int(h)*4))
 	return img, nil
+}
+
+// decodeJ2KValues decodes the first component of a JPEG 2000 codestream of
+// at most maxW × maxH pixels as unscaled values (up to 16 bits), row-major,
+// with the decoded width and height.
+func decodeJ2KValues(data []byte, maxW, maxH int) ([]uint16, int, int, error) {
+	if len(data) == 0 {
+		return nil, 0, 0, fmt.Errorf("empty JPEG 2000 frame")
+	}
+	var w, h C.int
+	var out *C.uchar
+	rc := C.tessera_j2k_decode((*C.uchar)(unsafe.Pointer(&data[0])), C.size_t(len(data)), C.int(maxW), C.int(maxH), 1, &w, &h, &out)
+	if rc != 0 {
+		return nil, 0, 0, fmt.Errorf("JPEG 2000 decoding failed (OpenJPEG, step %d)", -int(rc))
+	}
+	defer C.free(unsafe.Pointer(out))
+	vals := make([]uint16, int(w)*int(h))
+	copy(vals, unsafe.Slice((*uint16)(unsafe.Pointer(out)), len(vals)))
+	return vals, int(w), int(h), nil
 }

@@ -12,7 +12,8 @@ import (
 
 // A plane is one greyscale (or chunky RGB) image of a TIFF in strips or
 // tiles, uncompressed, Deflate or LZW: a fluorescence channel at one
-// pyramid level, or a QPTIFF's associated image.
+// pyramid level, or a QPTIFF's associated image; or, with decode set, one
+// optical path of a DICOM level, whose frames are the blocks.
 
 // maxBlockPixels bounds a strip or tile of a channel plane.
 const maxBlockPixels = 1 << 20
@@ -26,6 +27,10 @@ type plane struct {
 	predictor    uint64
 	offsets      []uint64
 	counts       []uint64
+	// decode, when set, gives block i's values instead of the TIFF tables
+	// (a DICOM optical path's frame; all zero where a sparse image has
+	// none); safe for concurrent use.
+	decode func(i int) ([]uint16, error)
 }
 
 // readPlane reads the layout of a one-sample greyscale IFD.
@@ -92,6 +97,9 @@ func (t *tiffReader) readPlaneOf(ifd tiffIFD, samples int) (*plane, error) {
 // block decodes block i into values (row-major, bw×bh; rows past the
 // image's end are zero).
 func (p *plane) block(t *tiffReader, i int) ([]uint16, error) {
+	if p.decode != nil {
+		return p.decode(i)
+	}
 	data, err := t.readAt(p.offsets[i], int(min(p.counts[i], maxTagBytes)))
 	if err != nil {
 		return nil, err

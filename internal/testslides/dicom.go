@@ -170,3 +170,56 @@ func cutTiles(dir string, forJ2K bool) error {
 	}
 	return os.WriteFile(filepath.Join(dir, "manifest.json"), data, 0o644)
 }
+
+// Fluorescence DICOM series (tools/dicom/make_fluorescence_dicom.py, by
+// pydicom) of the tifffile-made two-channel pyramid ChannelPyramid(t,
+// "ome"): optical paths DAPI and FITC. Modes: one file per path per level,
+// 16-bit, two focal planes at full size ("instances", with a label); both
+// paths in one file per level, 8-bit, TILED_FULL ("combined"); both paths
+// in one file, TILED_SPARSE with per-frame path identifiers and Z offsets
+// ("sparse"); lossless JPEG 2000 16-bit frames ("j2k").
+const (
+	FluoInstances = "instances"
+	FluoCombined  = "combined"
+	FluoSparse    = "sparse"
+	FluoJ2K       = "j2k"
+)
+
+// FluorescenceDICOM returns the folder of a fluorescence DICOM series made
+// on first use ($TMPDIR/tessera-test-slides); it skips the test when
+// pydicom (or, for j2k, vips or PIL) is missing.
+func FluorescenceDICOM(t testing.TB, mode string) string {
+	t.Helper()
+	src := ChannelPyramid(t, "ome")
+	check := "import pydicom, tifffile, numpy"
+	if mode == FluoJ2K {
+		check += ", PIL"
+		if _, err := exec.LookPath("vips"); err != nil {
+			t.Skip("vips not installed (scripts/setup.sh installs it): skipping test on a JPEG 2000 DICOM copy")
+		}
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", check).Run(); err != nil {
+		t.Skipf("python3 modules missing (%s; scripts/setup.sh installs them): skipping test on a fluorescence DICOM copy", check)
+	}
+	script := filepath.Join(moduleRoot(), "tools", "dicom", "make_fluorescence_dicom.py")
+	code, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	derivedMu.Lock()
+	defer derivedMu.Unlock()
+	sum := sha256.Sum256(code)
+	out := filepath.Join(os.TempDir(), "tessera-test-slides", "dicom-fluo-"+mode+"-"+hex.EncodeToString(sum[:4]))
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	tmpOut := out + ".tmp"
+	os.RemoveAll(tmpOut)
+	if msg, err := exec.Command("/usr/bin/python3", script, src, tmpOut, mode).CombinedOutput(); err != nil {
+		t.Fatalf("writing the fluorescence DICOM copy: %v\n%s", err, msg)
+	}
+	if err := os.Rename(tmpOut, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
