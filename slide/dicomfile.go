@@ -28,6 +28,8 @@ const (
 	tagItemDelimiter   = 0xFFFEE00D
 	tagSeqDelimiter    = 0xFFFEE0DD
 	tagPixelData       = 0x7FE00010
+	tagExtendedOffsets = 0x7FE00001 // Extended Offset Table (OV)
+	tagExtendedLengths = 0x7FE00002 // Extended Offset Table Lengths (OV)
 	tagTransferSyntax  = 0x00020010
 	tagMetaGroupLength = 0x00020000
 )
@@ -55,8 +57,12 @@ type dicomLayout struct {
 	transferSyntax string
 	datasetStart   int64 // first byte after the file meta group
 	pixelHeader    int64 // first byte of the Pixel Data element's header
+	metadataEnd    int64 // first byte of group 7FE0 (the offset tables or the pixel data): the metadata ends there
 	pixelValue     int64 // first byte of its value
 	pixelLength    int64 // -1: encapsulated (undefined length)
+	// extended and extendedLengths are the Extended Offset Table and its
+	// lengths (value places in the file; n == 0 when absent).
+	extended, extendedLengths byteRange
 }
 
 // dicomWalker reads element headers of one file.
@@ -111,6 +117,15 @@ func readLayout(r io.ReaderAt, size int64) (*dicomLayout, error) {
 		tag, _, length, hdr, err := w.header(off)
 		if err != nil {
 			return nil, err
+		}
+		if tag>>16 == 0x7FE0 && l.metadataEnd == 0 {
+			l.metadataEnd = off
+		}
+		switch tag {
+		case tagExtendedOffsets:
+			l.extended = byteRange{off + hdr, int64(length)}
+		case tagExtendedLengths:
+			l.extendedLengths = byteRange{off + hdr, int64(length)}
 		}
 		if tag == tagPixelData {
 			l.pixelHeader, l.pixelValue, l.pixelLength = off, off+hdr, int64(length)
@@ -280,6 +295,46 @@ func (w *dicomWalker) spansFromTable(off int64, n int) ([][]byteRange, bool) {
 		spans[i] = []byteRange{{start, end - start}}
 	}
 	return spans, true
+}
+
+// framesFromExtendedTable finds n frames (one fragment each, as the
+// standard requires with this table) from the Extended Offset Table: each
+// frame's item at its offset from the first fragment's item header
+// (encapsulated pixel data at off, whose Basic Offset Table is empty), its
+// data of the given length. ok is false without a usable table; the first
+// and last frames' item headers are checked.
+func (w *dicomWalker) framesFromExtendedTable(l *dicomLayout, off int64, n int) ([][]byteRange, bool) {
+	if n <= 0 || l.extended.n != 8*int64(n) || l.extendedLengths.n != 8*int64(n) {
+		return nil, false
+	}
+	tag, _, bot, hdr, err := w.header(off)
+	if err != nil || tag != tagItem || bot == undefinedLength {
+		return nil, false
+	}
+	offs, err := w.bytes(l.extended.off, l.extended.n, w.size)
+	if err != nil {
+		return nil, false
+	}
+	lens, err := w.bytes(l.extendedLengths.off, l.extendedLengths.n, w.size)
+	if err != nil {
+		return nil, false
+	}
+	base := off + hdr + int64(bot) // the first fragment's item header
+	frames := make([][]byteRange, n)
+	for i := 0; i < n; i++ {
+		at, length := binary.LittleEndian.Uint64(offs[8*i:]), binary.LittleEndian.Uint64(lens[8*i:])
+		if at > uint64(w.size) || length > uint64(w.size) || base+int64(at)+8+int64(length) > w.size {
+			return nil, false
+		}
+		frames[i] = []byteRange{{base + int64(at) + 8, int64(length)}}
+	}
+	for _, i := range []int{0, n - 1} {
+		tag, _, itemLen, _, err := w.header(frames[i][0].off - 8)
+		if err != nil || tag != tagItem || int64(itemLen) < frames[i][0].n {
+			return nil, false
+		}
+	}
+	return frames, true
 }
 
 // itemData joins the values of the items in span (a frame's fragments with

@@ -171,9 +171,10 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 	if err != nil {
 		return nil, &DamageError{Path: path, Detail: "DICOM structure: " + err.Error()}
 	}
-	// The library parses everything before the pixel data (which it would
-	// otherwise read through).
-	ds, err := parseMetadata(io.NewSectionReader(f, 0, layout.pixelHeader), layout.pixelHeader)
+	// The library parses everything before the pixel data and its offset
+	// tables (it would otherwise read through them; v1.0.7 fails on the
+	// Extended Offset Table's OV values).
+	ds, err := parseMetadata(io.NewSectionReader(f, 0, layout.metadataEnd), layout.metadataEnd)
 	if err != nil {
 		return nil, &DamageError{Path: path, Detail: "DICOM metadata: " + err.Error()}
 	}

@@ -25,11 +25,13 @@ import (
 // Table), "sparse" (TILED_SPARSE with plane positions, frames in
 // reverse order, every seventh tile missing, no offset table) and "j2k"
 // (TILED_FULL, lossless JPEG 2000 tiles made by vips from the decoded
-// slide: pixel for pixel the original's).
+// slide: pixel for pixel the original's), "eot" (as full, frames indexed by
+// an Extended Offset Table instead of the Basic one).
 const (
 	DICOMFull   = "full"
 	DICOMSparse = "sparse"
 	DICOMJ2K    = "j2k"
+	DICOMEOT    = "eot"
 )
 
 // DICOMTile is the tile side of the DICOM copies, pixels.

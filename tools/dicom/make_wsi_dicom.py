@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """Wrap JPEG tiles into a DICOM VL Whole Slide Microscopy series, for tests.
 
-    /usr/bin/python3 tools/dicom/make_wsi_dicom.py TILES_DIR OUT_DIR full|sparse|j2k
+    /usr/bin/python3 tools/dicom/make_wsi_dicom.py TILES_DIR OUT_DIR full|sparse|j2k|eot
 
 TILES_DIR holds manifest.json (written by the Go test helper that cut the
 tiles from a real slide): {"mpp": µm/px of level 0, "levels": [{"width",
 "height", "tile", "tiles": [{"col", "row", "file"}]}], "label": {"width",
 "height", "file"}} with JPEG tile files and a raw RGB label. One file per
 level (VOLUME, JPEG baseline, encapsulated: one fragment per frame, with a
-Basic Offset Table in "full" mode, without in "sparse" mode; "j2k": lossless JPEG 2000 tiles, TILED_FULL) and an
+Basic Offset Table in "full" mode, without in "sparse" mode; "j2k": lossless JPEG 2000 tiles, TILED_FULL;
+"eot": as "full" but with an empty Basic Offset Table and an Extended Offset
+Table, as pydicom's encapsulate_extended writes it) and an
 uncompressed LABEL, all of one series. "full" writes TILED_FULL (every
 tile, row-major); "sparse" writes TILED_SPARSE with plane positions, leaves
 out every seventh tile and lists the others in reverse order. Needs
@@ -21,7 +23,7 @@ import sys
 
 import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
-from pydicom.encaps import encapsulate
+from pydicom.encaps import encapsulate, encapsulate_extended
 from pydicom.sequence import Sequence
 from pydicom.uid import (ExplicitVRLittleEndian, JPEG2000Lossless,
                          JPEGBaseline8Bit, generate_uid)
@@ -96,7 +98,13 @@ def main(tiles_dir, out_dir, mode):
             with open(os.path.join(tiles_dir, x["file"]), "rb") as f:
                 frames.append(f.read())
         ds.NumberOfFrames = len(frames)
-        ds.PixelData = encapsulate(frames, has_bot=(mode != "sparse"))
+        if mode == "eot":
+            # Frames padded to even length first: pydicom 2.3's offsets
+            # count odd frames unpadded, while their items are padded.
+            even = [f + b"\0" if len(f) % 2 else f for f in frames]
+            ds.PixelData, ds.ExtendedOffsetTable, ds.ExtendedOffsetTableLengths = encapsulate_extended(even)
+        else:
+            ds.PixelData = encapsulate(frames, has_bot=(mode != "sparse"))
         ds["PixelData"].is_undefined_length = True
         ds["PixelData"].VR = "OB"
         ds.save_as(os.path.join(out_dir, "level-%d.dcm" % i), write_like_original=False)
@@ -110,6 +118,6 @@ def main(tiles_dir, out_dir, mode):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[3] not in ("full", "sparse", "j2k"):
+    if len(sys.argv) != 4 or sys.argv[3] not in ("full", "sparse", "j2k", "eot"):
         sys.exit(__doc__)
     main(*sys.argv[1:])
