@@ -3,6 +3,7 @@ package colour
 import (
 	"image"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"tessera/internal/testicc"
@@ -45,8 +46,49 @@ func BenchmarkApply(b *testing.B) {
 	for i := range img.Pix {
 		img.Pix[i] = uint8(i * 7)
 	}
+	tr.WaitReady()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		tr.Apply(img)
+	}
+}
+
+// The table gives exactly what Little CMS gives, for random colours, the
+// corners of the cube and every grey, alpha untouched.
+func TestTableIsLittleCMS(t *testing.T) {
+	tr, err := ToSRGB(testicc.AdobeRGB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	tr.WaitReady()
+	if !tr.Ready() {
+		t.Fatal("the table was not built")
+	}
+	const n = 1 << 18
+	a := image.NewRGBA(image.Rect(0, 0, 512, n/512))
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < len(a.Pix); i += 4 {
+		v := r.Uint32()
+		a.Pix[i], a.Pix[i+1], a.Pix[i+2], a.Pix[i+3] = uint8(v), uint8(v>>8), uint8(v>>16), uint8(v>>24)
+	}
+	for g := 0; g < 256; g++ { // greys
+		a.Pix[4*g], a.Pix[4*g+1], a.Pix[4*g+2] = uint8(g), uint8(g), uint8(g)
+	}
+	for c := 0; c < 8; c++ { // corners
+		k := 4 * (256 + c)
+		a.Pix[k], a.Pix[k+1], a.Pix[k+2] = uint8(255*(c&1)), uint8(255*(c>>1&1)), uint8(255*(c>>2))
+	}
+	b := image.NewRGBA(a.Rect)
+	copy(b.Pix, a.Pix)
+	tr.applyLCMS(a)
+	tr.Apply(b) // through the table
+	for i := range a.Pix {
+		if a.Pix[i] != b.Pix[i] {
+			t.Fatalf("pixel %d: Little CMS %v, table %v", i/4, a.Pix[i&^3:i&^3+4], b.Pix[i&^3:i&^3+4])
+		}
+	}
+	if again, _ := ToSRGB(testicc.AdobeRGB()); again.table != tr.table {
+		t.Error("a second transform of the same profile built its own table")
 	}
 }

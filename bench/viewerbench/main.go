@@ -108,10 +108,13 @@ func tileList(s slide.Slide) []viewer.TileKey {
 func loaderVsRaw(path string) {
 	workers := runtime.NumCPU()
 	var raw, ours, managed []time.Duration
+	built := time.Now()
 	icc, err := colour.ToSRGB(testicc.AdobeRGB())
 	if err != nil {
 		panic(err)
 	}
+	icc.WaitReady() // the profile's table (built once per profile, in the background in the app)
+	tableTime := time.Since(built)
 	for run := 0; run < 3; run++ {
 		s := open(path)
 		keys := tileList(s)
@@ -147,8 +150,8 @@ func loaderVsRaw(path string) {
 	fmt.Printf("loader vs raw reads (%d tiles of 256², %d goroutines): raw %v, loader %v → throughput ratio %.2f× (limit ≥ 0.90×)\n",
 		n, workers, r.Round(time.Millisecond), o.Round(time.Millisecond), float64(r)/float64(o))
 	m := median(managed)
-	fmt.Printf("loader with ICC conversion (Adobe RGB test profile → sRGB) vs raw reads: %v → throughput ratio %.2f× (limit ≥ 0.80×)\n",
-		m.Round(time.Millisecond), float64(r)/float64(m))
+	fmt.Printf("loader with ICC conversion (Adobe RGB test profile → sRGB, through the profile's table) vs raw reads: %v → throughput ratio %.2f× (limit ≥ 0.80×); the table took %v to build\n",
+		m.Round(time.Millisecond), float64(r)/float64(m), tableTime.Round(time.Millisecond))
 }
 
 // timeLoader times a fresh loader (its own slide handle and cache) reading
