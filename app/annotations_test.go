@@ -448,3 +448,39 @@ func TestFailedRegionAnalysisKeepsThePreviousResult(t *testing.T) {
 		t.Errorf("dialog %v, result kept %v, progress %q", ui.dialogOpen(), p.ref.Result == before, p.analysis.progressText.Text)
 	}
 }
+
+// The brush (W): a drag paints a band of the current class; a stroke
+// started inside an annotation adds to it (one shape, its area measured
+// again), one undo step each.
+func TestBrush(t *testing.T) {
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	p.view.SetView(viewer.Level0Point{X: 1000, Y: 1000}, 1) // 12 level-0 pixels each side
+	ui.handleWindowRune('w')
+	tool := p.view.Tool
+	tool.DragStart(viewer.Level0Point{X: 500, Y: 500})
+	tool.DragMove(viewer.Level0Point{X: 600, Y: 500})
+	tool.DragEnd(viewer.Level0Point{X: 700, Y: 500})
+	fs := p.ref.Annotations.Features
+	if len(fs) != 1 || fs[0].Class != "Tumor" || fs[0].Geometry.Type != annotation.Polygon || !fs[0].Geometry.Contains(annotation.Point{X: 650, Y: 510}) ||
+		fs[0].Geometry.Contains(annotation.Point{X: 650, Y: 530}) {
+		t.Fatalf("brush stroke: %+v", fs)
+	}
+	before := fs[0].Measurements[0].Value
+	tool.DragStart(viewer.Level0Point{X: 690, Y: 500}) // inside: paints onto it
+	tool.DragMove(viewer.Level0Point{X: 690, Y: 600})
+	tool.DragEnd(viewer.Level0Point{X: 690, Y: 700})
+	fs = p.ref.Annotations.Features
+	if len(fs) != 1 || len(fs[0].Geometry.Polygons) != 1 || !fs[0].Geometry.Contains(annotation.Point{X: 690, Y: 680}) || fs[0].Measurements[0].Value <= before {
+		t.Fatalf("painting onto the stroke: %d annotations, area %v (was %v)", len(fs), fs[0].Measurements[0].Value, before)
+	}
+	if len(p.annots.undo) != 2 {
+		t.Errorf("%d undo steps for two strokes", len(p.annots.undo))
+	}
+	p.annots.undoLast()
+	if p.ref.Annotations.Features[0].Geometry.Contains(annotation.Point{X: 690, Y: 680}) {
+		t.Error("undo did not take the second stroke away")
+	}
+}

@@ -11,8 +11,10 @@ import (
 )
 
 // Drawing tools: rectangle (B), ellipse (E), polygon (G: click the
-// corners, drag to trace, Enter closes), freehand (F: drag), points (.:
-// click to count, one point set per class). Each shape is kept at once as
+// corners, drag to trace, Enter closes), freehand (F: drag), brush (W:
+// paint a band brushRadius screen pixels each side of the drag; starting
+// inside an annotation paints onto it), points (.: click to count, one
+// point set per class). Each shape is kept at once as
 // an annotation of the current class (C cycles the classes) with its area
 // and perimeter in µm (pixels when uncalibrated), and is undoable. Delete
 // removes the annotation under the pointer. Escape leaves the tool. UI
@@ -40,8 +42,13 @@ const (
 	shapeEllipse   = "ellipse"
 	shapePolygon   = "polygon"
 	shapeFreehand  = "freehand"
+	shapeBrush     = "brush"
 	shapePoints    = "points"
 )
+
+// brushRadius is the brush's half-width, screen pixels (the brush paints
+// finer when zoomed in, as a pen would).
+const brushRadius = 12
 
 // shapeTool draws one kind of shape.
 type shapeTool struct {
@@ -50,6 +57,8 @@ type shapeTool struct {
 	start  viewer.Level0Point
 	path   []annotation.Point // the shape being drawn
 	active bool
+	onto   int     // brush: the annotation the stroke started inside (−1: a new one)
+	radius float64 // brush: level-0 pixels, fixed when the stroke starts
 }
 
 // useShape turns the tool for kind on (or off when it is on), turning any
@@ -64,7 +73,8 @@ func (a *annotations) useShape(kind string) {
 		a.p.view.Tool = a.shape
 		a.p.notice = fmt.Sprintf("Drawing %s as %s (C changes the class; Esc stops)", map[string]string{
 			shapeRectangle: "rectangles", shapeEllipse: "ellipses", shapePolygon: "polygons: click the corners or drag, Enter closes",
-			shapeFreehand: "freehand: drag", shapePoints: "points: click to count"}[kind], a.class().name)
+			shapeFreehand: "freehand: drag", shapeBrush: "with the brush: drag to paint, start inside an annotation to add to it",
+			shapePoints: "points: click to count"}[kind], a.class().name)
 	}
 	a.p.updateStatus()
 }
@@ -99,6 +109,17 @@ func (s *shapeTool) DragStart(p viewer.Level0Point) {
 	if s.kind != shapePolygon || !s.active {
 		s.start, s.path, s.active = p, []annotation.Point{{X: p.X, Y: p.Y}}, true
 	}
+	if s.kind == shapeBrush {
+		s.radius = brushRadius * s.a.p.view.Viewport().Downsample
+		s.onto = -1
+		fs := s.a.current().Features
+		for i := len(fs) - 1; i >= 0; i-- {
+			if !fs[i].Locked && len(fs[i].Geometry.Polygons) > 0 && fs[i].Geometry.Contains(annotation.Point{X: p.X, Y: p.Y}) {
+				s.onto = i
+				break
+			}
+		}
+	}
 	s.preview()
 }
 
@@ -111,7 +132,7 @@ func (s *shapeTool) DragMove(p viewer.Level0Point) {
 		s.path = rectangle(s.start, p)
 	case shapeEllipse:
 		s.path = ellipse(s.start, p)
-	case shapeFreehand, shapePolygon:
+	case shapeFreehand, shapePolygon, shapeBrush:
 		last := s.path[len(s.path)-1]
 		if math.Hypot(p.X-last.X, p.Y-last.Y) >= 2*s.a.p.view.Viewport().Downsample { // a vertex every 2 screen pixels
 			s.path = append(s.path, annotation.Point{X: p.X, Y: p.Y})
@@ -168,9 +189,16 @@ func (s *shapeTool) cancel() {
 	s.a.p.view.SetVectorLayer(measureLayer, measureLayerZ, nil)
 }
 
-// preview draws the shape being made.
+// preview draws the shape being made (a brush stroke as the band it paints).
 func (s *shapeTool) preview() {
 	cl := s.a.class()
+	if s.kind == shapeBrush {
+		if g, err := annotation.Paint(nil, s.path, s.radius); err == nil {
+			c := &annotation.Collection{Features: []annotation.Feature{{Colour: &cl.colour, Geometry: g}}}
+			s.a.p.view.SetVectorLayer(measureLayer, measureLayerZ, annotation.NewDrawing(c))
+		}
+		return
+	}
 	line := append([]annotation.Point(nil), s.path...)
 	if len(line) == 1 {
 		line = append(line, line[0])
@@ -182,6 +210,10 @@ func (s *shapeTool) preview() {
 // commit keeps the shape as an annotation with its area and perimeter.
 func (s *shapeTool) commit() {
 	defer s.cancel()
+	if s.kind == shapeBrush {
+		s.commitBrush()
+		return
+	}
 	ring := append([]annotation.Point(nil), s.path...)
 	if len(ring) < 3 {
 		return
@@ -193,6 +225,12 @@ func (s *shapeTool) commit() {
 	if math.Max(x1-x0, y1-y0) < 3*s.a.p.view.Viewport().Downsample {
 		return
 	}
+	s.keepNew(g)
+}
+
+// keepNew keeps g as a new annotation of the current class, named by the
+// tool, with its area and perimeter.
+func (s *shapeTool) keepNew(g annotation.Geometry) {
 	cl := s.a.class()
 	area, perimeter, unit := s.a.measure(&g)
 	f := annotation.Feature{ObjectType: "annotation", Class: cl.name, Colour: &cl.colour, Geometry: g,
@@ -200,6 +238,34 @@ func (s *shapeTool) commit() {
 		Measurements: []annotation.Measurement{{Name: "Area " + unit + "^2", Value: area}, {Name: "Perimeter " + unit, Value: perimeter}}}
 	s.a.change(s.a.withAdded([]annotation.Feature{f}))
 	s.a.p.notice = fmt.Sprintf("Kept %s %s: %s", cl.name, s.kind, areaText(area, unit))
+	s.a.p.updateStatus()
+}
+
+// commitBrush paints the stroke onto the annotation it started inside
+// (keeping its class, name and other properties), or keeps it as a new
+// annotation of the current class.
+func (s *shapeTool) commitBrush() {
+	fs := s.a.current().Features
+	var base *annotation.Geometry
+	if s.onto >= 0 && s.onto < len(fs) {
+		base = &fs[s.onto].Geometry
+	}
+	g, err := annotation.Paint(base, s.path, s.radius)
+	if err != nil || len(g.Polygons) == 0 {
+		return
+	}
+	if base == nil {
+		s.keepNew(g)
+		return
+	}
+	area, perimeter, unit := s.a.measure(&g)
+	f := fs[s.onto]
+	f.Geometry = g
+	f.Measurements = remeasure(f.Measurements, unit, area, perimeter)
+	next := slices.Clone(fs)
+	next[s.onto] = f
+	s.a.change(&annotation.Collection{Features: next})
+	s.a.p.notice = fmt.Sprintf("Painted onto %s: %s", s.a.current().Describe(s.onto), areaText(area, unit))
 	s.a.p.updateStatus()
 }
 

@@ -42,7 +42,7 @@ var Controls = [][2]string{
 	{"T", "inspect the tile under the pointer: as the model saw it, score, rank, quality control"},
 	{"M", "ruler on or off: drag to measure (µm or mm; pixels when uncalibrated)"},
 	{"Enter", "keep the ruler's line as an annotation with its length"},
-	{"B / E / G / F / .", "draw rectangles / ellipses / polygons (click corners, Enter closes) / freehand / count points, in the current class (C changes it); Esc stops"},
+	{"B / E / G / F / W / .", "draw rectangles / ellipses / polygons (click corners, Enter closes) / freehand / with the brush (start inside an annotation to add to it) / count points, in the current class (C changes it); Esc stops"},
 	{"Delete", "remove the annotation under the pointer"},
 	{"V", "move: drag a corner, or inside an annotation to move it whole; a click selects it"},
 	{"/ and ,", "next / previous annotation (the Annotations tab lists them: class, name, note, delete)"},
@@ -130,6 +130,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Ellipse (E)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEllipse) }) }),
 		fyne.NewMenuItem("Polygon (G; Enter closes)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) }) }),
 		fyne.NewMenuItem("Freehand (F)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) }) }),
+		fyne.NewMenuItem("Brush (W)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeBrush) }) }),
 		fyne.NewMenuItem("Count Points (.)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) }) }),
 		fyne.NewMenuItem("Move Annotations and Corners (V)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleMove() }) }),
 		fyne.NewMenuItem("Next Class (C)", func() { ui.withPane(func(p *slidePane) { p.annots.nextClass() }) }),
@@ -286,6 +287,8 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) })
 	case 'f', 'F':
 		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) })
+	case 'w', 'W':
+		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeBrush) })
 	case '.':
 		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) })
 	case 'c', 'C':
