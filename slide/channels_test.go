@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"image/png"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -189,5 +191,78 @@ func TestChannelPyramids(t *testing.T) {
 			}
 		}
 		s.Close()
+	}
+}
+
+// JPEG-compressed channel planes (8-bit, tiled and in strips, with shared
+// JPEGTables as libtiff writes them; made by vips from QuPath's real
+// export's first channel, enlarged 8×) decode to the channel's values
+// within JPEG error.
+func TestJPEGChannelPlanes(t *testing.T) {
+	if _, err := exec.LookPath("vips"); err != nil {
+		t.Skip("vips not installed (scripts/setup.sh installs it)")
+	}
+	src, err := Open(testslides.ChannelPyramid(t, "ome"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ch, _ := ChannelsOf(src)
+	for i := range ch.Channels() { // DAPI alone, its full range: the composite's blue is the value
+		ch.SetChannel(i, i == 0, 0, 255)
+	}
+	want := image.NewRGBA(image.Rect(0, 0, 744, 1048))
+	if err := src.ReadRegion(want, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	grey := image.NewGray(want.Rect)
+	for p := 0; p < 744*1048; p++ {
+		grey.Pix[p] = want.Pix[4*p+2]
+	}
+	dir := t.TempDir()
+	pngPath := filepath.Join(dir, "dapi.png")
+	f, _ := os.Create(pngPath)
+	png.Encode(f, grey)
+	f.Close()
+	for _, layout := range []string{"--tile --tile-width 128 --tile-height 128", "--strip"} {
+		out := filepath.Join(dir, "dapi.tif")
+		cmd := exec.Command("sh", "-c", "vips tiffsave "+pngPath+" "+out+" --compression jpeg --Q 95 "+layout)
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, msg)
+		}
+		file, _ := os.Open(out)
+		st, _ := file.Stat()
+		tr, first, err := newTIFFReader(file, st.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ifd, err := tr.readIFD(first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := tr.readPlane(ifd)
+		if err != nil {
+			t.Fatalf("%s: %v", layout, err)
+		}
+		var diff, n float64
+		across := (p.w + p.bw - 1) / p.bw
+		for b := 0; b < across*((p.h+p.bh-1)/p.bh); b++ {
+			vals, err := p.block(tr, b)
+			if err != nil {
+				t.Fatalf("%s, block %d: %v", layout, b, err)
+			}
+			x0, y0 := (b%across)*p.bw, (b/across)*p.bh
+			for y := 0; y < p.bh && y0+y < p.h; y++ {
+				for x := 0; x < p.bw && x0+x < p.w; x++ {
+					diff += math.Abs(float64(vals[y*p.bw+x]) - float64(grey.GrayAt(x0+x, y0+y).Y))
+					n++
+				}
+			}
+		}
+		file.Close()
+		if p.jpegTables == nil || diff/n > 2 {
+			t.Errorf("%s: tables %d bytes, mean difference %.2f", layout, len(p.jpegTables), diff/n)
+		}
+		t.Logf("%s: %d×%d blocks, mean difference %.2f", layout, p.bw, p.bh, diff/n)
 	}
 }

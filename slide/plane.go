@@ -5,13 +5,16 @@ import (
 	"compress/zlib"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 
 	"golang.org/x/image/tiff/lzw"
 )
 
 // A plane is one greyscale (or chunky RGB) image of a TIFF in strips or
-// tiles, uncompressed, Deflate or LZW: a fluorescence channel at one
+// tiles, uncompressed, Deflate, LZW or (8-bit) JPEG: a fluorescence channel at one
 // pyramid level, or a QPTIFF's associated image; or, with decode set, one
 // optical path of a DICOM level, whose frames are the blocks.
 
@@ -27,6 +30,7 @@ type plane struct {
 	predictor    uint64
 	offsets      []uint64
 	counts       []uint64
+	jpegTables   []byte // JPEG: the tables shared by the blocks (JPEGTables), if any
 	// decode, when set, gives block i's values instead of the TIFF tables
 	// (a DICOM optical path's frame; all zero where a sparse image has
 	// none); safe for concurrent use.
@@ -58,8 +62,19 @@ func (t *tiffReader) readPlaneOf(ifd tiffIFD, samples int) (*plane, error) {
 	p.compression, p.predictor = uint64(get(tagCompression, 1)), uint64(get(tagPredictor, 1))
 	switch p.compression {
 	case compressionNone, compressionDeflate, compressionAdobeDeflate, compressionLZW:
+	case compressionJPEG:
+		if p.bits != 8 {
+			return nil, fmt.Errorf("JPEG channel planes of %d bits are not supported (8-bit baseline JPEG is)", p.bits)
+		}
+		if e, ok := ifd[tagJPEGTables]; ok {
+			tables, err := t.data(e)
+			if err != nil {
+				return nil, err
+			}
+			p.jpegTables = tables
+		}
 	default:
-		return nil, fmt.Errorf("channel planes with TIFF compression %d are not supported (none, Deflate, LZW are)", p.compression)
+		return nil, fmt.Errorf("channel planes with TIFF compression %d are not supported (none, Deflate, LZW, JPEG are)", p.compression)
 	}
 	offTag, countTag := uint16(tagStripOffsets), uint16(tagStripByteCounts)
 	if _, tiled := ifd[tagTileWidth]; tiled {
@@ -106,6 +121,8 @@ func (p *plane) block(t *tiffReader, i int) ([]uint16, error) {
 	}
 	want := p.bw * p.bh * p.samples * p.bits / 8
 	switch p.compression {
+	case compressionJPEG:
+		return p.jpegBlock(withJPEGTables(p.jpegTables, data), i)
 	case compressionDeflate, compressionAdobeDeflate:
 		zr, err := zlib.NewReader(bytes.NewReader(data))
 		if err != nil {
@@ -141,6 +158,35 @@ func (p *plane) block(t *tiffReader, i int) ([]uint16, error) {
 				if p.bits == 8 {
 					row[x] &= 0xff
 				}
+			}
+		}
+	}
+	return vals, nil
+}
+
+// jpegBlock decodes a JPEG block into values: grey for a channel, RGB for
+// an associated image (whatever colour model the stream uses); a block
+// smaller than bw × bh (the image's last strip) is padded with zeros.
+func (p *plane) jpegBlock(data []byte, i int) ([]uint16, error) {
+	dec, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("JPEG block %d: %v", i, err)
+	}
+	vals := make([]uint16, p.bw*p.bh*p.samples)
+	b := dec.Bounds()
+	g, grey := dec.(*image.Gray)
+	for y := 0; y < min(b.Dy(), p.bh); y++ {
+		for x := 0; x < min(b.Dx(), p.bw); x++ {
+			k := (y*p.bw + x) * p.samples
+			if grey && p.samples == 1 {
+				vals[k] = uint16(g.Pix[y*g.Stride+x])
+				continue
+			}
+			r, gg, bb, _ := dec.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			if p.samples == 1 {
+				vals[k] = uint16(color.GrayModel.Convert(color.RGBA64{uint16(r), uint16(gg), uint16(bb), 0xffff}).(color.Gray).Y)
+			} else {
+				vals[k], vals[k+1], vals[k+2] = uint16(r>>8), uint16(gg>>8), uint16(bb>>8)
 			}
 		}
 	}

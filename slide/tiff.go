@@ -301,11 +301,7 @@ func (l *tiledImage) decode(t *tiffReader, i int) (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, l.tw, l.th))
 	switch l.compression {
 	case compressionJPEG:
-		if len(l.jpegTables) > 4 && len(data) > 2 {
-			// Abbreviated stream: the tables (minus EOI) then the tile (minus SOI).
-			data = append(append([]byte(nil), l.jpegTables[:len(l.jpegTables)-2]...), data[2:]...)
-		}
-		dec, err := jpeg.Decode(bytes.NewReader(data))
+		dec, err := jpeg.Decode(bytes.NewReader(withJPEGTables(l.jpegTables, data)))
 		if err != nil {
 			return nil, fmt.Errorf("JPEG tile %d: %v", i, err)
 		}
@@ -330,6 +326,16 @@ func (l *tiledImage) decode(t *tiffReader, i int) (*image.RGBA, error) {
 		}
 	}
 	return img, nil
+}
+
+// withJPEGTables completes an abbreviated JPEG stream (a TIFF tile or
+// strip whose tables are in the JPEGTables tag): the tables (minus EOI)
+// then the data (minus SOI). data is returned as it is without tables.
+func withJPEGTables(tables, data []byte) []byte {
+	if len(tables) > 4 && len(data) > 2 {
+		return append(append([]byte(nil), tables[:len(tables)-2]...), data[2:]...)
+	}
+	return data
 }
 
 // decodedTiles is a least-recently-used cache of decoded file tiles, by
