@@ -26,13 +26,22 @@ func (g *Geometry) Contains(p Point) bool {
 }
 
 // Near reports whether p lies inside one of the polygons, or within tol
-// (level-0 pixels) of the line or one of the points: what a click on the
-// shape hits.
+// (level-0 pixels) of a polygon's edge, the line or one of the points:
+// what a click on the shape hits.
 func (g *Geometry) Near(p Point, tol float64) bool {
 	if g.Contains(p) {
 		return true
 	}
 	near := func(a, b Point) bool { return SegmentDistance(p, a, b) <= tol }
+	for _, poly := range g.Polygons {
+		for _, ring := range poly {
+			for i := 0; i+1 < len(ring); i++ {
+				if near(ring[i], ring[i+1]) {
+					return true
+				}
+			}
+		}
+	}
 	for i := 0; i+1 < len(g.Line); i++ {
 		if near(g.Line[i], g.Line[i+1]) {
 			return true

@@ -20,6 +20,17 @@ const maxPaintSide = 2048
 // MultiPolygon when the parts do not touch, with holes where the painted
 // region encloses unpainted ground.
 func Paint(base *Geometry, stroke []Point, radius float64) (Geometry, error) {
+	return paint(base, stroke, radius, true)
+}
+
+// Erase returns base with the stroke's band taken away (an eraser); the
+// result has no polygons when nothing is left.
+func Erase(base Geometry, stroke []Point, radius float64) (Geometry, error) {
+	return paint(&base, stroke, radius, false)
+}
+
+// paint sets (or, erasing, clears) the stroke's band over base.
+func paint(base *Geometry, stroke []Point, radius float64, set bool) (Geometry, error) {
 	if len(stroke) == 0 || !(radius > 0) {
 		return Geometry{}, errors.New("an empty brush stroke")
 	}
@@ -51,7 +62,7 @@ func Paint(base *Geometry, stroke []Point, radius float64) (Geometry, error) {
 		if i > 0 {
 			a = stroke[i-1]
 		}
-		r.stamp(a, b, radius)
+		r.stamp(a, b, radius, set)
 	}
 	return r.outline(), nil
 }
@@ -92,8 +103,9 @@ func (r *raster) fill(g *Geometry) {
 	}
 }
 
-// stamp sets the cells whose centres lie within radius of the segment a–b.
-func (r *raster) stamp(a, b Point, radius float64) {
+// stamp sets (or clears) the cells whose centres lie within radius of the
+// segment a–b.
+func (r *raster) stamp(a, b Point, radius float64, set bool) {
 	cx0 := max(0, int((math.Min(a.X, b.X)-radius-r.x0)/r.cell))
 	cx1 := min(r.w-1, int((math.Max(a.X, b.X)+radius-r.x0)/r.cell))
 	cy0 := max(0, int((math.Min(a.Y, b.Y)-radius-r.y0)/r.cell))
@@ -102,7 +114,7 @@ func (r *raster) stamp(a, b Point, radius float64) {
 		for x := cx0; x <= cx1; x++ {
 			c := Point{X: r.x0 + (float64(x)+0.5)*r.cell, Y: r.y0 + (float64(y)+0.5)*r.cell}
 			if SegmentDistance(c, a, b) <= radius {
-				r.set[y*r.w+x] = true
+				r.set[y*r.w+x] = set
 			}
 		}
 	}

@@ -78,3 +78,24 @@ func TestPaintRandomStrokes(t *testing.T) {
 		}
 	}
 }
+
+// The eraser: a stroke across a square cuts it in two; one inside it
+// leaves a hole; one over all of it leaves nothing.
+func TestErase(t *testing.T) {
+	square := Geometry{Type: Polygon, Polygons: [][][]Point{{{{0, 0}, {100, 0}, {100, 100}, {0, 100}, {0, 0}}}}}
+	cut, err := Erase(square, []Point{{50, -20}, {50, 120}}, 10)
+	if err != nil || cut.Type != MultiPolygon || len(cut.Polygons) != 2 || cut.Contains(Point{50, 50}) || !cut.Contains(Point{20, 50}) {
+		t.Fatalf("cut across: %v %s with %d polygons", err, cut.Type, len(cut.Polygons))
+	}
+	if a := cut.Area(); math.Abs(a-(10000-2000)) > 400 {
+		t.Errorf("cut area %.0f, want about 8000", a)
+	}
+	holed, _ := Erase(square, []Point{{40, 50}, {60, 50}}, 10)
+	if len(holed.Polygons) != 1 || len(holed.Polygons[0]) != 2 || holed.Contains(Point{50, 50}) {
+		t.Errorf("erased inside: %d polygons, %d rings", len(holed.Polygons), len(holed.Polygons[0]))
+	}
+	gone, _ := Erase(square, []Point{{-50, 50}, {150, 50}}, 80)
+	if len(gone.Polygons) != 0 {
+		t.Errorf("erased whole: %d polygons left", len(gone.Polygons))
+	}
+}

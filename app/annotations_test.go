@@ -483,4 +483,26 @@ func TestBrush(t *testing.T) {
 	if p.ref.Annotations.Features[0].Geometry.Contains(annotation.Point{X: 690, Y: 680}) {
 		t.Error("undo did not take the second stroke away")
 	}
+
+	// The eraser (Shift+W): across the band it cuts it in two; over all
+	// of it, it removes the annotation; started off any, it says so.
+	ui.handleWindowRune('W')
+	eraser := p.view.Tool
+	eraser.DragStart(viewer.Level0Point{X: 600, Y: 480}) // on the edge, within the eraser's reach
+	eraser.DragEnd(viewer.Level0Point{X: 600, Y: 530})
+	g := p.ref.Annotations.Features[0].Geometry
+	if g.Type != annotation.MultiPolygon || g.Contains(annotation.Point{X: 600, Y: 500}) || !g.Contains(annotation.Point{X: 520, Y: 500}) {
+		t.Fatalf("erased across the band: %s with %d polygons", g.Type, len(g.Polygons))
+	}
+	eraser.DragStart(viewer.Level0Point{X: 400, Y: 900}) // nowhere
+	eraser.DragEnd(viewer.Level0Point{X: 450, Y: 900})
+	if !strings.Contains(p.status.Text, "start the stroke on one") {
+		t.Errorf("an eraser stroke on nothing: %q", p.status.Text)
+	}
+	eraser.DragStart(viewer.Level0Point{X: 490, Y: 500})
+	eraser.DragMove(viewer.Level0Point{X: 600, Y: 500})
+	eraser.DragEnd(viewer.Level0Point{X: 710, Y: 500})
+	if n := len(p.ref.Annotations.Features); n != 0 {
+		t.Errorf("erasing all of it left %d annotations", n)
+	}
 }

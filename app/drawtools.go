@@ -11,9 +11,10 @@ import (
 )
 
 // Drawing tools: rectangle (B), ellipse (E), polygon (G: click the
-// corners, drag to trace, Enter closes), freehand (F: drag), brush (W:
+// corners, drag to trace, Enter closes), freehand (F: drag), brush (w:
 // paint a band brushRadius screen pixels each side of the drag; starting
-// inside an annotation paints onto it), points (.: click to count, one
+// inside an annotation paints onto it), eraser (Shift+W: take the band
+// away from the annotation the stroke starts on), points (.: click to count, one
 // point set per class). Each shape is kept at once as
 // an annotation of the current class (C cycles the classes) with its area
 // and perimeter in µm (pixels when uncalibrated), and is undoable. Delete
@@ -43,6 +44,7 @@ const (
 	shapePolygon   = "polygon"
 	shapeFreehand  = "freehand"
 	shapeBrush     = "brush"
+	shapeEraser    = "eraser"
 	shapePoints    = "points"
 )
 
@@ -74,6 +76,7 @@ func (a *annotations) useShape(kind string) {
 		a.p.notice = fmt.Sprintf("Drawing %s as %s (C changes the class; Esc stops)", map[string]string{
 			shapeRectangle: "rectangles", shapeEllipse: "ellipses", shapePolygon: "polygons: click the corners or drag, Enter closes",
 			shapeFreehand: "freehand: drag", shapeBrush: "with the brush: drag to paint, start inside an annotation to add to it",
+			shapeEraser: "with the eraser: drag from an annotation to take away from it",
 			shapePoints: "points: click to count"}[kind], a.class().name)
 	}
 	a.p.updateStatus()
@@ -109,12 +112,16 @@ func (s *shapeTool) DragStart(p viewer.Level0Point) {
 	if s.kind != shapePolygon || !s.active {
 		s.start, s.path, s.active = p, []annotation.Point{{X: p.X, Y: p.Y}}, true
 	}
-	if s.kind == shapeBrush {
+	if s.kind == shapeBrush || s.kind == shapeEraser {
 		s.radius = brushRadius * s.a.p.view.Viewport().Downsample
 		s.onto = -1
 		fs := s.a.current().Features
+		reach := 0.0 // the brush starts inside; the eraser may start on the edge
+		if s.kind == shapeEraser {
+			reach = s.radius
+		}
 		for i := len(fs) - 1; i >= 0; i-- {
-			if !fs[i].Locked && len(fs[i].Geometry.Polygons) > 0 && fs[i].Geometry.Contains(annotation.Point{X: p.X, Y: p.Y}) {
+			if !fs[i].Locked && len(fs[i].Geometry.Polygons) > 0 && fs[i].Geometry.Near(annotation.Point{X: p.X, Y: p.Y}, reach) {
 				s.onto = i
 				break
 			}
@@ -132,7 +139,7 @@ func (s *shapeTool) DragMove(p viewer.Level0Point) {
 		s.path = rectangle(s.start, p)
 	case shapeEllipse:
 		s.path = ellipse(s.start, p)
-	case shapeFreehand, shapePolygon, shapeBrush:
+	case shapeFreehand, shapePolygon, shapeBrush, shapeEraser:
 		last := s.path[len(s.path)-1]
 		if math.Hypot(p.X-last.X, p.Y-last.Y) >= 2*s.a.p.view.Viewport().Downsample { // a vertex every 2 screen pixels
 			s.path = append(s.path, annotation.Point{X: p.X, Y: p.Y})
@@ -192,9 +199,13 @@ func (s *shapeTool) cancel() {
 // preview draws the shape being made (a brush stroke as the band it paints).
 func (s *shapeTool) preview() {
 	cl := s.a.class()
-	if s.kind == shapeBrush {
+	if s.kind == shapeBrush || s.kind == shapeEraser {
+		colour := cl.colour
+		if s.kind == shapeEraser {
+			colour = color.RGBA{255, 255, 255, 255}
+		}
 		if g, err := annotation.Paint(nil, s.path, s.radius); err == nil {
-			c := &annotation.Collection{Features: []annotation.Feature{{Colour: &cl.colour, Geometry: g}}}
+			c := &annotation.Collection{Features: []annotation.Feature{{Colour: &colour, Geometry: g}}}
 			s.a.p.view.SetVectorLayer(measureLayer, measureLayerZ, annotation.NewDrawing(c))
 		}
 		return
@@ -210,8 +221,12 @@ func (s *shapeTool) preview() {
 // commit keeps the shape as an annotation with its area and perimeter.
 func (s *shapeTool) commit() {
 	defer s.cancel()
-	if s.kind == shapeBrush {
+	switch s.kind {
+	case shapeBrush:
 		s.commitBrush()
+		return
+	case shapeEraser:
+		s.commitEraser()
 		return
 	}
 	ring := append([]annotation.Point(nil), s.path...)
@@ -258,14 +273,45 @@ func (s *shapeTool) commitBrush() {
 		s.keepNew(g)
 		return
 	}
+	s.replaceShape(s.onto, g, "Painted onto")
+}
+
+// commitEraser takes the stroke's band away from the annotation it
+// started on, removing the annotation when nothing is left.
+func (s *shapeTool) commitEraser() {
+	fs := s.a.current().Features
+	if s.onto < 0 || s.onto >= len(fs) {
+		s.a.p.notice = "The eraser takes away from an annotation: start the stroke on one"
+		s.a.p.updateStatus()
+		return
+	}
+	g, err := annotation.Erase(fs[s.onto].Geometry, s.path, s.radius)
+	if err != nil {
+		return
+	}
+	name := s.a.current().Describe(s.onto)
+	if len(g.Polygons) == 0 {
+		s.a.change(&annotation.Collection{Features: slices.Delete(slices.Clone(fs), s.onto, s.onto+1)})
+		s.a.p.notice = "Erased " + name + " whole (Ctrl+Z brings it back)"
+		s.a.p.updateStatus()
+		return
+	}
+	s.replaceShape(s.onto, g, "Erased from")
+}
+
+// replaceShape gives annotation i the shape g (class, name and other
+// properties kept, area and perimeter measured again) and says what was
+// done ("Painted onto", "Erased from").
+func (s *shapeTool) replaceShape(i int, g annotation.Geometry, what string) {
+	fs := s.a.current().Features
 	area, perimeter, unit := s.a.measure(&g)
-	f := fs[s.onto]
+	f := fs[i]
 	f.Geometry = g
 	f.Measurements = remeasure(f.Measurements, unit, area, perimeter)
 	next := slices.Clone(fs)
-	next[s.onto] = f
+	next[i] = f
 	s.a.change(&annotation.Collection{Features: next})
-	s.a.p.notice = fmt.Sprintf("Painted onto %s: %s", s.a.current().Describe(s.onto), areaText(area, unit))
+	s.a.p.notice = fmt.Sprintf("%s %s: %s", what, s.a.current().Describe(i), areaText(area, unit))
 	s.a.p.updateStatus()
 }
 

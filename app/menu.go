@@ -43,6 +43,7 @@ var Controls = [][2]string{
 	{"M", "ruler on or off: drag to measure (µm or mm; pixels when uncalibrated)"},
 	{"Enter", "keep the ruler's line as an annotation with its length"},
 	{"B / E / G / F / W / .", "draw rectangles / ellipses / polygons (click corners, Enter closes) / freehand / with the brush (start inside an annotation to add to it) / count points, in the current class (C changes it); Esc stops"},
+	{"Shift+W", "eraser: drag from an annotation to take the band away from it"},
 	{"Delete", "remove the annotation under the pointer"},
 	{"V", "move: drag a corner, or inside an annotation to move it whole; a click selects it; a double click adds a corner on an edge or removes the corner"},
 	{"/ and ,", "next / previous annotation (the Annotations tab lists them: class, name, note, delete)"},
@@ -131,6 +132,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Polygon (G; Enter closes)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) }) }),
 		fyne.NewMenuItem("Freehand (F)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) }) }),
 		fyne.NewMenuItem("Brush (W)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeBrush) }) }),
+		fyne.NewMenuItem("Eraser (Shift+W)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEraser) }) }),
 		fyne.NewMenuItem("Count Points (.)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) }) }),
 		fyne.NewMenuItem("Move Annotations and Corners (V)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleMove() }) }),
 		fyne.NewMenuItem("Next Class (C)", func() { ui.withPane(func(p *slidePane) { p.annots.nextClass() }) }),
@@ -287,8 +289,10 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) })
 	case 'f', 'F':
 		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) })
-	case 'w', 'W':
+	case 'w':
 		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeBrush) })
+	case 'W':
+		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEraser) })
 	case '.':
 		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) })
 	case 'c', 'C':
