@@ -485,7 +485,8 @@ func TestBrush(t *testing.T) {
 	}
 
 	// The eraser (Shift+W): across the band it cuts it in two; over all
-	// of it, it removes the annotation; started off any, it says so.
+	// of it (started off it), it removes the annotation; reaching none, it
+	// says so.
 	ui.handleWindowRune('W')
 	eraser := p.view.Tool
 	eraser.DragStart(viewer.Level0Point{X: 600, Y: 480}) // on the edge, within the eraser's reach
@@ -496,10 +497,10 @@ func TestBrush(t *testing.T) {
 	}
 	eraser.DragStart(viewer.Level0Point{X: 400, Y: 900}) // nowhere
 	eraser.DragEnd(viewer.Level0Point{X: 450, Y: 900})
-	if !strings.Contains(p.status.Text, "start the stroke on one") {
+	if !strings.Contains(p.status.Text, "did not reach one") {
 		t.Errorf("an eraser stroke on nothing: %q", p.status.Text)
 	}
-	eraser.DragStart(viewer.Level0Point{X: 490, Y: 500})
+	eraser.DragStart(viewer.Level0Point{X: 440, Y: 500}) // off it: the first annotation it reaches
 	eraser.DragMove(viewer.Level0Point{X: 600, Y: 500})
 	eraser.DragEnd(viewer.Level0Point{X: 710, Y: 500})
 	if n := len(p.ref.Annotations.Features); n != 0 {

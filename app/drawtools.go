@@ -114,18 +114,11 @@ func (s *shapeTool) DragStart(p viewer.Level0Point) {
 	}
 	if s.kind == shapeBrush || s.kind == shapeEraser {
 		s.radius = brushRadius * s.a.p.view.Viewport().Downsample
-		s.onto = -1
-		fs := s.a.current().Features
 		reach := 0.0 // the brush starts inside; the eraser may start on the edge
 		if s.kind == shapeEraser {
 			reach = s.radius
 		}
-		for i := len(fs) - 1; i >= 0; i-- {
-			if !fs[i].Locked && len(fs[i].Geometry.Polygons) > 0 && fs[i].Geometry.Near(annotation.Point{X: p.X, Y: p.Y}, reach) {
-				s.onto = i
-				break
-			}
-		}
+		s.onto = s.a.polygonAt(annotation.Point{X: p.X, Y: p.Y}, reach)
 	}
 	s.preview()
 }
@@ -276,12 +269,31 @@ func (s *shapeTool) commitBrush() {
 	s.replaceShape(s.onto, g, "Painted onto")
 }
 
+// polygonAt is the topmost unlocked annotation with polygons within reach
+// (level-0 pixels) of p, or −1.
+func (a *annotations) polygonAt(p annotation.Point, reach float64) int {
+	fs := a.current().Features
+	for i := len(fs) - 1; i >= 0; i-- {
+		if !fs[i].Locked && len(fs[i].Geometry.Polygons) > 0 && fs[i].Geometry.Near(p, reach) {
+			return i
+		}
+	}
+	return -1
+}
+
 // commitEraser takes the stroke's band away from the annotation it
-// started on, removing the annotation when nothing is left.
+// started on (or, started off any, the first one it reaches), removing
+// the annotation when nothing is left.
 func (s *shapeTool) commitEraser() {
 	fs := s.a.current().Features
+	for _, p := range s.path { // a stroke started off any: the first annotation it reaches
+		if s.onto >= 0 {
+			break
+		}
+		s.onto = s.a.polygonAt(p, s.radius)
+	}
 	if s.onto < 0 || s.onto >= len(fs) {
-		s.a.p.notice = "The eraser takes away from an annotation: start the stroke on one"
+		s.a.p.notice = "The eraser takes away from an annotation: the stroke did not reach one"
 		s.a.p.updateStatus()
 		return
 	}

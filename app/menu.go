@@ -45,7 +45,7 @@ var Controls = [][2]string{
 	{"B / E / G / F / W / .", "draw rectangles / ellipses / polygons (click corners, Enter closes) / freehand / with the brush (start inside an annotation to add to it) / count points, in the current class (C changes it); Esc stops"},
 	{"Shift+W", "eraser: drag from an annotation to take the band away from it"},
 	{"Delete", "remove the annotation under the pointer"},
-	{"V", "move: drag a corner, or inside an annotation to move it whole; a click selects it; a double click adds a corner on an edge or removes the corner"},
+	{"Shift+W", "eraser: drag to take the band away from the annotation the stroke starts on (or first reaches)"},
 	{"/ and ,", "next / previous annotation (the Annotations tab lists them: class, name, note, delete)"},
 	{"S", "side by side: the slide with and without the heatmap (View ▸ Side by Side With… for another slide); the views move together"},
 	{"L", "side by side: keep the current offset between the views, or follow by position again"},
