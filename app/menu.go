@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -421,13 +422,17 @@ func (ui *UI) refreshRecentMenu() {
 }
 
 func (ui *UI) showHelp() {
-	grid := container.NewGridWithColumns(2)
+	// Keys in a column as wide as the widest, what they do wrapped beside
+	// them (a grid of equal columns cut the long descriptions off).
+	grid := container.New(layout.NewFormLayout())
 	for _, c := range Controls {
 		grid.Add(widget.NewLabelWithStyle(c[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		grid.Add(widget.NewLabel(c[1]))
+		what := widget.NewLabel(c[1])
+		what.Wrapping = fyne.TextWrapWord
+		grid.Add(what)
 	}
 	d := dialog.NewCustom("Controls", "Close", container.NewVScroll(grid), ui.win)
-	d.Resize(fyne.NewSize(720, 560))
+	d.Resize(fyne.NewSize(900, 640))
 	ui.showDialog(d)
 }
 
