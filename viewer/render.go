@@ -52,7 +52,8 @@ type slideViewRenderer struct {
 	bar        *canvas.Rectangle
 	barLabel   *canvas.Text
 	objects    []fyne.CanvasObject
-	lastPlan   Plan // the plan of the last update: what was drawn and wanted
+	lastPlan   Plan             // the plan of the last update: what was drawn and wanted
+	seen       map[TileKey]bool // the tiles drawn by an update (reused: no map per frame)
 }
 
 func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
@@ -60,6 +61,7 @@ func newSlideViewRenderer(v *SlideView) *slideViewRenderer {
 		v:          v,
 		background: canvas.NewRectangle(OutsideColour),
 		tiles:      map[TileKey]*tileImage{},
+		seen:       map[TileKey]bool{},
 		barPill:    canvas.NewRectangle(color.NRGBA{255, 255, 255, 210}),
 		bar:        canvas.NewRectangle(color.NRGBA{0, 0, 0, 255}),
 		barLabel:   canvas.NewText("", color.NRGBA{0, 0, 0, 255}),
@@ -135,7 +137,8 @@ func (r *slideViewRenderer) update(size fyne.Size) {
 	r.background.Resize(size)
 	objects := make([]fyne.CanvasObject, 0, len(plan.Draw)+6)
 	objects = append(objects, r.background)
-	seen := make(map[TileKey]bool, len(plan.Draw))
+	seen := r.seen
+	clear(seen)
 	inv := 1 / v.scale
 	// Past the scan's resolution each slide pixel covers several device
 	// pixels: nearest-neighbour shows them as they are and leaves no seam

@@ -43,10 +43,11 @@ type vectorLayer struct {
 
 	images map[vectorKey]*canvas.Image // on screen; UI goroutine only
 	shown  []fyne.CanvasObject
+	seen   map[vectorKey]bool // the tiles an update placed (reused: no map per frame)
 }
 
 func newVectorLayer(v *SlideView, d Drawer) *vectorLayer {
-	return &vectorLayer{drawer: d, v: v, cache: map[vectorKey]*image.RGBA{}, pending: map[vectorKey]bool{}, images: map[vectorKey]*canvas.Image{}}
+	return &vectorLayer{drawer: d, v: v, cache: map[vectorKey]*image.RGBA{}, pending: map[vectorKey]bool{}, images: map[vectorKey]*canvas.Image{}, seen: map[vectorKey]bool{}}
 }
 
 // setDrawer replaces the content: every tile is drawn again.
@@ -75,7 +76,8 @@ func (l *vectorLayer) update(st LayerStyle, vp Viewport, inv float32) []fyne.Can
 	a, z := vp.VisibleLevel0()
 	c0, r0 := int(math.Floor(max(a.X, 0)/side)), int(math.Floor(max(a.Y, 0)/side))
 	c1, r1 := int(math.Floor(min(z.X, vp.SlideW-1)/side)), int(math.Floor(min(z.Y, vp.SlideH-1)/side))
-	seen := map[vectorKey]bool{}
+	seen := l.seen
+	clear(seen)
 	for row := r0; row <= r1; row++ {
 		for col := c0; col <= c1; col++ {
 			key := vectorKey{k, col, row}
