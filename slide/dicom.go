@@ -184,30 +184,14 @@ func assembleDICOM(path string, instances []*dicomInstance) (Slide, error) {
 	if dropped > 0 {
 		s.props["tessera.optical-paths"] = fmt.Sprintf("%d more image(s) of a level's size (other focal planes or optical paths); the first of each size is shown", dropped)
 	}
-	if f := s.levels[0].focalPlanes; f > 1 {
-		s.props["tessera.focal-planes"] = strconv.Itoa(f) + " focal planes; the first is shown"
-	}
 	for _, l := range s.levels {
 		if err := l.checkCodec(); err != nil {
 			return nil, fmt.Errorf("%s: %w: %v", path, ErrUnsupported, err)
 		}
 	}
 	l0 := s.levels[0]
-	s.mpp = MPP{Source: MPPUnknown}
-	if plausibleMPP(l0.mppX) && plausibleMPP(l0.mppY) {
-		s.mpp = MPP{X: l0.mppX, Y: l0.mppY, Source: MPPFromDICOM}
-		s.props["openslide.mpp-x"], s.props["openslide.mpp-y"] = strconv.FormatFloat(l0.mppX, 'g', -1, 64), strconv.FormatFloat(l0.mppY, 'g', -1, 64)
-	}
-	if l0.objective > 0 {
-		s.props["openslide.objective-power"] = strconv.FormatFloat(l0.objective, 'g', -1, 64)
-	}
-	s.props["dicom.transfer-syntax"] = l0.syntax
-	s.props["dicom.photometric-interpretation"] = l0.photometric
+	s.mpp = l0.describeSeries(s.props)
 	s.props["dicom.icc-profile"] = strconv.FormatBool(len(l0.icc) > 0)
-	s.props["dicom.frame-order"] = l0.frameOrder
-	if l0.frameIndex != "" {
-		s.props["dicom.frames-found-by"] = l0.frameIndex
-	}
 	for i, l := range s.levels {
 		s.props[fmt.Sprintf("openslide.level[%d].width", i)] = strconv.Itoa(l.width)
 		s.props[fmt.Sprintf("openslide.level[%d].height", i)] = strconv.Itoa(l.height)
@@ -230,6 +214,30 @@ func assembleDICOM(path string, instances []*dicomInstance) (Slide, error) {
 		}
 	}
 	return s, nil
+}
+
+// describeSeries records what the full-resolution instance says of its
+// series in props (µm/px, objective power, encoding, frame order and how
+// frames were found, focal planes) and returns its µm/px.
+func (l0 *dicomInstance) describeSeries(props map[string]string) MPP {
+	mpp := MPP{Source: MPPUnknown}
+	if plausibleMPP(l0.mppX) && plausibleMPP(l0.mppY) {
+		mpp = MPP{X: l0.mppX, Y: l0.mppY, Source: MPPFromDICOM}
+		props["openslide.mpp-x"], props["openslide.mpp-y"] = strconv.FormatFloat(l0.mppX, 'g', -1, 64), strconv.FormatFloat(l0.mppY, 'g', -1, 64)
+	}
+	if l0.objective > 0 {
+		props["openslide.objective-power"] = strconv.FormatFloat(l0.objective, 'g', -1, 64)
+	}
+	props["dicom.transfer-syntax"] = l0.syntax
+	props["dicom.photometric-interpretation"] = l0.photometric
+	props["dicom.frame-order"] = l0.frameOrder
+	if l0.frameIndex != "" {
+		props["dicom.frames-found-by"] = l0.frameIndex
+	}
+	if l0.focalPlanes > 1 {
+		props["tessera.focal-planes"] = strconv.Itoa(l0.focalPlanes) + " focal planes; the first is shown"
+	}
+	return mpp
 }
 
 func (s *dicomSlide) Path() string   { return s.path }

@@ -112,9 +112,7 @@ func assembleDICOMChannels(path string, volumes []*dicomInstance, associated map
 	}
 	s := &dicomChannelSlide{channelSlide: cs, files: volumes, associated: associated, objective: l0.objective}
 	cs.props["openslide.vendor"] = "dicom"
-	cs.props["dicom.transfer-syntax"] = l0.syntax
-	cs.props["dicom.photometric-interpretation"] = l0.photometric
-	cs.props["dicom.frame-order"] = l0.frameOrder
+	cs.mpp = l0.describeSeries(cs.props)
 	cs.props["dicom.optical-paths"] = strconv.Itoa(len(order))
 	for i, o := range order {
 		cs.props[fmt.Sprintf("channel[%d].optical-path", i)] = o.id
@@ -124,17 +122,6 @@ func assembleDICOMChannels(path string, volumes []*dicomInstance, associated map
 		if o.emission > 0 {
 			cs.props[fmt.Sprintf("channel[%d].emission-nm", i)] = strconv.FormatFloat(o.emission, 'g', -1, 64)
 		}
-	}
-	if l0.focalPlanes > 1 {
-		cs.props["tessera.focal-planes"] = strconv.Itoa(l0.focalPlanes) + " focal planes; the first is shown"
-	}
-	cs.mpp = MPP{Source: MPPUnknown}
-	if plausibleMPP(l0.mppX) && plausibleMPP(l0.mppY) {
-		cs.mpp = MPP{X: l0.mppX, Y: l0.mppY, Source: MPPFromDICOM}
-		cs.props["openslide.mpp-x"], cs.props["openslide.mpp-y"] = strconv.FormatFloat(l0.mppX, 'g', -1, 64), strconv.FormatFloat(l0.mppY, 'g', -1, 64)
-	}
-	if l0.objective > 0 {
-		cs.props["openslide.objective-power"] = strconv.FormatFloat(l0.objective, 'g', -1, 64)
 	}
 	if cs.fingerprint, err = FingerprintFile(l0.path); err != nil {
 		return nil, err
