@@ -315,14 +315,8 @@ func (s *shapeTool) commitEraser() {
 // properties kept, area and perimeter measured again) and says what was
 // done ("Painted onto", "Erased from").
 func (s *shapeTool) replaceShape(i int, g annotation.Geometry, what string) {
-	fs := s.a.current().Features
-	area, perimeter, unit := s.a.measure(&g)
-	f := fs[i]
-	f.Geometry = g
-	f.Measurements = remeasure(f.Measurements, unit, area, perimeter)
-	next := slices.Clone(fs)
-	next[i] = f
-	s.a.change(&annotation.Collection{Features: next})
+	next, area, unit := s.a.reshaped(s.a.current().Features[i], i, g)
+	s.a.change(next)
 	s.a.p.notice = fmt.Sprintf("%s %s: %s", what, s.a.current().Describe(i), areaText(area, unit))
 	s.a.p.updateStatus()
 }
@@ -335,6 +329,37 @@ func (a *annotations) measure(g *annotation.Geometry) (area, perimeter float64, 
 		return g.Area(), g.Length(), "px"
 	}
 	return g.Area() * mpp.X * mpp.Y, g.Length() * math.Sqrt(mpp.X*mpp.Y), "µm"
+}
+
+// reshaped is the collection with annotation i, as f was, given the shape
+// g: class, name and other properties kept, Tessera's area and perimeter
+// measured again when g has polygons (area and unit returned for the
+// status line; 0 and "" otherwise). The collection shown is not changed.
+func (a *annotations) reshaped(f annotation.Feature, i int, g annotation.Geometry) (next *annotation.Collection, area float64, unit string) {
+	f.Geometry = g
+	if len(g.Polygons) > 0 {
+		var perimeter float64
+		area, perimeter, unit = a.measure(&g)
+		f.Measurements = remeasure(f.Measurements, unit, area, perimeter)
+	}
+	fs := slices.Clone(a.current().Features)
+	fs[i] = f
+	return &annotation.Collection{Features: fs}, area, unit
+}
+
+// remeasure updates the area and perimeter measurements Tessera wrote;
+// other measurements (another tool's) are kept as they were.
+func remeasure(ms []annotation.Measurement, unit string, area, perimeter float64) []annotation.Measurement {
+	out := append([]annotation.Measurement(nil), ms...)
+	for i := range out {
+		switch out[i].Name {
+		case "Area " + unit + "^2":
+			out[i].Value = area
+		case "Perimeter " + unit:
+			out[i].Value = perimeter
+		}
+	}
+	return out
 }
 
 // areaText is an area for people: µm² or mm², or px² uncalibrated.

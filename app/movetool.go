@@ -71,15 +71,8 @@ func (m *moveTool) DragMove(p viewer.Level0Point) {
 		return
 	}
 	dx, dy := p.X-m.start.X, p.Y-m.start.Y
-	f := m.orig
-	f.Geometry = moved(m.orig.Geometry, m.vertex, dx, dy)
-	if len(f.Geometry.Polygons) > 0 { // keep the measurements true
-		area, perimeter, unit := m.a.measure(&f.Geometry)
-		f.Measurements = remeasure(m.orig.Measurements, unit, area, perimeter)
-	}
-	next := append([]annotation.Feature(nil), m.a.current().Features...)
-	next[m.feature] = f
-	m.a.changeAs(&annotation.Collection{Features: next}, fmt.Sprintf("move drag %d", m.drags))
+	next, _, _ := m.a.reshaped(m.orig, m.feature, moved(m.orig.Geometry, m.vertex, dx, dy))
+	m.a.changeAs(next, fmt.Sprintf("move drag %d", m.drags))
 }
 
 func (m *moveTool) DragEnd(p viewer.Level0Point) {
@@ -131,15 +124,8 @@ func (m *moveTool) DoubleTap(p viewer.Level0Point) {
 		if what == "" {
 			continue
 		}
-		f := fs[i]
-		f.Geometry = g
-		if len(g.Polygons) > 0 {
-			area, perimeter, unit := m.a.measure(&f.Geometry)
-			f.Measurements = remeasure(f.Measurements, unit, area, perimeter)
-		}
-		next := append([]annotation.Feature(nil), fs...)
-		next[i] = f
-		m.a.change(&annotation.Collection{Features: next})
+		next, _, _ := m.a.reshaped(fs[i], i, g)
+		m.a.change(next)
 		m.a.p.notice = what + " (Ctrl+Z undoes)"
 		m.a.p.updateStatus()
 		return
@@ -268,21 +254,6 @@ func moved(g annotation.Geometry, v *vertexRef, dx, dy float64) annotation.Geome
 	if v == nil {
 		for j := range out.Points {
 			out.Points[j] = shift(out.Points[j])
-		}
-	}
-	return out
-}
-
-// remeasure updates the area and perimeter measurements Tessera wrote;
-// other measurements (another tool's) are kept as they were.
-func remeasure(ms []annotation.Measurement, unit string, area, perimeter float64) []annotation.Measurement {
-	out := append([]annotation.Measurement(nil), ms...)
-	for i := range out {
-		switch out[i].Name {
-		case "Area " + unit + "^2":
-			out[i].Value = area
-		case "Perimeter " + unit:
-			out[i].Value = perimeter
 		}
 	}
 	return out
