@@ -40,6 +40,26 @@ var recipes = map[string]string{
 
 var derivedMu sync.Mutex
 
+// madeBy returns the path of tools/SCRIPT and the place its output goes in
+// $TMPDIR/tessera-test-slides: NAME-HASH plus ext, the hash that of the
+// script and of inputs (the paths of files it reads, themselves named by
+// their makers' hashes), so that a changed script or source makes the
+// file again. The caller holds derivedMu while it makes the file.
+func madeBy(t testing.TB, script, name, ext string, inputs ...string) (scriptPath, out string) {
+	t.Helper()
+	scriptPath = filepath.Join(moduleRoot(), "tools", script)
+	code, err := os.ReadFile(scriptPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	h.Write(code)
+	for _, in := range inputs {
+		h.Write([]byte("\x00" + in))
+	}
+	return scriptPath, filepath.Join(os.TempDir(), "tessera-test-slides", name+"-"+hex.EncodeToString(h.Sum(nil)[:4])+ext)
+}
+
 // Derived returns the path of a derived slide (one of the constants),
 // building it on first use in a folder shared by test runs
 // ($TMPDIR/tessera-test-slides). It skips the test when the shared slides,

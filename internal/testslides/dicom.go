@@ -1,8 +1,6 @@
 package testslides
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -49,15 +47,9 @@ func DICOMCopy(t testing.TB, mode string) string {
 	if err := exec.Command("/usr/bin/python3", "-c", "import pydicom").Run(); err != nil {
 		t.Skip("python3-pydicom not installed (scripts/setup.sh installs it): skipping test on a DICOM copy")
 	}
-	script := filepath.Join(moduleRoot(), "tools", "dicom", "make_wsi_dicom.py")
-	code, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
 	derivedMu.Lock()
 	defer derivedMu.Unlock()
-	sum := sha256.Sum256(code)
-	out := filepath.Join(os.TempDir(), "tessera-test-slides", "dicom-"+mode+"-"+hex.EncodeToString(sum[:4]))
+	script, out := madeBy(t, "dicom/make_wsi_dicom.py", "dicom-"+mode, "")
 	if _, err := os.Stat(filepath.Join(out, "level-0.dcm")); err == nil {
 		return out
 	}
@@ -203,15 +195,9 @@ func FluorescenceDICOM(t testing.TB, mode string) string {
 	if err := exec.Command("/usr/bin/python3", "-c", check).Run(); err != nil {
 		t.Skipf("python3 modules missing (%s; scripts/setup.sh installs them): skipping test on a fluorescence DICOM copy", check)
 	}
-	script := filepath.Join(moduleRoot(), "tools", "dicom", "make_fluorescence_dicom.py")
-	code, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
 	derivedMu.Lock()
 	defer derivedMu.Unlock()
-	sum := sha256.Sum256(code)
-	out := filepath.Join(os.TempDir(), "tessera-test-slides", "dicom-fluo-"+mode+"-"+hex.EncodeToString(sum[:4]))
+	script, out := madeBy(t, "dicom/make_fluorescence_dicom.py", "dicom-fluo-"+mode, "", src)
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}

@@ -1,8 +1,6 @@
 package testslides
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +17,7 @@ import (
 // $TMPDIR/tessera-test-slides; skips when tifffile is missing.
 func OMEStack(t testing.TB, axes string) string {
 	t.Helper()
-	return tifffileMade(t, "make_stack.py", func(sum string) string { return "stack-" + axes + "-" + sum + ".ome.tif" }, axes)
+	return tifffileMade(t, "make_stack.py", "stack-"+axes, ".ome.tif", axes)
 }
 
 // ChannelPyramid returns a tiled two-channel pyramid (three levels, 128²
@@ -34,30 +32,23 @@ func ChannelPyramid(t testing.TB, kind string) string {
 	if kind == "qptiff" {
 		ext = ".qptiff"
 	}
-	return tifffileMade(t, "make_pyramid.py", func(sum string) string { return "pyramid-" + kind + "-" + sum + ext }, kind)
+	return tifffileMade(t, "make_pyramid.py", "pyramid-"+kind, ext, kind)
 }
 
 // tifffileMade runs tools/ometiff/SCRIPT on QuPath's real two-channel
 // export (SCRIPT SRC OUT ARGS...) once, into $TMPDIR/tessera-test-slides
-// under the name that name gives for the script's hash (a changed script
-// makes its file again), and returns the file. It skips the test when the
-// shared slides or tifffile are missing.
-func tifffileMade(t testing.TB, script string, name func(sum string) string, args ...string) string {
+// as NAME-HASH plus ext (madeBy), and returns the file. It skips the test
+// when the shared slides or tifffile are missing.
+func tifffileMade(t testing.TB, script, name, ext string, args ...string) string {
 	t.Helper()
 	src := filepath.Join(Dir(t), "ometiff", "qupath-cells-2c.ome.tif")
 	if err := exec.Command("/usr/bin/python3", "-c", "import tifffile, numpy").Run(); err != nil {
 		t.Skip("python3-tifffile not installed (scripts/setup.sh installs it): skipping test on a tifffile-made image")
 	}
-	path := filepath.Join(moduleRoot(), "tools", "ometiff", script)
-	code, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	derivedMu.Lock()
 	defer derivedMu.Unlock()
-	sum := sha256.Sum256(code)
-	dir := filepath.Join(os.TempDir(), "tessera-test-slides")
-	out := filepath.Join(dir, name(hex.EncodeToString(sum[:4])))
+	path, out := madeBy(t, filepath.Join("ometiff", script), name, ext)
+	dir := filepath.Dir(out)
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}
