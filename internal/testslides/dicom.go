@@ -197,7 +197,11 @@ func FluorescenceDICOM(t testing.TB, mode string) string {
 	}
 	derivedMu.Lock()
 	defer derivedMu.Unlock()
-	script, out := madeBy(t, "dicom/make_fluorescence_dicom.py", "dicom-fluo-"+mode, "", src)
+	shared, err := os.ReadFile(filepath.Join(moduleRoot(), "tools", "dicom", "make_wsi_dicom.py")) // its instance header
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, out := madeBy(t, "dicom/make_fluorescence_dicom.py", "dicom-fluo-"+mode, "", src, string(shared))
 	if _, err := os.Stat(out); err == nil {
 		return out
 	}

@@ -34,14 +34,14 @@ import sys
 import tempfile
 
 import numpy as np
-import pydicom
 import tifffile
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, generate_uid
 
-WSI = "1.2.840.10008.5.1.4.1.1.77.1.6"
+from make_wsi_dicom import base  # the instance header, shared with the brightfield copies
+
 TILE = 128
 # Identifier, description, illumination (excitation) and emission filter
 # pass band, nm.
@@ -49,26 +49,8 @@ PATHS = [("1", "DAPI", 405.0, (435, 485)), ("2", "FITC", 488.0, (500, 550))]
 
 
 def dataset(series, study, kind, syntax, bits, rows, cols, spp=1):
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = WSI
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = syntax
-    meta.ImplementationClassUID = generate_uid()
-    ds = FileDataset(None, {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID = WSI
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = study
-    ds.SeriesInstanceUID = series
-    ds.Modality = "SM"
-    ds.ImageType = ["ORIGINAL", "PRIMARY", kind, "NONE"]
-    ds.Rows, ds.Columns = rows, cols
-    ds.SamplesPerPixel = spp
+    ds = base(series, study, kind, syntax, rows, cols, spp=spp, bits=bits)
     ds.PhotometricInterpretation = "MONOCHROME2" if spp == 1 else "RGB"
-    if spp == 3:
-        ds.PlanarConfiguration = 0
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit = bits, bits, bits - 1
-    ds.PixelRepresentation = 0
-    ds.is_little_endian, ds.is_implicit_VR = True, False
     return ds
 
 

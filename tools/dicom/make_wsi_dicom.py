@@ -31,7 +31,10 @@ from pydicom.uid import (ExplicitVRLittleEndian, JPEG2000Lossless,
 WSI = "1.2.840.10008.5.1.4.1.1.77.1.6"
 
 
-def base(series, study, kind, syntax, rows, cols):
+def base(series, study, kind, syntax, rows, cols, spp=3, bits=8):
+    """A VL WSI instance of the series: pixel format set, photometric
+    interpretation and pixel data left to the caller (also
+    make_fluorescence_dicom.py's)."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = WSI
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -45,9 +48,10 @@ def base(series, study, kind, syntax, rows, cols):
     ds.Modality = "SM"
     ds.ImageType = ["ORIGINAL", "PRIMARY", kind, "NONE"]
     ds.Rows, ds.Columns = rows, cols
-    ds.SamplesPerPixel = 3
-    ds.PlanarConfiguration = 0
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+    ds.SamplesPerPixel = spp
+    if spp == 3:
+        ds.PlanarConfiguration = 0
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit = bits, bits, bits - 1
     ds.PixelRepresentation = 0
     ds.is_little_endian, ds.is_implicit_VR = True, False
     return ds
