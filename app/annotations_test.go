@@ -328,28 +328,39 @@ func TestAnnotationList(t *testing.T) {
 // imported.
 func annotatedPane(t *testing.T) (*UI, *slidePane) {
 	t.Helper()
-	ui := newTestUI(t)
-	ui.OpenPath(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
-	settle(ui)
-	p := ui.current()
+	ui, p := smallRegionPane(t)
 	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
 		t.Fatal(err)
 	}
 	return ui, p
 }
 
-// The move tool: a corner dragged moves alone (the ring stays closed, the
-// area measurement follows), a drag inside moves the whole annotation, a
-// locked one stays; each drag is one undo step; a click selects.
-func TestMoveTool(t *testing.T) {
+// smallRegionPane opens CMU-1-Small-Region in a test UI.
+func smallRegionPane(t *testing.T) (*UI, *slidePane) {
+	t.Helper()
 	ui := newTestUI(t)
 	ui.OpenPath(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
 	settle(ui)
-	p := ui.current()
+	return ui, ui.current()
+}
+
+// squareToMove draws the rectangle (100, 100)–(500, 500) on
+// CMU-1-Small-Region and turns the move tool on.
+func squareToMove(t *testing.T) *slidePane {
+	t.Helper()
+	ui, p := smallRegionPane(t)
 	ui.handleWindowRune('b')
 	p.view.Tool.DragStart(viewer.Level0Point{X: 100, Y: 100})
 	p.view.Tool.DragEnd(viewer.Level0Point{X: 500, Y: 500})
 	ui.handleWindowRune('v')
+	return p
+}
+
+// The move tool: a corner dragged moves alone (the ring stays closed, the
+// area measurement follows), a drag inside moves the whole annotation, a
+// locked one stays; each drag is one undo step; a click selects.
+func TestMoveTool(t *testing.T) {
+	p := squareToMove(t)
 	m := p.view.Tool
 	m.DragStart(viewer.Level0Point{X: 501, Y: 499}) // the corner at (500, 500)
 	m.DragMove(viewer.Level0Point{X: 601, Y: 599})
@@ -390,14 +401,7 @@ func TestMoveTool(t *testing.T) {
 // removes it, never below three corners; each is one undo step and the
 // area measurement follows.
 func TestMoveToolCorners(t *testing.T) {
-	ui := newTestUI(t)
-	ui.OpenPath(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
-	settle(ui)
-	p := ui.current()
-	ui.handleWindowRune('b')
-	p.view.Tool.DragStart(viewer.Level0Point{X: 100, Y: 100})
-	p.view.Tool.DragEnd(viewer.Level0Point{X: 500, Y: 500})
-	ui.handleWindowRune('v')
+	p := squareToMove(t)
 	m := p.view.Tool
 	ring := func() []annotation.Point { return p.ref.Annotations.Features[0].Geometry.Polygons[0][0] }
 	m.DoubleTap(viewer.Level0Point{X: 300, Y: 101}) // the top edge
@@ -453,10 +457,7 @@ func TestFailedRegionAnalysisKeepsThePreviousResult(t *testing.T) {
 // started inside an annotation adds to it (one shape, its area measured
 // again), one undo step each.
 func TestBrush(t *testing.T) {
-	ui := newTestUI(t)
-	ui.OpenPath(filepath.Join(sharedSlides(t), "aperio", "CMU-1-Small-Region.svs"))
-	settle(ui)
-	p := ui.current()
+	ui, p := smallRegionPane(t)
 	p.view.SetView(viewer.Level0Point{X: 1000, Y: 1000}, 1) // 12 level-0 pixels each side
 	ui.handleWindowRune('w')
 	tool := p.view.Tool
