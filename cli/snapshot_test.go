@@ -101,15 +101,7 @@ func TestSnapshotRealSlide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, out)
 	if img.Bounds() != image.Rect(0, 0, 640, 480) {
 		t.Fatalf("size %v", img.Bounds())
 	}

@@ -30,19 +30,7 @@ func TestFeatureCacheSharesEncoder(t *testing.T) {
 			if name != "builtin" {
 				src = testbundles.Path(t, name)
 			}
-			open := func(dir string) *Model {
-				b, err := LoadBundle(dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				m, err := OpenModel(b, ProviderCPU)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(m.Close)
-				return m
-			}
-			a, b := open(src), open(testbundles.WithOtherHead(t, src, 0.7))
+			a, b := modelAt(t, src), modelAt(t, testbundles.WithOtherHead(t, src, 0.7))
 			if a.Bundle.EncoderSHA256 != b.Bundle.EncoderSHA256 || a.Bundle.SHA256 == b.Bundle.SHA256 {
 				t.Fatal("the copy does not share the encoder, or is the same bundle")
 			}

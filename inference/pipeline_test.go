@@ -31,6 +31,22 @@ func openShared(t testing.TB, rel string) slide.Slide {
 	return s
 }
 
+// modelAt opens the bundle in dir on the CPU, closed when the test ends.
+func modelAt(t testing.TB, dir string) *Model {
+	t.Helper()
+	requireRuntime(t)
+	b, err := LoadBundle(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenModel(b, ProviderCPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
 func builtinModel(t testing.TB) *Model {
 	t.Helper()
 	requireRuntime(t)
@@ -109,16 +125,7 @@ func meanGrey(img *image.RGBA) float64 {
 
 func TestAnalyzeBothBundlesOnTwoScanners(t *testing.T) {
 	requireRuntime(t)
-	resnet, err := LoadBundle(testbundles.Path(t, "resnet-abmil"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rm, err := OpenModel(resnet, ProviderCPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rm.Close()
-	models := map[string]*Model{"builtin": builtinModel(t), "resnet-abmil": rm}
+	models := map[string]*Model{"builtin": builtinModel(t), "resnet-abmil": modelAt(t, testbundles.Path(t, "resnet-abmil"))}
 	for _, rel := range []string{"aperio/CMU-1-Small-Region.svs", "hamamatsu/test3-DAPI-2-387.ndpi"} {
 		s := openShared(t, rel)
 		for name, m := range models {

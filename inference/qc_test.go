@@ -245,15 +245,7 @@ func TestBundleICCInput(t *testing.T) {
 	}
 	man, _ := os.ReadFile(filepath.Join(dir, "manifest.toml"))
 	os.WriteFile(filepath.Join(dir, "manifest.toml"), []byte(strings.Replace(string(man), "batch_size = 16", "batch_size = 16\nicc = \"apply\"", 1)), 0o644)
-	b, err := LoadBundle(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := OpenModel(b, ProviderCPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := modelAt(t, dir)
 	managed, err := Analyze(context.Background(), s, m, Options{})
 	if err != nil {
 		t.Fatal(err)
