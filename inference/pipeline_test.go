@@ -34,23 +34,20 @@ func openShared(t testing.TB, rel string) slide.Slide {
 // modelAt opens the bundle in dir on the CPU, closed when the test ends.
 func modelAt(t testing.TB, dir string) *Model {
 	t.Helper()
-	requireRuntime(t)
-	b, err := LoadBundle(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := OpenModel(b, ProviderCPU)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	return m
+	return opened(t, func() (*Bundle, error) { return LoadBundle(dir) })
 }
 
+// builtinModel opens the built-in bundle on the CPU, closed when the test ends.
 func builtinModel(t testing.TB) *Model {
 	t.Helper()
+	return opened(t, LoadBuiltinBundle)
+}
+
+// opened loads a bundle and opens it on the CPU for the test.
+func opened(t testing.TB, load func() (*Bundle, error)) *Model {
+	t.Helper()
 	requireRuntime(t)
-	b, err := LoadBuiltinBundle()
+	b, err := load()
 	if err != nil {
 		t.Fatal(err)
 	}
