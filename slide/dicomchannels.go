@@ -1,11 +1,9 @@
 package slide
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"sort"
 	"strconv"
 )
@@ -170,16 +168,8 @@ func (in *dicomInstance) frameValues(i int) ([]uint16, error) {
 			copy(vals[y*in.tw:y*in.tw+w], dec[y*w:(y+1)*w])
 		}
 	case syntaxJPEGBaseline:
-		dec, err := jpeg.Decode(bytes.NewReader(data))
-		if err != nil {
+		if vals, err = jpegValues(data, in.tw, in.th, 1); err != nil {
 			return nil, fmt.Errorf("JPEG frame %d: %v", i+1, err)
-		}
-		b := dec.Bounds()
-		for y := 0; y < min(b.Dy(), in.th); y++ {
-			for x := 0; x < min(b.Dx(), in.tw); x++ {
-				g := color.GrayModel.Convert(dec.At(b.Min.X+x, b.Min.Y+y)).(color.Gray)
-				vals[y*in.tw+x] = uint16(g.Y)
-			}
 		}
 	default: // native little-endian
 		if len(data) < len(vals)*in.bits/8 {

@@ -165,25 +165,36 @@ func (p *plane) block(t *tiffReader, i int) ([]uint16, error) {
 }
 
 // jpegBlock decodes a JPEG block into values: grey for a channel, RGB for
-// an associated image (whatever colour model the stream uses); a block
-// smaller than bw × bh (the image's last strip) is padded with zeros.
+// an associated image (whatever colour model the stream uses).
 func (p *plane) jpegBlock(data []byte, i int) ([]uint16, error) {
-	dec, err := jpeg.Decode(bytes.NewReader(data))
+	vals, err := jpegValues(data, p.bw, p.bh, p.samples)
 	if err != nil {
 		return nil, fmt.Errorf("JPEG block %d: %v", i, err)
 	}
-	vals := make([]uint16, p.bw*p.bh*p.samples)
+	return vals, nil
+}
+
+// jpegValues decodes a JPEG stream into w × h values of samples per pixel
+// (1: grey, 3: RGB), row-major; a smaller image (a last strip, an edge
+// frame) is padded with zeros. For channel planes and monochrome DICOM
+// frames.
+func jpegValues(data []byte, w, h, samples int) ([]uint16, error) {
+	dec, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]uint16, w*h*samples)
 	b := dec.Bounds()
 	g, grey := dec.(*image.Gray)
-	for y := 0; y < min(b.Dy(), p.bh); y++ {
-		for x := 0; x < min(b.Dx(), p.bw); x++ {
-			k := (y*p.bw + x) * p.samples
-			if grey && p.samples == 1 {
+	for y := 0; y < min(b.Dy(), h); y++ {
+		for x := 0; x < min(b.Dx(), w); x++ {
+			k := (y*w + x) * samples
+			if grey && samples == 1 {
 				vals[k] = uint16(g.Pix[y*g.Stride+x])
 				continue
 			}
 			r, gg, bb, _ := dec.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			if p.samples == 1 {
+			if samples == 1 {
 				vals[k] = uint16(color.GrayModel.Convert(color.RGBA64{uint16(r), uint16(gg), uint16(bb), 0xffff}).(color.Gray).Y)
 			} else {
 				vals[k], vals[k+1], vals[k+2] = uint16(r>>8), uint16(gg>>8), uint16(bb>>8)
