@@ -3,7 +3,6 @@ package caselog
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -12,16 +11,10 @@ import (
 	"tessera/session"
 )
 
-// ResultHash is the sha256 of a result's JSON: the result a log line or a
-// sign-off refers to.
-func ResultHash(r *inference.Result) string {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return ""
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
+// ResultHash identifies the result a log line or a sign-off refers to: its
+// content hash (inference.Result.ContentHash), the same for the same slide,
+// model and parameters whenever and however the result was computed.
+func ResultHash(r *inference.Result) string { return r.ContentHash() }
 
 // AboutResult fills e's slide, model, result and verdict fields from r.
 func AboutResult(e Entry, r *inference.Result) Entry {

@@ -19,7 +19,9 @@ import (
 // same slide, model and parameters; it is part of the cache key.
 // 4: slides with fluorescence channels are dark-field whatever their
 // composite looks like (a dense image of cells had been judged brightfield).
-const PipelineVersion = 4
+// 5: ink lines crossing a tile, IHC (DAB) and under-exposed slides found;
+// features cached at full precision; artefact tiles never evidence.
+const PipelineVersion = 5
 
 // Cache errors.
 var (

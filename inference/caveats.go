@@ -73,8 +73,8 @@ func (r *Result) HasCaveat(k CaveatKind) bool {
 // complete result; for a partial one, that it is partial and no finding
 // (its provisional class is only in ProvisionalText).
 func (r *Result) Headline() string {
-	if r.Withheld() { // VerdictText says why
-		return "Result withheld: the slide is outside what the model was built for"
+	if r.Withheld() { // VerdictText says the whole of why
+		return "Result withheld: " + r.WithheldBecause()
 	}
 	if r.Partial {
 		return fmt.Sprintf("Partial analysis (%d of %d tiles): no result", len(r.Tiles), r.TilesTotal)

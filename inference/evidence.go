@@ -41,12 +41,26 @@ const (
 // scoring tiles grouped with adjacent strong tiles (at most 3 × 3 tiles a
 // region), 8 regions, or as many as the slide has; for signed evidence
 // only tiles that pushed towards the positive class, then as many regions
-// of the strongest evidence against (the most negative tiles).
+// of the strongest evidence against (the most negative tiles). Tiles that
+// quality control found to be artefacts (pen ink, blur, glass, folds) are
+// never evidence, whether or not the model scored them: a region that
+// drove a result is tissue.
 func Evidence(r *Result) []EvidenceRegion {
 	if len(r.Tiles) == 0 || r.Grid.Side0 <= 0 {
 		return nil
 	}
-	sorted := slices.Clone(r.Tiles)
+	artefact := map[[2]int]bool{}
+	for _, q := range r.QC.Tiles {
+		if q.Flags&artefactFlags != 0 {
+			artefact[[2]int{q.Col, q.Row}] = true
+		}
+	}
+	sorted := make([]TileScore, 0, len(r.Tiles))
+	for _, t := range r.Tiles {
+		if !artefact[[2]int{t.Col, t.Row}] {
+			sorted = append(sorted, t)
+		}
+	}
 	slices.SortStableFunc(sorted, func(a, b TileScore) int { return cmp.Compare(b.Score, a.Score) })
 	if len(r.Classes) != 2 || r.Model.ScoreMeaning != ScoreSignedEvidence {
 		return ranked(regionsOf(sorted, r.Grid.Side0, ""))

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,8 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/x448/float16"
 
 	"tessera/internal/atomicfile"
 )
@@ -29,8 +26,8 @@ import (
 // threshold) scores a slide without reading or encoding it again. A file
 // holds one slide's tile grid, whether the slide is brightfield, each
 // tile's quality control (without the reference comparison, which belongs
-// to the bundle) and the features as IEEE half-precision floats (the head's
-// output moves by less than 1e-3; tested). The key is the slide's
+// to the bundle) and the features as the encoder gave them (32-bit floats:
+// the same result, bit for bit, as without the cache; tested). The key is the slide's
 // fingerprint, the encoder's sha256, everything that shapes the encoder's
 // input (tile size, µm/px, normalisation, channel order, colour handling)
 // and the tissue parameters. Files are written atomically; a damaged file
@@ -67,16 +64,19 @@ func NewFeatureCache(dir string) *FeatureCache {
 }
 
 // featureMagic starts every feature file (the version is in it).
-const featureMagic = "TESSERA-FEATURES-1\n"
+const featureMagic = "TESSERA-FEATURES-2\n"
 
 // cachedFeatures is one slide's cached encoding.
 type cachedFeatures struct {
-	Grid        Grid     `json:"grid"`
-	Brightfield bool     `json:"brightfield"`
-	QC          []TileQC `json:"qc"`
-	Dim         int      `json:"dim"`
-	// Bits is 16 (half precision: the head's output moves by less than
-	// 1e-3 with them, checked on the slide when stored) or 32.
+	Grid         Grid     `json:"grid"`
+	Brightfield  bool     `json:"brightfield"`
+	Underexposed bool     `json:"underexposed"`
+	QC           []TileQC `json:"qc"`
+	Dim          int      `json:"dim"`
+	// Bits is 32: features are kept exactly as the encoder gave them, so
+	// that a result from cached features is bit for bit the result of a
+	// fresh analysis (a result hash a sign-off is bound to must not depend
+	// on the cache). Earlier versions kept 16-bit files; those are not read.
 	Bits     int `json:"bits"`
 	features []float32
 }
@@ -161,15 +161,10 @@ func readFeatures(r io.Reader, size int64, dim int) (*cachedFeatures, error) {
 	if int64(n)*int64(dim)*int64(cf.Bits/8) > size {
 		return nil, errors.New("the file is shorter than its features")
 	}
-	var data any
-	switch cf.Bits {
-	case 16:
-		data = make([]uint16, n*dim)
-	case 32:
-		data = make([]float32, n*dim)
-	default:
+	if cf.Bits != 32 {
 		return nil, fmt.Errorf("%d-bit features", cf.Bits)
 	}
+	data := make([]float32, n*dim)
 	if err := binary.Read(r, binary.LittleEndian, data); err != nil {
 		return nil, err
 	}
@@ -180,14 +175,7 @@ func readFeatures(r io.Reader, size int64, dim int) (*cachedFeatures, error) {
 	if featureSum(hdr, data) != sum {
 		return nil, errors.New("checksum mismatch")
 	}
-	if half, ok := data.([]uint16); ok {
-		cf.features = make([]float32, len(half))
-		for i, h := range half {
-			cf.features[i] = float16.Frombits(h).Float32()
-		}
-	} else {
-		cf.features = data.([]float32)
-	}
+	cf.features = data
 	return &cf, nil
 }
 
@@ -197,15 +185,6 @@ func featureSum(hdr []byte, data any) [32]byte {
 	binary.Write(h, binary.LittleEndian, data)
 	var out [32]byte
 	copy(out[:], h.Sum(nil))
-	return out
-}
-
-// toHalf rounds features to half precision and back.
-func toHalf(features []float32) []float32 {
-	out := make([]float32, len(features))
-	for i, v := range features {
-		out[i] = float16.Fromfloat32(v).Float32()
-	}
 	return out
 }
 
@@ -219,13 +198,6 @@ func (c *FeatureCache) store(key string, cf *cachedFeatures) error {
 		return err
 	}
 	var data any = cf.features
-	if cf.Bits == 16 {
-		half := make([]uint16, len(cf.features))
-		for i, v := range cf.features {
-			half[i] = float16.Fromfloat32(v).Bits()
-		}
-		data = half
-	}
 	sum := featureSum(hdr, data)
 	err = atomicfile.Write(c.path(key), func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
@@ -348,32 +320,6 @@ func (r *run) fromFeatures(cf *cachedFeatures) error {
 		r.opts.Progress(ev)
 	}
 	return nil
-}
-
-// halfPrecisionLimit is how far the head's output may move when features
-// are kept in half precision: the probability, and each tile score
-// relative to the range of the scores.
-const halfPrecisionLimit = 1e-3
-
-// featureBits says how a feature cache should keep this analysis's
-// features: 16 bits when the head, run again on half-precision features,
-// moves by less than halfPrecisionLimit, else 32.
-func (r *run) featureBits() int {
-	full := r.features
-	r.features = toHalf(full)
-	p, scores, err := r.aggregate(r.scored(r.allTiles()))
-	r.features = full
-	if err != nil || math.Abs(p-r.result.Probability) >= halfPrecisionLimit || len(scores) != len(r.result.Tiles) {
-		return 32
-	}
-	lo, hi := ScoreRange(r.result.Tiles)
-	span := math.Max(float64(hi-lo), 1e-9)
-	for i, s := range scores {
-		if math.Abs(float64(s.Score-r.result.Tiles[i].Score))/span >= halfPrecisionLimit {
-			return 32
-		}
-	}
-	return 16
 }
 
 // qcWithoutReference is the tiles' quality control without what the

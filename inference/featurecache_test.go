@@ -13,8 +13,8 @@ import (
 
 // A bundle with another head but the same encoder scores a slide from the
 // features the first bundle's analysis cached: the head runs (another
-// probability), the result matches an analysis without the cache within
-// 1e-3 (features are kept as half-precision floats), and damaged or
+// probability), the result is bit for bit an analysis without the cache
+// (same inputs, same bits: a sign-off is bound to the result's hash), and damaged or
 // evicted files are simply computed again. On the built-in model and on
 // the ResNet-18 + ABMIL bundle (a real encoder, 512 dimensions).
 func TestFeatureCacheSharesEncoder(t *testing.T) {
@@ -71,18 +71,19 @@ func TestFeatureCacheSharesEncoder(t *testing.T) {
 			if reused.Probability == first.Probability {
 				t.Error("the other head gave the same probability: the head did not run")
 			}
-			// The probability, and each tile score relative to the scores'
-			// range (what the heatmap's colours follow), within 1e-3.
-			worst := math.Abs(reused.Probability - fresh.Probability)
+			// The probability and every tile score, bit for bit.
 			if len(reused.Tiles) != len(fresh.Tiles) {
 				t.Fatalf("%d tiles from the cache, %d without", len(reused.Tiles), len(fresh.Tiles))
 			}
-			lo, hi := ScoreRange(fresh.Tiles)
+			worst := math.Abs(reused.Probability - fresh.Probability)
 			for i := range fresh.Tiles {
-				worst = math.Max(worst, math.Abs(float64(reused.Tiles[i].Score-fresh.Tiles[i].Score))/float64(hi-lo))
+				worst = math.Max(worst, math.Abs(float64(reused.Tiles[i].Score-fresh.Tiles[i].Score)))
 			}
-			if worst >= 1e-3 {
-				t.Errorf("the head's output moved by %.2g with cached features (limit 1e-3)", worst)
+			if worst != 0 || reused.Probability != fresh.Probability {
+				t.Errorf("the result moved by %.2g with cached features: p %.9f vs %.9f", worst, reused.Probability, fresh.Probability)
+			}
+			if reused.ContentHash() != fresh.ContentHash() {
+				t.Error("the result's scores hash differently with and without the cache")
 			}
 			if reused.Validity.Verdict != fresh.Validity.Verdict || reused.QC.Flagged() != fresh.QC.Flagged() {
 				t.Errorf("verdict %s / %s, flagged %d / %d", reused.Validity.Verdict, fresh.Validity.Verdict, reused.QC.Flagged(), fresh.QC.Flagged())
@@ -120,7 +121,7 @@ func FuzzReadFeatures(f *testing.F) {
 	var buf bytes.Buffer
 	dir := f.TempDir()
 	fc := &FeatureCache{Dir: dir}
-	cf := &cachedFeatures{Grid: Grid{Tiles: []GridTile{{Col: 1, Row: 2}}}, QC: []TileQC{{Focus: 3}}, Dim: 2, Bits: 16, features: []float32{0.5, -1}}
+	cf := &cachedFeatures{Grid: Grid{Tiles: []GridTile{{Col: 1, Row: 2}}}, QC: []TileQC{{Focus: 3}}, Dim: 2, Bits: 32, features: []float32{0.5, -1}}
 	if err := fc.store("k", cf); err != nil {
 		f.Fatal(err)
 	}

@@ -91,10 +91,10 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 		cached, _ = opts.FeatureCache.load(fkey, man.Encoder.FeatureDim) // a miss or a damaged file: analyse
 	}
 	var grid Grid
-	var brightfield bool
+	var brightfield, underexposed bool
 	var tissueMS float64
 	if cached != nil {
-		grid, brightfield = cached.Grid, cached.Brightfield
+		grid, brightfield, underexposed = cached.Grid, cached.Brightfield, cached.Underexposed
 	} else {
 		mask, overview, ds, err := detectTissue(s, TissueMaskSide)
 		if err != nil {
@@ -116,7 +116,7 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 				return nil, fmt.Errorf("%s: %w: no tissue tile has its centre inside the region (%s)", filepath.Base(s.Path()), ErrNoTissue, opts.ROI.ID())
 			}
 		}
-		brightfield = mask.Brightfield
+		brightfield, underexposed = mask.Brightfield, mask.Underexposed
 	}
 	r := newResult(s, model, grid, mpp, mppSource, opts)
 	r.Timings.TissueMS = tissueMS
@@ -141,17 +141,17 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 		err = run.execute()
 		if err == nil && fkey != "" {
 			// A feature cache that cannot be written costs speed, not the result.
-			_ = opts.FeatureCache.store(fkey, &cachedFeatures{Grid: grid, Brightfield: brightfield, QC: run.qcWithoutReference(),
-				Dim: man.Encoder.FeatureDim, Bits: run.featureBits(), features: run.features})
+			_ = opts.FeatureCache.store(fkey, &cachedFeatures{Grid: grid, Brightfield: brightfield, Underexposed: underexposed, QC: run.qcWithoutReference(),
+				Dim: man.Encoder.FeatureDim, Bits: 32, features: run.features})
 		}
 	}
 	r.Timings.TotalMS = msSince(start)
 	if r.Timings.TotalMS > 0 {
 		r.Timings.TilesPerSec = float64(len(r.Tiles)) / (r.Timings.TotalMS / 1000)
 	}
-	r.Slide.Brightfield = brightfield
+	r.Slide.Brightfield, r.Slide.Underexposed = brightfield, underexposed
 	r.Evidence = Evidence(r)
-	r.Validity = judge(man, slideFacts{Brightfield: brightfield, TissueTiles: len(grid.Tiles), MPP: mpp,
+	r.Validity = judge(man, slideFacts{Brightfield: brightfield, Underexposed: underexposed, TissueTiles: len(grid.Tiles), MPP: mpp,
 		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, DoneTiles: len(run.doneTiles), QC: &r.QC})
 	return r, err
 }

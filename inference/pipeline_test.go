@@ -31,6 +31,18 @@ func openShared(t testing.TB, rel string) slide.Slide {
 	return s
 }
 
+// openDerived opens a derived slide (testslides.Derived), closed when the
+// test ends.
+func openDerived(t testing.TB, kind string) slide.Slide {
+	t.Helper()
+	s, err := slide.Open(testslides.Derived(t, kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // modelAt opens the bundle in dir on the CPU, closed when the test ends.
 func modelAt(t testing.TB, dir string) *Model {
 	t.Helper()

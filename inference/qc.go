@@ -15,8 +15,9 @@ type QCFlags uint8
 const (
 	// QCBlur: out of focus (variance of the Laplacian below QCBlurBelow).
 	QCBlur QCFlags = 1 << iota
-	// QCInk: pen or marker ink (green, blue or black) on more than
-	// QCInkAbove of the tile.
+	// QCInk: pen or marker ink: a green or blue line crossing the tile
+	// (more than QCColourInkAbove of it), a black one (QCBlackInkAbove), or
+	// any ink on more than QCInkAbove.
 	QCInk
 	// QCEmpty: glass or background on more than QCEmptyAbove of the tile.
 	QCEmpty
@@ -37,10 +38,15 @@ const artefactFlags = QCBlur | QCInk | QCEmpty | QCDark
 // sharp, blurred with σ = 4 level-0 pixels, and marked with pens; see
 // qc_test.go).
 const (
-	QCBlurBelow  = 60.0 // variance of the 4-neighbour Laplacian of grey (0–255)
-	QCInkAbove   = 0.25 // share of the tile's pixels
-	QCEmptyAbove = 0.85
-	QCDarkAbove  = 0.50
+	QCBlurBelow = 60.0 // variance of the 4-neighbour Laplacian of grey (0–255)
+	QCInkAbove  = 0.25 // share of the tile's pixels
+	// QCColourInkAbove: green or blue, which H&E never is: a marker line
+	// crossing a tile covers a few percent of it (measured: qc_test.go).
+	QCColourInkAbove = 0.03
+	// QCBlackInkAbove: neutral near-black, which dense nuclei can approach.
+	QCBlackInkAbove = 0.06
+	QCEmptyAbove    = 0.85
+	QCDarkAbove     = 0.50
 )
 
 // qcNames are the flags' stable names (in result.json) and words.
@@ -110,13 +116,17 @@ func (f *QCFlags) UnmarshalJSON(b []byte) error {
 
 // TileQC is what quality control measured on one tile.
 type TileQC struct {
-	Focus    float32    // variance of the Laplacian of the green channel
-	Ink      float32    // share of pixels that look like pen ink
-	Empty    float32    // share of glass pixels
-	Dark     float32    // share of very dark pixels
-	OD       [3]float32 // mean optical density of the stained pixels, R, G, B
-	Distance float32    // feature distance to the reference (0: none declared)
-	Flags    QCFlags
+	Focus     float32    // variance of the Laplacian of the green channel
+	Ink       float32    // share of pixels that look like pen ink (any colour)
+	ColourInk float32    // share of green or blue ink pixels
+	BlackInk  float32    // share of black ink pixels
+	Empty     float32    // share of glass pixels
+	Dark      float32    // share of very dark pixels
+	OD        [3]float32 // mean optical density of the stained pixels, R, G, B
+	Eosin     float32    // mean eosin amount of the stained pixels (colour deconvolution, stain.go)
+	DAB       float32    // share of the stained pixels that are DAB brown
+	Distance  float32    // feature distance to the reference (0: none declared)
+	Flags     QCFlags
 }
 
 // QCTile is a flagged tile in a result: grid cell, level-0 corner, flags.
@@ -139,6 +149,8 @@ type QCSummary struct {
 	// StainOD is the median over tissue tiles of their mean optical
 	// density per channel (R, G, B); zero when no tile was stained.
 	StainOD [3]float64 `json:"stain_od"`
+	// Stain is what colour deconvolution found (DAB, eosin).
+	Stain StainSummary `json:"stain"`
 }
 
 // Artefacts returns the number of tiles with an artefact flag (blur, ink,
@@ -163,8 +175,9 @@ func (q *QCSummary) Flagged() int { return len(q.Tiles) }
 // and eosin absorb, so it carries the detail): quality control then costs
 // a few percent of a fast encoder's time.
 func measureQC(pix []uint8, stride, ts int) TileQC {
-	var ink, empty, dark, sampled, stained int
+	var colourInk, blackInk, empty, dark, sampled, stained, dab int
 	var od [3]float32
+	var eosin int
 	var sum, sumSq, m int64
 	for y := 0; y < ts; y += 4 {
 		row := pix[y*stride : y*stride+4*ts]
@@ -176,18 +189,25 @@ func measureQC(pix []uint8, stride, ts int) TileQC {
 			case mx < 60 && mx-mn < 25:
 				// Neutral near-black: black marker (folds and debris keep
 				// the stain's colour).
-				ink++
+				blackInk++
 			case isInkColour(r, g, b, mx, mn):
-				ink++
+				colourInk++
 			case mx < 70:
 				dark++
 			case mn > 215 && mx-mn < 18:
 				empty++
 			default:
 				stained++
-				od[0] += opticalDensity[r]
-				od[1] += opticalDensity[g]
-				od[2] += opticalDensity[b]
+				odR, odG, odB := opticalDensity[r], opticalDensity[g], opticalDensity[b]
+				od[0] += odR
+				od[1] += odG
+				od[2] += odB
+				isDAB, isEosin := stainOfPixel(odR, odG, odB)
+				if isDAB {
+					dab++
+				} else if isEosin {
+					eosin++
+				}
 			}
 		}
 	}
@@ -206,9 +226,12 @@ func measureQC(pix []uint8, stride, ts int) TileQC {
 		for c := range od {
 			q.OD[c] = od[c] / float32(stained)
 		}
+		q.Eosin, q.DAB = float32(eosin)/float32(stained), float32(dab)/float32(stained)
 	}
 	if sampled > 0 {
-		q.Ink, q.Empty, q.Dark = float32(ink)/float32(sampled), float32(empty)/float32(sampled), float32(dark)/float32(sampled)
+		n := float32(sampled)
+		q.ColourInk, q.BlackInk = float32(colourInk)/n, float32(blackInk)/n
+		q.Ink, q.Empty, q.Dark = q.ColourInk+q.BlackInk, float32(empty)/n, float32(dark)/n
 	}
 	if m > 0 {
 		mean := float64(sum) / float64(m)
@@ -217,7 +240,7 @@ func measureQC(pix []uint8, stride, ts int) TileQC {
 	switch {
 	case float64(q.Empty) > QCEmptyAbove:
 		q.Flags |= QCEmpty // glass is smooth: its focus says nothing
-	case float64(q.Ink) > QCInkAbove:
+	case float64(q.Ink) > QCInkAbove || float64(q.ColourInk) > QCColourInkAbove || float64(q.BlackInk) > QCBlackInkAbove:
 		q.Flags |= QCInk
 	case float64(q.Dark) > QCDarkAbove:
 		q.Flags |= QCDark
@@ -227,10 +250,14 @@ func measureQC(pix []uint8, stride, ts int) TileQC {
 	return q
 }
 
-// isInkColour reports whether a pixel has the hue and saturation of green
-// or blue marker ink, which H&E never has: eosin is pink-red and
-// haematoxylin purple (hue above about 242°). Hue between 70° and 242°,
-// saturation at least 0.30, without a division.
+// isInkColour reports whether a pixel has the hue, saturation and
+// lightness of green or blue marker ink, which H&E never has: eosin is
+// pink-red and haematoxylin purple (hue above about 242°). Green (hue 70°–
+// 180°) needs a saturation of 0.30 and a maximum channel of 100; blue
+// (180°–242°) a saturation of 0.50 and a maximum of 150: a haematoxylin
+// counterstain can be pale blue, and dense nuclei dark blue (on the shared
+// H&E and Ki67 slides), while blue ink over tissue stays lighter and more
+// saturated (qc_test.go). Without a division.
 func isInkColour(r, g, b, mx, mn int32) bool {
 	c := mx - mn
 	if c*100 < mx*30 || c == 0 {
@@ -240,9 +267,9 @@ func isInkColour(r, g, b, mx, mn int32) bool {
 	case r: // hue 300°–60°: reds, pinks, yellows
 		return false
 	case g: // hue = 120° + 60°(b−r)/c ≥ 70°
-		return 6*(b-r) >= -5*c
+		return 6*(b-r) >= -5*c && mx >= 100
 	default: // hue = 240° + 60°(r−g)/c ≤ 242°
-		return 30*(r-g) <= c
+		return 30*(r-g) <= c && c*100 >= mx*50 && mx >= 150
 	}
 }
 
@@ -250,6 +277,7 @@ func isInkColour(r, g, b, mx, mn int32) bool {
 func summariseQC(g *Grid, qc []TileQC, idx []int, excluded int) QCSummary {
 	s := QCSummary{Checked: true, Counts: map[string]int{}, Excluded: excluded, Tiles: []QCTile{}}
 	s.StainOD, _ = medianOD(qc, idx)
+	s.Stain = summariseStain(qc, idx)
 	for _, i := range idx {
 		q := qc[i]
 		if q.Flags == 0 {

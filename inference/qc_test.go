@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -263,5 +264,83 @@ func TestBundleICCInput(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "manifest.toml"), []byte(strings.Replace(string(man), "batch_size = 16", "batch_size = 16\nicc = \"yes\"", 1)), 0o644)
 	if _, err := LoadBundle(dir); err == nil || !strings.Contains(err.Error(), "input.icc") {
 		t.Errorf("icc = \"yes\" accepted: %v", err)
+	}
+}
+
+// Thin pen lines crossing the tissue (15 µm wide: a few percent of each
+// tile they cross) are found on every tile they cross through its middle,
+// left out of the score, never evidence, and the share said is the share
+// flagged.
+func TestInkLinesCrossingTilesAreFlagged(t *testing.T) {
+	var grid *Grid
+	r, err := Analyze(context.Background(), openDerived(t, testslides.PenLines), builtinModel(t), Options{
+		Features: func(g *Grid, _ []float32, _ int, _ []TileQC) { grid = g }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged := map[[2]int]bool{}
+	for _, q := range r.QC.Tiles {
+		if q.Flags&QCInk != 0 {
+			flagged[[2]int{q.Col, q.Row}] = true
+		}
+	}
+	crossed := 0
+	for _, tile := range grid.Tiles {
+		cx, cy := tile.X+grid.Side0/2, tile.Y+grid.Side0/2
+		for _, s := range testslides.PenLineSegments {
+			if segmentDistance(cx, cy, s) < grid.Side0/3 {
+				crossed++
+				if !flagged[[2]int{tile.Col, tile.Row}] {
+					t.Errorf("tile (%d, %d) is crossed by a pen line through its middle and not flagged ink (%v)", tile.Col, tile.Row, flagged)
+				}
+			}
+		}
+	}
+	if crossed < 6 {
+		t.Fatalf("only %d tiles crossed: the test slide is not what it should be", crossed)
+	}
+	for _, s := range r.Tiles {
+		if flagged[[2]int{s.Col, s.Row}] {
+			t.Errorf("ink tile (%d, %d) was scored", s.Col, s.Row)
+		}
+	}
+	for _, e := range r.Evidence {
+		if flagged[[2]int{e.FocalCol, e.FocalRow}] {
+			t.Errorf("evidence region %d is an ink tile", e.Rank)
+		}
+	}
+	want := percentText(r.QC.Counts["ink"], len(grid.Tiles)) + " of tissue tiles are covered by pen or marker ink"
+	if !strings.Contains(r.VerdictText(), want) {
+		t.Errorf("verdict %q does not say %q", r.VerdictText(), want)
+	}
+	t.Logf("%d of %d tiles flagged ink (%d crossed through the middle): %s", r.QC.Counts["ink"], len(grid.Tiles), crossed, r.VerdictText())
+}
+
+// segmentDistance is the distance from (x, y) to the segment s (x0, y0, x1, y1).
+func segmentDistance(x, y float64, s [4]float64) float64 {
+	dx, dy := s[2]-s[0], s[3]-s[1]
+	u := ((x-s[0])*dx + (y-s[1])*dy) / (dx*dx + dy*dy)
+	u = math.Max(0, math.Min(1, u))
+	return math.Hypot(x-s[0]-u*dx, y-s[1]-u*dy)
+}
+
+// Evidence never lists a tile quality control found to be an artefact,
+// even when the model scored it (a bundle that does not leave them out).
+func TestEvidenceSkipsArtefactTiles(t *testing.T) {
+	r := &Result{Classes: []string{"low", "high"}}
+	r.Grid.Side0 = 100
+	r.Model.ScoreMeaning = ScoreSignedEvidence
+	for c := 0; c < 10; c++ {
+		r.Tiles = append(r.Tiles, TileScore{Col: 3 * c, Row: 0, Score: float32(10 - c)})
+	}
+	r.QC.Tiles = []QCTile{{Col: 0, Row: 0, Flags: QCInk}, {Col: 3, Row: 0, Flags: QCBlur | QCOutlier}, {Col: 6, Row: 0, Flags: QCOutlier}}
+	ev := Evidence(r)
+	if len(ev) == 0 || ev[0].FocalCol != 6 {
+		t.Fatalf("evidence %+v: want the strongest non-artefact tile (col 6) first", ev)
+	}
+	for _, e := range ev {
+		if e.FocalCol == 0 || e.FocalCol == 3 {
+			t.Errorf("artefact tile at col %d is evidence", e.FocalCol)
+		}
 	}
 }

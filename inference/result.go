@@ -1,6 +1,9 @@
 package inference
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"time"
 
 	"tessera/slide"
@@ -27,6 +30,9 @@ type Result struct {
 		MPP         float64         `json:"mpp"`    // µm per level-0 pixel used
 		MPPSource   slide.MPPSource `json:"mpp_source"`
 		Brightfield bool            `json:"brightfield"` // bright glass (brightfield stain); false: fluorescence
+		// Underexposed: not brightfield by its glass, yet grey rather than
+		// black behind the tissue (a brightfield scan far too dark).
+		Underexposed bool `json:"underexposed,omitempty"`
 		// ICC says what was done with the slide's colour profile: "none"
 		// (it has none), "ignored" (the model reads raw pixels) or
 		// "applied" (tiles converted to sRGB first, as the bundle asks).
@@ -177,4 +183,21 @@ func (r *Result) classify(m *Manifest) {
 	}
 	r.Class, r.ClassLabel = m.Output.Classes[i], m.Output.ClassLabels[i]
 	r.Labels = m.Output.ClassLabels
+}
+
+// ContentHash is the sha256 (hex) of r's JSON without what says when and
+// how fast it was computed (CreatedAt, Timings, among them whether features
+// came from the cache): the same slide, model and parameters give the same
+// hash whether the result was computed now, earlier, or from cached
+// features. Sign-offs and log lines are bound to it.
+func (r *Result) ContentHash() string {
+	c := *r
+	c.CreatedAt = time.Time{}
+	c.Timings = Result{}.Timings
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -23,6 +23,10 @@ type TissueMask struct {
 	// mid-grey): a brightfield stain. False for a dark-field (fluorescence)
 	// slide.
 	Brightfield bool
+	// Underexposed is true for a slide that is not brightfield by its
+	// glass yet is no dark-field image either: its background is grey,
+	// not black (a brightfield scan far too dark).
+	Underexposed bool
 }
 
 // minSaturationThreshold keeps a blank or nearly blank slide from having its
@@ -103,12 +107,18 @@ func tissueFromImage(img *image.RGBA, ds float64, darkField bool) *TissueMask {
 	}
 	mask = dilate(erode(mask, w, h), w, h) // opening: drop specks
 	mask = erode(dilate(mask, w, h), w, h) // closing: fill pinholes
-	return &TissueMask{W: w, H: h, Downsample: ds, Tissue: mask, Threshold: t, Brightfield: brightfield}
+	underexposed := !darkField && !brightfield && histogram.Percentile(greyHist[:], w*h, 0.95) >= underexposedGlass
+	return &TissueMask{W: w, H: h, Downsample: ds, Tissue: mask, Threshold: t, Brightfield: brightfield, Underexposed: underexposed}
 }
 
 // minChroma is the brightest channel below which a pixel's saturation is
 // noise (dark-field background, pen ink) and counted as 0.
 const minChroma = 12
+
+// underexposedGlass is the grey that the brightest 5 % of a slide judged
+// dark-field reach when it is an under-exposed brightfield scan (grey glass)
+// rather than a fluorescence image (a black background).
+const underexposedGlass = 80
 
 // Brightfield glass: at least this mean grey; tissue is at least
 // glassMargin darker.

@@ -24,7 +24,13 @@ func TestJudge(t *testing.T) {
 		{"finer scan", func(f *slideFacts, _ *Domain) { f.MPP = 0.25 }, VerdictOK, nil},
 		{"fluorescence for an H&E model", func(f *slideFacts, _ *Domain) { f.Brightfield = false }, VerdictWithheld, []string{ReasonWrongStain}},
 		{"brightfield for a fluorescence model", func(_ *slideFacts, d *Domain) { d.Stain = StainFluorescence }, VerdictWithheld, []string{ReasonWrongStain}},
-		{"fluorescence, stain undeclared", func(f *slideFacts, d *Domain) { f.Brightfield, d.Stain = false, "" }, VerdictFlag, []string{ReasonStainUnknown}},
+		{"fluorescence, stain undeclared (an H&E model)", func(f *slideFacts, d *Domain) { f.Brightfield, d.Stain = false, "" }, VerdictWithheld, []string{ReasonWrongStain}},
+		{"under-exposed brightfield", func(f *slideFacts, _ *Domain) { f.Brightfield, f.Underexposed = false, true }, VerdictWithheld, []string{ReasonWrongStain}},
+		{"IHC for an H&E model", func(f *slideFacts, _ *Domain) { f.QC = stainFacts(0.04, 0) }, VerdictWithheld, []string{ReasonWrongStain}},
+		{"weak IHC, stain undeclared", func(f *slideFacts, d *Domain) { f.QC, d.Stain = stainFacts(0.005, 0.01), "" }, VerdictWithheld, []string{ReasonWrongStain}},
+		{"IHC for an IHC model", func(f *slideFacts, d *Domain) { f.QC, d.Stain = stainFacts(0.04, 0), StainIHC }, VerdictOK, nil},
+		{"H&E for an IHC model", func(f *slideFacts, d *Domain) { f.QC, d.Stain = stainFacts(0.002, 0.4), StainIHC }, VerdictWithheld, []string{ReasonWrongStain}},
+		{"H&E, stain undeclared", func(f *slideFacts, d *Domain) { f.QC, d.Stain = stainFacts(0.002, 0.4), "" }, VerdictOK, nil},
 		{"too little tissue", func(f *slideFacts, _ *Domain) { f.TissueTiles, f.DoneTiles = 3, 3 }, VerdictWithheld, []string{ReasonTooLittleTissue}},
 		{"scan too coarse", func(f *slideFacts, _ *Domain) { f.MPP = 1.0 }, VerdictWithheld, []string{ReasonCoarseScan}},
 		{"within the tolerance", func(f *slideFacts, _ *Domain) { f.MPP = 0.54 }, VerdictOK, nil},
@@ -42,13 +48,36 @@ func TestJudge(t *testing.T) {
 		var codes []string
 		for _, r := range v.Reasons {
 			codes = append(codes, r.Code)
-			if r.Text == "" {
-				t.Errorf("%s: reason %s without a sentence", c.name, r.Code)
+			if r.Text == "" || r.Short == "" {
+				t.Errorf("%s: reason %s without a sentence or its short form", c.name, r.Code)
 			}
 		}
 		if v.Verdict != c.want || strings.Join(codes, ",") != strings.Join(c.codes, ",") {
 			t.Errorf("%s: verdict %s %v, want %s %v", c.name, v.Verdict, codes, c.want, c.codes)
 		}
+	}
+}
+
+// stainFacts is quality control that found no artefact and the given
+// shares of DAB and eosin.
+func stainFacts(dab, eosin float64) *QCSummary {
+	return &QCSummary{Checked: true, Counts: map[string]int{}, Stain: StainSummary{DABShare: dab, EosinShare: eosin, Tiles: 50}}
+}
+
+// A bundle that declares no domain is not "within the model's domain":
+// its verdict says what was checked.
+func TestUndeclaredDomainSaysWhatWasChecked(t *testing.T) {
+	man := &Manifest{}
+	man.Input.MPP = 0.5
+	r := &Result{Validity: judge(man, slideFacts{Brightfield: true, TissueTiles: 100, MPP: 0.5, DoneTiles: 100})}
+	if r.Validity.Verdict != VerdictOK || r.Validity.DomainDeclared || strings.Contains(r.VerdictText(), "Within the model's domain") ||
+		!strings.Contains(r.VerdictText(), "No domain declared by the model") {
+		t.Errorf("undeclared domain: %+v, %q", r.Validity, r.VerdictText())
+	}
+	man.Domain.Stain = StainHE
+	r.Validity = judge(man, slideFacts{Brightfield: true, TissueTiles: 100, MPP: 0.5, DoneTiles: 100})
+	if !strings.HasPrefix(r.VerdictText(), "Within the model's domain") || r.Validity.Reasons == nil {
+		t.Errorf("declared domain: %q, reasons %v (want [] rather than null)", r.VerdictText(), r.Validity.Reasons)
 	}
 }
 
@@ -120,5 +149,13 @@ func TestVerdictOnRealSlides(t *testing.T) {
 	}
 	if r.Validity.Verdict != VerdictOK || !r.Slide.Brightfield || r.Headline() != r.ClassLabel {
 		t.Errorf("CMU-1-Small-Region: validity %+v, headline %q", r.Validity, r.Headline())
+	}
+	// A withheld result's headline gives its real reason.
+	r, err = Analyze(context.Background(), openDerived(t, testslides.Blurred), m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Result withheld: out of focus on 100 % of tissue tiles; rescan"; r.Headline() != want {
+		t.Errorf("blurred slide: headline %q, want %q", r.Headline(), want)
 	}
 }

@@ -23,7 +23,20 @@ const (
 	PenMarked = "pen"       // green, blue and black marker strokes across the tissue
 	NearEmpty = "nearempty" // a 250-pixel piece of tissue on blank glass
 	Greyscale = "greyscale" // the tissue without its colours: no H&E stain
+	// PenLines: thin green, blue and black pen lines (30 level-0 pixels,
+	// 15 µm) crossing the tissue, which cover only part of each tile they
+	// cross. Centre lines in PenLineSegments.
+	PenLines = "penlines"
+	// Underexposed: every channel × 0.45 (grey glass, dark tissue).
+	Underexposed = "underexposed"
 )
+
+// PenLineSegments are the PenLines strokes' centre lines, each x0, y0, x1,
+// y1 in level-0 pixels, and PenLineWidth their width.
+var PenLineSegments = [][4]float64{{100, 500, 2100, 900}, {100, 1700, 2100, 1400}, {300, 2300, 2000, 2600}}
+
+// PenLineWidth is the width of the PenLines strokes in level-0 pixels.
+const PenLineWidth = 30
 
 // recipes are the shell steps from base.v (the flattened slide) to out.png
 // or out.v in the working folder.
@@ -34,8 +47,13 @@ var recipes = map[string]string{
 		`-stroke "rgba(20,140,60,0.75)" -draw "line 100,300 2100,700" ` +
 		`-stroke "rgba(30,60,200,0.75)" -draw "line 100,1500 2100,1300" ` +
 		`-stroke "rgba(15,15,20,0.85)" -draw "line 300,2400 2000,2700" out.png`,
-	NearEmpty: `vips crop base.v piece.v 900 1300 250 250 && vips embed piece.v out.v 900 1300 2220 2967 --extend background --background 255`,
-	Greyscale: `vips colourspace base.v grey.v b-w && vips colourspace grey.v out.v srgb`,
+	PenLines: `vips copy base.v base.png && convert base.png -fill none -strokewidth 30 ` +
+		`-stroke "rgba(20,140,60,0.8)" -draw "line 100,500 2100,900" ` +
+		`-stroke "rgba(30,60,200,0.8)" -draw "line 100,1700 2100,1400" ` +
+		`-stroke "rgba(15,15,20,0.85)" -draw "line 300,2300 2000,2600" out.png`,
+	Underexposed: `vips linear base.v out.v 0.45 0 --uchar`,
+	NearEmpty:    `vips crop base.v piece.v 900 1300 250 250 && vips embed piece.v out.v 900 1300 2220 2967 --extend background --background 255`,
+	Greyscale:    `vips colourspace base.v grey.v b-w && vips colourspace grey.v out.v srgb`,
 }
 
 var derivedMu sync.Mutex
