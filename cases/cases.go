@@ -50,6 +50,27 @@ type SlideRef struct {
 	// SideBySide is the slide shown beside another when the case was
 	// saved; absent: alone.
 	SideBySide *SideBySide `json:"side_by_side,omitempty"`
+	// Model is the model chosen for this slide when it is not the case's:
+	// a bundle path, or BuiltinModel; absent: the case's model. A case
+	// whose slides were analysed with different models reopens with each
+	// slide's own.
+	Model string `json:"model,omitempty"`
+}
+
+// BuiltinModel stands for the built-in bundle in a slide's Model (the
+// case's Model is "" for it).
+const BuiltinModel = "builtin"
+
+// ModelOf is the bundle path chosen for the slide ref in case c ("" for
+// the built-in model).
+func (c *Case) ModelOf(ref SlideRef) string {
+	switch ref.Model {
+	case "":
+		return c.Model
+	case BuiltinModel:
+		return ""
+	}
+	return ref.Model
 }
 
 // How the two views of a side by side follow each other.

@@ -101,11 +101,7 @@ func SignOff(args []string, stdout, stderr io.Writer) error {
 	if *slideN > len(c.Slides) {
 		return UserError{fmt.Errorf("the case has %d slides; there is no slide %d", len(c.Slides), *slideN)}
 	}
-	bundle := *model
-	if bundle == "" {
-		bundle = c.Model
-	}
-	results, err := cachedResults(c, bundle)
+	results, err := cachedResults(c, *model)
 	if err != nil {
 		return err
 	}
@@ -113,13 +109,13 @@ func SignOff(args []string, stdout, stderr io.Writer) error {
 	if *patient {
 		sc := session.FromFile(c, casePath)
 		for i, ref := range c.Slides {
-			sc.SetResult(sc.Add(ref.Path, ref.MPP, bundle), results[i])
+			sc.SetResult(sc.Add(ref.Path, ref.MPP, c.ModelOf(ref)), results[i])
 		}
 		p := sc.Patient()
-		if !p.Available {
-			why := p.Why
+		if !p.Complete() {
+			why := strings.TrimPrefix(p.Why, "No patient-level result: ")
 			if why == "" {
-				why = fmt.Sprintf("only %d of %d slides have a result", p.Analysed, p.Total)
+				why = fmt.Sprintf("only %d of %d slides have a result; analyse every slide of the case first", p.Analysed, p.Total)
 			}
 			return UserError{fmt.Errorf("no patient-level result to sign off: %s", why)}
 		}
@@ -157,16 +153,26 @@ func oneDecision(agree, disagree, uncertain bool) (string, error) {
 	return d[0], nil
 }
 
-// cachedResults returns the cached result of each slide of c with the
-// bundle (nil where there is none), without analysing anything.
-func cachedResults(c *cases.Case, bundlePath string) ([]*inference.Result, error) {
-	b, err := inference.LoadBundleOrBuiltin(bundlePath)
-	if err != nil {
-		return nil, UserError{err}
-	}
+// cachedResults returns the cached result of each slide of c with its own
+// model as the case file says, or with the bundle override when it is not
+// "" (nil where there is none), without analysing anything.
+func cachedResults(c *cases.Case, override string) ([]*inference.Result, error) {
+	bundles := map[string]*inference.Bundle{}
 	cache := &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
 	out := make([]*inference.Result, len(c.Slides))
 	for i, ref := range c.Slides {
+		path := override
+		if path == "" {
+			path = c.ModelOf(ref)
+		}
+		b, ok := bundles[path]
+		if !ok {
+			var err error
+			if b, err = inference.LoadBundleOrBuiltin(path); err != nil {
+				return nil, UserError{err}
+			}
+			bundles[path] = b
+		}
 		s, err := openSlide(ref.Path)
 		if err != nil {
 			return nil, err

@@ -73,19 +73,33 @@ func Report(args []string, stderr io.Writer) error {
 	if *label != "" {
 		c.Label = *label
 	}
-	bundle := *model
-	if bundle == "" {
-		bundle = c.Model
-	}
 	provider, err := inference.ParseProvider(*ep)
 	if err != nil {
 		return UserError{err}
 	}
-	m, err := loadModel(bundle, provider, stderr)
-	if err != nil {
-		return err
+	// Each slide with its own model as the case file says (a case reopens
+	// as saved), or every slide with --model.
+	models := map[string]*lazyModel{}
+	defer func() {
+		for _, m := range models {
+			m.Close()
+		}
+	}()
+	modelFor := func(ref cases.SlideRef) (string, *lazyModel, error) {
+		path := *model
+		if path == "" {
+			path = c.ModelOf(ref)
+		}
+		if m, ok := models[path]; ok {
+			return path, m, nil
+		}
+		m, err := loadModel(path, provider, stderr)
+		if err != nil {
+			return "", nil, err
+		}
+		models[path] = m
+		return path, m, nil
 	}
-	defer m.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	cache := &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
@@ -95,6 +109,10 @@ func Report(args []string, stderr io.Writer) error {
 	var failed []string
 	results := make([]*inference.Result, len(c.Slides))
 	for i, ref := range c.Slides {
+		bundle, m, err := modelFor(ref)
+		if err != nil {
+			return err
+		}
 		res, thumb, ds, err := analyzeSlide(ctx, ref.Path, m, cache, ref.MPP, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "tessera: %s\n", err)

@@ -101,6 +101,9 @@ func WritePDF(path string, c Case) error {
 		text("B", 14, p.ClassLabel)
 		text("", 11, fmt.Sprintf("Probability %.3f (the %s of %d analysed slides), compared with threshold %.2f.", p.Probability, p.RuleText(), p.Analysed, p.Threshold))
 		text("", 11, fmt.Sprintf("Model: %s (sha256 %.12s)", p.Model, p.ModelSHA))
+		if prov := p.ProvisionalText(); prov != "" {
+			text("B", 11, "! "+prov)
+		}
 		for _, cv := range p.Caveats {
 			text("B", 10, "! "+cv)
 		}

@@ -44,6 +44,20 @@ type Patient struct {
 	Slides  []SlideLine // every analysed slide, in case order
 }
 
+// Complete reports whether the patient-level result covers every slide of
+// the case: only then is it the patient's result, to sign off and to
+// present. Over some of the slides it is provisional (ProvisionalText).
+func (p Patient) Complete() bool { return p.Available && p.Analysed == p.Total }
+
+// ProvisionalText says why a combined result is not yet the patient's ("" when
+// it is, or when there is none).
+func (p Patient) ProvisionalText() string {
+	if !p.Available || p.Complete() {
+		return ""
+	}
+	return fmt.Sprintf("Provisional: combined from %d of %d slides only; it is not the patient's result until every slide is analysed.", p.Analysed, p.Total)
+}
+
 // RuleText says how the slides were combined, in words.
 func (p Patient) RuleText() string {
 	if p.Rule == "mean" {

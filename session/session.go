@@ -54,6 +54,7 @@ type Case struct {
 	Views  []cases.SavedView
 	slides []*Slide
 	saved  map[string]cases.SlideRef // the case file's slides by path, for Add
+	file   *cases.Case               // the case file read (nil: none), for each slide's model
 }
 
 // New returns an empty set of tabs (not yet a case).
@@ -67,7 +68,7 @@ func FromFile(c *cases.Case, path string) *Case {
 	for _, ref := range c.Slides {
 		saved[filepath.Clean(ref.Path)] = ref
 	}
-	return &Case{IsCase: true, Label: c.Label, Model: c.Model, Path: path, Views: slices.Clone(c.Views), saved: saved}
+	return &Case{IsCase: true, Label: c.Label, Model: c.Model, Path: path, Views: slices.Clone(c.Views), saved: saved, file: c}
 }
 
 // Results returns each slide's result in order (nil where there is none).
@@ -79,10 +80,14 @@ func (c *Case) Results() []*inference.Result {
 	return out
 }
 
-// Add appends a slide and returns it, with the channel settings the case
-// file saved for it.
+// Add appends a slide and returns it, with the channel settings and the
+// model the case file saved for it (modelPath for a slide the case file
+// does not hold).
 func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
-	ref := c.saved[filepath.Clean(path)]
+	ref, saved := c.saved[filepath.Clean(path)]
+	if saved && c.file != nil {
+		modelPath = c.file.ModelOf(ref)
+	}
 	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: ref.Channels, Annotations: &annotation.Collection{}, SideBySide: ref.SideBySide}
 	if len(ref.Annotations) > 0 {
 		if a, err := annotation.ReadGeoJSON(bytes.NewReader(ref.Annotations)); err == nil {
@@ -117,6 +122,13 @@ func (c *Case) File() *cases.Case {
 	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views)}
 	for _, s := range c.slides {
 		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels, SideBySide: s.SideBySide}
+		switch {
+		case s.ModelPath == c.Model:
+		case s.ModelPath == "":
+			ref.Model = cases.BuiltinModel
+		default:
+			ref.Model = s.ModelPath
+		}
 		if s.Annotations != nil && len(s.Annotations.Features) == 0 && s.unreadAnnotations != nil {
 			ref.Annotations = s.unreadAnnotations // nothing lost
 		} else if s.Annotations != nil && len(s.Annotations.Features) > 0 {

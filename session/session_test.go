@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"tessera/cases"
 	"tessera/inference"
 )
 
@@ -110,5 +111,47 @@ func TestMeanRuleClassFollowsCombinedProbability(t *testing.T) {
 	c.SetResult(c.Add("2", 0, ""), result("m", 0.9, "mean"))
 	if p := c.Patient(); p.Probability < 0.549 || p.Probability > 0.551 || p.ClassLabel != "High risk" {
 		t.Errorf("mean of 0.2 and 0.9: %v %q, want 0.55 and the high class", p.Probability, p.ClassLabel)
+	}
+}
+
+// A case whose slides were analysed with different models reopens with
+// each slide's own model (the built-in one included), not the case's
+// model for every slide; slides the case file does not hold take the
+// model given.
+func TestCaseReopensWithEachSlidesModel(t *testing.T) {
+	c := New()
+	c.Model = "/b/bundle"
+	c.Add("/s/1.svs", 0, "")
+	c.Add("/s/2.svs", 0, "/b/bundle")
+	c.Add("/s/3.svs", 0, "/b/other")
+	f := c.File()
+	if f.Slides[0].Model != cases.BuiltinModel || f.Slides[1].Model != "" || f.Slides[2].Model != "/b/other" {
+		t.Fatalf("case file slides %+v", f.Slides)
+	}
+	back := FromFile(f, "/c/case.tessera-case.json")
+	for i, want := range []string{"", "/b/bundle", "/b/other"} {
+		if got := back.Add(f.Slides[i].Path, 0, back.Model).ModelPath; got != want {
+			t.Errorf("slide %d reopened with model %q, want %q", i+1, got, want)
+		}
+	}
+	if got := back.Add("/s/new.svs", 0, "/b/chosen").ModelPath; got != "/b/chosen" {
+		t.Errorf("a slide not in the case file got model %q", got)
+	}
+}
+
+// A patient result over some of the slides is provisional: not complete,
+// said so, never the patient's.
+func TestPatientOverSomeSlidesIsProvisional(t *testing.T) {
+	c := New()
+	c.IsCase = true
+	a, b := c.Add("/s/a.svs", 0, ""), c.Add("/s/b.svs", 0, "")
+	c.SetResult(a, result("m", 0.7, "max"))
+	p := c.Patient()
+	if !p.Available || p.Complete() || !strings.Contains(p.ProvisionalText(), "1 of 2 slides") {
+		t.Errorf("one of two slides: available %v complete %v %q", p.Available, p.Complete(), p.ProvisionalText())
+	}
+	c.SetResult(b, result("m", 0.2, "max"))
+	if p := c.Patient(); !p.Complete() || p.ProvisionalText() != "" {
+		t.Errorf("both slides: complete %v %q", p.Complete(), p.ProvisionalText())
 	}
 }
