@@ -32,6 +32,7 @@ type analysisPanel struct {
 	pane *slidePane
 
 	modelChoice  *keySelect
+	showingModel bool              // the picker is being set to the slide's model, not chosen by the user
 	modelPaths   map[string]string // picker label → bundle path ("" built-in)
 	analyzeBtn   *widget.Button
 	cancelBtn    *widget.Button

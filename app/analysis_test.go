@@ -173,7 +173,10 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	resnet := testbundles.Path(t, "resnet-abmil")
 	ui := newTestUI(t)
 	ui.results.Dir = t.TempDir()
-	ui.OpenPath(filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi"))
+	// A brightfield H&E slide without µm/px (the resnet bundle declares no
+	// stain: it is read as an H&E model, and a fluorescence slide would be
+	// withheld before it could be partial).
+	ui.OpenPath(filepath.Join(slides, "aperio", "tcga-cr-7395-01a-01-ts1.svs"))
 	settle(ui)
 	p := ui.current()
 	if _, err := ui.models.model(resnet); err != nil { // warm: sessions are not a leak

@@ -36,6 +36,8 @@ type caseCard struct {
 	signedOff      *widget.Label
 	patientSignOff *fyne.Container
 	patientSigned  *widget.Label
+	signButtons    [2]fyne.CanvasObject // the slide's and the patient's Agree / Disagree / Uncertain
+	logClosed      *widget.Label        // why nothing can be recorded (an altered log); hidden otherwise
 
 	blinded bool // the AI result waits for the pathologist's first read
 }
@@ -72,6 +74,11 @@ func newCaseCard() *caseCard {
 func (c *caseCard) addSignOff(slideButtons, patientButtons fyne.CanvasObject) {
 	c.signedOff, c.patientSigned = widget.NewLabel(""), widget.NewLabel("")
 	c.signedOff.Wrapping, c.patientSigned.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
+	c.signButtons = [2]fyne.CanvasObject{slideButtons, patientButtons}
+	c.logClosed = widget.NewLabel("")
+	c.logClosed.Wrapping, c.logClosed.Importance = fyne.TextWrapWord, widget.DangerImportance
+	c.logClosed.Hide()
+	c.content.Add(c.logClosed)
 	c.signOff = container.NewVBox(widget.NewLabelWithStyle("Sign off this slide's result", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		slideButtons, c.signedOff)
 	c.patientSignOff = container.NewVBox(widget.NewLabelWithStyle("Sign off the patient-level result", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -85,9 +92,18 @@ func (c *caseCard) addSignOff(slideButtons, patientButtons fyne.CanvasObject) {
 // setSignOffs shows the sign-offs recorded about the slide's result and
 // the patient's; the slide's section shows only with a complete result,
 // the patient's only with a patient-level result.
-func (c *caseCard) setSignOffs(slide, patient string, hasResult, hasPatient bool) {
+func (c *caseCard) setSignOffs(slide, patient string, hasResult, hasPatient bool, logClosed string) {
 	if c.signOff == nil {
 		return
+	}
+	c.logClosed.SetText(logClosed)
+	c.logClosed.Hidden = logClosed == ""
+	for _, b := range c.signButtons {
+		if logClosed != "" {
+			b.Hide()
+		} else {
+			b.Show()
+		}
 	}
 	c.signedOff.SetText(slide)
 	c.signedOff.Hidden = slide == ""

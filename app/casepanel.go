@@ -315,6 +315,9 @@ func patientText(p session.Patient) string {
 	var lines []string
 	if p.Available {
 		lines = append(lines, fmt.Sprintf("Patient (%s of %d slides): %s, p = %.3f\nModel: %s", p.RuleText(), p.Analysed, p.ClassLabel, p.Probability, p.Model))
+		if prov := p.ProvisionalText(); prov != "" {
+			lines = append(lines, "! "+prov)
+		}
 		for _, c := range p.Caveats {
 			lines = append(lines, "! "+c)
 		}

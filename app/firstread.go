@@ -130,14 +130,17 @@ func (a *analysisPanel) recordFirstRead() {
 	ui := a.pane.ui
 	slideName := filepath.Base(r.Slide.Name)
 	index := ui.session.Index(a.pane.ref) + 1
-	ui.record(caselog.Entry{Event: caselog.FirstRead, Slide: slideName, SlideIndex: index,
+	recorded := ui.record(caselog.Entry{Event: caselog.FirstRead, Slide: slideName, SlideIndex: index,
 		Decision: impression, Reason: strings.TrimSpace(a.firstRead.note.Text),
 		Detail: "the pathologist's impression, recorded before the AI result was shown"})
 	a.unblind()
 	ui.recordResult(a.pane, r, "shown after the pathologist's first read")
-	what := "not recorded: these slides are not a saved case"
-	if ui.logPath() != "" {
-		what = "recorded in " + filepath.Base(ui.logPath())
+	what := "recorded in " + filepath.Base(ui.logPath())
+	switch {
+	case ui.logPath() == "":
+		what = "not recorded: these slides are not a saved case"
+	case !recorded:
+		what = "NOT recorded: the case log cannot take it (see the case card)"
 	}
 	ui.notify(fmt.Sprintf("Your read (%s) was %s; the AI result is shown", impression, what))
 }

@@ -33,6 +33,7 @@ var Controls = [][2]string{
 	{"F5", "presentation mode: full screen, de-identified"},
 	{"Page Down / Page Up", "next / previous slide in presentation mode"},
 	{"Ctrl+W", "close the current slide"},
+	{"Ctrl+Page Down / Up", "next / previous slide tab"},
 	{"Ctrl+I", "show or hide the slide properties panel"},
 	{"Ctrl+R", "analyze the slide with the chosen model (Analysis panel)"},
 	{"H", "show or hide the heatmap"},
@@ -169,6 +170,8 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyS).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.SaveCase() })
 	c.AddShortcut(ctrl(fyne.KeyD).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.askSaveView() })
 	c.AddShortcut(ctrl(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.undoLast() }) })
+	c.AddShortcut(ctrl(fyne.KeyPageDown).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(1) })
+	c.AddShortcut(ctrl(fyne.KeyPageUp).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(-1) })
 	c.AddShortcut(ctrlShift(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.redoLast() }) })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if !ui.handleWindowKey(ev) && !ui.dialogOpen() {
@@ -365,6 +368,16 @@ func (ui *UI) toggleOverview() {
 	if m := ui.win.MainMenu(); m != nil {
 		m.Refresh()
 	}
+}
+
+// nextTab selects the slide tab step tabs away, wrapping round (Ctrl+Page
+// Down / Ctrl+Page Up, as in browsers and QuPath).
+func (ui *UI) nextTab(step int) {
+	n := len(ui.tabs.Items)
+	if n < 2 || ui.dialogOpen() {
+		return
+	}
+	ui.tabs.SelectIndex(((ui.tabs.SelectedIndex()+step)%n + n) % n)
 }
 
 // analyzeCurrent starts the analysis of the current slide.

@@ -57,6 +57,9 @@ func (a *analysisPanel) labelOf(path string) string {
 }
 
 func (a *analysisPanel) onModelChosen(label string) {
+	if a.showingModel {
+		return // the picker shows the slide's model: nothing was chosen
+	}
 	defer a.pane.ui.focusSlide()
 	if label == openBundleLabel {
 		a.chooseBundle()
@@ -102,7 +105,12 @@ func (a *analysisPanel) chooseBundle() {
 	d.Show()
 }
 
+// selectCurrentModel shows the slide's model in the picker without
+// choosing it: a pane being built or a cancelled bundle dialog must not
+// change the case's model for new slides.
 func (a *analysisPanel) selectCurrentModel() {
+	a.showingModel = true
+	defer func() { a.showingModel = false }()
 	a.modelChoice.SetSelected(a.labelOf(a.pane.ref.ModelPath))
 }
 

@@ -45,6 +45,12 @@ func (ui *UI) recordWith(entry func() caselog.Entry) bool {
 		return false
 	}
 	if _, err := caselog.Append(path, entry()); err != nil {
+		var altered *caselog.AlteredError
+		if errors.As(err, &altered) {
+			// Said once when the case opened, and on every card: no
+			// dialog per refused line.
+			return false
+		}
 		ui.showError(fmt.Errorf("not recorded in the case log: %w", err))
 		return false
 	}
@@ -73,8 +79,7 @@ func (ui *UI) checkCaseLog(n int) {
 		return
 	}
 	if !rep.Intact() {
-		d := dialog.NewInformation("The case log was altered", rep.Summary()+
-			"\n\nNew sign-offs cannot be added to it. Keep the file as it is for review; `tessera log verify` says the same.", ui.win)
+		d := dialog.NewInformation("The case log was altered", rep.Summary()+"\n\n"+rep.RecordingClosed(), ui.win)
 		ui.showDialog(d)
 		return
 	}
@@ -87,6 +92,10 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 	if ui.logPath() == "" {
 		ui.showDialog(dialog.NewInformation("Save the case first",
 			"Sign-offs are recorded in the case's log, beside its case file. Save the case (Ctrl+S), then sign off.", ui.win))
+		return
+	}
+	if rep, err := caselog.Verify(ui.logPath()); err == nil && !rep.Intact() {
+		ui.showDialog(dialog.NewInformation("Nothing can be recorded", rep.RecordingClosed(), ui.win))
 		return
 	}
 	var e caselog.Entry
@@ -108,6 +117,10 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 		pat := ui.session.Patient()
 		if !pat.Available {
 			ui.showError(errors.New("there is no patient-level result to sign off: " + strings.TrimPrefix(pat.Why, "No patient-level result: ")))
+			return
+		}
+		if !pat.Complete() {
+			ui.showError(fmt.Errorf("the patient-level result cannot be signed off yet: only %d of %d slides are analysed; analyse every slide of the case first", pat.Analysed, pat.Total))
 			return
 		}
 		e = caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results())
@@ -161,11 +174,19 @@ func (ui *UI) refreshSignOffs() {
 	if path := ui.logPath(); path != "" {
 		rep, _ = caselog.Verify(path) // unreadable: no sign-offs shown (recording says why)
 	}
+	closed := ""
+	if rep != nil {
+		closed = rep.RecordingClosed()
+	}
 	about := func(resultHash string) string {
 		if rep == nil {
 			return ""
 		}
-		return signOffText(rep.SignOffsAbout(resultHash))
+		lines := signOffLines(rep.SignOffsAbout(resultHash))
+		for _, l := range signOffLines(rep.UnverifiedSignOffsAbout(resultHash)) {
+			lines = append(lines, "UNVERIFIED (after the log was altered): "+l)
+		}
+		return strings.Join(lines, "\n")
 	}
 	pat := ui.session.Patient()
 	patient := ""
@@ -178,13 +199,8 @@ func (ui *UI) refreshSignOffs() {
 		if r != nil && rep != nil {
 			text = about(caselog.ResultHash(r))
 		}
-		p.analysis.card.setSignOffs(text, patient, r != nil && !r.Partial, pat.Available && pat.Total > 1)
+		p.analysis.card.setSignOffs(text, patient, r != nil && !r.Partial, pat.Complete() && pat.Total > 1, closed)
 	}
-}
-
-// signOffText lists sign-offs, newest last, one a line ("" for none).
-func signOffText(entries []caselog.Entry) string {
-	return strings.Join(signOffLines(entries), "\n")
 }
 
 // AddSignOffs puts on a report the sign-offs recorded in the log of the
@@ -201,11 +217,18 @@ func AddSignOffs(rc *report.Case, casePath string, results []*inference.Result) 
 		return
 	}
 	rc.Log = rep.Summary()
+	about := func(hash string) []string {
+		lines := signOffLines(rep.SignOffsAbout(hash))
+		for _, l := range signOffLines(rep.UnverifiedSignOffsAbout(hash)) {
+			lines = append(lines, "UNVERIFIED (after the log was altered): "+l)
+		}
+		return lines
+	}
 	for i := range rc.Slides {
-		rc.Slides[i].SignOffs = signOffLines(rep.SignOffsAbout(caselog.ResultHash(rc.Slides[i].Result)))
+		rc.Slides[i].SignOffs = about(caselog.ResultHash(rc.Slides[i].Result))
 	}
 	if rc.Patient.Available {
-		rc.PatientSignOffs = signOffLines(rep.SignOffsAbout(caselog.AboutPatient(caselog.Entry{}, rc.Patient, results).ResultHash))
+		rc.PatientSignOffs = about(caselog.AboutPatient(caselog.Entry{}, rc.Patient, results).ResultHash)
 	}
 }
 

@@ -108,4 +108,24 @@ func TestSignOffInTheWindow(t *testing.T) {
 	if ui.record(caselog.Entry{Event: caselog.Export}) {
 		t.Error("an altered log took a new line")
 	}
+	// One clear state: one dialog (not one per result shown), every card
+	// says recording is closed and why, offers no sign-off, and shows the
+	// altered sign-off as unverified rather than dropping it.
+	if n := len(ui.win.Canvas().Overlays().List()); n != 1 {
+		t.Errorf("%d dialogs on screen after opening the altered case, want 1", n)
+	}
+	for i, pane := range ui.panes {
+		c := pane.analysis.card
+		if c.logClosed.Hidden || !strings.Contains(c.logClosed.Text, "nothing new can be recorded") || c.signButtons[0].Visible() || c.signButtons[1].Visible() {
+			t.Errorf("%s: card closed %q (hidden %v), buttons shown %v %v", i.Text, c.logClosed.Text, c.logClosed.Hidden, c.signButtons[0].Visible(), c.signButtons[1].Visible())
+		}
+	}
+	for _, pane := range ui.panes {
+		if ui.session.Index(pane.ref) != 0 {
+			continue
+		}
+		if got := pane.analysis.card.signedOff.Text; !strings.Contains(got, "UNVERIFIED") || !strings.Contains(got, "inconsistent with the morphology") {
+			t.Errorf("the altered sign-off on slide 1's card: %q", got)
+		}
+	}
 }

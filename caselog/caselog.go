@@ -130,6 +130,25 @@ type Report struct {
 	// Recovered lists lines cut short by a crash and recorded as such by
 	// the line after them (not a break).
 	Recovered []int
+	// Unverified are the entries read from the broken line on, as they
+	// read now (their hashes or chain do not verify: they may have been
+	// altered); lines that are no entry at all are left out.
+	Unverified []Entry
+}
+
+// AlteredError is what Append returns for a log whose chain is broken:
+// nothing can be added to it.
+type AlteredError struct{ Report *Report }
+
+func (e *AlteredError) Error() string { return e.Report.Summary() }
+
+// RecordingClosed says, for a broken log, why nothing more can be recorded
+// in it ("" for an intact log).
+func (r *Report) RecordingClosed() string {
+	if r.Intact() {
+		return ""
+	}
+	return fmt.Sprintf("The case log was altered (line %d: %s). Its entries from that line on are shown as unverified, and nothing new can be recorded in it: keep the file as it is for review (tessera log verify says the same).", r.BrokenAt, r.Problem)
 }
 
 // Intact reports whether the whole chain verified.
@@ -139,7 +158,10 @@ func (r *Report) Intact() bool { return r.BrokenAt == 0 }
 func (r *Report) Summary() string {
 	n := len(r.Entries)
 	if !r.Intact() {
-		return fmt.Sprintf("The case log is broken at line %d: %s. Its record after line %d cannot be trusted.", r.BrokenAt, r.Problem, r.BrokenAt-1)
+		if r.BrokenAt == 1 {
+			return fmt.Sprintf("The case log is broken at its first line: %s. None of its record can be trusted.", r.Problem)
+		}
+		return fmt.Sprintf("The case log is broken at line %d: %s. Its record from line %d on cannot be trusted.", r.BrokenAt, r.Problem, r.BrokenAt)
 	}
 	s := fmt.Sprintf("The case log is intact: %d events", n)
 	if n > 0 {
@@ -161,7 +183,27 @@ func Verify(path string) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the case log: %w", err)
 	}
-	return verifyBytes(data), nil
+	rep := verifyBytes(data)
+	if !rep.Intact() {
+		rep.Unverified = unverifiedEntries(data, rep.BrokenAt)
+	}
+	return rep, nil
+}
+
+// unverifiedEntries reads the entries of data from the 1-based line from
+// on without checking their hashes or chain.
+func unverifiedEntries(data []byte, from int) []Entry {
+	var out []Entry
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if i+1 < from || len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var e Entry
+		if json.Unmarshal(line, &e) == nil && e.Event != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func verifyBytes(data []byte) *Report {
@@ -252,7 +294,7 @@ func Append(path string, e Entry) (Entry, error) {
 	}
 	rep := verifyBytes(data)
 	if !rep.Intact() {
-		return Entry{}, errors.New(rep.Summary())
+		return Entry{}, &AlteredError{Report: rep}
 	}
 	prev, seq := genesisPrevHash, 0
 	if n := len(rep.Entries); n > 0 {
@@ -293,8 +335,18 @@ func Append(path string, e Entry) (Entry, error) {
 // SignOffsAbout returns the sign-offs about the result with the given hash
 // (a slide's ResultHash, or a patient's from AboutPatient), oldest first.
 func (r *Report) SignOffsAbout(resultHash string) []Entry {
+	return signOffsAbout(r.Entries, resultHash)
+}
+
+// UnverifiedSignOffsAbout returns the sign-offs about a result among the
+// entries of a broken log that do not verify.
+func (r *Report) UnverifiedSignOffsAbout(resultHash string) []Entry {
+	return signOffsAbout(r.Unverified, resultHash)
+}
+
+func signOffsAbout(entries []Entry, resultHash string) []Entry {
 	var out []Entry
-	for _, e := range r.Entries {
+	for _, e := range entries {
 		if e.Event == SignOff && e.ResultHash == resultHash {
 			out = append(out, e)
 		}
