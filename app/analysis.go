@@ -53,9 +53,12 @@ type analysisPanel struct {
 	evidence     *evidencePanel
 	firstRead    *firstReadBox
 	blinded      bool // the result waits for the pathologist's first read
-	rangeLo      *widget.Entry
-	rangeHi      *widget.Entry
-	content      fyne.CanvasObject
+	// withheldHidden: the result shown is withheld and its scores stay
+	// hidden until the pathologist asks for them (confirmReveal).
+	withheldHidden bool
+	rangeLo        *widget.Entry
+	rangeHi        *widget.Entry
+	content        fyne.CanvasObject
 
 	// layer is the heatmap being shown (nil before the first grid or
 	// result); look is how it is drawn, kept while layers come and go.
@@ -393,7 +396,7 @@ func (a *analysisPanel) confirmReveal() {
 	d := dialog.NewConfirm("Show a withheld class?", r.VerdictText()+"\n\nThe class the model gave is not a result for this slide. Show it anyway?"+recorded,
 		func(ok bool) {
 			if ok && a.pane.ref.Result == r {
-				a.card.revealWithheld(r)
+				a.revealWithheld(r)
 				a.pane.ui.recordWith(func() caselog.Entry {
 					e := caselog.AboutResult(caselog.Entry{Event: caselog.WithheldReveal}, r)
 					e.Class, e.Detail = r.Class, "the withheld class was shown after a confirmation"
@@ -405,9 +408,21 @@ func (a *analysisPanel) confirmReveal() {
 	a.pane.ui.showDialog(d)
 }
 
+// revealWithheld shows a withheld result's class, heatmap and evidence, as
+// the pathologist asked (the caller records it).
+func (a *analysisPanel) revealWithheld(r *inference.Result) {
+	a.card.revealWithheld(r)
+	a.withheldHidden = false
+	if len(r.Evidence) > 0 && len(a.evidence.strip.Objects) > 0 && !a.blinded {
+		a.evidence.content.Show()
+	}
+	a.redraw()
+}
+
 // showResult shows a complete or partial result on the card and the layer.
 func (a *analysisPanel) showResult(r *inference.Result) {
 	a.pane.ui.session.SetResult(a.pane.ref, r)
+	a.withheldHidden = r.Withheld()
 	a.setLayer(heatmap.FromResult(r))
 	a.card.show(r)
 	if a.pane.ui.firstReadMode() && !r.Partial {
@@ -438,7 +453,7 @@ func (a *analysisPanel) showPrevious(run *analysisRun, what string) {
 // resetLayer clears the heatmap and the card before a new run.
 func (a *analysisPanel) resetLayer() {
 	a.pane.ui.session.SetResult(a.pane.ref, nil)
-	a.layer = nil
+	a.layer, a.withheldHidden = nil, false
 	a.checkResultModel()
 	a.enableLayerControls(false)
 	a.card.clear("Analysing…")

@@ -409,3 +409,31 @@ func TestEvidenceNavigator(t *testing.T) {
 		t.Errorf("T: %q", strip.tileText.Text)
 	}
 }
+
+// A withheld result hides what would show its direction: heatmap, legend,
+// hover scores and evidence, until the pathologist asks for the withheld
+// class; the card names the real reason (here: an IHC slide).
+func TestWithheldResultHidesItsScores(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, "ometiff", "OS-2-ndpi.ome.tif"))
+	settle(ui)
+	p := ui.current()
+	analyse(t, p)
+	a := p.analysis
+	r := p.ref.Result
+	if r == nil || !r.Withheld() || !strings.Contains(a.card.class.Text, "IHC") {
+		t.Fatalf("the Ki67 slide: result %v, headline %q", r != nil, a.card.class.Text)
+	}
+	centre := viewer.Level0Point{X: r.Tiles[0].X + r.Grid.Side0/2, Y: r.Tiles[0].Y + r.Grid.Side0/2}
+	if !p.view.LayerStyleOf(heatmap.LayerName).Hidden || !a.legend.Hidden || a.scoreText(centre) != "" || a.evidence.content.Visible() {
+		t.Errorf("withheld: heatmap hidden %v, legend hidden %v, hover %q, evidence shown %v",
+			p.view.LayerStyleOf(heatmap.LayerName).Hidden, a.legend.Hidden, a.scoreText(centre), a.evidence.content.Visible())
+	}
+	a.revealWithheld(r) // what confirmReveal's "Show it" does
+	if p.view.LayerStyleOf(heatmap.LayerName).Hidden || a.scoreText(centre) == "" {
+		t.Errorf("revealed: heatmap hidden %v, hover %q", p.view.LayerStyleOf(heatmap.LayerName).Hidden, a.scoreText(centre))
+	}
+}

@@ -39,6 +39,11 @@ func (p *slidePane) stepEvidence(delta int) {
 		p.updateStatus()
 		return
 	}
+	if p.analysis.scoresHidden() {
+		p.notice = "The evidence is hidden with the result (first read, or a withheld result: Show the withheld class… on the card)"
+		p.updateStatus()
+		return
+	}
 	n := len(r.Evidence)
 	p.goToEvidence(((p.evidence-1+delta)%n+n)%n + 1)
 }
@@ -179,8 +184,8 @@ func (p *slidePane) loadEvidence(r *inference.Result) {
 				return // another result since
 			}
 			p.analysis.evidence.show(r, thumbs, p.goToEvidence)
-			if p.analysis.blinded {
-				p.analysis.evidence.content.Hide() // shown with the result, after the first read
+			if p.analysis.scoresHidden() {
+				p.analysis.evidence.content.Hide() // shown with the result: after the first read, or when a withheld one is revealed
 			}
 		}
 	})
@@ -233,6 +238,11 @@ func (p *slidePane) inspectPointer() {
 	r := p.ref.Result
 	if r == nil || !p.pointerInside {
 		p.notice = "Point at a tile of an analysed slide, then press T"
+		p.updateStatus()
+		return
+	}
+	if p.analysis.scoresHidden() {
+		p.notice = "Tile scores are hidden with the result (first read, or a withheld result: Show the withheld class… on the card)"
 		p.updateStatus()
 		return
 	}

@@ -82,10 +82,18 @@ func (a *analysisPanel) applyRange() {
 }
 
 // redraw hands the layer to the view and its legend to the legend widget.
+// scoresHidden reports whether the tile scores (heatmap, legend, range,
+// evidence) are hidden: the result waits for the pathologist's first read,
+// or it is withheld and its direction has not been asked for ("Show the
+// withheld class…"): the heatmap shows which way the model leant as much
+// as the class does.
+func (a *analysisPanel) scoresHidden() bool { return a.blinded || a.withheldHidden }
+
 func (a *analysisPanel) redraw() {
 	v := a.pane.view
-	v.SetLayerStyle(heatmap.LayerName, viewer.LayerStyle{Hidden: !a.look.Visible || a.blinded, Opacity: a.look.Opacity})
-	a.enableLayerControls(a.layer != nil && !a.layer.Empty() && !a.blinded)
+	hidden := a.scoresHidden()
+	v.SetLayerStyle(heatmap.LayerName, viewer.LayerStyle{Hidden: !a.look.Visible || hidden, Opacity: a.look.Opacity})
+	a.enableLayerControls(a.layer != nil && !a.layer.Empty() && !hidden)
 	if a.layer == nil || a.layer.Empty() {
 		return
 	}
@@ -93,13 +101,13 @@ func (a *analysisPanel) redraw() {
 	lo, hi := a.layer.Range()
 	a.rangeLo.SetText(fmt.Sprintf("%.3g", lo))
 	a.rangeHi.SetText(fmt.Sprintf("%.3g", hi))
-	if a.blinded { // the range would hint at the scores
+	if hidden { // the range would hint at the scores
 		a.rangeLo.SetText("")
 		a.rangeHi.SetText("")
 	}
 	v.SetLayer(heatmap.LayerName, heatmap.LayerZ, a.layer.Overlay())
 	a.legend.SetContent(a.layer.Legend())
-	a.legend.Hidden = !a.look.Visible || a.blinded // the legend hides with the heatmap
+	a.legend.Hidden = !a.look.Visible || hidden // the legend hides with the heatmap
 	a.legend.Refresh()
 	if pr := a.pane.ui.presenting; pr != nil && pr.pane == a.pane {
 		pr.show(a.pane) // the presentation's legend follows the look
@@ -196,7 +204,7 @@ func (a *analysisPanel) toggleVisible() {
 
 // scoreText describes the tile under level-0 point pt, or "".
 func (a *analysisPanel) scoreText(pt viewer.Level0Point) string {
-	if a.layer == nil {
+	if a.layer == nil || a.scoresHidden() {
 		return ""
 	}
 	if s, ok := a.layer.ScoreAt(pt.X, pt.Y); ok {

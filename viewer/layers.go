@@ -47,7 +47,14 @@ func (v *SlideView) SetLayer(name string, z int, o *Overlay) {
 		v.layers[i].version++
 		v.layers[i].z = z
 	default:
-		v.layers = append(v.layers, &layer{name: name, z: z, overlay: o, style: LayerStyle{Opacity: 1}, draw: newOverlayLayer()})
+		// The style set before the layer had content applies from its first
+		// frame (drawn at the default style, a heatmap showed fully opaque,
+		// or while hidden, until the next style change).
+		st, ok := v.layerStyles[name]
+		if !ok {
+			st = LayerStyle{Opacity: 1}
+		}
+		v.layers = append(v.layers, &layer{name: name, z: z, overlay: o, style: st, draw: newOverlayLayer()})
 	}
 	sortLayers(v.layers)
 	v.Refresh()

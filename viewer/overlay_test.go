@@ -45,3 +45,15 @@ func TestSmoothLayerIsPadded(t *testing.T) {
 		}
 	}
 }
+
+// A style set before the layer has content is the style of its first frame
+// (a heatmap hidden, or half transparent, never drawn opaque first).
+func TestLayerStyleSetBeforeContentApplies(t *testing.T) {
+	v, _ := newTestView(t)
+	want := LayerStyle{Hidden: true, Opacity: 0.4}
+	v.SetLayerStyle("heat", want)
+	v.SetLayer("heat", 1, &Overlay{Image: image.NewNRGBA(image.Rect(0, 0, 2, 2)), Cell: 100})
+	if got := v.layers[0].style; got != want {
+		t.Errorf("first frame drawn with style %+v, want %+v", got, want)
+	}
+}
