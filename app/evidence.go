@@ -70,7 +70,7 @@ func (p *slidePane) goToEvidence(k int) {
 	if e.Towards != "" {
 		what = fmt.Sprintf("pushed the result towards %q", e.Towards)
 	}
-	p.viewNote = fmt.Sprintf("evidence %d of %d: %s (tile score %.3g, %d tiles)", k, len(r.Evidence), what, e.Score, e.Tiles)
+	p.viewNote = fmt.Sprintf("evidence %d of %d: %s (tile score %.3g, %s)", k, len(r.Evidence), what, e.Score, inference.Count(e.Tiles, "tile"))
 	p.updateStatus()
 	p.analysis.evidence.highlight(k)
 	p.inspectTile(e.FocalCol, e.FocalRow)

@@ -176,7 +176,7 @@ func (a *analysisPanel) showQC() {
 				swatch.StrokeColor, swatch.StrokeWidth = c.Colour, 3
 				swatch.SetMinSize(fyne.NewSize(16, 16))
 				a.qcLegend.Add(container.NewBorder(nil, nil, container.NewCenter(swatch), nil,
-					widget.NewLabel(fmt.Sprintf("%s: %d tiles", c.Flag.Words(), n))))
+					widget.NewLabel(fmt.Sprintf("%s: %s", c.Flag.Words(), inference.Count(n, "tile")))))
 			}
 		}
 		if r.QC.Excluded > 0 {

@@ -269,16 +269,22 @@ func (r *Result) WithheldBecause() string {
 	return "the slide is outside what the model was built for"
 }
 
-// tilesText counts tiles in words: "1 tile", "3 tiles" (or another noun).
+// tilesText counts tissue tiles in words: "1 tissue tile", "3 tissue
+// tiles" (or another noun).
 func tilesText(n int, noun ...string) string {
 	word := "tissue tile"
 	if len(noun) > 0 {
 		word = noun[0]
 	}
+	return Count(n, word)
+}
+
+// Count says n of a noun with its plural: "1 tile", "3 tiles".
+func Count(n int, noun string) string {
 	if n == 1 {
-		return "1 " + word
+		return "1 " + noun
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // artefactShort names the commonest artefact of a withheld slide with what
