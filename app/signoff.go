@@ -182,11 +182,7 @@ func (ui *UI) refreshSignOffs() {
 		if rep == nil {
 			return ""
 		}
-		lines := signOffLines(rep.SignOffsAbout(resultHash))
-		for _, l := range signOffLines(rep.UnverifiedSignOffsAbout(resultHash)) {
-			lines = append(lines, "UNVERIFIED (after the log was altered): "+l)
-		}
-		return strings.Join(lines, "\n")
+		return strings.Join(signOffsAbout(rep, resultHash), "\n")
 	}
 	pat := ui.session.Patient()
 	patient := ""
@@ -217,25 +213,24 @@ func AddSignOffs(rc *report.Case, casePath string, results []*inference.Result) 
 		return
 	}
 	rc.Log = rep.Summary()
-	about := func(hash string) []string {
-		lines := signOffLines(rep.SignOffsAbout(hash))
-		for _, l := range signOffLines(rep.UnverifiedSignOffsAbout(hash)) {
-			lines = append(lines, "UNVERIFIED (after the log was altered): "+l)
-		}
-		return lines
-	}
 	for i := range rc.Slides {
-		rc.Slides[i].SignOffs = about(caselog.ResultHash(rc.Slides[i].Result))
+		rc.Slides[i].SignOffs = signOffsAbout(rep, caselog.ResultHash(rc.Slides[i].Result))
 	}
 	if rc.Patient.Available {
-		rc.PatientSignOffs = about(caselog.AboutPatient(caselog.Entry{}, rc.Patient, results).ResultHash)
+		rc.PatientSignOffs = signOffsAbout(rep, caselog.AboutPatient(caselog.Entry{}, rc.Patient, results).ResultHash)
 	}
 }
 
-func signOffLines(entries []caselog.Entry) []string {
+// signOffsAbout lists, one a line, the sign-offs the log rep holds about
+// the result with the given hash, oldest first: those that verify, then
+// those of a broken log that do not, marked UNVERIFIED (never dropped).
+func signOffsAbout(rep *caselog.Report, resultHash string) []string {
 	var out []string
-	for _, e := range entries {
+	for _, e := range rep.SignOffsAbout(resultHash) {
 		out = append(out, caselog.SignOffText(e))
+	}
+	for _, e := range rep.UnverifiedSignOffsAbout(resultHash) {
+		out = append(out, "UNVERIFIED (after the log was altered): "+caselog.SignOffText(e))
 	}
 	return out
 }

@@ -153,6 +153,15 @@ func oneDecision(agree, disagree, uncertain bool) (string, error) {
 	return d[0], nil
 }
 
+// slideModel is the bundle path to use for the slide ref of c: override
+// when it is not "" (--model), else the slide's own as the case file says.
+func slideModel(c *cases.Case, ref cases.SlideRef, override string) string {
+	if override != "" {
+		return override
+	}
+	return c.ModelOf(ref)
+}
+
 // cachedResults returns the cached result of each slide of c with its own
 // model as the case file says, or with the bundle override when it is not
 // "" (nil where there is none), without analysing anything.
@@ -161,10 +170,7 @@ func cachedResults(c *cases.Case, override string) ([]*inference.Result, error) 
 	cache := &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
 	out := make([]*inference.Result, len(c.Slides))
 	for i, ref := range c.Slides {
-		path := override
-		if path == "" {
-			path = c.ModelOf(ref)
-		}
+		path := slideModel(c, ref, override)
 		b, ok := bundles[path]
 		if !ok {
 			var err error

@@ -86,10 +86,7 @@ func Report(args []string, stderr io.Writer) error {
 		}
 	}()
 	modelFor := func(ref cases.SlideRef) (string, *lazyModel, error) {
-		path := *model
-		if path == "" {
-			path = c.ModelOf(ref)
-		}
+		path := slideModel(c, ref, *model)
 		if m, ok := models[path]; ok {
 			return path, m, nil
 		}

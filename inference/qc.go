@@ -49,16 +49,17 @@ const (
 	QCDarkAbove     = 0.50
 )
 
-// qcNames are the flags' stable names (in result.json) and words.
+// qcNames are the flags' stable names (in result.json), words, and what
+// to do about an artefact that withholds a result.
 var qcNames = []struct {
-	flag        QCFlags
-	code, words string
+	flag                QCFlags
+	code, words, advice string
 }{
-	{QCBlur, "blur", "out of focus"},
-	{QCInk, "ink", "covered by pen or marker ink"},
-	{QCEmpty, "empty", "mostly glass"},
-	{QCDark, "dark", "very dark (folds or debris)"},
-	{QCOutlier, "outlier", "unlike the tiles the model was built on"},
+	{QCBlur, "blur", "out of focus", "rescan"},
+	{QCInk, "ink", "covered by pen or marker ink", "clean the slide and rescan"},
+	{QCEmpty, "empty", "mostly glass", "check the scan area"},
+	{QCDark, "dark", "very dark (folds or debris)", "check the section"},
+	{QCOutlier, "outlier", "unlike the tiles the model was built on", ""},
 }
 
 // Codes returns the flags' names in a fixed order.
@@ -123,7 +124,7 @@ type TileQC struct {
 	Empty     float32    // share of glass pixels
 	Dark      float32    // share of very dark pixels
 	OD        [3]float32 // mean optical density of the stained pixels, R, G, B
-	Eosin     float32    // mean eosin amount of the stained pixels (colour deconvolution, stain.go)
+	Eosin     float32    // share of the stained pixels that are eosin pink (colour deconvolution, stain.go)
 	DAB       float32    // share of the stained pixels that are DAB brown
 	Distance  float32    // feature distance to the reference (0: none declared)
 	Flags     QCFlags
@@ -175,9 +176,8 @@ func (q *QCSummary) Flagged() int { return len(q.Tiles) }
 // and eosin absorb, so it carries the detail): quality control then costs
 // a few percent of a fast encoder's time.
 func measureQC(pix []uint8, stride, ts int) TileQC {
-	var colourInk, blackInk, empty, dark, sampled, stained, dab int
+	var colourInk, blackInk, empty, dark, sampled, stained, dab, eosin int
 	var od [3]float32
-	var eosin int
 	var sum, sumSq, m int64
 	for y := 0; y < ts; y += 4 {
 		row := pix[y*stride : y*stride+4*ts]
@@ -322,9 +322,5 @@ func percentText(n, total int) string {
 	if total <= 0 {
 		return "0 %"
 	}
-	p := 100 * float64(n) / float64(total)
-	if p > 0 && p < 1 {
-		return "<1 %"
-	}
-	return fmt.Sprintf("%.0f %%", p)
+	return percentOf(float64(n) / float64(total))
 }

@@ -86,7 +86,7 @@ const (
 )
 
 // StainSummary is what colour deconvolution found on a slide's tissue
-// tiles (artefact tiles left out).
+// tiles (blurred, glass and dark tiles left out; inked tiles count).
 type StainSummary struct {
 	// DABShare is the share of stained pixels that are DAB brown (0–1):
 	// the mean over tissue tiles.

@@ -40,8 +40,7 @@ type Reason struct {
 
 // Reason codes.
 const (
-	ReasonWrongStain      = "wrong-stain"      // fluorescence slide for a brightfield model, IHC for H&E, or the reverse
-	ReasonStainUnknown    = "stain-undeclared" // the bundle does not say which stain it reads: read as H&E
+	ReasonWrongStain      = "wrong-stain" // fluorescence slide for a brightfield model, IHC for H&E, or the reverse
 	ReasonTooLittleTissue = "too-little-tissue"
 	ReasonCoarseScan      = "scan-coarser-than-model" // the slide's µm/px is much coarser than the model's
 	ReasonHandMPP         = "mpp-by-hand"
@@ -290,15 +289,14 @@ func Count(n int, noun string) string {
 // artefactShort names the commonest artefact of a withheld slide with what
 // to do: "out of focus on 100 % of tissue tiles; rescan".
 func artefactShort(counts map[string]int, total int) string {
-	best, n := "", 0
-	for _, q := range qcNames {
-		if q.flag&artefactFlags != 0 && counts[q.code] > n {
-			best, n = q.code, counts[q.code]
+	best := -1
+	for i, q := range qcNames {
+		if q.flag&artefactFlags != 0 && (best < 0 || counts[q.code] > counts[qcNames[best].code]) {
+			best = i
 		}
 	}
-	what := map[string]string{"blur": "out of focus", "ink": "pen or marker ink", "empty": "mostly glass", "dark": "folds or debris"}[best]
-	todo := map[string]string{"blur": "rescan", "ink": "clean the slide and rescan", "empty": "check the scan area", "dark": "check the section"}[best]
-	return fmt.Sprintf("%s on %s of tissue tiles; %s", what, percentText(n, total), todo)
+	q := qcNames[best]
+	return fmt.Sprintf("%s on %s of tissue tiles; %s", q.words, percentText(counts[q.code], total), q.advice)
 }
 
 // judgeStain checks the slide's stain against the model's: a dark-field
