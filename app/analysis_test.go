@@ -309,20 +309,8 @@ func TestMPPIsAskedFirst(t *testing.T) {
 // The picker names models by name and version, not by folder; a result from
 // another model than the chosen one says so and offers to analyse with it.
 func TestModelPickerNamesAndOtherModelResult(t *testing.T) {
-	slides := sharedSlides(t)
-	requireRuntime(t)
-	checker := testbundles.Path(t, "checker")
-	ui := newTestUI(t)
-	ui.results.Dir = t.TempDir()
-	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
-	settle(ui)
-	p := ui.current()
+	_, p, checker, b := slideWithCheckerBundle(t)
 	a := p.analysis
-	a.rememberBundle(checker)
-	b, err := inference.LoadBundle(checker)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := b.Manifest.Name + " " + b.Manifest.Version
 	if !slices.Contains(a.modelChoice.Options, want) || slices.Contains(a.modelChoice.Options, checker) {
 		t.Fatalf("picker options %q: want %q, never the folder", a.modelChoice.Options, want)
@@ -436,4 +424,48 @@ func TestWithheldResultHidesItsScores(t *testing.T) {
 	if p.view.LayerStyleOf(heatmap.LayerName).Hidden || a.scoreText(centre) == "" {
 		t.Errorf("revealed: heatmap hidden %v, hover %q", p.view.LayerStyleOf(heatmap.LayerName).Hidden, a.scoreText(centre))
 	}
+}
+
+// Ctrl+R analyses with the model chosen in the picker, not the one whose
+// result is on screen (chosen from the picker's list, then the shortcut
+// through the window's canvas).
+func TestCtrlRUsesTheChosenModel(t *testing.T) {
+	ui, p, _, b := slideWithCheckerBundle(t)
+	a := p.analysis
+	analyse(t, p) // the built-in model: its result is cached and shown
+	a.modelChoice.SetSelected(b.Manifest.Name + " " + b.Manifest.Version)
+	p.work.wg.Wait()
+	ui.win.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(ctrl(fyne.KeyR))
+	if run := a.run; run != nil {
+		<-run.done
+	}
+	p.work.wg.Wait()
+	r := p.ref.Result
+	if r == nil {
+		t.Fatal("no result after Ctrl+R")
+	}
+	if r.Model.SHA256 != b.SHA256 {
+		t.Errorf("after choosing %s and Ctrl+R the result is from %s", b.Manifest.Name, r.Model.Name)
+	}
+}
+
+// slideWithCheckerBundle opens CMU-1-Small-Region with the checker test
+// bundle in the picker's list (not chosen): the window, the slide's pane,
+// the bundle's folder and the bundle.
+func slideWithCheckerBundle(t *testing.T) (*UI, *slidePane, string, *inference.Bundle) {
+	t.Helper()
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	checker := testbundles.Path(t, "checker")
+	ui := newTestUI(t)
+	ui.results.Dir = t.TempDir()
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	p := ui.current()
+	p.analysis.rememberBundle(checker)
+	b, err := inference.LoadBundle(checker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ui, p, checker, b
 }

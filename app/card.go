@@ -194,8 +194,12 @@ func (c *caseCard) setOtherModel(why string) {
 // withheld result the button that reveals its class after a confirmation.
 func (c *caseCard) showVerdict(r *inference.Result) {
 	c.verdict.SetText(r.VerdictText())
-	c.verdict.Importance = widget.SuccessImportance
+	c.verdict.Importance = widget.SuccessImportance // green: within a domain the model declared
 	switch r.Validity.Verdict {
+	case inference.VerdictOK:
+		if !r.Validity.DomainDeclared {
+			c.verdict.Importance = widget.MediumImportance // only what was checked: not green
+		}
 	case inference.VerdictFlag:
 		c.verdict.Importance = widget.WarningImportance
 	case inference.VerdictWithheld:
