@@ -61,11 +61,18 @@ const dabPixelAbove = 0.15
 // only, so pink pixels of real H&E slides also give some DAB, and red blood
 // cells absorb blue and green about as much), eosin pink (more eosin than
 // haematoxylin, absorbing green most), or neither (haematoxylin, mixtures).
+// The channel order is checked first: it is cheaper than deconvolution,
+// which quality control then runs only on pixels that may be either stain.
 func stainOfPixel(odR, odG, odB float32) (dab, eosin bool) {
-	h, e, d := deconvolve(odR, odG, odB)
-	dab = d > dabPixelAbove && odB > 1.15*odG && odG > odR
-	eosin = !dab && e > h && odG > odB && odG > odR
-	return dab, eosin
+	switch {
+	case odB > 1.15*odG && odG > odR: // absorbs blue most: brown, if there is enough DAB
+		_, _, d := deconvolve(odR, odG, odB)
+		return d > dabPixelAbove, false
+	case odG > odB && odG > odR: // absorbs green most: pink, if more eosin than haematoxylin
+		h, e, _ := deconvolve(odR, odG, odB)
+		return false, e > h
+	}
+	return false, false
 }
 
 // Thresholds of the immunohistochemistry rule, measured on the shared
