@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Contains reports whether p (level-0 pixels) lies inside one of the
@@ -127,16 +128,24 @@ type Region struct {
 	geoms []*Geometry
 	boxes [][4]float64 // each geometry's bounding box, to skip it fast
 	id    string
+	name  string
 }
 
 // ID identifies the region by its polygons' coordinates (a short sha256
 // and the polygon count), for results and caches.
 func (r *Region) ID() string { return r.id }
 
+// Name says what the region is in words a reader knows: its classes and
+// polygon counts ("Tumor: 2 polygons", "Tumor: 1 polygon; Stroma: 1
+// polygon", "3 polygons" when unclassified).
+func (r *Region) Name() string { return r.name }
+
 // RegionOf collects the polygons of the collection (lines and points are
 // ignored); ok is false when there are none.
 func RegionOf(c *Collection) (r *Region, ok bool) {
 	r = &Region{}
+	perClass := map[string]int{}
+	var classes []string
 	for i := range c.Features {
 		f := &c.Features[i]
 		if len(f.Geometry.Polygons) == 0 {
@@ -145,7 +154,12 @@ func RegionOf(c *Collection) (r *Region, ok bool) {
 		x0, y0, x1, y1 := f.Bounds()
 		r.geoms = append(r.geoms, &f.Geometry)
 		r.boxes = append(r.boxes, [4]float64{x0, y0, x1, y1})
+		if _, seen := perClass[f.Class]; !seen {
+			classes = append(classes, f.Class)
+		}
+		perClass[f.Class] += len(f.Geometry.Polygons)
 	}
+	r.name = regionName(classes, perClass)
 	h := sha256.New()
 	for _, g := range r.geoms {
 		var b bytes.Buffer
@@ -177,4 +191,27 @@ func (r *Region) Polygons() int {
 		n += len(g.Polygons)
 	}
 	return n
+}
+
+// regionName names polygons by class, in the order the classes first
+// appear; unclassified polygons are "unclassified" beside classified ones.
+func regionName(classes []string, perClass map[string]int) string {
+	polygons := func(n int) string {
+		if n == 1 {
+			return "1 polygon"
+		}
+		return fmt.Sprintf("%d polygons", n)
+	}
+	if len(classes) == 1 && classes[0] == "" {
+		return polygons(perClass[""])
+	}
+	parts := make([]string, len(classes))
+	for i, cl := range classes {
+		name := cl
+		if name == "" {
+			name = "unclassified"
+		}
+		parts[i] = name + ": " + polygons(perClass[cl])
+	}
+	return strings.Join(parts, "; ")
 }

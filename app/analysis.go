@@ -151,6 +151,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.enableLayerControls(false)
 	a.showQC()
 	a.card.addSignOff(p.ui.signOffButtons(p), p.ui.signOffButtons(nil))
+	a.card.leaveOut.OnTapped = func() { p.ui.toggleLeftOut(p) }
 	return a
 }
 

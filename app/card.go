@@ -28,7 +28,8 @@ type caseCard struct {
 	warnings *fyne.Container
 	other    *fyne.Container // "this result is from another model", hidden if not
 	otherTxt *widget.Label
-	patient  *widget.Label // the patient-level result over the open slides
+	patient  *widget.Label  // the patient-level result over the open slides
+	leaveOut *widget.Button // leaves the slide out of the patient result, or counts it again
 	content  *fyne.Container
 
 	// Sign-off: the slide's buttons and recorded sign-offs, the patient's.
@@ -52,6 +53,8 @@ func newCaseCard() *caseCard {
 	}
 	c.patient.Wrapping = fyne.TextWrapWord
 	c.patient.Hide()
+	c.leaveOut = widget.NewButton("", nil)
+	c.leaveOut.Hide()
 	c.verdict.Wrapping = fyne.TextWrapWord
 	c.verdict.TextStyle.Bold = true
 	c.verdict.Hide()
@@ -65,7 +68,7 @@ func newCaseCard() *caseCard {
 	c.class.Wrapping = fyne.TextWrapWord
 	c.detail.Wrapping = fyne.TextWrapWord
 	c.content = container.NewVBox(widget.NewLabelWithStyle("Case card", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		c.other, c.verdict, c.class, c.reveal, c.detail, c.warnings, c.patient)
+		c.other, c.verdict, c.class, c.reveal, c.detail, c.warnings, c.patient, c.leaveOut)
 	return c
 }
 

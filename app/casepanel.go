@@ -15,6 +15,7 @@ import (
 
 	"tessera/cases"
 	"tessera/heatmap"
+	"tessera/inference"
 	"tessera/session"
 	"tessera/viewer"
 )
@@ -295,12 +296,15 @@ func (ui *UI) showOpenFolderDialog() {
 // updatePatientResult shows the case's patient-level result on every
 // slide's card (session.Case.Patient: only for a case, only from one model).
 func (ui *UI) updatePatientResult() {
-	text := patientText(ui.session.Patient())
+	pat := ui.session.Patient()
+	text := patientText(pat)
 	for _, pane := range ui.panes {
-		l := pane.analysis.card.patient
-		l.SetText(text)
-		l.Hidden = text == "" || pane.analysis.blinded
-		l.Refresh()
+		card := pane.analysis.card
+		card.patient.SetText(text)
+		card.patient.Hidden = text == "" || pane.analysis.blinded
+		card.patient.Refresh()
+		card.leaveOut.SetText(leaveOutLabel(pane.ref.LeftOut))
+		card.leaveOut.Hidden = !ui.session.IsCase || pat.Total < 2 || pane.analysis.blinded
 	}
 	ui.refreshSignOffs()
 }
@@ -314,7 +318,7 @@ func patientText(p session.Patient) string {
 	}
 	var lines []string
 	if p.Available {
-		lines = append(lines, fmt.Sprintf("Patient (%s of %d slides): %s, p = %.3f\nModel: %s", p.RuleText(), p.Analysed, p.ClassLabel, p.Probability, p.Model))
+		lines = append(lines, fmt.Sprintf("Patient (%s of %s): %s, p = %.3f\nModel: %s", p.RuleText(), inference.Count(p.Analysed, "slide"), p.ClassLabel, p.Probability, p.Model))
 		if prov := p.ProvisionalText(); prov != "" {
 			lines = append(lines, "! "+prov)
 		}
@@ -328,6 +332,9 @@ func patientText(p session.Patient) string {
 		line := fmt.Sprintf("Slide %d: %s (p = %.3f, %s)", s.Index+1, s.ClassLabel, s.Probability, s.Model)
 		if s.Withheld {
 			line = fmt.Sprintf("Slide %d: %s (%s)", s.Index+1, s.ClassLabel, s.Model)
+		}
+		if s.LeftOut != "" {
+			line += " - left out: " + s.LeftOut
 		}
 		lines = append(lines, line)
 	}

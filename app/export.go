@@ -112,7 +112,9 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 		if err != nil {
 			return rc, nil, fmt.Errorf("slide %d cannot be read for the report: %w", i+1, err)
 		}
-		rc.Slides = append(rc.Slides, ReportSlide(p.fileName(), r, p.analysis.layer, thumb, ds))
+		rs := ReportSlide(p.fileName(), r, p.analysis.layer, thumb, ds)
+		rs.LeftOut = p.ref.LeftOut
+		rc.Slides = append(rc.Slides, rs)
 	}
 	n := len(ui.session.Views)
 	for i, v := range ui.session.Views {

@@ -86,16 +86,26 @@ func (ui *UI) checkCaseLog(n int) {
 	ui.record(caselog.Entry{Event: caselog.CaseOpened, Detail: fmt.Sprintf("%d slide(s)", n)})
 }
 
-// askSignOff asks the pathologist's decision on a result (the slide's, or
-// the patient's when p is nil) and its reason, and records it.
-func (ui *UI) askSignOff(p *slidePane, decision string) {
+// canRecord reports whether the case log can take a decision, and says
+// why not when it cannot (what: "Sign-offs are", the subject of the
+// sentence): the case is not saved, or its log was altered.
+func (ui *UI) canRecord(what string) bool {
 	if ui.logPath() == "" {
 		ui.showDialog(dialog.NewInformation("Save the case first",
-			"Sign-offs are recorded in the case's log, beside its case file. Save the case (Ctrl+S), then sign off.", ui.win))
-		return
+			what+" recorded in the case's log, beside its case file. Save the case (Ctrl+S) first.", ui.win))
+		return false
 	}
 	if rep, err := caselog.Verify(ui.logPath()); err == nil && !rep.Intact() {
 		ui.showDialog(dialog.NewInformation("Nothing can be recorded", rep.RecordingClosed(), ui.win))
+		return false
+	}
+	return true
+}
+
+// askSignOff asks the pathologist's decision on a result (the slide's, or
+// the patient's when p is nil) and its reason, and records it.
+func (ui *UI) askSignOff(p *slidePane, decision string) {
+	if !ui.canRecord("Sign-offs are") {
 		return
 	}
 	var e caselog.Entry
@@ -125,7 +135,7 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 		}
 		e = caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results())
 		what = "the patient-level result"
-		summary = fmt.Sprintf("%s (p = %.3f, %s of %d slides)", pat.ClassLabel, pat.Probability, pat.RuleText(), pat.Analysed)
+		summary = fmt.Sprintf("%s (p = %.3f, %s of %s)", pat.ClassLabel, pat.Probability, pat.RuleText(), inference.Count(pat.Analysed, "slide"))
 	}
 	e.Event, e.Decision = caselog.SignOff, decision
 	reason := widget.NewMultiLineEntry()

@@ -16,18 +16,16 @@ import (
 	"tessera/internal/testslides"
 )
 
-// A saved case of two real slides: opening and analysing are logged; a
-// sign-off needs its reason, is recorded with the result it is about and
-// shows on the card; the patient is signed off too; an altered log is
-// reported when the case is opened again and takes no new sign-off.
-func TestSignOffInTheWindow(t *testing.T) {
+// openAnalysedCase saves a case of CMU-1-Small-Region and the derived
+// slide second (testslides.Derived), opens it in a test window and
+// analyses both with the built-in model (fresh: no result cache).
+func openAnalysedCase(t *testing.T, second string) (*UI, string, []*slidePane) {
+	t.Helper()
 	slides := sharedSlides(t)
 	requireRuntime(t)
-	sharp := testslides.Derived(t, testslides.Sharp)
-	dir := t.TempDir()
-	casePath := filepath.Join(dir, "p.tessera-case.json")
+	casePath := filepath.Join(t.TempDir(), "p.tessera-case.json")
 	c := &cases.Case{Schema: cases.Schema, Label: "Board 3", Slides: []cases.SlideRef{
-		{Path: filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")}, {Path: sharp}}}
+		{Path: filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")}, {Path: testslides.Derived(t, second)}}}
 	if err := c.Save(casePath); err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +40,15 @@ func TestSignOffInTheWindow(t *testing.T) {
 	for _, p := range panes {
 		analyse(t, p)
 	}
+	return ui, casePath, panes
+}
+
+// A saved case of two real slides: opening and analysing are logged; a
+// sign-off needs its reason, is recorded with the result it is about and
+// shows on the card; the patient is signed off too; an altered log is
+// reported when the case is opened again and takes no new sign-off.
+func TestSignOffInTheWindow(t *testing.T) {
+	ui, casePath, panes := openAnalysedCase(t, testslides.Sharp)
 	logPath := caselog.PathFor(casePath)
 	rep, err := caselog.Verify(logPath)
 	if err != nil || !rep.Intact() || len(rep.Entries) != 3 || rep.Entries[0].Event != caselog.CaseOpened || rep.Entries[1].Event != caselog.Analysis {

@@ -44,6 +44,8 @@ const (
 	SignOff         = "sign-off"
 	FirstRead       = "first-read" // the pathologist's impression before seeing the AI
 	Export          = "export"
+	LeftOut         = "left-out"        // a slide left out of the patient result, with the pathologist's reason
+	IncludedAgain   = "included-again"  // a slide left out counts again
 	CrashRecovered  = "crash-recovered" // the line before was cut short by a crash
 	genesisPrevHash = "0000000000000000000000000000000000000000000000000000000000000000"
 )

@@ -44,14 +44,26 @@ func AboutPatient(e Entry, p session.Patient, results []*inference.Result) Entry
 	e.Class = p.ClassLabel
 	prob := p.Probability
 	e.Probability = &prob
+	leftOut := map[int]string{}
+	for _, l := range p.Slides {
+		if l.LeftOut != "" {
+			leftOut[l.Index] = l.LeftOut
+		}
+	}
 	var hashes []string
 	for i, r := range results {
-		if r != nil {
+		switch {
+		case leftOut[i] != "": // a slide left out is part of what was signed: which, and why
+			hashes = append(hashes, fmt.Sprintf("%d:left out:%s", i+1, leftOut[i]))
+		case r != nil:
 			hashes = append(hashes, fmt.Sprintf("%d:%s", i+1, ResultHash(r)))
 		}
 	}
 	sum := sha256.Sum256([]byte(strings.Join(hashes, "\n")))
 	e.ResultHash = hex.EncodeToString(sum[:])
-	e.Detail = fmt.Sprintf("%s of %d analysed slides of %d", p.RuleText(), p.Analysed, p.Total)
+	e.Detail = fmt.Sprintf("%s of %s of %d", p.RuleText(), inference.Count(p.Analysed, "analysed slide"), p.Total)
+	if p.LeftOut > 0 {
+		e.Detail += fmt.Sprintf(" (%s left out by the pathologist)", inference.Count(p.LeftOut, "slide"))
+	}
 	return e
 }

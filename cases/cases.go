@@ -55,6 +55,10 @@ type SlideRef struct {
 	// whose slides were analysed with different models reopens with each
 	// slide's own.
 	Model string `json:"model,omitempty"`
+	// LeftOut is the pathologist's reason for leaving the slide out of the
+	// patient-level result (a withheld or off-topic slide); absent: the
+	// slide counts.
+	LeftOut string `json:"left_out,omitempty"`
 }
 
 // BuiltinModel stands for the built-in bundle in a slide's Model (the

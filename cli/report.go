@@ -117,7 +117,9 @@ func Report(args []string, stderr io.Writer) error {
 			continue
 		}
 		results[i] = res
-		rc.Slides = append(rc.Slides, app.ReportSlide(filepath.Base(ref.Path), res, heatmap.FromResult(res), thumb, ds))
+		rs := app.ReportSlide(filepath.Base(ref.Path), res, heatmap.FromResult(res), thumb, ds)
+		rs.LeftOut = ref.LeftOut
+		rc.Slides = append(rc.Slides, rs)
 		sc.SetResult(sc.Add(ref.Path, ref.MPP, bundle), res)
 	}
 	rc.Patient = sc.Patient()

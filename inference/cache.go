@@ -76,7 +76,7 @@ func ParamsFor(mppOverride, minTissue float64) Params {
 func paramsOf(opts Options) Params {
 	p := ParamsFor(opts.MPP, opts.MinTissue)
 	if opts.ROI != nil {
-		p.ROI = opts.ROI.ID()
+		p.ROI, p.ROIName = opts.ROI.ID(), opts.ROI.Name()
 	}
 	return p
 }

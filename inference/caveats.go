@@ -48,7 +48,7 @@ func (r *Result) Caveats() []Caveat {
 	}
 	if r.Params.ROI != "" {
 		out = append(out, Caveat{CaveatRegion,
-			fmt.Sprintf("REGION ONLY: only the tiles inside a drawn region (%s) were analysed; the result describes that region, not the whole slide.", r.Params.ROI),
+			fmt.Sprintf("REGION ONLY: only the tiles inside a drawn region (%s) were analysed; the result describes that region, not the whole slide.", r.Params.RegionText()),
 			"region of interest only"})
 	}
 	if r.Partial {

@@ -108,12 +108,14 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 			return nil, fmt.Errorf("%s: %w", filepath.Base(s.Path()), err)
 		}
 		if len(grid.Tiles) == 0 {
-			return nil, fmt.Errorf("%s: %w (threshold %.2f on saturation); check that the slide is a stained tissue section", filepath.Base(s.Path()), ErrNoTissue, mask.Threshold)
+			// Not an error the user made: a slide the model cannot read,
+			// said as a withheld verdict (logged and shown like any other).
+			return noTileResult(s, model, grid, mpp, mppSource, opts, mask, start), nil
 		}
 		if opts.ROI != nil {
 			grid.Tiles = inRegion(grid, opts.ROI)
 			if len(grid.Tiles) == 0 {
-				return nil, fmt.Errorf("%s: %w: no tissue tile has its centre inside the region (%s)", filepath.Base(s.Path()), ErrNoTissue, opts.ROI.ID())
+				return nil, fmt.Errorf("%s: %w: no tissue tile has its centre inside the region (%s)", filepath.Base(s.Path()), ErrNoTissue, opts.ROI.Name())
 			}
 		}
 		brightfield, underexposed = mask.Brightfield, mask.Underexposed
@@ -154,6 +156,37 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	r.Validity = judge(man, slideFacts{Brightfield: brightfield, Underexposed: underexposed, TissueTiles: len(grid.Tiles), MPP: mpp,
 		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, DoneTiles: len(run.doneTiles), QC: &r.QC})
 	return r, err
+}
+
+// noTileResult is the result of a slide on which no tile holds enough
+// tissue: withheld, with a sentence saying whether tissue was found at all
+// or only pieces too small for the model's tiles. It has no tiles, no
+// class and no probability.
+func noTileResult(s slide.Slide, model *Model, grid Grid, mpp float64, mppSource slide.MPPSource, opts Options, mask *TissueMask, start time.Time) *Result {
+	man := &model.Bundle.Manifest
+	r := newResult(s, model, grid, mpp, mppSource, opts)
+	r.Slide.Brightfield, r.Slide.Underexposed = mask.Brightfield, mask.Underexposed
+	r.Slide.ICC = "none"
+	r.Tiles, r.Evidence = []TileScore{}, []EvidenceRegion{}
+	r.QC.Tiles, r.QC.Counts = []QCTile{}, map[string]int{}
+	r.Threshold, r.Classes, r.Labels, r.Horizon = man.Output.Threshold, man.Output.Classes, man.Output.ClassLabels, man.Output.Horizon
+	// The domain's minimum tile count would say the same thing again.
+	noMinimum := *man
+	noMinimum.Domain.MinTissueTiles = 0
+	r.Validity = judge(&noMinimum, slideFacts{Brightfield: mask.Brightfield, Underexposed: mask.Underexposed, MPP: mpp, HandMPP: mppSource == slide.MPPFromUser})
+	tileUM := man.Input.MPP * float64(man.Input.TileSize)
+	reason := Reason{Code: ReasonNoTissueTile, Verdict: VerdictWithheld, Short: "no tissue found",
+		Text: fmt.Sprintf("No tissue was found (threshold %.2f on saturation): check that the slide is a stained tissue section.", mask.Threshold)}
+	if share := mask.TissueShare(); share > 0 {
+		reason.Short = "tissue pieces too small for the model's tiles"
+		reason.Text = fmt.Sprintf("Tissue was found (%.2g %% of the slide), but no piece covers %.0f %% of a %.0f µm tile the model reads: too small to analyse.",
+			100*share, 100*opts.MinTissue, tileUM)
+	}
+	r.Validity.Reasons = append([]Reason{reason}, r.Validity.Reasons...)
+	r.Validity.Verdict = VerdictWithheld
+	r.Timings.TissueMS = msSince(start)
+	r.Timings.TotalMS = r.Timings.TissueMS
+	return r
 }
 
 // analysisMPP picks the µm/px to use: the user's, else the slide's.

@@ -344,3 +344,32 @@ func TestEvidenceSkipsArtefactTiles(t *testing.T) {
 		}
 	}
 }
+
+// A slide whose tissue pieces are all smaller than a tile is no error the
+// user made: it gets a withheld result with a sentence that says why, no
+// tiles, no class, and nothing null in its JSON.
+func TestTissuePiecesTooSmallAreWithheld(t *testing.T) {
+	m := builtinModel(t)
+	s, err := slide.Open(testslides.Derived(t, testslides.Specks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := Analyze(context.Background(), s, m, Options{})
+	if err != nil {
+		t.Fatalf("an error instead of a withheld result: %v", err)
+	}
+	if !r.Withheld() || !hasReason(r.Validity, ReasonNoTissueTile) || len(r.Tiles) != 0 || r.Class != "" {
+		t.Fatalf("verdict %s, %d tiles, class %q: %s", r.Validity.Verdict, len(r.Tiles), r.Class, r.VerdictText())
+	}
+	if got := r.Validity.Reasons[0].Text; !strings.Contains(got, "Tissue was found") || !strings.Contains(got, "too small to analyse") {
+		t.Errorf("reason %q", got)
+	}
+	if h := r.Headline(); !strings.Contains(h, "tissue pieces too small") {
+		t.Errorf("headline %q", h)
+	}
+	b, _ := json.Marshal(r)
+	if strings.Contains(string(b), "null") {
+		t.Errorf("null in the result's JSON: %s", b)
+	}
+}

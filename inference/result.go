@@ -124,6 +124,19 @@ type Params struct {
 	// ROI identifies the region analysed (tiles whose centre falls inside
 	// its polygons); "" for the whole slide.
 	ROI string `json:"roi,omitempty"`
+	// ROIName names the region by its classes and polygon counts
+	// (annotation.Region.Name), for people; "" for the whole slide.
+	ROIName string `json:"roi_name,omitempty"`
+}
+
+// RegionText names the region analysed for a reader: its classes and
+// counts, or its identifier for a result cached before regions had names
+// ("" for the whole slide).
+func (p Params) RegionText() string {
+	if p.ROIName != "" {
+		return p.ROIName
+	}
+	return p.ROI
 }
 
 // ScoreRange returns the smallest and largest scores of tiles (0, 0 for none).

@@ -29,6 +29,20 @@ type TissueMask struct {
 	Underexposed bool
 }
 
+// TissueShare is the share of the mask that is tissue (0 to 1).
+func (m *TissueMask) TissueShare() float64 {
+	if len(m.Tissue) == 0 {
+		return 0
+	}
+	n := 0
+	for _, t := range m.Tissue {
+		if t {
+			n++
+		}
+	}
+	return float64(n) / float64(len(m.Tissue))
+}
+
 // minSaturationThreshold keeps a blank or nearly blank slide from having its
 // glass noise called tissue by Otsu's method.
 const minSaturationThreshold = 0.07

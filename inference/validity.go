@@ -42,6 +42,7 @@ type Reason struct {
 const (
 	ReasonWrongStain      = "wrong-stain" // fluorescence slide for a brightfield model, IHC for H&E, or the reverse
 	ReasonTooLittleTissue = "too-little-tissue"
+	ReasonNoTissueTile    = "no-tissue-tile"          // no tile holds enough tissue: none found, or pieces smaller than a tile
 	ReasonCoarseScan      = "scan-coarser-than-model" // the slide's µm/px is much coarser than the model's
 	ReasonHandMPP         = "mpp-by-hand"
 	ReasonPartial         = "partial"

@@ -33,6 +33,9 @@ type Slide struct {
 	UMPerPixel float64     // µm per image pixel; 0 when the slide is uncalibrated
 	Legend     Legend
 	SignOffs   []string // the pathologists' sign-offs on this result, one a line
+	// LeftOut is the pathologist's reason for leaving the slide out of the
+	// patient-level result ("" when it counts).
+	LeftOut string
 }
 
 // Legend is the heatmap's legend: the colour bar from low to high, the
@@ -99,7 +102,7 @@ func WritePDF(path string, c Case) error {
 	switch {
 	case p.Available:
 		text("B", 14, p.ClassLabel)
-		text("", 11, fmt.Sprintf("Probability %.3f (the %s of %d analysed slides), compared with threshold %.2f.", p.Probability, p.RuleText(), p.Analysed, p.Threshold))
+		text("", 11, fmt.Sprintf("Probability %.3f (the %s of %s), compared with threshold %.2f.", p.Probability, p.RuleText(), inference.Count(p.Analysed, "analysed slide"), p.Threshold))
 		text("", 11, fmt.Sprintf("Model: %s (sha256 %.12s)", p.Model, p.ModelSHA))
 		if prov := p.ProvisionalText(); prov != "" {
 			text("B", 11, "! "+prov)
@@ -117,11 +120,14 @@ func WritePDF(path string, c Case) error {
 	text("B", 11, "Slides")
 	for i, s := range c.Slides {
 		r := s.Result
+		line := fmt.Sprintf("%s: %s - probability %.3f, threshold %.2f%s; model %s %s", c.slideTitle(i), r.Headline(), r.Probability, r.Threshold, partialText(r), r.Model.Name, r.Model.Version)
 		if r.Withheld() {
-			text("", 10, fmt.Sprintf("%s: %s; model %s %s", c.slideTitle(i), r.Headline(), r.Model.Name, r.Model.Version))
-			continue
+			line = fmt.Sprintf("%s: %s; model %s %s", c.slideTitle(i), r.Headline(), r.Model.Name, r.Model.Version)
 		}
-		text("", 10, fmt.Sprintf("%s: %s - probability %.3f, threshold %.2f%s; model %s %s", c.slideTitle(i), r.Headline(), r.Probability, r.Threshold, partialText(r), r.Model.Name, r.Model.Version))
+		if s.LeftOut != "" {
+			line += ". LEFT OUT of the patient result by the pathologist: " + s.LeftOut
+		}
+		text("", 10, line)
 	}
 	gap()
 	writeCaveats(pdf, tr, c.Slides)
@@ -186,7 +192,13 @@ func writeImages(pdf *fpdf.Fpdf, tr func(string) string, s Slide, i int) {
 	}
 	y := pdf.GetY() + 2
 	pdf.SetFont("Helvetica", "", 9)
-	for k, img := range []image.Image{s.Thumb, s.Heatmap} {
+	images := []image.Image{s.Thumb, s.Heatmap}
+	if s.Result.Withheld() {
+		// The heatmap shows the direction the withheld class hides.
+		images = images[:1]
+		pdf.Text(pageLeft+imageWidth+imageGap, y+3, tr("No heatmap: the result is withheld."))
+	}
+	for k, img := range images {
 		x := pageLeft + float64(k)*(imageWidth+imageGap)
 		pdf.Text(x, y+3, tr([]string{"The slide", "With the heatmap"}[k]))
 		var buf bytes.Buffer
@@ -273,7 +285,9 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 	pdf.MultiCell(0, 7, tr(title), "", "L", false)
 	if s.Thumb != nil && s.Heatmap != nil {
 		writeImages(pdf, tr, s, i)
-		writeLegend(pdf, tr, s.Legend)
+		if !r.Withheld() {
+			writeLegend(pdf, tr, s.Legend)
+		}
 	}
 	pdf.SetFont("Helvetica", "B", 13)
 	pdf.MultiCell(0, 6, tr(r.Headline()), "", "L", false)

@@ -17,6 +17,7 @@ type SlideLine struct {
 	ModelSHA    string
 	Caveats     string // short caveats ("" for none)
 	Withheld    bool   // not a result: its class and probability are not to be shown
+	LeftOut     string // the pathologist's reason for leaving it out of the patient result ("" when it counts)
 }
 
 // Patient is the patient-level result of a case, or why there is none.
@@ -36,8 +37,9 @@ type Patient struct {
 	Rule        string // "max" or "mean"
 	Model       string // name and version of the one model
 	ModelSHA    string
-	Analysed    int // slides with a result
+	Analysed    int // slides with a result that count (not left out)
 	Total       int // slides in the case
+	LeftOut     int // slides the pathologist left out of the patient result
 	// Caveats are the short caveats of the combined result: those of any
 	// slide (demonstration, partial…) and "k of n slides analysed".
 	Caveats []string
@@ -47,7 +49,7 @@ type Patient struct {
 // Complete reports whether the patient-level result covers every slide of
 // the case: only then is it the patient's result, to sign off and to
 // present. Over some of the slides it is provisional (ProvisionalText).
-func (p Patient) Complete() bool { return p.Available && p.Analysed == p.Total }
+func (p Patient) Complete() bool { return p.Available && p.Analysed+p.LeftOut == p.Total }
 
 // ProvisionalText says why a combined result is not yet the patient's ("" when
 // it is, or when there is none).
@@ -55,7 +57,7 @@ func (p Patient) ProvisionalText() string {
 	if !p.Available || p.Complete() {
 		return ""
 	}
-	return fmt.Sprintf("Provisional: combined from %d of %d slides only; it is not the patient's result until every slide is analysed.", p.Analysed, p.Total)
+	return fmt.Sprintf("Provisional: combined from %d of %d slides only; it is not the patient's result until every slide is analysed (or left out with a reason).", p.Analysed, p.Total-p.LeftOut)
 }
 
 // RuleText says how the slides were combined, in words.
@@ -68,17 +70,32 @@ func (p Patient) RuleText() string {
 
 // Patient combines the analysed slides by the model's rule. A patient-level
 // result exists only for a case (never for a set of tabs), and only when
-// every result came from one model; otherwise Why names the slides of each
-// model and the patient result waits until they agree.
+// every result came from one model over whole slides; otherwise Why names
+// the slides in the way and the patient result waits. Slides the
+// pathologist left out (Slide.LeftOut) are listed with their reason and
+// not combined.
 func (c *Case) Patient() Patient {
 	p := Patient{Total: len(c.slides)}
 	var results []*inference.Result
 	models := map[string][]int{} // model label → 1-based slide numbers
 	var order []string
+	var leftOut, region []string
 	for i, s := range c.slides {
 		r := s.Result
+		if s.LeftOut != "" {
+			p.LeftOut++
+			leftOut = append(leftOut, fmt.Sprintf("slide %d left out by the pathologist", i+1))
+			if r != nil {
+				p.Slides = append(p.Slides, SlideLine{Index: i, ClassLabel: r.Headline(), Probability: r.Probability,
+					Model: fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version), ModelSHA: r.Model.SHA256, Caveats: r.CaveatsShort(), Withheld: r.Withheld(), LeftOut: s.LeftOut})
+			}
+			continue
+		}
 		if r == nil {
 			continue
+		}
+		if r.Params.ROI != "" {
+			region = append(region, fmt.Sprintf("slide %d (%s)", i+1, r.Params.RegionText()))
 		}
 		label := fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version)
 		if r.Model.SHA256 != "" {
@@ -96,6 +113,11 @@ func (c *Case) Patient() Patient {
 	if !c.IsCase || len(results) == 0 {
 		return p
 	}
+	if len(region) > 0 {
+		p.Why = "No patient-level result: " + strings.Join(region, ", ") +
+			" was analysed inside a drawn region only; a region's result is not the slide's. Analyse the whole slide for the patient result."
+		return p
+	}
 	if len(order) > 1 {
 		var parts []string
 		for _, m := range order {
@@ -107,18 +129,18 @@ func (c *Case) Patient() Patient {
 	}
 	var partial []int
 	for _, l := range p.Slides {
-		if s := c.slides[l.Index]; s.Result != nil && s.Result.Partial {
+		if s := c.slides[l.Index]; s.LeftOut == "" && s.Result != nil && s.Result.Partial {
 			partial = append(partial, l.Index+1)
 		}
 	}
 	var withheld []int
 	for _, l := range p.Slides {
-		if s := c.slides[l.Index]; s.Result != nil && s.Result.Withheld() {
+		if s := c.slides[l.Index]; s.LeftOut == "" && s.Result != nil && s.Result.Withheld() {
 			withheld = append(withheld, l.Index+1)
 		}
 	}
 	if len(withheld) > 0 {
-		p.Why = "No patient-level result: the result of " + slideList(withheld) + " is withheld (the slide is outside what the model was built for)."
+		p.Why = "No patient-level result: the result of " + slideList(withheld) + " is withheld (the slide is outside what the model was built for). Rescan it, or leave it out of the patient result with a reason."
 		return p
 	}
 	if len(partial) > 0 {
@@ -147,8 +169,9 @@ func (c *Case) Patient() Patient {
 		p.ClassLabel, p.Positive = labels[1], true
 	}
 	p.Model, p.ModelSHA = fmt.Sprintf("%s %s", first.Model.Name, first.Model.Version), first.Model.SHA256
-	if p.Analysed < p.Total {
-		p.Caveats = append(p.Caveats, fmt.Sprintf("only %d of %d slides analysed", p.Analysed, p.Total))
+	p.Caveats = append(p.Caveats, leftOut...)
+	if p.Analysed+p.LeftOut < p.Total {
+		p.Caveats = append(p.Caveats, fmt.Sprintf("only %d of %d slides analysed", p.Analysed, p.Total-p.LeftOut))
 	}
 	return p
 }

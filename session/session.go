@@ -39,6 +39,9 @@ type Slide struct {
 	// SideBySide is the slide's side-by-side view as kept in the case
 	// file; nil when it shows alone.
 	SideBySide *cases.SideBySide
+	// LeftOut is the pathologist's reason for leaving this slide out of the
+	// patient-level result; "" when it counts.
+	LeftOut string
 }
 
 // Case is the open case: the slides of one patient, or, until the user
@@ -88,7 +91,7 @@ func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
 	if saved && c.file != nil {
 		modelPath = c.file.ModelOf(ref)
 	}
-	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: ref.Channels, Annotations: &annotation.Collection{}, SideBySide: ref.SideBySide}
+	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: ref.Channels, Annotations: &annotation.Collection{}, SideBySide: ref.SideBySide, LeftOut: ref.LeftOut}
 	if len(ref.Annotations) > 0 {
 		if a, err := annotation.ReadGeoJSON(bytes.NewReader(ref.Annotations)); err == nil {
 			s.Annotations = a
@@ -121,7 +124,7 @@ func (c *Case) SetResult(s *Slide, r *inference.Result) { s.Result = r }
 func (c *Case) File() *cases.Case {
 	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views)}
 	for _, s := range c.slides {
-		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels, SideBySide: s.SideBySide}
+		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels, SideBySide: s.SideBySide, LeftOut: s.LeftOut}
 		switch {
 		case s.ModelPath == c.Model:
 		case s.ModelPath == "":

@@ -155,3 +155,57 @@ func TestPatientOverSomeSlidesIsProvisional(t *testing.T) {
 		t.Errorf("both slides: complete %v %q", p.Complete(), p.ProvisionalText())
 	}
 }
+
+// A withheld slide blanks the patient result until the pathologist leaves
+// it out with a reason; then the others combine, the result is complete,
+// and the slide is listed with the reason. The case file keeps the reason.
+func TestLeavingAWithheldSlideOut(t *testing.T) {
+	c := New()
+	c.IsCase = true
+	a, b, w := c.Add("/s/a.svs", 0, ""), c.Add("/s/b.svs", 0, ""), c.Add("/s/ki67.svs", 0, "")
+	c.SetResult(a, result("m", 0.7, "max"))
+	c.SetResult(b, result("m", 0.2, "max"))
+	withheld := result("m", 0.9, "max")
+	withheld.Validity.Verdict = inference.VerdictWithheld
+	c.SetResult(w, withheld)
+	if p := c.Patient(); p.Available || !strings.Contains(p.Why, "slide 3 is withheld") || !strings.Contains(p.Why, "leave it out") {
+		t.Fatalf("a withheld slide: %+v", p)
+	}
+	w.LeftOut = "Ki67 slide, not for this model"
+	p := c.Patient()
+	if !p.Available || !p.Complete() || p.Probability != 0.7 || p.LeftOut != 1 || p.Analysed != 2 {
+		t.Fatalf("slide 3 left out: %+v", p)
+	}
+	if all := strings.Join(p.Caveats, "; "); !strings.Contains(all, "slide 3 left out by the pathologist") {
+		t.Errorf("caveats %q", all)
+	}
+	if l := p.Slides[2]; l.Index != 2 || l.LeftOut != "Ki67 slide, not for this model" {
+		t.Errorf("slide line %+v", l)
+	}
+	back := FromFile(c.File(), "/c/case.json")
+	if s := back.Add("/s/ki67.svs", 0, ""); s.LeftOut != w.LeftOut {
+		t.Errorf("reopened: left out %q", s.LeftOut)
+	}
+	// A slide left out without a result still completes the case.
+	c.Remove(w)
+	c.Add("/s/unread.svs", 0, "").LeftOut = "tissue folded"
+	if p := c.Patient(); !p.Complete() {
+		t.Errorf("a slide left out before analysis: %+v", p)
+	}
+}
+
+// A result over a drawn region is the region's, not the slide's: it never
+// becomes the patient result, and the region is named by its classes.
+func TestRegionResultIsNotThePatients(t *testing.T) {
+	c := New()
+	c.IsCase = true
+	a, b := c.Add("/s/a.svs", 0, ""), c.Add("/s/b.svs", 0, "")
+	c.SetResult(a, result("m", 0.7, "max"))
+	region := result("m", 0.2, "max")
+	region.Params.ROI, region.Params.ROIName = "sha256:0011 (2 polygons)", "Tumor: 2 polygons"
+	c.SetResult(b, region)
+	p := c.Patient()
+	if p.Available || !strings.Contains(p.Why, "slide 2 (Tumor: 2 polygons) was analysed inside a drawn region only") {
+		t.Errorf("a region result: %+v", p)
+	}
+}

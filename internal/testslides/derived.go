@@ -29,6 +29,9 @@ const (
 	PenLines = "penlines"
 	// Underexposed: every channel × 0.45 (grey glass, dark tissue).
 	Underexposed = "underexposed"
+	// Specks: three 120-pixel (60 µm) pieces of tissue on blank glass,
+	// each smaller than half of a 112 µm tile.
+	Specks = "specks"
 )
 
 // PenLineSegments are the PenLines strokes' centre lines, each x0, y0, x1,
@@ -54,6 +57,10 @@ var recipes = map[string]string{
 	Underexposed: `vips linear base.v out.v 0.45 0 --uchar`,
 	NearEmpty:    `vips crop base.v piece.v 900 1300 250 250 && vips embed piece.v out.v 900 1300 2220 2967 --extend background --background 255`,
 	Greyscale:    `vips colourspace base.v grey.v b-w && vips colourspace grey.v out.v srgb`,
+	Specks: `vips copy base.v base.png && convert -size 2220x2967 xc:white ` +
+		`\( base.png -crop 120x120+900+1300 +repage \) -geometry +400+400 -composite ` +
+		`\( base.png -crop 120x120+1000+1400 +repage \) -geometry +1300+1500 -composite ` +
+		`\( base.png -crop 120x120+920+1420 +repage \) -geometry +600+2400 -composite out.png`,
 }
 
 var derivedMu sync.Mutex
