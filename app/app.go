@@ -441,7 +441,7 @@ func (ui *UI) showDialog(d dialog.Dialog) {
 }
 
 func (ui *UI) showOpenDialog() {
-	ui.askOpenFile("Open slide", cases.SlideExtensions, ui.OpenPath)
+	ui.askOpenFile("Open slide", slide.Extensions, ui.OpenPath)
 }
 
 // lastFolderKey remembers the folder of the last file chosen in a dialog.

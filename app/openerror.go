@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,13 +38,12 @@ func DescribeOpenError(path string, err error) error {
 		msg = fmt.Sprintf("%s: no such file; check the path", name)
 	case errors.Is(err, os.ErrPermission):
 		msg = fmt.Sprintf("%s: permission denied; ask for read access to the file", name)
-	case errors.Is(err, slide.ErrUnsupported) && isDICOM(path):
-		// The reader says why: another SOP class, or an encoding it cannot decode.
-		why := err.Error()
-		if i := strings.LastIndex(why, slide.ErrUnsupported.Error()+": "); i >= 0 {
-			why = why[i+len(slide.ErrUnsupported.Error())+2:]
+	case slide.IsDICOMFile(path) && errors.Is(err, slide.ErrUnsupported):
+		why := slide.UnsupportedReason(err)
+		if why == "" {
+			why = "not a whole-slide image"
 		}
-		msg = fmt.Sprintf("%s is a DICOM file Tessera cannot show: %s", name, why)
+		msg = fmt.Sprintf("%s is a DICOM file Tessera cannot show: %s", name, strings.TrimPrefix(why, "a DICOM file, but "))
 	case errors.Is(err, slide.ErrUnsupported):
 		msg = fmt.Sprintf("%s is not a slide Tessera can read; convert it to pyramidal TIFF, SVS or OME-TIFF", name)
 	case errors.Is(err, slide.ErrDamaged):
@@ -59,21 +57,6 @@ func DescribeOpenError(path string, err error) error {
 		return err
 	}
 	return &openError{msg: msg, cause: err}
-}
-
-// isDICOM reports whether the file at path is a DICOM Part 10 file (a
-// 128-byte preamble, then "DICM").
-func isDICOM(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var head [132]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil {
-		return false
-	}
-	return string(head[128:]) == "DICM"
 }
 
 // openSlide opens a slide, turning errors into sentences for the user.

@@ -2,10 +2,7 @@ package app
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,25 +10,30 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"tessera/cases"
+	"tessera/slide"
 )
 
-// slideFilesIn lists the slide files directly in dir (by the extensions a
-// case folder takes), sorted by name.
+// slideFilesIn lists the slides directly in dir by slide.SlidesIn's rule
+// (a DICOM series once), as names relative to dir: "." is the DICOM
+// series of dir itself (slideLabel words it).
 func slideFilesIn(dir string) []string {
-	entries, err := os.ReadDir(dir)
+	paths, err := slide.SlidesIn(dir)
 	if err != nil {
 		return nil
 	}
-	var out []string
-	for _, e := range entries {
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if !e.IsDir() && slices.Contains(cases.SlideExtensions, ext) {
-			out = append(out, e.Name())
-		}
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i], _ = filepath.Rel(dir, p)
 	}
-	slices.Sort(out)
 	return out
+}
+
+// slideLabel is how the list shows a name of slideFilesIn.
+func slideLabel(name string) string {
+	if name == "." {
+		return "DICOM series in this folder"
+	}
+	return name
 }
 
 // showOpenSlidesDialog picks several slides of one folder at once (Fyne's
@@ -49,7 +51,7 @@ func (ui *UI) showOpenSlidesDialog() {
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			c := o.(*widget.Check)
 			name := names[i]
-			c.Text = name
+			c.Text = slideLabel(name)
 			c.OnChanged = nil
 			c.Checked = chosen[name]
 			c.OnChanged = func(on bool) { chosen[name] = on }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"tessera/internal/atomicfile"
@@ -204,89 +203,22 @@ type Layer struct {
 	Rank  bool      `json:"rank,omitempty"` // colours by rank within the slide
 }
 
-// SlideExtensions are the file extensions FromFolder takes as slides
-// (".dcm": a DICOM series, one slide however many files it has).
-var SlideExtensions = []string{".svs", ".ndpi", ".vms", ".vmu", ".mrxs", ".scn", ".bif", ".svslide", ".tif", ".tiff", ".dcm"}
-
-// FromFolder makes a case of the slides directly in dir, sorted by name:
-// each slide file; the DICOM files of dir as one slide (the folder, which
-// opens as its series); and each subfolder holding DICOM files as one
-// slide (a DICOM series is usually a folder of many files). DICOM files
-// are known by their content, with or without ".dcm".
+// FromFolder makes a case of the slides directly in dir, in the order
+// slide.SlidesIn gives (by path): each slide file, the DICOM files of dir
+// as one slide, each subfolder holding a DICOM series as one slide.
 func FromFolder(dir string) (*Case, error) {
-	entries, err := os.ReadDir(dir)
+	paths, err := slide.SlidesIn(dir)
 	if err != nil {
-		return nil, fmt.Errorf("open case folder %s: %w", dir, err)
+		return nil, fmt.Errorf("open case folder %s: %w", filepath.Base(dir), err)
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("the folder %s has no slide files (%s, or a DICOM series)", filepath.Base(dir), strings.Join(slide.Extensions, " "))
 	}
 	c := &Case{Schema: Schema}
-	dicomHere := false
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		switch {
-		case e.IsDir():
-			if hasDICOM(p) {
-				c.Slides = append(c.Slides, SlideRef{Path: p})
-			}
-		case isSlideExt(ext) && ext != ".dcm":
-			c.Slides = append(c.Slides, SlideRef{Path: p})
-		default:
-			dicomHere = dicomHere || isDICOMEntry(p, ext)
-		}
-	}
-	if dicomHere {
-		c.Slides = append(c.Slides, SlideRef{Path: dir})
-	}
-	sort.Slice(c.Slides, func(i, j int) bool { return c.Slides[i].Path < c.Slides[j].Path })
-	if len(c.Slides) == 0 {
-		return nil, fmt.Errorf("%s has no slide files (%s)", dir, strings.Join(SlideExtensions, " "))
+	for _, p := range paths {
+		c.Slides = append(c.Slides, SlideRef{Path: p})
 	}
 	return c, nil
-}
-
-// hasDICOM reports whether dir holds a DICOM file (".dcm", or a file
-// without a known extension whose content is DICOM).
-func hasDICOM(dir string) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		if isDICOMEntry(filepath.Join(dir, e.Name()), strings.ToLower(filepath.Ext(e.Name()))) {
-			return true
-		}
-	}
-	return false
-}
-
-// isDICOMEntry reports whether the file at path (extension ext, lower
-// case) is DICOM: ".dcm", or, for a name that is neither a slide's nor one
-// of the files a case folder is known to hold, by its content.
-func isDICOMEntry(path, ext string) bool {
-	return ext == ".dcm" || (!isSlideExt(ext) && !knownOtherExt(ext) && slide.IsDICOMFile(path))
-}
-
-// knownOtherExt is an extension of files a case folder holds that are
-// never DICOM (not worth opening to look): Tessera's own files, images,
-// documents.
-func knownOtherExt(ext string) bool {
-	switch ext {
-	case ".json", ".jsonl", ".csv", ".txt", ".md", ".pdf", ".png", ".jpg", ".jpeg", ".geojson", ".xml", ".log", ".onnx", ".toml":
-		return true
-	}
-	return false
-}
-
-func isSlideExt(ext string) bool {
-	for _, e := range SlideExtensions {
-		if ext == e {
-			return true
-		}
-	}
-	return false
 }
 
 // Load reads a case file; slide paths come back absolute. A file that is

@@ -211,8 +211,14 @@ func TestCohortLocalEndToEnd(t *testing.T) {
 	for _, p := range patients {
 		byID[p["patient_id"]] = p
 	}
-	if p := byID["P01"]; p["n_slides"] != "2" || p["in_metrics"] != "true" {
-		t.Errorf("P01 (two slides) %v", p)
+	// P01's first piece (slide-000) holds only tissue fragments smaller than
+	// a tile: a withheld slide, not a failure, so the patient is withheld
+	// and left out of the statistics.
+	if p := byID["P01"]; p["n_slides"] != "2" || p["verdict"] != "withheld" || p["in_metrics"] != "false" {
+		t.Errorf("P01 (two slides, one withheld) %v", p)
+	}
+	if status["slide-000.tif"] != "withheld" {
+		t.Errorf("slide-000.tif (tissue pieces smaller than a tile): %q", status["slide-000.tif"])
 	}
 	if p := byID["P22"]; p["verdict"] != "withheld" || p["in_metrics"] != "false" || p["probability"] != "" {
 		t.Errorf("the fluorescence patient %v", p)

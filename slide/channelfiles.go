@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -155,7 +156,7 @@ func parseChannels(path string, r io.ReaderAt, size int64) (*channelSlide, error
 			}
 			p, err := t.readPlane(ifd)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w (%v)", path, ErrUnsupported, err)
+				return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error()}
 			}
 			planes = append(planes, p)
 			name := ""
@@ -184,7 +185,7 @@ func parseChannels(path string, r io.ReaderAt, size int64) (*channelSlide, error
 			ifd := ifds[dims.ifdIndex(c)]
 			p, err := t.readPlane(ifd)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w (%v)", path, ErrUnsupported, err)
+				return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error()}
 			}
 			planes = append(planes, p)
 			// The plane's SubIFDs are its reduced levels (Bio-Formats, QuPath).

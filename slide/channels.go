@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -117,7 +118,7 @@ var defaultPalette = []color.RGBA{{0, 0, 255, 255}, {0, 255, 0, 255}, {255, 0, 0
 // decodes a block to refuse broken data at open.
 func newChannelSlide(path, format string, t *tiffReader, planes []*plane, names []string, colours []*color.RGBA) (*channelSlide, error) {
 	if len(planes) == 0 {
-		return nil, fmt.Errorf("%s: %w: no channel planes", path, ErrUnsupported)
+		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "no channel planes"}
 	}
 	s := &channelSlide{fileBacked: fileBacked{path: path, props: map[string]string{"openslide.vendor": format}}, format: format, t: t, cache: newDecodedTiles(32),
 		levels: [][]*plane{planes}, associated: map[string]*plane{}}

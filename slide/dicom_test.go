@@ -75,8 +75,22 @@ func TestDICOMNotASlideAndDamaged(t *testing.T) {
 	other := filepath.Join(dir, "other.dcm")
 	// VL slide-coordinates microscopic image: the same length of UID.
 	os.WriteFile(other, bytes.ReplaceAll(data, []byte("1.2.840.10008.5.1.4.1.1.77.1.6"), []byte("1.2.840.10008.5.1.4.1.1.77.1.3")), 0o644)
-	if _, err := Open(other); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "not a whole-slide image (VL slide-coordinates microscopic image") {
+	if _, err := Open(other); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "not a whole-slide image (VL Slide-Coordinates Microscopic Image") {
 		t.Errorf("another SOP class: %v", err)
+	}
+	// A Microscopy Bulk Simple Annotations object: no pixel data at all.
+	ann := filepath.Join(dir, "ann.dcm")
+	annData := bytes.ReplaceAll(data, []byte("1.2.840.10008.5.1.4.1.1.77.1.6"), []byte("1.2.840.10008.5.1.4.1.1.91.1\x00\x00"))
+	if i := bytes.Index(annData, []byte("\xe0\x7f\x10\x00")); i > 0 {
+		annData = annData[:i]
+	}
+	os.WriteFile(ann, annData, 0o644)
+	_, err = Open(ann)
+	if !errors.Is(err, ErrUnsupported) || UnsupportedReason(err) != "a DICOM file, but not an image (Microscopy Bulk Simple Annotations (SOP class 1.2.840.10008.5.1.4.1.1.91.1))" {
+		t.Errorf("an annotation object: %v", err)
+	}
+	if strings.Contains(err.Error(), dir) {
+		t.Errorf("the error names the folder: %v", err)
 	}
 	cut := filepath.Join(t.TempDir(), "cut.dcm")
 	os.WriteFile(cut, data[:len(data)*2/3], 0o644)

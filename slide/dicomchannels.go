@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"path/filepath"
 	"sort"
 	"strconv"
 )
@@ -86,7 +87,7 @@ func assembleDICOMChannels(path string, volumes []*dicomInstance, associated map
 	l0 := volumes[0]
 	for _, in := range volumes {
 		if err := in.checkCodec(); err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", path, ErrUnsupported, err)
+			return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error()}
 		}
 	}
 	planes, _ := planesAt(widths[0])

@@ -55,11 +55,12 @@ func isDICOM(r io.ReaderAt) bool {
 // dicomLayout is where a file's dataset and pixel data are.
 type dicomLayout struct {
 	transferSyntax string
-	datasetStart   int64 // first byte after the file meta group
-	pixelHeader    int64 // first byte of the Pixel Data element's header
-	metadataEnd    int64 // first byte of group 7FE0 (the offset tables or the pixel data): the metadata ends there
-	pixelValue     int64 // first byte of its value
-	pixelLength    int64 // -1: encapsulated (undefined length)
+	datasetStart   int64  // first byte after the file meta group
+	pixelHeader    int64  // first byte of the Pixel Data element's header
+	sopClass       string // (0008,0016), when read before the pixel data
+	metadataEnd    int64  // first byte of group 7FE0 (the offset tables or the pixel data): the metadata ends there
+	pixelValue     int64  // first byte of its value
+	pixelLength    int64  // -1: encapsulated (undefined length)
 	// extended and extendedLengths are the Extended Offset Table and its
 	// lengths (value places in the file; n == 0 when absent).
 	extended, extendedLengths byteRange
@@ -122,6 +123,10 @@ func readLayout(r io.ReaderAt, size int64) (*dicomLayout, error) {
 			l.metadataEnd = off
 		}
 		switch tag {
+		case 0x00080016: // SOP Class UID: what the object is, for a file without pixel data
+			if v, err := w.bytes(off+hdr, int64(length), 64); err == nil {
+				l.sopClass = string(bytes.TrimRight(v, "\x00 "))
+			}
 		case tagExtendedOffsets:
 			l.extended = byteRange{off + hdr, int64(length)}
 		case tagExtendedLengths:
@@ -140,8 +145,13 @@ func readLayout(r io.ReaderAt, size int64) (*dicomLayout, error) {
 			return nil, err
 		}
 	}
-	return nil, errors.New("no pixel data")
+	return l, errNoPixelData
 }
+
+// errNoPixelData: a DICOM file without pixel data (an annotation, a
+// structured report…); readLayout returns its layout too, with its SOP
+// class.
+var errNoPixelData = errors.New("no pixel data")
 
 // header reads the element header at off: its tag (group<<16|element), VR,
 // value length and the header's size.

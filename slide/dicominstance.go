@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -129,14 +130,26 @@ var (
 	tagTransferSyntaxUID = tag.Tag{Group: 0x0002, Element: 0x0010}
 )
 
+// sopClassName names a SOP class for a reader: "Microscopy Bulk Simple
+// Annotations (SOP class 1.2.…)", or the bare UID when unknown.
+func sopClassName(uid string) string {
+	if name := sopClassNames[uid]; name != "" {
+		return name + " (SOP class " + uid + ")"
+	}
+	if uid == "" {
+		return "no SOP class"
+	}
+	return "SOP class " + uid
+}
+
 // sopClassNames names the SOP classes a user may mistake for a slide.
 var sopClassNames = map[string]string{
-	"1.2.840.10008.5.1.4.1.1.91.1":   "microscopy bulk simple annotations",
-	"1.2.840.10008.5.1.4.1.1.77.1.3": "VL slide-coordinates microscopic image",
-	"1.2.840.10008.5.1.4.1.1.7":      "secondary capture",
-	"1.2.840.10008.5.1.4.1.1.4":      "MR image",
-	"1.2.840.10008.5.1.4.1.1.2":      "CT image",
-	"1.2.840.10008.5.1.4.1.1.66.4":   "segmentation",
+	"1.2.840.10008.5.1.4.1.1.91.1":   "Microscopy Bulk Simple Annotations",
+	"1.2.840.10008.5.1.4.1.1.77.1.3": "VL Slide-Coordinates Microscopic Image",
+	"1.2.840.10008.5.1.4.1.1.7":      "Secondary Capture",
+	"1.2.840.10008.5.1.4.1.1.4":      "MR Image",
+	"1.2.840.10008.5.1.4.1.1.2":      "CT Image",
+	"1.2.840.10008.5.1.4.1.1.66.4":   "Segmentation",
 }
 
 // readDICOMInstance reads one file's metadata and frame layout. A file
@@ -165,6 +178,9 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 	if err == errNotDICOM {
 		return nil, err
 	}
+	if err == errNoPixelData && layout.sopClass != sopClassWSI {
+		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "a DICOM file, but not an image (" + sopClassName(layout.sopClass) + ")"}
+	}
 	if err != nil {
 		return nil, &DamageError{Path: path, Detail: "DICOM structure: " + err.Error()}
 	}
@@ -184,13 +200,7 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 	}
 	sop := firstString(get(tagSOPClass))
 	if sop != sopClassWSI {
-		what := sopClassNames[sop]
-		if what == "" {
-			what = "SOP class " + sop
-		} else {
-			what += " (SOP class " + sop + ")"
-		}
-		return nil, fmt.Errorf("%s: %w: a DICOM file, but not a whole-slide image (%s)", path, ErrUnsupported, what)
+		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "a DICOM file, but not a whole-slide image (" + sopClassName(sop) + ")"}
 	}
 	in := &dicomInstance{path: path, syntax: layout.transferSyntax, series: firstString(get(tagSeriesUID))}
 	if types := strings_(get(tagImageType)); len(types) >= 3 {

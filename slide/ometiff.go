@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -87,7 +88,7 @@ func parseOMETIFF(path string, r io.ReaderAt, size int64) (*omeSlide, error) {
 	s := &omeSlide{fileBacked: fileBacked{path: path, props: map[string]string{"openslide.vendor": "ome-tiff"}}, t: t, cache: newDecodedTiles(48)}
 	l0, err := t.tiledImage(ifd)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w (%v)", path, ErrUnsupported, err)
+		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error()}
 	}
 	s.levels = append(s.levels, l0)
 	if e, ok := ifd[tagICCProfile]; ok {

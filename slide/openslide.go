@@ -31,12 +31,11 @@ static void tessera_argb_to_rgba(uint32_t *buf, int64_t n, uint8_t br, uint8_t b
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
-	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,51 +60,23 @@ type openSlide struct {
 	osr *C.openslide_t
 }
 
-// Open opens a slide file. Errors wrap ErrUnsupported when the file is not a
-// format Tessera can read, and ErrDamaged when it is but OpenSlide fails on it.
-func Open(path string) (Slide, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	// DICOM (a file of a series, or a folder of one), which Tessera reads
-	// itself: OpenSlide 3.4.1 cannot.
-	if s, err := openDICOM(path); !errors.Is(err, errNotDICOM) {
-		return s, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a folder without DICOM slide files: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
-	}
+// openWithOpenSlide opens a vendor format through OpenSlide (the
+// dispatcher in open.go chose it: f.vendor is set). icc is the first TIFF
+// directory's colour profile, read once by the dispatcher (nil: none).
+func openWithOpenSlide(f *fileFacts) (Slide, error) {
+	path := f.path
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	vendor := C.openslide_detect_vendor(cpath)
-	// OpenSlide takes any tiled TIFF as "generic-tiff", OME-TIFF and QPTIFF
-	// included, and would show a fluorescence image's first plane in grey:
-	// those go to Tessera's readers.
-	if vendor == nil || (C.GoString(vendor) == "generic-tiff" && ownTIFFFormat(path)) {
-		// Not for OpenSlide: perhaps an OME-TIFF, which Tessera reads itself,
-		// or a one-plane-per-channel fluorescence image (OME-TIFF, QPTIFF).
-		s, err := openOMETIFF(path)
-		if errors.Is(err, errNotOME) || errors.Is(err, ErrUnsupported) {
-			if cs, cerr := openChannels(path); !errors.Is(cerr, errNotOME) {
-				return cs, cerr
-			}
-		}
-		if errors.Is(err, errNotOME) {
-			return nil, fmt.Errorf("%s: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
-		}
-		return s, err
-	}
 	osr := C.openslide_open(cpath)
 	if osr == nil {
-		return nil, fmt.Errorf("%s: %w (formats: %s)", path, ErrUnsupported, SupportedFormats)
+		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "OpenSlide recognised the file but cannot open it"}
 	}
 	if msg := C.openslide_get_error(osr); msg != nil {
 		e := C.GoString(msg)
 		C.openslide_close(osr)
 		return nil, &DamageError{Path: path, Detail: e}
 	}
-	s := &openSlide{path: path, format: C.GoString(vendor), osr: osr}
+	s := &openSlide{path: path, format: f.vendor, osr: osr}
 	s.readMetadata()
 	if err := s.check(); err != nil {
 		s.Close()
@@ -121,67 +92,24 @@ func Open(path string) (Slide, error) {
 		return nil, err
 	}
 	s.fingerprint = fp
-	s.icc = tiffICCProfile(path)
+	s.icc = f.icc
 	return s, nil
 }
 
-// ownTIFFFormat reports whether the TIFF at path is an OME-TIFF or a
-// QPTIFF (by its first directory's description), which Tessera reads itself.
-func ownTIFFFormat(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
+// detectVendor is OpenSlide's name for the file's format ("" when
+// OpenSlide does not read it).
+func detectVendor(path string) string {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	if v := C.openslide_detect_vendor(cpath); v != nil {
+		return C.GoString(v)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	t, first, err := newTIFFReader(f, st.Size())
-	if err != nil {
-		return false
-	}
-	ifd, err := t.readIFD(first)
-	if err != nil {
-		return false
-	}
-	d := t.description(ifd)
-	return strings.Contains(d, "<OME") || strings.Contains(d, "PerkinElmer-QPI-ImageDescription")
+	return ""
 }
 
 // ICCProfile is the embedded colour profile of a TIFF-based slide (nil if
 // none, or for formats that are not TIFF).
 func (s *openSlide) ICCProfile() []byte { return s.icc }
-
-// tiffICCProfile reads tag 34675 of the first directory of a TIFF file.
-func tiffICCProfile(path string) []byte {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil
-	}
-	t, first, err := newTIFFReader(f, st.Size())
-	if err != nil {
-		return nil
-	}
-	ifd, err := t.readIFD(first)
-	if err != nil {
-		return nil
-	}
-	e, ok := ifd[tagICCProfile]
-	if !ok {
-		return nil
-	}
-	b, err := t.data(e)
-	if err != nil {
-		return nil
-	}
-	return b
-}
 
 // readMetadata copies levels, properties and associated image names out of
 // the handle once, so later accessors need no C calls.

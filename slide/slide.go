@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"path/filepath"
 )
 
 // Sentinel errors that callers branch on. Errors returned by this package wrap
@@ -36,7 +37,10 @@ type DamageError struct {
 	Detail string
 }
 
-func (e *DamageError) Error() string { return e.Path + ": this slide is damaged: " + e.Detail }
+// Error names the file by its name only: folders may name the patient.
+func (e *DamageError) Error() string {
+	return filepath.Base(e.Path) + ": this slide is damaged: " + e.Detail
+}
 
 // Is makes errors.Is(err, ErrDamaged) true.
 func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
