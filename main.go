@@ -20,8 +20,14 @@ import (
 func main() {
 	args := os.Args[1:]
 	if len(args) > 0 {
-		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		switch args[0] {
+		case "help", "-h", "--help":
 			fmt.Print(cli.Usage)
+			return
+		case "commands": // for run.sh: the names that need no display
+			for _, n := range cli.HeadlessNames() {
+				fmt.Println(n)
+			}
 			return
 		}
 		if cmd, ok := cli.Commands[args[0]]; ok {

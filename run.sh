@@ -6,11 +6,11 @@ source scripts/setup.sh
 setup_base
 setup_locale
 go build -o bin/tessera .
-case "${1:-}" in
-  info|snapshot|analyze|report|help|-h|--help) ;;   # headless commands need no display
-  *) if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
-       say "no display: run this from a desktop session (or set DISPLAY)"
-       exit 1
-     fi ;;
-esac
+# Headless commands need no display; the binary knows which they are.
+if ! bin/tessera commands | grep -qxF -- "${1:-}"; then
+  if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    say "no display: run this from a desktop session (or set DISPLAY)"
+    exit 1
+  fi
+fi
 exec bin/tessera "$@"

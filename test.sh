@@ -22,5 +22,11 @@ go vet ./...
 # Every package runs under the race detector but app: Fyne's test driver
 # runs fyne.Do on the calling goroutine, so its tests touch widgets from the
 # panes' background goroutines by construction (the real driver does not).
-go test -race -count=1 $(go list ./... | grep -v '^tessera/app$')
-go test -count=1 ./app
+# Each package must finish well inside half of TIMEOUT on a loaded 2-core
+# machine; the slowest packages and tests are listed at the end with their
+# share of it (tools/testreport).
+TIMEOUT=20m
+go build -o "${TMPDIR:-/tmp}/tessera-testreport" ./tools/testreport
+go test -json -race -count=1 -timeout "$TIMEOUT" $(go list ./... | grep -v '^tessera/app$') \
+  | "${TMPDIR:-/tmp}/tessera-testreport" -timeout "$TIMEOUT"
+go test -json -count=1 -timeout "$TIMEOUT" ./app | "${TMPDIR:-/tmp}/tessera-testreport" -timeout "$TIMEOUT"

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -64,6 +65,18 @@ var Commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"cohort":      CohortCmd,
 	"cache":       CacheCmd,
 	"annotations": Annotations,
+}
+
+// HeadlessNames are the first arguments that run without a window: the
+// commands and the ways of asking for help, sorted. run.sh asks for them
+// (tessera commands) to know when no display is needed.
+func HeadlessNames() []string {
+	names := []string{"help", "-h", "--help", "commands"}
+	for n := range Commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Exit codes of the headless commands.
