@@ -1,6 +1,9 @@
 // Package app is Tessera's user interface: the main window, menus, slide
-// tabs, panels and dialogs, plus the headless commands that share its code.
-// It is the only place where background work crosses into the UI thread.
+// tabs, panels and dialogs. A pane's background work (and the window's)
+// crosses into the UI goroutine through backgroundWork (work.go); the
+// viewer's tile loader does its own. A few widget-free pieces are exported
+// for the headless commands (cli): the report's slide and view pages,
+// sign-offs on a report, ICC notes, open-error sentences, the overlay card.
 package app
 
 import (

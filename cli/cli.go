@@ -1,8 +1,9 @@
-// Package cli is Tessera's headless commands: info, snapshot, analyze and
-// report (and those to come: cohorts, cases). They share the lower floors
-// with the window and import a few exported pieces of package app (the
-// open-error sentences and the overlay case card); the window never
-// imports them.
+// Package cli is Tessera's headless commands (Commands: info, snapshot,
+// analyze, report, case, signoff, log, cohort, cache, annotations). They
+// share the lower floors with the window and import the widget-free pieces
+// package app exports (report pages, sign-offs on a report, ICC notes,
+// open-error sentences, the overlay case card); the window never imports
+// them.
 package cli
 
 import (

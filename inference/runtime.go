@@ -3,8 +3,9 @@
 // tile grid at the model's resolution, the batched ONNX Runtime pipeline,
 // multiple-instance aggregation, results and their on-disk cache.
 //
-// It imports no UI package: progress and partial results leave through a
-// channel of Events, and the caller decides how they reach a screen.
+// It imports no UI package: progress and partial results leave through
+// the Options.Progress callback (Events, on the analysing goroutine), and
+// the caller decides how they reach a screen.
 package inference
 
 import (
