@@ -69,4 +69,10 @@ func (ui *UI) setLeftOut(p *slidePane, reason string, e caselog.Entry) {
 	p.ref.LeftOut = reason
 	ui.saveCaseTo(ui.session.Path)
 	ui.updatePatientResult()
+	n := ui.session.Index(p.ref) + 1
+	if reason != "" {
+		ui.notify(fmt.Sprintf("Slide %d left out of the patient result (recorded in the case log; case saved)", n))
+	} else {
+		ui.notify(fmt.Sprintf("Slide %d counts in the patient result again (recorded in the case log; case saved)", n))
+	}
 }
