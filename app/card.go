@@ -210,7 +210,7 @@ func (c *caseCard) showVerdict(r *inference.Result) {
 	}
 	c.verdict.Hidden = r.Validity.Verdict == ""
 	c.verdict.Refresh()
-	c.reveal.Hidden = !r.Withheld()
+	c.reveal.Hidden = !r.Withheld() || r.Class == "" // no tile scored: no class to show
 	c.reveal.Refresh()
 }
 
