@@ -361,3 +361,28 @@ func sameFeature(a, b Feature) bool {
 	}
 	return same
 }
+
+// An export keeps every member of an imported feature: HALO writes
+// "isLocked": false, and so does the round trip; locking it afterwards
+// writes one isLocked, true.
+func TestUnlockedFeatureRoundTrip(t *testing.T) {
+	in := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[10,20]},` +
+		`"properties":{"object_type":"annotation","isLocked":false}}]}`
+	c, err := ReadGeoJSON(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := c.WriteGeoJSON(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"isLocked":false`) {
+		t.Errorf("isLocked: false dropped: %s", out.String())
+	}
+	c.Features[0].Locked = true
+	out.Reset()
+	c.WriteGeoJSON(&out)
+	if n := strings.Count(out.String(), `"isLocked"`); n != 1 || !strings.Contains(out.String(), `"isLocked":true`) {
+		t.Errorf("locked after import: %s", out.String())
+	}
+}

@@ -192,6 +192,9 @@ func parseItem(raw json.RawMessage, i int) (Feature, error) {
 			}
 		case "isLocked":
 			f.Locked = parseBool(v)
+			if !f.Locked { // "isLocked": false said in the file is written back as it was
+				f.Properties[k] = v
+			}
 		case "measurements":
 			ms, err := parseMeasurements(v)
 			if err != nil {

@@ -116,6 +116,9 @@ func (f *Feature) marshal() ([]byte, error) {
 		prop("measurements", m.Bytes())
 	}
 	for _, k := range sortedKeys(f.Properties) {
+		if k == "isLocked" && f.Locked {
+			continue // locked since it was read: written above
+		}
 		prop(k, compact(f.Properties[k]))
 	}
 	b.WriteString("}}")
