@@ -140,10 +140,14 @@ func (a *annotations) importFile(path string) error {
 	n := c.Count()
 	l0 := a.p.slide.Levels()[0]
 	msg := fmt.Sprintf("%d objects imported from %s (%s; %s).", len(c.Features), filepath.Base(path), annotation.Text(n.Geometry), annotation.Text(n.Class))
-	if out := c.Outside(float64(l0.Width), float64(l0.Height)); len(out) > 0 {
-		msg += fmt.Sprintf(" %d lie wholly or partly outside the slide; they are kept.", len(out))
-	}
 	a.p.ui.notify(msg)
+	if out := c.Outside(float64(l0.Width), float64(l0.Height)); len(out) > 0 {
+		// Not for the status line alone: objects off the slide usually mean
+		// another slide's file, or another origin.
+		msg += fmt.Sprintf("\n\n%d of them lie wholly or partly outside the slide (%d × %d pixels): check that the file belongs to this slide. They are kept.",
+			len(out), l0.Width, l0.Height)
+		a.p.ui.showDialog(dialog.NewInformation("Some annotations lie outside the slide", msg, a.p.ui.win))
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"tessera/annotation"
 	"tessera/cases"
@@ -31,6 +32,12 @@ func TestAnnotationsInTheApp(t *testing.T) {
 	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
 		t.Fatal(err)
 	}
+	// The file holds a point off the slide: the import's result says so in
+	// a dialog, not only on the status line.
+	if !ui.dialogOpen() || !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "outside the slide") {
+		t.Error("the import's result does not say that an object lies outside the slide")
+	}
+	ui.dialog.Hide()
 	if len(p.ref.Annotations.Features) != 7 || p.view.LayerStyleOf(annotationLayer).Hidden || !strings.Contains(p.status.Text, "7 annotations") {
 		t.Fatalf("after import: %d features, status %q", len(p.ref.Annotations.Features), p.status.Text)
 	}
