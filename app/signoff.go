@@ -139,7 +139,7 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 	}
 	e.Event, e.Decision = caselog.SignOff, decision
 	reason := widget.NewMultiLineEntry()
-	reason.SetPlaceHolder("Why (required): what you saw, what you would add")
+	reason.SetPlaceHolder("Why (required): what you saw, what you would add. Shift+Enter records.")
 	reason.Wrapping = fyne.TextWrapWord
 	reason.SetMinRowsVisible(3)
 	reason.Validator = func(s string) error {
@@ -162,6 +162,7 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 				ui.refreshSignOffs()
 			}
 		}, ui.win)
+	reason.OnSubmitted = func(string) { form.Submit() } // Shift+Enter records (Enter starts a new line)
 	form.Resize(fyne.NewSize(560, 320))
 	ui.showDialog(form)
 	ui.win.Canvas().Focus(reason)
