@@ -204,6 +204,7 @@ func TestPatientLevelResult(t *testing.T) {
 	r0 := p0.ref.Result
 	second := *r0
 	second.Probability = r0.Probability / 2
+	settle(ui) // no hand-over may run beside the widgets this test drives (Fyne's test driver)
 	p1.analysis.showResult(&second)
 	text = card.Text
 	r1 := &second
