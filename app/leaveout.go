@@ -59,7 +59,7 @@ func (ui *UI) toggleLeftOut(p *slidePane) {
 	ui.win.Canvas().Focus(reason)
 }
 
-// setLeftOut records e, then sets p's reason (""; counted again), saves
+// setLeftOut records e (about p's slide, number e.SlideIndex), then sets p's reason (""; counted again), saves
 // the case file and redraws the patient result. Nothing changes when the
 // log refuses the line.
 func (ui *UI) setLeftOut(p *slidePane, reason string, e caselog.Entry) {
@@ -69,7 +69,7 @@ func (ui *UI) setLeftOut(p *slidePane, reason string, e caselog.Entry) {
 	p.ref.LeftOut = reason
 	ui.saveCaseTo(ui.session.Path)
 	ui.updatePatientResult()
-	n := ui.session.Index(p.ref) + 1
+	n := e.SlideIndex
 	if reason != "" {
 		ui.notify(fmt.Sprintf("Slide %d left out of the patient result (recorded in the case log; case saved)", n))
 	} else {

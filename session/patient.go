@@ -86,8 +86,7 @@ func (c *Case) Patient() Patient {
 			p.LeftOut++
 			leftOut = append(leftOut, fmt.Sprintf("slide %d left out by the pathologist", i+1))
 			if r != nil {
-				p.Slides = append(p.Slides, SlideLine{Index: i, ClassLabel: r.Headline(), Probability: r.Probability,
-					Model: fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version), ModelSHA: r.Model.SHA256, Caveats: r.CaveatsShort(), Withheld: r.Withheld(), LeftOut: s.LeftOut})
+				p.Slides = append(p.Slides, lineOf(i, s))
 			}
 			continue
 		}
@@ -106,8 +105,7 @@ func (c *Case) Patient() Patient {
 		}
 		models[label] = append(models[label], i+1)
 		results = append(results, r)
-		p.Slides = append(p.Slides, SlideLine{Index: i, ClassLabel: r.Headline(), Probability: r.Probability,
-			Model: fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version), ModelSHA: r.Model.SHA256, Caveats: r.CaveatsShort(), Withheld: r.Withheld()})
+		p.Slides = append(p.Slides, lineOf(i, s))
 	}
 	p.Analysed = len(results)
 	if !c.IsCase || len(results) == 0 {
@@ -174,6 +172,14 @@ func (c *Case) Patient() Patient {
 		p.Caveats = append(p.Caveats, fmt.Sprintf("only %d of %d slides analysed", p.Analysed, p.Total-p.LeftOut))
 	}
 	return p
+}
+
+// lineOf is slide s's line (0-based position i); s has a result.
+func lineOf(i int, s *Slide) SlideLine {
+	r := s.Result
+	return SlideLine{Index: i, ClassLabel: r.Headline(), Probability: r.Probability,
+		Model: fmt.Sprintf("%s %s", r.Model.Name, r.Model.Version), ModelSHA: r.Model.SHA256, Caveats: r.CaveatsShort(),
+		Withheld: r.Withheld(), LeftOut: s.LeftOut}
 }
 
 // slideList renders 1-based slide numbers: "slide 2", "slides 1, 3".

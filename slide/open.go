@@ -41,6 +41,9 @@ var readers = []reader{
 		open:   openOwnTIFF},
 }
 
+// unknownTIFF is why a TIFF no reader takes is refused.
+const unknownTIFF = "a TIFF, but no format Tessera knows (no pyramid, or an unknown layout)"
+
 // fileFacts is what the dispatcher learns of a file before choosing a
 // reader: each fact read once.
 type fileFacts struct {
@@ -72,7 +75,7 @@ func Open(path string) (Slide, error) {
 	}
 	reason := "not a slide format Tessera knows"
 	if f.tiff {
-		reason = "a TIFF, but no format Tessera knows (no pyramid, or an unknown layout)"
+		reason = unknownTIFF
 	}
 	return nil, &UnsupportedError{Name: filepath.Base(path), Reason: reason}
 }
@@ -134,7 +137,7 @@ func openOwnTIFF(f *fileFacts) (Slide, error) {
 		}
 	}
 	if errors.Is(err, errNotOME) {
-		return nil, &UnsupportedError{Name: filepath.Base(f.path), Reason: "a TIFF, but no format Tessera knows (no pyramid, or an unknown layout)"}
+		return nil, &UnsupportedError{Name: filepath.Base(f.path), Reason: unknownTIFF}
 	}
 	return s, err
 }
