@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"tessera/annotation"
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -23,19 +24,12 @@ import (
 // Enter keeps the line as an annotation with its length, Escape clears it.
 // UI goroutine only.
 
-// Layer names and drawing order (above the heatmap and quality flags).
+// Drawing order of the ruler's layer (above the annotations,
+// storyboard.AnnotationLayerZ).
 const (
-	annotationLayer  = "annotations"
-	annotationLayerZ = 30
-	measureLayer     = "measure"
-	measureLayerZ    = 40
+	measureLayer  = "measure"
+	measureLayerZ = 40
 )
-
-// AnnotationViewLayer is c as the annotation layer of a headless snapshot
-// (exports, reports, tessera snapshot --annotations).
-func AnnotationViewLayer(c *annotation.Collection) viewer.ViewLayer {
-	return viewer.ViewLayer{Name: annotationLayer, Z: annotationLayerZ, Vector: annotation.NewDrawing(c), Style: viewer.LayerStyle{Opacity: 1}}
-}
 
 // annotations is a pane's annotation state.
 type annotations struct {
@@ -111,9 +105,9 @@ func (a *annotations) redraw() {
 	}
 	c := a.current()
 	if c == nil || len(c.Features) == 0 || a.hidden {
-		a.p.view.SetVectorLayer(annotationLayer, annotationLayerZ, nil)
+		a.p.view.SetVectorLayer(storyboard.AnnotationLayerName, storyboard.AnnotationLayerZ, nil)
 	} else {
-		a.p.view.SetVectorLayer(annotationLayer, annotationLayerZ, annotation.NewDrawing(c))
+		a.p.view.SetVectorLayer(storyboard.AnnotationLayerName, storyboard.AnnotationLayerZ, annotation.NewDrawing(c))
 	}
 	a.p.updateStatus()
 }

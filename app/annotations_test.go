@@ -12,6 +12,7 @@ import (
 	"tessera/annotation"
 	"tessera/cases"
 	"tessera/inference"
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -38,7 +39,7 @@ func TestAnnotationsInTheApp(t *testing.T) {
 		t.Error("the import's result does not say that an object lies outside the slide")
 	}
 	ui.dialog.Hide()
-	if len(p.ref.Annotations.Features) != 7 || p.view.LayerStyleOf(annotationLayer).Hidden || !strings.Contains(p.status.Text, "7 annotations") {
+	if len(p.ref.Annotations.Features) != 7 || p.view.LayerStyleOf(storyboard.AnnotationLayerName).Hidden || !strings.Contains(p.status.Text, "7 annotations") {
 		t.Fatalf("after import: %d features, status %q", len(p.ref.Annotations.Features), p.status.Text)
 	}
 	ui.handleWindowRune('a')

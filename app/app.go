@@ -30,6 +30,7 @@ import (
 	"tessera/internal/memtrim"
 	"tessera/session"
 	"tessera/slide"
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -293,7 +294,7 @@ func (ui *UI) showProblems(problems []error) {
 		text = fmt.Sprintf("%d files could not be opened:\n\n• %s", len(lines), strings.Join(lines, "\n\n• "))
 	}
 	if unsupported {
-		text += "\n\n" + ReadableFormats
+		text += "\n\n" + storyboard.ReadableFormats
 	}
 	ui.showError(errors.New(text))
 }
@@ -390,17 +391,22 @@ func (ui *UI) CurrentView() *viewer.SlideView {
 }
 
 func (ui *UI) closeTab(item *container.TabItem) {
+	var dropped []string
 	if p := ui.panes[item]; p != nil {
 		p.close()
 		delete(ui.panes, item)
-		ui.session.Remove(p.ref)
+		dropped = ui.session.Remove(p.ref)
 		ui.updateMemoryLimit()
 	}
 	if ref, ok := ui.opening[item]; ok { // still opening: finishOpen closes the slide
 		delete(ui.opening, item)
-		ui.session.Remove(ref)
+		dropped = ui.session.Remove(ref)
 	}
 	ui.removeTab(item)
+	if len(dropped) > 0 {
+		ui.refreshViewsMenu()
+		ui.notify(fmt.Sprintf("The closed slide's saved views were removed: %s", strings.Join(dropped, ", ")))
+	}
 }
 
 // removeTab takes item off the tab bar and ends the case with its last slide.

@@ -10,6 +10,7 @@ import (
 
 	"tessera/cases"
 	"tessera/slide"
+	"tessera/storyboard"
 )
 
 // The Vectra QPTIFF opens with a Channels tab: three channels, each on,
@@ -144,12 +145,12 @@ func TestColourNotesNameChannels(t *testing.T) {
 	if err := ctl.SetChannel(0, false, info[0].Lo, info[0].Hi); err != nil {
 		t.Fatal(err)
 	}
-	notes := ColourNotes(s, "")
+	notes := storyboard.ColourNotes(s, "")
 	want := fmt.Sprintf("Channels: FITC #00ff00 %d–%d, Cy3 #ffff00 %d–%d; off: DAPI", info[1].Lo, info[1].Hi, info[2].Lo, info[2].Hi)
 	if len(notes) != 1 || notes[0] != want {
 		t.Errorf("notes %q, want %q", notes, want)
 	}
-	if notes := ColourNotes(s, "ICC off: raw scanner colours"); len(notes) != 2 || notes[0] != "Colours: ICC off: raw scanner colours" {
+	if notes := storyboard.ColourNotes(s, "ICC off: raw scanner colours"); len(notes) != 2 || notes[0] != "Colours: ICC off: raw scanner colours" {
 		t.Errorf("notes with ICC %q", notes)
 	}
 }

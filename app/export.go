@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -15,10 +14,9 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"tessera/caselog"
-	"tessera/heatmap"
 	"tessera/internal/atomicfile"
 	"tessera/report"
-	"tessera/slide"
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -35,14 +33,14 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 	}
 	centre := vp.Center
 	req := viewer.SnapshotRequest{Width: w, Height: h, Center: &centre, UMPerPixel: umPerPixel, Cache: ui.cache, Calibration: &cal,
-		Display: p.view.Display(), Rotation: p.view.Rotation(), ColourTransform: p.colourTransform(), Notes: ColourNotes(p.slide, p.iccNote)}
+		Display: p.view.Display(), Rotation: p.view.Rotation(), ColourTransform: p.colourTransform(), Notes: storyboard.ColourNotes(p.slide, p.iccNote)}
 	if r := p.ref.Result; r != nil {
 		if l := p.analysis.layer; l != nil && p.analysis.look.Visible {
 			req.Layers = []viewer.ViewLayer{l.ViewLayer()}
 			legend := l.Legend()
 			req.Legend = &legend
 		}
-		req.Card = ResultCard(r, fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items)), 1)
+		req.Card = storyboard.ResultCard(r, fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items)), 1)
 	}
 	return viewer.Snapshot(ctx, p.slide, req)
 }
@@ -96,43 +94,15 @@ func (ui *UI) exportReport() {
 	})
 }
 
-// reportCase gathers the open slides' results for a report, and names the
-// slides left out because they have no result.
+// reportCase builds the report of the open case (storyboard.Report), each
+// slide's heatmap with the look it has on screen, and names the slides left
+// out because they have no result.
 func (ui *UI) reportCase() (report.Case, []string, error) {
-	rc := report.Case{Label: ui.session.Label, Patient: ui.session.Patient(), Generated: time.Now(), ShowIdentifiers: ui.showIdentifiers}
-	var missing []string
-	for i, item := range ui.tabs.Items {
-		p := ui.panes[item]
-		r := p.ref.Result
-		if r == nil {
-			missing = append(missing, fmt.Sprintf("slide %d", i+1))
-			continue
-		}
-		thumb, ds, err := slide.ReadThumbnail(p.slide, heatmap.ThumbSide)
-		if err != nil {
-			return rc, nil, fmt.Errorf("slide %d cannot be read for the report: %w", i+1, err)
-		}
-		rs := ReportSlide(p.fileName(), r, p.analysis.layer, thumb, ds)
-		rs.LeftOut = p.ref.LeftOut
-		rc.Slides = append(rc.Slides, rs)
+	open := func(i int) (storyboard.Source, error) {
+		p := ui.panes[ui.tabs.Items[i]]
+		return storyboard.Source{Slide: p.slide, Layer: p.analysis.layer}, nil
 	}
-	n := len(ui.session.Views)
-	for i, v := range ui.session.Views {
-		if v.Slide < 0 || v.Slide >= len(ui.tabs.Items) {
-			continue
-		}
-		p := ui.panes[ui.tabs.Items[v.Slide]]
-		page, err := ReportView(context.Background(), p.slide, v, i+1, n, p.ref.Result, p.ref.Annotations, ui.cache)
-		if err != nil {
-			return rc, nil, err
-		}
-		rc.Views = append(rc.Views, page)
-	}
-	if len(rc.Slides) == 0 && len(rc.Views) == 0 {
-		return rc, nil, errors.New("no slide is analysed yet and no view is saved: analyse at least one (Ctrl+R) or save a view (Ctrl+D) before writing a report")
-	}
-	AddSignOffs(&rc, ui.session.Path, ui.session.Results())
-	return rc, missing, nil
+	return storyboard.Report(context.Background(), ui.session, open, storyboard.Options{ShowIdentifiers: ui.showIdentifiers, Generated: time.Now(), Cache: ui.cache})
 }
 
 // askSavePath shows a save dialog, starting in the first open slide's

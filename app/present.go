@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -97,7 +98,7 @@ func captionBox(text string) fyne.CanvasObject {
 			t.Style.SizeName = theme.SizeNameHeadingText
 		}
 	}
-	box := container.NewStack(canvas.NewRectangle(cardBackground), container.NewPadded(l))
+	box := container.NewStack(canvas.NewRectangle(storyboard.CardBackground), container.NewPadded(l))
 	return container.NewGridWrap(fyne.NewSize(640, l.MinSize().Height*2+24), box)
 }
 
@@ -114,19 +115,19 @@ func (pr *presentation) card(p *slidePane) fyne.CanvasObject {
 	}
 	var card fyne.CanvasObject
 	if r := p.ref.Result; r != nil {
-		card = ResultCard(r, title, presentationScale)
+		card = storyboard.ResultCard(r, title, presentationScale)
 	} else {
-		t := canvas.NewText(title+"   ·   not analysed", cardText)
+		t := canvas.NewText(title+"   ·   not analysed", storyboard.CardText)
 		t.TextSize = 14 * presentationScale
-		card = container.NewStack(canvas.NewRectangle(cardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), t))
+		card = container.NewStack(canvas.NewRectangle(storyboard.CardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), t))
 	}
 	if pr.notice == "" {
 		return card
 	}
-	n := canvas.NewText(pr.notice, cardWarning)
+	n := canvas.NewText(pr.notice, storyboard.CardWarning)
 	n.TextSize = 14 * presentationScale
 	n.TextStyle.Bold = true
-	notice := container.NewStack(canvas.NewRectangle(cardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), n))
+	notice := container.NewStack(canvas.NewRectangle(storyboard.CardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), n))
 	return container.NewVBox(notice, card)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"tessera/cases"
 	"tessera/slide"
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -50,7 +51,7 @@ func (p *slidePane) sideBySideWith(path string) {
 	}
 	s, err := p.ui.openSlide(path)
 	if err != nil {
-		p.ui.showError(DescribeOpenError(path, err))
+		p.ui.showError(storyboard.DescribeOpenError(path, err))
 		return
 	}
 	p.openTwin(s)

@@ -13,7 +13,7 @@ import (
 
 	"tessera/caselog"
 	"tessera/inference"
-	"tessera/report"
+	"tessera/storyboard"
 )
 
 // The case log from the window: what the pathologist saw and decided is
@@ -193,7 +193,7 @@ func (ui *UI) refreshSignOffs() {
 		if rep == nil {
 			return ""
 		}
-		return strings.Join(signOffsAbout(rep, resultHash), "\n")
+		return strings.Join(storyboard.SignOffsAbout(rep, resultHash), "\n")
 	}
 	pat := ui.session.Patient()
 	patient := ""
@@ -208,40 +208,4 @@ func (ui *UI) refreshSignOffs() {
 		}
 		p.analysis.card.setSignOffs(text, patient, r != nil && !r.Partial, pat.Complete() && pat.Total > 1, closed)
 	}
-}
-
-// AddSignOffs puts on a report the sign-offs recorded in the log of the
-// case file at casePath about each slide's result and the patient's, and
-// the log's state. results are the session's, in its order (for the
-// patient's result hash). Nothing is added without a case file.
-func AddSignOffs(rc *report.Case, casePath string, results []*inference.Result) {
-	if casePath == "" {
-		return
-	}
-	rep, err := caselog.Verify(caselog.PathFor(casePath))
-	if err != nil {
-		rc.Log = "The case log could not be read: " + err.Error()
-		return
-	}
-	rc.Log = rep.Summary()
-	for i := range rc.Slides {
-		rc.Slides[i].SignOffs = signOffsAbout(rep, caselog.ResultHash(rc.Slides[i].Result))
-	}
-	if rc.Patient.Available {
-		rc.PatientSignOffs = signOffsAbout(rep, caselog.AboutPatient(caselog.Entry{}, rc.Patient, results).ResultHash)
-	}
-}
-
-// signOffsAbout lists, one a line, the sign-offs the log rep holds about
-// the result with the given hash, oldest first: those that verify, then
-// those of a broken log that do not, marked UNVERIFIED (never dropped).
-func signOffsAbout(rep *caselog.Report, resultHash string) []string {
-	var out []string
-	for _, e := range rep.SignOffsAbout(resultHash) {
-		out = append(out, caselog.SignOffText(e))
-	}
-	for _, e := range rep.UnverifiedSignOffsAbout(resultHash) {
-		out = append(out, "UNVERIFIED (after the log was altered): "+caselog.SignOffText(e))
-	}
-	return out
 }

@@ -17,9 +17,9 @@ import (
 	"strconv"
 	"strings"
 
-	"tessera/app"
 	"tessera/internal/atomicfile"
 	"tessera/slide"
+	"tessera/storyboard"
 )
 
 // Usage is printed by `tessera help`.
@@ -109,9 +109,9 @@ func ExitCode(err error) int {
 func openSlide(path string) (slide.Slide, error) {
 	s, err := slide.Open(path)
 	if err != nil {
-		err = app.DescribeOpenError(path, err)
+		err = storyboard.DescribeOpenError(path, err)
 		if errors.Is(err, slide.ErrUnsupported) {
-			err = fmt.Errorf("%w. %s", err, app.ReadableFormats)
+			err = fmt.Errorf("%w. %s", err, storyboard.ReadableFormats)
 		}
 		if ExitCode(err) == ExitBadInput || errors.Is(err, os.ErrPermission) {
 			return nil, UserError{err}

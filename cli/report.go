@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,16 +8,16 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
-	"tessera/annotation"
-	"tessera/app"
 	"tessera/cases"
-	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/report"
 	"tessera/session"
+	"tessera/slide"
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -100,37 +99,59 @@ func Report(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	cache := &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}
-	rc := report.Case{Label: c.Label, Generated: time.Now(), ShowIdentifiers: *showNames}
-	// The slides given to the command are one patient's case by request.
-	sc := session.FromFile(c, "")
+	// The slides given to the command are one patient's case by request;
+	// a case file's log holds the sign-offs the report prints.
+	casePath := ""
+	if len(positional) == 1 && strings.HasSuffix(positional[0], cases.Extension) {
+		casePath = positional[0]
+	}
+	sc := session.FromFile(c, casePath)
 	var failed []string
-	results := make([]*inference.Result, len(c.Slides))
+	sources := make([]storyboard.Source, len(c.Slides))
 	for i, ref := range c.Slides {
 		bundle, m, err := modelFor(ref)
 		if err != nil {
 			return err
 		}
+		s := sc.Add(ref.Path, ref.MPP, bundle)
 		res, thumb, ds, err := analyzeSlide(ctx, ref.Path, m, cache, ref.MPP, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "tessera: %s\n", err)
 			failed = append(failed, filepath.Base(ref.Path))
 			continue
 		}
-		results[i] = res
-		rs := app.ReportSlide(filepath.Base(ref.Path), res, heatmap.FromResult(res), thumb, ds)
-		rs.LeftOut = ref.LeftOut
-		rc.Slides = append(rc.Slides, rs)
-		sc.SetResult(sc.Add(ref.Path, ref.MPP, bundle), res)
+		sc.SetResult(s, res)
+		sources[i] = storyboard.Source{Thumb: thumb, Downsample: ds}
 	}
-	rc.Patient = sc.Patient()
-	if len(positional) == 1 && strings.HasSuffix(positional[0], cases.Extension) {
-		app.AddSignOffs(&rc, positional[0], sc.Results())
-	}
-	if len(rc.Slides) == 0 {
+	if len(failed) == len(c.Slides) {
 		return UserError{errors.New("no slide could be analysed: no report written")}
 	}
-	if err := addViewPages(ctx, &rc, c, results); err != nil {
-		return err
+	// A saved view is drawn from its slide, opened once however many views
+	// it has.
+	var opened []slide.Slide
+	defer func() {
+		for _, s := range opened {
+			s.Close()
+		}
+	}()
+	open := func(i int) (storyboard.Source, error) {
+		if sources[i].Slide != nil || !hasView(c, i) {
+			return sources[i], nil
+		}
+		s, err := openSlide(c.Slides[i].Path)
+		if err != nil {
+			return sources[i], err
+		}
+		opened = append(opened, s)
+		sources[i].Slide = s
+		return sources[i], nil
+	}
+	if len(c.Views) > 0 {
+		viewer.NewHeadlessApp()
+	}
+	rc, _, err := storyboard.Report(ctx, sc, open, storyboard.Options{ShowIdentifiers: *showNames, Generated: time.Now()})
+	if err != nil {
+		return UserError{err}
 	}
 	if err := report.WritePDF(*out, rc); err != nil {
 		return err
@@ -142,35 +163,7 @@ func Report(args []string, stderr io.Writer) error {
 	return nil
 }
 
-// addViewPages renders the case's saved views, in order, as storyboard
-// pages (the view, its heatmap look and annotations, the caption).
-func addViewPages(ctx context.Context, rc *report.Case, c *cases.Case, results []*inference.Result) error {
-	if len(c.Views) == 0 {
-		return nil
-	}
-	viewer.NewHeadlessApp()
-	for i, v := range c.Views {
-		if v.Slide < 0 || v.Slide >= len(c.Slides) {
-			return UserError{fmt.Errorf("saved view %q belongs to slide %d, which the case does not have", v.Name, v.Slide+1)}
-		}
-		ref := c.Slides[v.Slide]
-		s, err := openSlide(ref.Path)
-		if err != nil {
-			return err
-		}
-		var annots *annotation.Collection
-		if len(ref.Annotations) > 0 {
-			if annots, err = annotation.ReadGeoJSON(bytes.NewReader(ref.Annotations)); err != nil {
-				s.Close()
-				return UserError{fmt.Errorf("the annotations of slide %d in the case file: %w", v.Slide+1, err)}
-			}
-		}
-		page, err := app.ReportView(ctx, s, v, i+1, len(c.Views), results[v.Slide], annots, nil)
-		s.Close()
-		if err != nil {
-			return err
-		}
-		rc.Views = append(rc.Views, page)
-	}
-	return nil
+// hasView says whether the case has a saved view of slide i.
+func hasView(c *cases.Case, i int) bool {
+	return slices.ContainsFunc(c.Views, func(v cases.SavedView) bool { return v.Slide == i })
 }

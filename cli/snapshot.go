@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"tessera/annotation"
-	"tessera/app"
 	"tessera/colour"
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/atomicfile"
 	"tessera/slide"
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -76,11 +76,11 @@ func Snapshot(args []string, stderr io.Writer) error {
 			defer t.Close()
 			req.ColourTransform = t.Apply
 		}
-		iccNote = app.ICCNote(s, t, *rawColour, err)
+		iccNote = storyboard.ICCNote(s, t, *rawColour, err)
 		fmt.Fprintln(stderr, "colours: "+iccNote)
 	}
 	if *annotate {
-		req.Notes = app.ColourNotes(s, iccNote)
+		req.Notes = storyboard.ColourNotes(s, iccNote)
 	}
 	if *overlay == "heatmap" {
 		m, err := loadModel(*model, inference.ProviderAuto, stderr)
@@ -100,7 +100,7 @@ func Snapshot(args []string, stderr io.Writer) error {
 		legend := layer.Legend()
 		req.Layers, req.Legend = []viewer.ViewLayer{layer.ViewLayer()}, &legend
 		if *annotate {
-			req.Card = app.ResultCard(res, "", 1)
+			req.Card = storyboard.ResultCard(res, "", 1)
 		}
 	}
 	if *annots != "" {
@@ -108,7 +108,7 @@ func Snapshot(args []string, stderr io.Writer) error {
 		if err != nil {
 			return UserError{fmt.Errorf("--annotations: %w", err)}
 		}
-		req.Layers = append(req.Layers, app.AnnotationViewLayer(c))
+		req.Layers = append(req.Layers, storyboard.AnnotationLayer(c))
 		fmt.Fprintf(stderr, "annotations: %d objects from %s\n", len(c.Features), filepath.Base(*annots))
 	}
 	img, err := viewer.Snapshot(ctx, s, req)

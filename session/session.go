@@ -103,11 +103,28 @@ func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
 	return s
 }
 
-// Remove drops s (its tab closed).
-func (c *Case) Remove(s *Slide) {
-	if i := c.Index(s); i >= 0 {
-		c.slides = slices.Delete(c.slides, i, i+1)
+// Remove drops s (its tab closed) with its saved views, and renumbers the
+// views of the slides after it so that each still shows its own slide. It
+// returns the names of the views dropped.
+func (c *Case) Remove(s *Slide) (droppedViews []string) {
+	i := c.Index(s)
+	if i < 0 {
+		return nil
 	}
+	c.slides = slices.Delete(c.slides, i, i+1)
+	kept := c.Views[:0]
+	for _, v := range c.Views {
+		switch {
+		case v.Slide == i:
+			droppedViews = append(droppedViews, v.Name)
+			continue
+		case v.Slide > i:
+			v.Slide--
+		}
+		kept = append(kept, v)
+	}
+	c.Views = kept
+	return droppedViews
 }
 
 // Slides returns the slides in order; the caller must not modify the slice.

@@ -209,3 +209,29 @@ func TestRegionResultIsNotThePatients(t *testing.T) {
 		t.Errorf("a region result: %+v", p)
 	}
 }
+
+// Closing a slide drops its saved views and keeps every other view on its
+// own slide (a view of slide 3 of 3 is a view of slide 2 of 2 after slide 1
+// closes, never of another slide).
+func TestClosingASlideKeepsViewsOnTheirSlides(t *testing.T) {
+	c := FromFile(&cases.Case{Views: []cases.SavedView{
+		{Name: "first", Slide: 0}, {Name: "second", Slide: 1}, {Name: "third", Slide: 2}, {Name: "second again", Slide: 1},
+	}}, "")
+	a, b, d := c.Add("/s/a.svs", 0, ""), c.Add("/s/b.svs", 0, ""), c.Add("/s/c.svs", 0, "")
+	dropped := c.Remove(b)
+	if len(dropped) != 2 || dropped[0] != "second" || dropped[1] != "second again" {
+		t.Errorf("dropped %q, want the two views of the closed slide", dropped)
+	}
+	if len(c.Views) != 2 {
+		t.Fatalf("views %+v", c.Views)
+	}
+	for _, v := range c.Views {
+		want := map[string]*Slide{"first": a, "third": d}[v.Name]
+		if c.Slides()[v.Slide] != want {
+			t.Errorf("view %q shows slide %d (%s)", v.Name, v.Slide+1, c.Slides()[v.Slide].Path)
+		}
+	}
+	if c.Remove(b) != nil {
+		t.Error("removing a slide twice dropped views")
+	}
+}

@@ -158,7 +158,7 @@ func assembleDICOM(path string, instances []*dicomInstance) (Slide, error) {
 		in.f.Close()
 	}
 	if len(s.levels) == 0 {
-		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "a DICOM slide series without a VOLUME image (a label or overview only)"}
+		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "a label or overview only (the series has no VOLUME image)", DICOM: true}
 	}
 	sort.SliceStable(s.levels, func(i, j int) bool { return s.levels[i].width > s.levels[j].width })
 	if isChannelSeries(s.levels) {
@@ -186,7 +186,7 @@ func assembleDICOM(path string, instances []*dicomInstance) (Slide, error) {
 	}
 	for _, l := range s.levels {
 		if err := l.checkCodec(); err != nil {
-			return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error()}
+			return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error(), DICOM: true}
 		}
 	}
 	l0 := s.levels[0]

@@ -87,7 +87,7 @@ func assembleDICOMChannels(path string, volumes []*dicomInstance, associated map
 	l0 := volumes[0]
 	for _, in := range volumes {
 		if err := in.checkCodec(); err != nil {
-			return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error()}
+			return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error(), DICOM: true}
 		}
 	}
 	planes, _ := planesAt(widths[0])

@@ -179,7 +179,7 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 		return nil, err
 	}
 	if err == errNoPixelData && layout.sopClass != sopClassWSI {
-		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "a DICOM file, but not an image (" + sopClassName(layout.sopClass) + ")"}
+		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "not an image (" + sopClassName(layout.sopClass) + ")", DICOM: true}
 	}
 	if err != nil {
 		return nil, &DamageError{Path: path, Detail: "DICOM structure: " + err.Error()}
@@ -200,7 +200,7 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 	}
 	sop := firstString(get(tagSOPClass))
 	if sop != sopClassWSI {
-		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "a DICOM file, but not a whole-slide image (" + sopClassName(sop) + ")"}
+		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: "not a whole-slide image (" + sopClassName(sop) + ")", DICOM: true}
 	}
 	in := &dicomInstance{path: path, syntax: layout.transferSyntax, series: firstString(get(tagSeriesUID))}
 	if types := strings_(get(tagImageType)); len(types) >= 3 {

@@ -28,10 +28,16 @@ func IsSlideName(name string) bool {
 // and unwraps to ErrUnsupported.
 type UnsupportedError struct {
 	Name   string // the file's name, without its folder
-	Reason string // why, in words ("a DICOM file, but not an image (…)")
+	Reason string // why, in words ("not an image (Microscopy Bulk Simple Annotations …)")
+	// DICOM is true when the file (or folder) is DICOM, only not something
+	// Tessera shows; Reason then says what it is instead.
+	DICOM bool
 }
 
 func (e *UnsupportedError) Error() string {
+	if e.DICOM {
+		return e.Name + ": " + ErrUnsupported.Error() + ": a DICOM file, but " + e.Reason
+	}
 	return e.Name + ": " + ErrUnsupported.Error() + ": " + e.Reason
 }
 

@@ -1,4 +1,4 @@
-package app
+package storyboard
 
 import (
 	"fmt"
@@ -12,13 +12,14 @@ import (
 	"tessera/inference"
 )
 
-// Colours of the overlay card: white on translucent black reads on any stain.
+// Colours of the overlay card (and of presentation mode's cards around
+// it): white on translucent black reads on any stain.
 var (
-	cardBackground = color.NRGBA{0, 0, 0, 190}
-	cardText       = color.NRGBA{255, 255, 255, 255}
-	cardPositive   = color.NRGBA{0xff, 0x6b, 0x6b, 0xff}
-	cardNegative   = color.NRGBA{0x64, 0xb5, 0xf6, 0xff}
-	cardWarning    = color.NRGBA{0xff, 0xc1, 0x07, 0xff}
+	CardBackground = color.NRGBA{0, 0, 0, 190}
+	CardText       = color.NRGBA{255, 255, 255, 255}
+	CardPositive   = color.NRGBA{0xff, 0x6b, 0x6b, 0xff}
+	CardNegative   = color.NRGBA{0x64, 0xb5, 0xf6, 0xff}
+	CardWarning    = color.NRGBA{0xff, 0xc1, 0x07, 0xff}
 )
 
 // ResultCard is the compact case card drawn over the slide in presentation
@@ -33,32 +34,32 @@ func ResultCard(r *inference.Result, title string, scale float32) fyne.CanvasObj
 		t.TextStyle.Bold = bold
 		return t
 	}
-	classColour := cardNegative
+	classColour := CardNegative
 	probability := fmt.Sprintf("p = %.3f   threshold %.2f", r.Probability, r.Threshold)
 	switch {
 	case r.Withheld(): // not a result: no class, no probability
-		classColour = cardWarning
+		classColour = CardWarning
 		probability = "no class or probability: the slide is outside the model's domain"
 	case r.Partial: // not a finding: no class colour, no probability as a result
-		classColour = cardWarning
+		classColour = CardWarning
 		probability = fmt.Sprintf("provisional p = %.3f on the tiles scored so far", r.Probability)
 	case r.Positive():
-		classColour = cardPositive
+		classColour = CardPositive
 	}
 	lines := []fyne.CanvasObject{}
 	if title != "" {
-		lines = append(lines, line(title, 12, cardText, false))
+		lines = append(lines, line(title, 12, CardText, false))
 	}
 	lines = append(lines,
 		line(r.Headline(), 18, classColour, true),
-		line(probability, 14, cardText, false),
-		line(fmt.Sprintf("%s %s   sha256 %.12s", r.Model.Name, r.Model.Version, r.Model.SHA256), 11, cardText, false),
-		line(fmt.Sprintf("ONNX Runtime %s on %s   %s", r.Runtime.Library, r.Runtime.Provider, r.CreatedAt.Local().Format("2006-01-02 15:04")), 11, cardText, false),
+		line(probability, 14, CardText, false),
+		line(fmt.Sprintf("%s %s   sha256 %.12s", r.Model.Name, r.Model.Version, r.Model.SHA256), 11, CardText, false),
+		line(fmt.Sprintf("ONNX Runtime %s on %s   %s", r.Runtime.Library, r.Runtime.Provider, r.CreatedAt.Local().Format("2006-01-02 15:04")), 11, CardText, false),
 	)
 	for _, w := range r.Caveats() {
-		lines = append(lines, line("! "+w.Short, 12, cardWarning, true))
+		lines = append(lines, line("! "+w.Short, 12, CardWarning, true))
 	}
-	bg := canvas.NewRectangle(cardBackground)
+	bg := canvas.NewRectangle(CardBackground)
 	bg.CornerRadius = 6 * scale
 	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8*scale, 8*scale, 10*scale, 10*scale), container.NewVBox(lines...)))
 }

@@ -1,4 +1,4 @@
-package app
+package storyboard
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 	"tessera/viewer"
 )
 
-// ReportSlide is one slide of a PDF report: the slide alone and with the
+// SlidePage is one slide of a PDF report: the slide alone and with the
 // heatmap as layer l shows it, thumb being the whole slide at downsample ds
 // (level-0 pixels per thumbnail pixel), with the scale and the legend. The
 // window and the report command build their reports with it.
-func ReportSlide(name string, r *inference.Result, l *heatmap.Layer, thumb image.Image, ds float64) report.Slide {
+func SlidePage(name string, r *inference.Result, l *heatmap.Layer, thumb image.Image, ds float64) report.Slide {
 	lg := l.Legend()
 	s := report.Slide{Name: name, Result: r, Thumb: thumb, Heatmap: l.Overlaid(thumb, ds),
 		Legend: report.Legend{Colors: l.LegendBar(64), Lo: lg.LoText, Hi: lg.HiText, Title: lg.Title, Note: lg.Note}}
@@ -31,13 +31,13 @@ func ReportSlide(name string, r *inference.Result, l *heatmap.Layer, thumb image
 // View page size, pixels (a landscape page's image at about 190 dpi).
 const viewPageW, viewPageH = 1600, 1000
 
-// ReportView is a saved view's page of the storyboard: the view rendered
+// ViewPage is a saved view's page of the storyboard: the view rendered
 // as the window shows it (place, zoom, rotation, display, the heatmap with
 // the view's look and its legend when the slide is analysed, the
 // annotations unless the view hid them, the scale bar) and its caption.
 // number counts from 1 of total. res and annots may be nil. The window and
 // the report command build the storyboard with it.
-func ReportView(ctx context.Context, s slide.Slide, v cases.SavedView, number, total int, res *inference.Result, annots *annotation.Collection, cache *viewer.TileCache) (report.ViewPage, error) {
+func ViewPage(ctx context.Context, s slide.Slide, v cases.SavedView, number, total int, res *inference.Result, annots *annotation.Collection, cache *viewer.TileCache) (report.ViewPage, error) {
 	centre := viewer.Level0Point{X: v.CenterX, Y: v.CenterY}
 	req := viewer.SnapshotRequest{Width: viewPageW, Height: viewPageH, Center: &centre, Downsample: v.Downsample, Cache: cache, Rotation: v.Rotation}
 	if d := v.Display; d != nil {
@@ -53,7 +53,7 @@ func ReportView(ctx context.Context, s slide.Slide, v cases.SavedView, number, t
 		}
 	}
 	if annots != nil && len(annots.Features) > 0 && !v.AnnotationsHidden {
-		req.Layers = append(req.Layers, AnnotationViewLayer(annots))
+		req.Layers = append(req.Layers, AnnotationLayer(annots))
 	}
 	img, err := viewer.Snapshot(ctx, s, req)
 	if err != nil {
