@@ -14,10 +14,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"tessera/cases"
-	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/session"
-	"tessera/viewer"
 )
 
 // OpenCase opens the slides of a case file or a folder of slides.
@@ -141,15 +139,7 @@ func (ui *UI) askSaveView() {
 
 // saveView records p's view (centre, zoom, heatmap look) under name.
 func (ui *UI) saveView(p *slidePane, name string) {
-	vp := p.view.Viewport()
-	ui.session.Views = append(ui.session.Views, cases.SavedView{
-		Name: name, Slide: ui.tabIndex(p), CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
-		Heatmap: p.analysis.look.Saved(), Rotation: p.view.Rotation(), Channels: cases.ChannelSettingsOf(p.slide),
-		AnnotationsHidden: p.annots.hidden,
-	})
-	if d := p.view.Display(); !d.Identity() {
-		ui.session.Views[len(ui.session.Views)-1].Display = &cases.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
-	}
+	ui.session.Views = append(ui.session.Views, p.captureView(name, ui.tabIndex(p)))
 	ui.refreshViewsMenu()
 }
 
@@ -168,20 +158,7 @@ func (ui *UI) goToView(i int) {
 	}
 	ui.tabs.SelectIndex(v.Slide)
 	p := ui.panes[ui.tabs.Items[v.Slide]]
-	p.view.SetView(viewer.Level0Point{X: v.CenterX, Y: v.CenterY}, v.Downsample)
-	p.analysis.setLook(heatmap.LookFromSaved(v.Heatmap))
-	display := viewer.Display{}
-	if d := v.Display; d != nil {
-		display = viewer.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
-	}
-	p.view.SetDisplay(display)
-	p.view.SetRotation(v.Rotation)
-	if p.channels != nil && v.Channels != nil {
-		p.channels.restore(v.Channels)
-	}
-	if p.annots.hidden != v.AnnotationsHidden {
-		p.annots.toggleVisible()
-	}
+	p.applyView(v)
 	ui.nextView = (i + 1) % len(ui.session.Views)
 	p.viewNote = fmt.Sprintf("saved view %q (%d of %d)", v.Name, i+1, len(ui.session.Views))
 	p.updateStatus()

@@ -38,11 +38,8 @@ const viewPageW, viewPageH = 1600, 1000
 // number counts from 1 of total. res and annots may be nil. The window and
 // the report command build the storyboard with it.
 func ViewPage(ctx context.Context, s slide.Slide, v cases.SavedView, number, total int, res *inference.Result, annots *annotation.Collection, cache *viewer.TileCache) (report.ViewPage, error) {
-	centre := viewer.Level0Point{X: v.CenterX, Y: v.CenterY}
-	req := viewer.SnapshotRequest{Width: viewPageW, Height: viewPageH, Center: &centre, Downsample: v.Downsample, Cache: cache, Rotation: v.Rotation}
-	if d := v.Display; d != nil {
-		req.Display = viewer.Display{Brightness: d.Brightness, Contrast: d.Contrast, Gamma: d.Gamma}
-	}
+	req := ViewRequest(v, viewPageW, viewPageH)
+	req.Cache = cache
 	if res != nil {
 		l := heatmap.FromResult(res)
 		l.SetLook(heatmap.LookFromSaved(v.Heatmap))
