@@ -150,8 +150,8 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.legend.Hide()
 	a.enableLayerControls(false)
 	a.showQC()
-	a.card.addSignOff(p.ui.signOffButtons(p), p.ui.signOffButtons(nil))
-	a.card.leaveOut.OnTapped = func() { p.ui.toggleLeftOut(p) }
+	a.card.addSignOff(p.desk.signOffButtons(p), p.desk.signOffButtons(nil))
+	a.card.leaveOut.OnTapped = func() { p.desk.toggleLeftOut(p) }
 	return a
 }
 
@@ -296,7 +296,7 @@ func (a *analysisPanel) finish(run *analysisRun, res *inference.Result, cached b
 		case res.Partial:
 			how = fmt.Sprintf("cancelled after %d of %d tiles (partial)", len(res.Tiles), res.TilesTotal)
 		}
-		ui.recordResult(a.pane, res, how)
+		ui.desk.recordResult(a.pane, res, how)
 	case errors.Is(err, inference.ErrNoMPP):
 		a.progressText.SetText("")
 		a.card.clear("This slide needs its µm/px before it can be analysed.")
@@ -391,14 +391,14 @@ func (a *analysisPanel) confirmReveal() {
 		return
 	}
 	recorded := "\n\nShowing it is recorded in the case log."
-	if a.pane.ui.logPath() == "" {
+	if a.pane.desk.logPath() == "" {
 		recorded = "\n\n(Not recorded: these slides are not a saved case.)"
 	}
 	d := dialog.NewConfirm("Show a withheld class?", r.VerdictText()+"\n\nThe class the model gave is not a result for this slide. Show it anyway?"+recorded,
 		func(ok bool) {
 			if ok && a.pane.ref.Result == r {
 				a.revealWithheld(r)
-				a.pane.ui.recordWith(func() caselog.Entry {
+				a.pane.desk.recordWith(func() caselog.Entry {
 					e := caselog.AboutResult(caselog.Entry{Event: caselog.WithheldReveal}, r)
 					e.Class, e.Detail = r.Class, "the withheld class was shown after a confirmation"
 					return e
@@ -422,17 +422,17 @@ func (a *analysisPanel) revealWithheld(r *inference.Result) {
 
 // showResult shows a complete or partial result on the card and the layer.
 func (a *analysisPanel) showResult(r *inference.Result) {
-	a.pane.ui.session.SetResult(a.pane.ref, r)
+	a.pane.ui.desk.session.SetResult(a.pane.ref, r)
 	a.withheldHidden = r.Withheld()
 	a.setLayer(heatmap.FromResult(r))
 	a.card.show(r)
-	if a.pane.ui.firstReadMode() && !r.Partial {
+	if a.pane.desk.firstReadMode() && !r.Partial {
 		a.blind(r)
 	} else if a.blinded {
 		a.unblind()
 	}
 	a.checkResultModel()
-	a.pane.ui.updatePatientResult()
+	a.pane.desk.updatePatientResult()
 	a.showQC()
 	a.pane.loadEvidence(r)
 	if r.Slide.MPPSource == slide.MPPFromUser && a.pane.ref.MPP == 0 {
@@ -453,7 +453,7 @@ func (a *analysisPanel) showPrevious(run *analysisRun, what string) {
 
 // resetLayer clears the heatmap and the card before a new run.
 func (a *analysisPanel) resetLayer() {
-	a.pane.ui.session.SetResult(a.pane.ref, nil)
+	a.pane.ui.desk.session.SetResult(a.pane.ref, nil)
 	a.layer, a.withheldHidden = nil, false
 	a.checkResultModel()
 	a.enableLayerControls(false)
@@ -483,7 +483,7 @@ func (a *analysisPanel) loadCached() {
 				return
 			}
 			a.showResult(res)
-			ui.recordResult(a.pane, res, "shown from the result cache on opening")
+			ui.desk.recordResult(a.pane, res, "shown from the result cache on opening")
 			a.progressText.SetText("Shown from the result cache: " + filepath.Base(res.Slide.Name) + " was analysed before with this model.")
 			if ui.onCachedResultShown != nil {
 				ui.onCachedResultShown()

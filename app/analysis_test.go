@@ -253,7 +253,7 @@ func TestTypedMPPResultIsShownFromCacheOnReopen(t *testing.T) {
 		t.Fatalf("result %+v", r)
 	}
 	path := filepath.Join(t.TempDir(), "typed"+cases.Extension)
-	ui.saveCaseTo(path)
+	ui.desk.saveCaseTo(path)
 	ui.closeCurrent()
 
 	shown := make(chan struct{}, 1)

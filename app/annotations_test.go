@@ -77,7 +77,7 @@ func TestAnnotationsInTheApp(t *testing.T) {
 		t.Error("M did not turn the ruler off")
 	}
 
-	ui.saveCaseTo(casePath)
+	ui.desk.saveCaseTo(casePath)
 	ui2 := newTestUI(t)
 	ui2.OpenCase(casePath)
 	settle(ui2)
@@ -158,21 +158,21 @@ func TestDrawingTools(t *testing.T) {
 // a page per view.
 func TestStoryboard(t *testing.T) {
 	ui, p := annotatedPane(t)
-	ui.saveView(p, "First")
-	ui.session.Views[0].Caption = "Look at the margin"
+	ui.desk.saveView(p, "First")
+	ui.desk.session.Views[0].Caption = "Look at the margin"
 	p.annots.toggleVisible() // hidden
-	ui.saveView(p, "Second")
+	ui.desk.saveView(p, "Second")
 	p.annots.toggleVisible() // shown again
-	if !ui.session.Views[1].AnnotationsHidden || ui.session.Views[0].AnnotationsHidden {
-		t.Fatalf("views %+v", ui.session.Views)
+	if !ui.desk.session.Views[1].AnnotationsHidden || ui.desk.session.Views[0].AnnotationsHidden {
+		t.Fatalf("views %+v", ui.desk.session.Views)
 	}
 	ui.goToView(1)
 	if !p.annots.hidden {
 		t.Error("the second view did not hide the annotations")
 	}
-	ui.moveView(-1) // the second becomes the first
-	if ui.session.Views[0].Name != "Second" || ui.session.Views[1].Name != "First" {
-		t.Errorf("order %q, %q", ui.session.Views[0].Name, ui.session.Views[1].Name)
+	ui.desk.moveView(-1) // the second becomes the first
+	if ui.desk.session.Views[0].Name != "Second" || ui.desk.session.Views[1].Name != "First" {
+		t.Errorf("order %q, %q", ui.desk.session.Views[0].Name, ui.desk.session.Views[1].Name)
 	}
 	ui.startPresentation()
 	ui.goToView(1)

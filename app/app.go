@@ -68,8 +68,7 @@ type UI struct {
 	onCachedResultShown func() // benchmarks: called when a cached heatmap appears
 	limitMemory         bool   // set the Go heap's soft limit (the real app, not tests)
 
-	session         *session.Case  // the open case (or set of tabs); see package session
-	nextView        int            // the saved view the next N goes to
+	desk            *caseDesk      // the open case, its log and sign-offs (casedesk.go)
 	presenting      *presentation  // non-nil in presentation mode
 	showIdentifiers bool           // file names in presentations, this session only
 	mainMenu        *fyne.MainMenu // restored after presentation mode
@@ -107,11 +106,12 @@ func cacheBytesFromEnv() int64 {
 // NewUI builds the main window on app a with a tile cache of cacheBytes.
 func NewUI(a fyne.App, cacheBytes int64) *UI {
 	ui := &UI{app: a, win: a.NewWindow("Tessera"), cache: viewer.NewTileCache(cacheBytes), post: fyne.Do,
-		panes: map[*container.TabItem]*slidePane{}, session: session.New(),
+		panes:   map[*container.TabItem]*slidePane{},
 		opening: map[*container.TabItem]*session.Slide{}, openSlide: openSlide, sessionIdle: sessionIdle,
 		models:  newModelStore(inference.ProviderAuto),
 		results: &inference.ResultCache{Dir: inference.DefaultResultCacheDir()}, features: inference.NewFeatureCache("")}
 	ui.work = newBackgroundWork(func(fn func()) { ui.post(fn) }) // ui.post may be replaced by tests
+	ui.desk = newCaseDesk(ui, a.Preferences())
 	ui.tabs = container.NewDocTabs()
 	ui.tabs.CloseIntercept = func(item *container.TabItem) { ui.closeTab(item) }
 	ui.tabs.OnSelected = func(*container.TabItem) {
@@ -307,7 +307,7 @@ func (ui *UI) startOpen(path string, mpp float64, batch *openBatch) (start func(
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	ref := ui.session.Add(path, mpp, ui.session.Model)
+	ref := ui.desk.session.Add(path, mpp, ui.desk.session.Model)
 	wait := widget.NewProgressBarInfinite()
 	item := container.NewTabItem(filepath.Base(path),
 		container.NewCenter(container.NewVBox(widget.NewLabel("Opening "+filepath.Base(path)+"…"), wait)))
@@ -346,7 +346,7 @@ func (ui *UI) finishOpen(item *container.TabItem, wait *widget.ProgressBarInfini
 		batch.done(nil)
 		return
 	case err != nil:
-		ui.session.Remove(ref)
+		ui.desk.session.Remove(ref)
 		ui.removeTab(item)
 		batch.done(err)
 		return
@@ -362,7 +362,7 @@ func (ui *UI) finishOpen(item *container.TabItem, wait *widget.ProgressBarInfini
 	}
 	ui.addRecent(s.Path())
 	ui.updateMenus()
-	ui.updatePatientResult()
+	ui.desk.updatePatientResult()
 	batch.done(nil)
 }
 
@@ -382,6 +382,27 @@ func (ui *UI) current() *slidePane {
 	return nil
 }
 
+// openPanes returns the open slides in tab order (the case's order; a
+// slide still opening has no pane yet).
+func (ui *UI) openPanes() []*slidePane {
+	var out []*slidePane
+	for _, item := range ui.tabs.Items {
+		if p := ui.panes[item]; p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// window is the main window, for dialogs.
+func (ui *UI) window() fyne.Window { return ui.win }
+
+// caseChanged shows the case's label in the title and its views in the menu.
+func (ui *UI) caseChanged() {
+	ui.updateTitle()
+	ui.refreshViewsMenu()
+}
+
 // CurrentView returns the slide view of the selected tab, or nil.
 func (ui *UI) CurrentView() *viewer.SlideView {
 	if p := ui.current(); p != nil {
@@ -395,12 +416,12 @@ func (ui *UI) closeTab(item *container.TabItem) {
 	if p := ui.panes[item]; p != nil {
 		p.close()
 		delete(ui.panes, item)
-		dropped = ui.session.Remove(p.ref)
+		dropped = ui.desk.session.Remove(p.ref)
 		ui.updateMemoryLimit()
 	}
 	if ref, ok := ui.opening[item]; ok { // still opening: finishOpen closes the slide
 		delete(ui.opening, item)
-		dropped = ui.session.Remove(ref)
+		dropped = ui.desk.session.Remove(ref)
 	}
 	ui.removeTab(item)
 	if len(dropped) > 0 {
@@ -414,12 +435,12 @@ func (ui *UI) removeTab(item *container.TabItem) {
 	ui.tabs.Remove(item)
 	if len(ui.tabs.Items) == 0 {
 		ui.win.SetContent(container.NewStack(ui.empty))
-		ui.session = session.New() // the case ends with its last slide
-		ui.nextView = 0
+		ui.desk.session = session.New() // the case ends with its last slide
+		ui.desk.nextView = 0
 		ui.updateTitle()
 		ui.refreshViewsMenu()
 	}
-	ui.updatePatientResult()
+	ui.desk.updatePatientResult()
 	ui.updateMenus()
 }
 

@@ -211,7 +211,7 @@ func TestSlidesOpenBehindAPlaceholder(t *testing.T) {
 	ui.closeCurrent() // closed before the slide has opened
 	close(release)
 	settle(ui)
-	if len(ui.tabs.Items) != 0 || len(ui.panes) != 0 || len(ui.session.Slides()) != 0 {
+	if len(ui.tabs.Items) != 0 || len(ui.panes) != 0 || len(ui.desk.session.Slides()) != 0 {
 		t.Errorf("a tab closed while opening came back: %d tabs", len(ui.tabs.Items))
 	}
 	if err := opened[0].ReadRegion(image.NewRGBA(image.Rect(0, 0, 8, 8)), 0, 0, 0); err == nil {
@@ -219,7 +219,7 @@ func TestSlidesOpenBehindAPlaceholder(t *testing.T) {
 	}
 	ui.OpenPath(path)
 	settle(ui)
-	if p := ui.current(); p == nil || p.ref != ui.session.Slides()[0] {
+	if p := ui.current(); p == nil || p.ref != ui.desk.session.Slides()[0] {
 		t.Fatal("the slide did not open into its tab")
 	}
 }

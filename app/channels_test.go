@@ -87,9 +87,9 @@ func TestChannelSettingsSavedInCase(t *testing.T) {
 	auto := c.ctl.Channels()
 	c.checks[0].SetChecked(false)                    // DAPI off
 	c.white[1].SetValue(float64(auto[1].AutoHi / 2)) // FITC brighter
-	ui.saveView(ui.current(), "FITC only")
+	ui.desk.saveView(ui.current(), "FITC only")
 	c.checks[0].SetChecked(true) // DAPI back on, after the view
-	ui.saveCaseTo(casePath)
+	ui.desk.saveCaseTo(casePath)
 
 	saved, err := cases.Load(casePath)
 	if err != nil {

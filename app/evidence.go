@@ -75,8 +75,8 @@ func (p *slidePane) goToEvidence(k int) {
 	p.analysis.evidence.highlight(k)
 	p.inspectTile(e.FocalCol, e.FocalRow)
 	note := p.viewNote
-	p.ui.recordWith(func() caselog.Entry {
-		return caselog.Entry{Event: caselog.EvidenceViewed, Slide: filepath.Base(r.Slide.Name), SlideIndex: p.ui.session.Index(p.ref) + 1,
+	p.desk.recordWith(func() caselog.Entry {
+		return caselog.Entry{Event: caselog.EvidenceViewed, Slide: filepath.Base(r.Slide.Name), SlideIndex: p.ui.desk.session.Index(p.ref) + 1,
 			ResultHash: caselog.ResultHash(r), Detail: note}
 	})
 }

@@ -40,7 +40,7 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 			legend := l.Legend()
 			req.Legend = &legend
 		}
-		req.Card = storyboard.ResultCard(r, fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items)), 1)
+		req.Card = storyboard.ResultCard(r, fmt.Sprintf("Slide %d of %d", ui.desk.tabIndex(p)+1, len(ui.tabs.Items)), 1)
 	}
 	return viewer.Snapshot(ctx, p.slide, req)
 }
@@ -48,7 +48,7 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 // exportSnapshot asks where to save an annotated PNG of the current view at
 // the window's size.
 func (ui *UI) exportSnapshot() {
-	if ui.refuseWhileBlinded("exporting a snapshot") {
+	if ui.desk.refuseWhileBlinded("exporting a snapshot") {
 		return
 	}
 	p := ui.current()
@@ -66,14 +66,14 @@ func (ui *UI) exportSnapshot() {
 			return
 		}
 		ui.notify("Snapshot saved to " + path)
-		ui.record(caselog.Entry{Event: caselog.Export, Detail: "annotated snapshot " + filepath.Base(path)})
+		ui.desk.record(caselog.Entry{Event: caselog.Export, Detail: "annotated snapshot " + filepath.Base(path)})
 	})
 }
 
 // exportReport asks where to save the PDF report of the open slides'
 // results (slides without a result are left out, and the dialog says so).
 func (ui *UI) exportReport() {
-	if ui.refuseWhileBlinded("writing a report") {
+	if ui.desk.refuseWhileBlinded("writing a report") {
 		return
 	}
 	rc, missing, err := ui.reportCase()
@@ -87,7 +87,7 @@ func (ui *UI) exportReport() {
 			return
 		}
 		ui.notify("Report saved to " + path)
-		ui.record(caselog.Entry{Event: caselog.Export, Detail: "PDF report " + filepath.Base(path)})
+		ui.desk.record(caselog.Entry{Event: caselog.Export, Detail: "PDF report " + filepath.Base(path)})
 		if len(missing) > 0 {
 			ui.showError(fmt.Errorf("the report was saved without %s, which has no analysis yet", strings.Join(missing, ", ")))
 		}
@@ -102,7 +102,7 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 		p := ui.panes[ui.tabs.Items[i]]
 		return storyboard.Source{Slide: p.slide, Layer: p.analysis.layer}, nil
 	}
-	return storyboard.Report(context.Background(), ui.session, open, storyboard.Options{ShowIdentifiers: ui.showIdentifiers, Generated: time.Now(), Cache: ui.cache})
+	return storyboard.Report(context.Background(), ui.desk.session, open, storyboard.Options{ShowIdentifiers: ui.showIdentifiers, Generated: time.Now(), Cache: ui.cache})
 }
 
 // askSavePath shows a save dialog, starting in the first open slide's

@@ -40,7 +40,7 @@ func TestExportsFromTheWindow(t *testing.T) {
 		t.Error("no legend burned into the snapshot")
 	}
 
-	ui.session.Label = "Export test"
+	ui.desk.session.Label = "Export test"
 	rc, missing, err := ui.reportCase()
 	if err != nil || len(rc.Slides) != 1 || len(missing) != 1 || missing[0] != "slide 2" {
 		t.Fatalf("report case: %d slides, missing %v, %v", len(rc.Slides), missing, err)

@@ -26,7 +26,7 @@ const firstReadKey = "ai-after-first-read"
 const cannotSay = "Cannot say"
 
 // firstReadMode reports whether results wait for the pathologist's read.
-func (ui *UI) firstReadMode() bool { return ui.app.Preferences().Bool(firstReadKey) }
+func (desk *caseDesk) firstReadMode() bool { return desk.prefs.Bool(firstReadKey) }
 
 // setFirstReadMode turns the mode on or off; results already shown stay.
 func (ui *UI) setFirstReadMode(on bool) {
@@ -86,7 +86,7 @@ func (a *analysisPanel) unblind() {
 	a.blinded = false
 	a.firstRead.content.Hide()
 	a.card.setBlind(false)
-	a.pane.ui.updatePatientResult() // and the sign-off sections
+	a.pane.desk.updatePatientResult() // and the sign-off sections
 	if r := a.pane.ref.Result; r != nil && len(r.Evidence) > 0 && len(a.evidence.strip.Objects) > 0 {
 		a.evidence.content.Show()
 	}
@@ -95,9 +95,9 @@ func (a *analysisPanel) unblind() {
 
 // blindedPane returns a pane whose result waits for a first read, or nil;
 // exports and presentation refuse to show it before.
-func (ui *UI) blindedPane() *slidePane {
-	for _, item := range ui.tabs.Items {
-		if p := ui.panes[item]; p != nil && p.analysis.blinded {
+func (desk *caseDesk) blindedPane() *slidePane {
+	for _, p := range desk.w.openPanes() {
+		if p.analysis.blinded {
 			return p
 		}
 	}
@@ -106,12 +106,12 @@ func (ui *UI) blindedPane() *slidePane {
 
 // refuseWhileBlinded says why an action that would show an AI result must
 // wait, and reports whether it must.
-func (ui *UI) refuseWhileBlinded(action string) bool {
-	p := ui.blindedPane()
+func (desk *caseDesk) refuseWhileBlinded(action string) bool {
+	p := desk.blindedPane()
 	if p == nil {
 		return false
 	}
-	ui.showError(fmt.Errorf("record your first read of %s before %s: its AI result is still hidden (AI after first read)", p.fileName(), action))
+	desk.w.showError(fmt.Errorf("record your first read of %s before %s: its AI result is still hidden (AI after first read)", p.fileName(), action))
 	return true
 }
 
@@ -129,15 +129,15 @@ func (a *analysisPanel) recordFirstRead() {
 	}
 	ui := a.pane.ui
 	slideName := filepath.Base(r.Slide.Name)
-	index := ui.session.Index(a.pane.ref) + 1
-	recorded := ui.record(caselog.Entry{Event: caselog.FirstRead, Slide: slideName, SlideIndex: index,
+	index := ui.desk.session.Index(a.pane.ref) + 1
+	recorded := ui.desk.record(caselog.Entry{Event: caselog.FirstRead, Slide: slideName, SlideIndex: index,
 		Decision: impression, Reason: strings.TrimSpace(a.firstRead.note.Text),
 		Detail: "the pathologist's impression, recorded before the AI result was shown"})
 	a.unblind()
-	ui.recordResult(a.pane, r, "shown after the pathologist's first read")
-	what := "recorded in " + filepath.Base(ui.logPath())
+	ui.desk.recordResult(a.pane, r, "shown after the pathologist's first read")
+	what := "recorded in " + filepath.Base(ui.desk.logPath())
 	switch {
-	case ui.logPath() == "":
+	case ui.desk.logPath() == "":
 		what = "not recorded: these slides are not a saved case"
 	case !recorded:
 		what = "NOT recorded: the case log cannot take it (see the case card)"

@@ -28,13 +28,13 @@ func leaveOutLabel(reason string) string {
 
 // toggleLeftOut asks for the reason to leave p's slide out, or counts it
 // again, recording either in the log and saving the case file.
-func (ui *UI) toggleLeftOut(p *slidePane) {
-	if !ui.canRecord("Slides left out are") {
+func (desk *caseDesk) toggleLeftOut(p *slidePane) {
+	if !desk.canRecord("Slides left out are") {
 		return
 	}
-	n := ui.session.Index(p.ref) + 1
+	n := desk.session.Index(p.ref) + 1
 	if p.ref.LeftOut != "" {
-		ui.setLeftOut(p, "", caselog.Entry{Event: caselog.IncludedAgain, SlideIndex: n, Slide: p.fileName(),
+		desk.setLeftOut(p, "", caselog.Entry{Event: caselog.IncludedAgain, SlideIndex: n, Slide: p.fileName(),
 			Detail: "was left out: " + p.ref.LeftOut})
 		return
 	}
@@ -50,29 +50,29 @@ func (ui *UI) toggleLeftOut(p *slidePane) {
 		[]*widget.FormItem{widget.NewFormItem("Reason", reason)}, func(ok bool) {
 			if ok {
 				why := strings.TrimSpace(reason.Text)
-				ui.setLeftOut(p, why, caselog.Entry{Event: caselog.LeftOut, SlideIndex: n, Slide: p.fileName(), Reason: why})
+				desk.setLeftOut(p, why, caselog.Entry{Event: caselog.LeftOut, SlideIndex: n, Slide: p.fileName(), Reason: why})
 			}
-		}, ui.win)
+		}, desk.w.window())
 	reason.OnSubmitted = func(string) { d.Submit() } // Enter
 	d.Resize(fyne.NewSize(520, 180))
-	ui.showDialog(d)
-	ui.win.Canvas().Focus(reason)
+	desk.w.showDialog(d)
+	desk.w.window().Canvas().Focus(reason)
 }
 
 // setLeftOut records e (about p's slide, number e.SlideIndex), then sets p's reason (""; counted again), saves
 // the case file and redraws the patient result. Nothing changes when the
 // log refuses the line.
-func (ui *UI) setLeftOut(p *slidePane, reason string, e caselog.Entry) {
-	if !ui.record(e) {
+func (desk *caseDesk) setLeftOut(p *slidePane, reason string, e caselog.Entry) {
+	if !desk.record(e) {
 		return
 	}
 	p.ref.LeftOut = reason
-	ui.saveCaseTo(ui.session.Path)
-	ui.updatePatientResult()
+	desk.saveCaseTo(desk.session.Path)
+	desk.updatePatientResult()
 	n := e.SlideIndex
 	if reason != "" {
-		ui.notify(fmt.Sprintf("Slide %d left out of the patient result (recorded in the case log; case saved)", n))
+		desk.w.notify(fmt.Sprintf("Slide %d left out of the patient result (recorded in the case log; case saved)", n))
 	} else {
-		ui.notify(fmt.Sprintf("Slide %d counts in the patient result again (recorded in the case log; case saved)", n))
+		desk.w.notify(fmt.Sprintf("Slide %d counts in the patient result again (recorded in the case log; case saved)", n))
 	}
 }

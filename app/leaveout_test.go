@@ -26,7 +26,7 @@ func TestLeaveAWithheldSlideOutOfThePatientResult(t *testing.T) {
 	if !strings.Contains(card.patient.Text, "slide 2 is withheld") || card.leaveOut.Hidden || !card.patientSignOff.Hidden {
 		t.Fatalf("before: patient %q, leave-out button hidden %v, patient sign-off hidden %v", card.patient.Text, card.leaveOut.Hidden, card.patientSignOff.Hidden)
 	}
-	ui.toggleLeftOut(panes[1])
+	ui.desk.toggleLeftOut(panes[1])
 	form, ok := ui.dialog.(*dialog.FormDialog)
 	entry, focused := ui.win.Canvas().Focused().(*widget.Entry)
 	if !ok || !focused {
@@ -62,7 +62,7 @@ func TestLeaveAWithheldSlideOutOfThePatientResult(t *testing.T) {
 	if panes[1].analysis.card.leaveOut.Text != leaveOutLabel("x") {
 		t.Errorf("button %q", panes[1].analysis.card.leaveOut.Text)
 	}
-	ui.toggleLeftOut(panes[1])
+	ui.desk.toggleLeftOut(panes[1])
 	rep, _ = caselog.Verify(caselog.PathFor(casePath))
 	if last := rep.Entries[len(rep.Entries)-1]; last.Event != caselog.IncludedAgain || panes[1].ref.LeftOut != "" || !strings.Contains(card.patient.Text, "slide 2 is withheld") {
 		t.Errorf("counted again: log %+v, left out %q, patient %q", last, panes[1].ref.LeftOut, card.patient.Text)

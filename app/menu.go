@@ -70,7 +70,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Open Case…", ui.showOpenCaseDialog),
 		fyne.NewMenuItem("Open Folder as Case…", ui.showOpenFolderDialog),
 		&fyne.MenuItem{Label: "Save Case", Action: ui.SaveCase, Shortcut: ctrl(fyne.KeyS)},
-		fyne.NewMenuItem("Case Label…", ui.askCaseLabel),
+		fyne.NewMenuItem("Case Label…", ui.desk.askCaseLabel),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Export Annotated Snapshot…", ui.exportSnapshot),
 		fyne.NewMenuItem("Export PDF Report…", ui.exportReport),
@@ -99,7 +99,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Zoom Out", func() { ui.withView(func(v *viewer.SlideView) { v.TypedRune('-') }) }),
 		magItem,
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Save View…", Action: ui.askSaveView, Shortcut: ctrl(fyne.KeyD)},
+		&fyne.MenuItem{Label: "Save View…", Action: ui.desk.askSaveView, Shortcut: ctrl(fyne.KeyD)},
 		ui.viewsItem,
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Slide Properties", Action: ui.toggleProperties, Shortcut: ctrl(fyne.KeyI)},
@@ -114,8 +114,8 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Align Side by Side by Two Landmarks (K)", func() { ui.withPane(func(p *slidePane) { p.alignSideBySide() }) }),
 		identifiers,
 	)
-	ui.firstReadItem = fyne.NewMenuItem("AI After First Read", func() { ui.setFirstReadMode(!ui.firstReadMode()) })
-	ui.firstReadItem.Checked = ui.firstReadMode()
+	ui.firstReadItem = fyne.NewMenuItem("AI After First Read", func() { ui.setFirstReadMode(!ui.desk.firstReadMode()) })
+	ui.firstReadItem.Checked = ui.desk.firstReadMode()
 	analysis := fyne.NewMenu("Analysis",
 		&fyne.MenuItem{Label: "Analyze Slide", Action: ui.analyzeCurrent, Shortcut: ctrl(fyne.KeyR)},
 		fyne.NewMenuItem("Analyze Inside Annotations…", func() { ui.withPane(func(p *slidePane) { p.annots.analyzeInside() }) }),
@@ -168,7 +168,7 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyI).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.toggleProperties() })
 	c.AddShortcut(ctrl(fyne.KeyR).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.analyzeCurrent() })
 	c.AddShortcut(ctrl(fyne.KeyS).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.SaveCase() })
-	c.AddShortcut(ctrl(fyne.KeyD).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.askSaveView() })
+	c.AddShortcut(ctrl(fyne.KeyD).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.desk.askSaveView() })
 	c.AddShortcut(ctrl(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.undoLast() }) })
 	c.AddShortcut(ctrl(fyne.KeyPageDown).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(1) })
 	c.AddShortcut(ctrl(fyne.KeyPageUp).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(-1) })
@@ -318,10 +318,10 @@ func (ui *UI) handleWindowRune(r rune) {
 	case 'k', 'K':
 		ui.withPane(func(p *slidePane) { p.alignSideBySide() })
 	case 'n', 'N':
-		ui.goToView(ui.nextView)
+		ui.goToView(ui.desk.nextView)
 	case 'p', 'P':
-		if n := len(ui.session.Views); n > 0 {
-			ui.goToView((ui.nextView - 2 + 2*n) % n)
+		if n := len(ui.desk.session.Views); n > 0 {
+			ui.goToView((ui.desk.nextView - 2 + 2*n) % n)
 		}
 	}
 }

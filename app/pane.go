@@ -26,6 +26,7 @@ import (
 // the properties panel. It owns the slide and closes it with the pane.
 type slidePane struct {
 	ui       *UI
+	desk     *caseDesk // the case the slide belongs to (the window's one desk)
 	slide    slide.Slide
 	ref      *session.Slide // this slide in the open case: µm/px, model, result
 	view     *viewer.SlideView
@@ -58,7 +59,7 @@ type slidePane struct {
 }
 
 func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
-	p := &slidePane{ui: ui, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork(ui.post)}
+	p := &slidePane{ui: ui, desk: ui.desk, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork(ui.post)}
 	// The case's channel settings, before anything reads a tile.
 	if err := cases.ApplyChannels(s, ref.Channels); err != nil {
 		ui.showError(fmt.Errorf("%s: %w", filepath.Base(ref.Path), err))

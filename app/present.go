@@ -32,7 +32,7 @@ type presentation struct {
 
 // startPresentation enters presentation mode on the current slide, fitted.
 func (ui *UI) startPresentation() {
-	if ui.refuseWhileBlinded("presenting") {
+	if ui.desk.refuseWhileBlinded("presenting") {
 		return
 	}
 	p := ui.current()
@@ -106,9 +106,9 @@ func captionBox(text string) fyne.CanvasObject {
 // has not been analysed, with the notice (first or last slide) if any.
 func (pr *presentation) card(p *slidePane) fyne.CanvasObject {
 	ui := pr.ui
-	title := fmt.Sprintf("Slide %d of %d", ui.tabIndex(p)+1, len(ui.tabs.Items))
-	if ui.session.Label != "" {
-		title = ui.session.Label + "   ·   " + title
+	title := fmt.Sprintf("Slide %d of %d", ui.desk.tabIndex(p)+1, len(ui.tabs.Items))
+	if ui.desk.session.Label != "" {
+		title = ui.desk.session.Label + "   ·   " + title
 	}
 	if ui.showIdentifiers {
 		title += "   ·   " + p.fileName()
@@ -139,7 +139,7 @@ func (pr *presentation) step(delta int) {
 	if n == 0 {
 		return
 	}
-	i := ui.tabIndex(pr.pane) + delta
+	i := ui.desk.tabIndex(pr.pane) + delta
 	pr.notice, pr.caption = "", ""
 	switch {
 	case i >= n:

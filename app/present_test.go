@@ -27,7 +27,7 @@ func TestPresentationIsDeidentified(t *testing.T) {
 	settle(ui)
 	ui.tabs.SelectIndex(0)
 	analyse(t, ui.current())
-	ui.session.Label = "Board case 3"
+	ui.desk.session.Label = "Board case 3"
 	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyF5})
 	if ui.presenting == nil || ui.win.MainMenu() != nil {
 		t.Fatal("F5 did not enter presentation mode, or the menu is still shown")
@@ -102,7 +102,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	p.view.SetDisplay(viewer.Display{Brightness: 0.2, Contrast: 1.1, Gamma: 1})
 	ui.handleWindowRune('r') // rotated a quarter turn clockwise
 	want := p.view.Viewport()
-	ui.saveView(p, "nerve")
+	ui.desk.saveView(p, "nerve")
 	p.view.SetDisplay(viewer.Display{})
 	ui.handleWindowRune('R')
 	if p.view.Rotation() != 0 {
@@ -126,9 +126,9 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	if p.analysis.opacity.Value != 0.3 {
 		t.Errorf("opacity %v, want the saved 0.3", p.analysis.opacity.Value)
 	}
-	ui.session.Label = "Case 9"
+	ui.desk.session.Label = "Case 9"
 	path := filepath.Join(t.TempDir(), "board"+cases.Extension)
-	ui.saveCaseTo(path)
+	ui.desk.saveCaseTo(path)
 	if !strings.Contains(ui.current().status.Text, "Case saved to "+path) {
 		t.Errorf("saving did not confirm where the case went: %q", ui.current().status.Text)
 	}
@@ -144,8 +144,8 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	// views come back, as a case.
 	ui.OpenArgs([]string{path})
 	settle(ui)
-	if len(ui.tabs.Items) != 2 || ui.session.Label != "Case 9" || len(ui.session.Views) != 1 || !ui.session.IsCase {
-		t.Errorf("re-opened case: %d slides, label %q, %d views", len(ui.tabs.Items), ui.session.Label, len(ui.session.Views))
+	if len(ui.tabs.Items) != 2 || ui.desk.session.Label != "Case 9" || len(ui.desk.session.Views) != 1 || !ui.desk.session.IsCase {
+		t.Errorf("re-opened case: %d slides, label %q, %d views", len(ui.tabs.Items), ui.desk.session.Label, len(ui.desk.session.Views))
 	}
 	// A damaged case file is reported and nothing is closed or changed.
 	data, _ := os.ReadFile(path)
@@ -179,8 +179,8 @@ func TestPatientLevelResult(t *testing.T) {
 	if card.Text != "" || card.Visible() {
 		t.Fatalf("two unrelated tabs got a patient line: %q", card.Text)
 	}
-	ui.session.Label, ui.session.IsCase = "Board 1", true // what File ▸ Case Label… does
-	ui.updatePatientResult()
+	ui.desk.session.Label, ui.desk.session.IsCase = "Board 1", true // what File ▸ Case Label… does
+	ui.desk.updatePatientResult()
 	text := card.Text
 	// The DAPI fluorescence slide's result is withheld from the H&E model:
 	// no patient result, and no probability for that slide.

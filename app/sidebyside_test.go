@@ -132,14 +132,14 @@ func TestLandmarkAlignment(t *testing.T) {
 	}
 	check(p, "aligned")
 
-	ui.saveCaseTo(casePath)
+	ui.desk.saveCaseTo(casePath)
 	ui2, q := openCaseAtFirst(t, casePath)
 	if q.twin == nil || q.twin.lock != cases.LockLandmarks || len(q.twin.marks) != 2 {
 		t.Fatalf("the reopened case is not side by side as saved: %+v", q.ref.SideBySide)
 	}
 	check(q, "reopened")
 	ui2.handleWindowRune('s')
-	ui2.saveCaseTo(casePath)
+	ui2.desk.saveCaseTo(casePath)
 	c, err := cases.Load(casePath)
 	if err != nil || c.Slides[0].SideBySide != nil {
 		t.Errorf("closed side by side still in the case: %v %+v", err, c.Slides[0].SideBySide)

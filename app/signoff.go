@@ -23,24 +23,24 @@ import (
 // events (one short write and fsync each).
 
 // logPath returns the open case's log, or "" when the case has no file.
-func (ui *UI) logPath() string {
-	if ui.session.Path == "" {
+func (desk *caseDesk) logPath() string {
+	if desk.session.Path == "" {
 		return ""
 	}
-	return caselog.PathFor(ui.session.Path)
+	return caselog.PathFor(desk.session.Path)
 }
 
 // record appends e to the case log; it reports whether it was recorded. A
 // failure (a full disk, a broken chain) is said on screen; nothing else is
 // lost.
-func (ui *UI) record(e caselog.Entry) bool {
-	return ui.recordWith(func() caselog.Entry { return e })
+func (desk *caseDesk) record(e caselog.Entry) bool {
+	return desk.recordWith(func() caselog.Entry { return e })
 }
 
 // recordWith appends the entry entry() makes, building it only when there
 // is a log to write to (an entry about a result hashes the whole result).
-func (ui *UI) recordWith(entry func() caselog.Entry) bool {
-	path := ui.logPath()
+func (desk *caseDesk) recordWith(entry func() caselog.Entry) bool {
+	path := desk.logPath()
 	if path == "" {
 		return false
 	}
@@ -51,52 +51,52 @@ func (ui *UI) recordWith(entry func() caselog.Entry) bool {
 			// dialog per refused line.
 			return false
 		}
-		ui.showError(fmt.Errorf("not recorded in the case log: %w", err))
+		desk.w.showError(fmt.Errorf("not recorded in the case log: %w", err))
 		return false
 	}
 	return true
 }
 
 // recordResult logs a result shown on a pane (analysis run or cache).
-func (ui *UI) recordResult(p *slidePane, r *inference.Result, how string) {
-	ui.recordWith(func() caselog.Entry {
+func (desk *caseDesk) recordResult(p *slidePane, r *inference.Result, how string) {
+	desk.recordWith(func() caselog.Entry {
 		e := caselog.AboutResult(caselog.Entry{Event: caselog.Analysis, Detail: how}, r)
-		e.SlideIndex = ui.session.Index(p.ref) + 1
+		e.SlideIndex = desk.session.Index(p.ref) + 1
 		return e
 	})
 }
 
 // checkCaseLog verifies the log of a case file of n slides just opened and
 // warns when its chain is broken; otherwise it records the opening.
-func (ui *UI) checkCaseLog(n int) {
-	path := ui.logPath()
+func (desk *caseDesk) checkCaseLog(n int) {
+	path := desk.logPath()
 	if path == "" {
 		return
 	}
 	rep, err := caselog.Verify(path)
 	if err != nil {
-		ui.showError(err)
+		desk.w.showError(err)
 		return
 	}
 	if !rep.Intact() {
-		d := dialog.NewInformation("The case log was altered", rep.Summary()+"\n\n"+rep.RecordingClosed(), ui.win)
-		ui.showDialog(d)
+		d := dialog.NewInformation("The case log was altered", rep.Summary()+"\n\n"+rep.RecordingClosed(), desk.w.window())
+		desk.w.showDialog(d)
 		return
 	}
-	ui.record(caselog.Entry{Event: caselog.CaseOpened, Detail: fmt.Sprintf("%d slide(s)", n)})
+	desk.record(caselog.Entry{Event: caselog.CaseOpened, Detail: fmt.Sprintf("%d slide(s)", n)})
 }
 
 // canRecord reports whether the case log can take a decision, and says
 // why not when it cannot (what: "Sign-offs are", the subject of the
 // sentence): the case is not saved, or its log was altered.
-func (ui *UI) canRecord(what string) bool {
-	if ui.logPath() == "" {
-		ui.showDialog(dialog.NewInformation("Save the case first",
-			what+" recorded in the case's log, beside its case file. Save the case (Ctrl+S) first.", ui.win))
+func (desk *caseDesk) canRecord(what string) bool {
+	if desk.logPath() == "" {
+		desk.w.showDialog(dialog.NewInformation("Save the case first",
+			what+" recorded in the case's log, beside its case file. Save the case (Ctrl+S) first.", desk.w.window()))
 		return false
 	}
-	if rep, err := caselog.Verify(ui.logPath()); err == nil && !rep.Intact() {
-		ui.showDialog(dialog.NewInformation("Nothing can be recorded", rep.RecordingClosed(), ui.win))
+	if rep, err := caselog.Verify(desk.logPath()); err == nil && !rep.Intact() {
+		desk.w.showDialog(dialog.NewInformation("Nothing can be recorded", rep.RecordingClosed(), desk.w.window()))
 		return false
 	}
 	return true
@@ -104,8 +104,8 @@ func (ui *UI) canRecord(what string) bool {
 
 // askSignOff asks the pathologist's decision on a result (the slide's, or
 // the patient's when p is nil) and its reason, and records it.
-func (ui *UI) askSignOff(p *slidePane, decision string) {
-	if !ui.canRecord("Sign-offs are") {
+func (desk *caseDesk) askSignOff(p *slidePane, decision string) {
+	if !desk.canRecord("Sign-offs are") {
 		return
 	}
 	var e caselog.Entry
@@ -113,27 +113,27 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 	if p != nil {
 		r := p.ref.Result
 		if r == nil || r.Partial {
-			ui.showError(errors.New("there is no complete result to sign off on this slide: analyse it to the end first"))
+			desk.w.showError(errors.New("there is no complete result to sign off on this slide: analyse it to the end first"))
 			return
 		}
 		e = caselog.AboutResult(caselog.Entry{}, r)
-		e.Scope, e.SlideIndex = "slide", ui.session.Index(p.ref)+1
+		e.Scope, e.SlideIndex = "slide", desk.session.Index(p.ref)+1
 		what = fmt.Sprintf("the result of %s", filepath.Base(r.Slide.Name))
 		summary = r.Headline()
 		if r.Validity.Verdict != inference.VerdictOK {
 			summary += "\n" + r.VerdictText()
 		}
 	} else {
-		pat := ui.session.Patient()
+		pat := desk.session.Patient()
 		if !pat.Available {
-			ui.showError(errors.New("there is no patient-level result to sign off: " + strings.TrimPrefix(pat.Why, "No patient-level result: ")))
+			desk.w.showError(errors.New("there is no patient-level result to sign off: " + strings.TrimPrefix(pat.Why, "No patient-level result: ")))
 			return
 		}
 		if !pat.Complete() {
-			ui.showError(fmt.Errorf("the patient-level result cannot be signed off yet: only %d of %d slides are analysed; analyse every slide of the case first", pat.Analysed, pat.Total))
+			desk.w.showError(fmt.Errorf("the patient-level result cannot be signed off yet: only %d of %d slides are analysed; analyse every slide of the case first", pat.Analysed, pat.Total))
 			return
 		}
-		e = caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results())
+		e = caselog.AboutPatient(caselog.Entry{}, pat, desk.session.Results())
 		what = "the patient-level result"
 		summary = fmt.Sprintf("%s (p = %.3f, %s of %s)", pat.ClassLabel, pat.Probability, pat.RuleText(), inference.Count(pat.Analysed, "slide"))
 	}
@@ -157,22 +157,22 @@ func (ui *UI) askSignOff(p *slidePane, decision string) {
 				return
 			}
 			e.Reason = strings.TrimSpace(reason.Text)
-			if ui.record(e) {
-				ui.notify(fmt.Sprintf("Sign-off recorded (%s on %s) in %s", decision, what, filepath.Base(ui.logPath())))
-				ui.refreshSignOffs()
+			if desk.record(e) {
+				desk.w.notify(fmt.Sprintf("Sign-off recorded (%s on %s) in %s", decision, what, filepath.Base(desk.logPath())))
+				desk.refreshSignOffs()
 			}
-		}, ui.win)
+		}, desk.w.window())
 	reason.OnSubmitted = func(string) { form.Submit() } // Shift+Enter records (Enter starts a new line)
 	form.Resize(fyne.NewSize(560, 320))
-	ui.showDialog(form)
-	ui.win.Canvas().Focus(reason)
+	desk.w.showDialog(form)
+	desk.w.window().Canvas().Focus(reason)
 }
 
 // signOffButtons are Agree / Disagree / Uncertain for a slide (p) or the
 // patient (p nil).
-func (ui *UI) signOffButtons(p *slidePane) fyne.CanvasObject {
+func (desk *caseDesk) signOffButtons(p *slidePane) fyne.CanvasObject {
 	button := func(label, decision string) *widget.Button {
-		return widget.NewButton(label, func() { ui.askSignOff(p, decision) })
+		return widget.NewButton(label, func() { desk.askSignOff(p, decision) })
 	}
 	return container.NewGridWithColumns(3, button("Agree…", caselog.Agree), button("Disagree…", caselog.Disagree), button("Uncertain…", caselog.Uncertain))
 }
@@ -180,9 +180,9 @@ func (ui *UI) signOffButtons(p *slidePane) fyne.CanvasObject {
 // refreshSignOffs shows on every card the sign-offs recorded about its
 // result and the patient's. The log is read once; without a case file
 // (no log) no result is hashed.
-func (ui *UI) refreshSignOffs() {
+func (desk *caseDesk) refreshSignOffs() {
 	var rep *caselog.Report
-	if path := ui.logPath(); path != "" {
+	if path := desk.logPath(); path != "" {
 		rep, _ = caselog.Verify(path) // unreadable: no sign-offs shown (recording says why)
 	}
 	closed := ""
@@ -195,12 +195,12 @@ func (ui *UI) refreshSignOffs() {
 		}
 		return strings.Join(storyboard.SignOffsAbout(rep, resultHash), "\n")
 	}
-	pat := ui.session.Patient()
+	pat := desk.session.Patient()
 	patient := ""
 	if pat.Available && rep != nil {
-		patient = about(caselog.AboutPatient(caselog.Entry{}, pat, ui.session.Results()).ResultHash)
+		patient = about(caselog.AboutPatient(caselog.Entry{}, pat, desk.session.Results()).ResultHash)
 	}
-	for _, p := range ui.panes {
+	for _, p := range desk.w.openPanes() {
 		text := ""
 		r := p.ref.Result
 		if r != nil && rep != nil {

@@ -61,7 +61,7 @@ func TestSignOffInTheWindow(t *testing.T) {
 	}
 	signOff := func(p *slidePane, decision, reason string) {
 		t.Helper()
-		ui.askSignOff(p, decision)
+		ui.desk.askSignOff(p, decision)
 		form, ok := ui.dialog.(*dialog.FormDialog)
 		if !ok || !ui.dialogOpen() {
 			t.Fatalf("no sign-off dialog: %T", ui.dialog)
@@ -116,7 +116,7 @@ func TestSignOffInTheWindow(t *testing.T) {
 	if !strings.Contains(test.RenderToMarkup(ui.win.Canvas()), "The case log is broken at line") {
 		t.Error("no warning about the altered log")
 	}
-	if ui.record(caselog.Entry{Event: caselog.Export}) {
+	if ui.desk.record(caselog.Entry{Event: caselog.Export}) {
 		t.Error("an altered log took a new line")
 	}
 	// One clear state: one dialog (not one per result shown), every card
@@ -132,7 +132,7 @@ func TestSignOffInTheWindow(t *testing.T) {
 		}
 	}
 	for _, pane := range ui.panes {
-		if ui.session.Index(pane.ref) != 0 {
+		if ui.desk.session.Index(pane.ref) != 0 {
 			continue
 		}
 		if got := pane.analysis.card.signedOff.Text; !strings.Contains(got, "UNVERIFIED") || !strings.Contains(got, "inconsistent with the morphology") {
