@@ -255,9 +255,9 @@ func (r *ruler) pin() {
 	}
 	v, cal := r.length()
 	name := "Ruler " + lengthText(v, cal)
-	m := annotation.Measurement{Name: "Length µm", Value: v}
+	m := annotation.Measurement{Name: annotation.LengthName("µm"), Value: v}
 	if !cal {
-		m.Name = "Length px"
+		m.Name = annotation.LengthName("px")
 	}
 	f := annotation.Feature{ObjectType: "annotation", Name: name, Measurements: []annotation.Measurement{m},
 		Geometry: annotation.Geometry{Type: annotation.LineString, Line: []annotation.Point{{X: r.start.X, Y: r.start.Y}, {X: r.end.X, Y: r.end.Y}}}}

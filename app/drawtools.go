@@ -243,7 +243,7 @@ func (s *shapeTool) keepNew(g annotation.Geometry) {
 	area, perimeter, unit := s.a.measure(&g)
 	f := annotation.Feature{ObjectType: "annotation", Class: cl.name, Colour: &cl.colour, Geometry: g,
 		Name:         fmt.Sprintf("%s %s", cl.name, s.kind),
-		Measurements: []annotation.Measurement{{Name: "Area " + unit + "^2", Value: area}, {Name: "Perimeter " + unit, Value: perimeter}}}
+		Measurements: annotation.ShapeMeasurements(unit, area, perimeter)}
 	s.a.change(s.a.withAdded([]annotation.Feature{f}))
 	s.a.p.notice = fmt.Sprintf("Kept %s %s: %s", cl.name, s.kind, areaText(area, unit))
 	s.a.p.updateStatus()
@@ -340,26 +340,11 @@ func (a *annotations) reshaped(f annotation.Feature, i int, g annotation.Geometr
 	if len(g.Polygons) > 0 {
 		var perimeter float64
 		area, perimeter, unit = a.measure(&g)
-		f.Measurements = remeasure(f.Measurements, unit, area, perimeter)
+		f.Measurements = annotation.Remeasure(f.Measurements, unit, area, perimeter)
 	}
 	fs := slices.Clone(a.current().Features)
 	fs[i] = f
 	return &annotation.Collection{Features: fs}, area, unit
-}
-
-// remeasure updates the area and perimeter measurements Tessera wrote;
-// other measurements (another tool's) are kept as they were.
-func remeasure(ms []annotation.Measurement, unit string, area, perimeter float64) []annotation.Measurement {
-	out := append([]annotation.Measurement(nil), ms...)
-	for i := range out {
-		switch out[i].Name {
-		case "Area " + unit + "^2":
-			out[i].Value = area
-		case "Perimeter " + unit:
-			out[i].Value = perimeter
-		}
-	}
-	return out
 }
 
 // areaText is an area for people: µm² or mm², or px² uncalibrated.
