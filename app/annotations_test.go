@@ -30,7 +30,7 @@ func TestAnnotationsInTheApp(t *testing.T) {
 	ui.OpenCase(casePath)
 	settle(ui)
 	p := ui.current()
-	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+	if err := p.annots.ImportFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
 		t.Fatal(err)
 	}
 	// The file holds a point off the slide: the import's result says so in
@@ -59,16 +59,16 @@ func TestAnnotationsInTheApp(t *testing.T) {
 	if !strings.Contains(p.status.Text, "Ruler: 499.0 µm") {
 		t.Errorf("status %q, want the ruler's 499.0 µm", p.status.Text)
 	}
-	p.annots.ruler.pin()
+	p.annots.PinRuler()
 	last := p.ref.Annotations.Features[len(p.ref.Annotations.Features)-1]
 	if len(p.ref.Annotations.Features) != 8 || last.Measurements[0].Name != "Length µm" || last.Measurements[0].Value < 498.9 || last.Measurements[0].Value > 499.1 {
 		t.Errorf("kept ruler %+v", last)
 	}
-	p.annots.undoLast()
+	p.annots.UndoLast()
 	if len(p.ref.Annotations.Features) != 7 {
 		t.Error("undo did not remove the kept ruler")
 	}
-	p.annots.redoLast()
+	p.annots.RedoLast()
 	if len(p.ref.Annotations.Features) != 8 {
 		t.Error("redo did not bring it back")
 	}
@@ -128,7 +128,7 @@ func TestDrawingTools(t *testing.T) {
 	if count() != 3 || len(p.ref.Annotations.Features[2].Geometry.Polygons[0][0]) != 4 {
 		t.Fatalf("double-click polygon: %d features", count())
 	}
-	p.annots.undoLast()
+	p.annots.UndoLast()
 
 	ui.handleWindowRune('.')
 	p.view.Tool.Tap(viewer.Level0Point{X: 50, Y: 50})
@@ -146,7 +146,7 @@ func TestDrawingTools(t *testing.T) {
 	if count() != 2 || p.ref.Annotations.Features[0].Class != "Stroma" {
 		t.Fatalf("delete: %d features", count())
 	}
-	p.annots.undoLast()
+	p.annots.UndoLast()
 	if count() != 3 {
 		t.Error("undo did not bring the rectangle back")
 	}
@@ -160,14 +160,14 @@ func TestStoryboard(t *testing.T) {
 	ui, p := annotatedPane(t)
 	ui.desk.saveView(p, "First")
 	ui.desk.session.Views[0].Caption = "Look at the margin"
-	p.annots.toggleVisible() // hidden
+	p.annots.ToggleVisible() // hidden
 	ui.desk.saveView(p, "Second")
-	p.annots.toggleVisible() // shown again
+	p.annots.ToggleVisible() // shown again
 	if !ui.desk.session.Views[1].AnnotationsHidden || ui.desk.session.Views[0].AnnotationsHidden {
 		t.Fatalf("views %+v", ui.desk.session.Views)
 	}
 	ui.goToView(1)
-	if !p.annots.hidden {
+	if !p.annots.Hidden() {
 		t.Error("the second view did not hide the annotations")
 	}
 	ui.desk.moveView(-1) // the second becomes the first
@@ -194,14 +194,14 @@ func TestStoryboard(t *testing.T) {
 func TestAnalyzeInsideAnnotations(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	ui, p := openForAnalysis(t, "aperio", "CMU-1-Small-Region.svs")
-	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+	if err := p.annots.ImportFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
 		t.Fatal(err)
 	}
-	p.annots.analyzeInside()
-	if p.annots.region == nil || !ui.dialogOpen() {
+	p.analyzeInside()
+	if p.region == nil || !ui.dialogOpen() {
 		t.Fatal("no dialog asks which annotations")
 	}
-	p.annots.region.form.Submit() // all of them, the default
+	p.region.form.Submit() // all of them, the default
 	run := p.analysis.run
 	if run == nil {
 		t.Fatal("no analysis started")
@@ -227,13 +227,13 @@ func TestAnalyzeInsideAnnotations(t *testing.T) {
 func TestAnalyzeInsideChosenAnnotations(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	ui, p := openForAnalysis(t, "aperio", "CMU-1-Small-Region.svs")
-	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+	if err := p.annots.ImportFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
 		t.Fatal(err)
 	}
 	analyse := func(choose func(d *regionDialog)) *inference.Result {
 		t.Helper()
-		p.annots.analyzeInside()
-		d := p.annots.region
+		p.analyzeInside()
+		d := p.region
 		choose(d)
 		d.form.Submit()
 		run := p.analysis.run
@@ -268,7 +268,7 @@ func TestAnalyzeInsideChosenAnnotations(t *testing.T) {
 	only(r, tumour, "class Tumor")
 	tumourTiles := len(r.Tiles)
 
-	p.annots.list.list.Select(0) // the tumour square
+	p.annots.List().Select(0) // the tumour square
 	r = analyse(func(d *regionDialog) {
 		for _, o := range d.mode.Options {
 			if strings.HasPrefix(o, regionSelected) {
@@ -281,54 +281,11 @@ func TestAnalyzeInsideChosenAnnotations(t *testing.T) {
 		t.Errorf("the selected tumour square gave %d tiles, its class %d", len(r.Tiles), tumourTiles)
 	}
 
-	p.annots.analyzeInside()
-	p.annots.region.mode.SetSelected(regionClasses)
-	p.annots.region.form.Submit()
+	p.analyzeInside()
+	p.region.mode.SetSelected(regionClasses)
+	p.region.form.Submit()
 	if !ui.dialogOpen() || p.analysis.running() {
 		t.Error("no class ticked: an analysis started, or nothing was said")
-	}
-}
-
-// The Annotations tab: tap to go to an annotation, change its class (a
-// typed one gets a colour of its own), name and note (kept in the case
-// and in exports), delete it; / and , step through them; all undoable.
-func TestAnnotationList(t *testing.T) {
-	ui, p := annotatedPane(t)
-	l := p.annots.list
-	if l.list.Length() != 7 || !strings.Contains(l.line(0), "Tumor") || !strings.Contains(l.line(0), "µm²") {
-		t.Fatalf("list: %d rows, first %q", l.list.Length(), l.line(0))
-	}
-	l.list.Select(0) // the square with a hole, 1000–2000
-	if c := p.view.Viewport().Center; c.X != 1500 || c.Y != 1500 {
-		t.Errorf("selecting did not go to the annotation: %+v", c)
-	}
-	l.class.SetText("Mitoses")
-	l.name.SetText("Hot spot")
-	l.note.SetText("count 10 HPF here")
-	f := p.ref.Annotations.Features[0]
-	if f.Class != "Mitoses" || f.Colour == nil || f.Name != "Hot spot" || noteOf(&f) != "count 10 HPF here" {
-		t.Fatalf("edited %+v", f)
-	}
-	if n := len(p.annots.undo); n != 2 { // the import, then one step for the whole edit
-		t.Errorf("%d undo steps after one edit of three fields, want 2", n)
-	}
-	ui.handleWindowRune('/')
-	if l.selected != 1 {
-		t.Errorf("/ selected %d, want 1", l.selected)
-	}
-	ui.handleWindowRune(',')
-	ui.handleWindowRune(',')
-	if l.selected != 6 {
-		t.Errorf(", twice selected %d, want 6 (wrapping round)", l.selected)
-	}
-	l.list.Select(0)
-	l.deleteSelected()
-	if len(p.ref.Annotations.Features) != 6 {
-		t.Fatal("delete")
-	}
-	p.annots.undoLast()
-	if len(p.ref.Annotations.Features) != 7 || p.ref.Annotations.Features[0].Name != "Hot spot" {
-		t.Error("undo after delete")
 	}
 }
 
@@ -337,7 +294,7 @@ func TestAnnotationList(t *testing.T) {
 func annotatedPane(t *testing.T) (*UI, *slidePane) {
 	t.Helper()
 	ui, p := smallRegionPane(t)
-	if err := p.annots.importFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
+	if err := p.annots.ImportFile(filepath.Join("..", "annotation", "testdata", "qupath-variants.geojson")); err != nil {
 		t.Fatal(err)
 	}
 	return ui, p
@@ -381,15 +338,15 @@ func TestMoveTool(t *testing.T) {
 	if want := p.ref.Annotations.Features[0].Geometry.Area() * 0.499 * 0.499; math.Abs(area-want) > 1 {
 		t.Errorf("area measurement %v, want %v", area, want)
 	}
-	undoBefore := len(p.annots.undo)
+	undoBefore := p.annots.UndoSteps()
 	m.DragStart(viewer.Level0Point{X: 200, Y: 200}) // inside: the whole shape
 	m.DragMove(viewer.Level0Point{X: 250, Y: 200})
 	m.DragEnd(viewer.Level0Point{X: 300, Y: 250})
 	ring = p.ref.Annotations.Features[0].Geometry.Polygons[0][0]
-	if ring[0] != (annotation.Point{X: 200, Y: 150}) || len(p.annots.undo) != undoBefore+1 {
-		t.Fatalf("whole move: %v, %d undo steps added", ring, len(p.annots.undo)-undoBefore)
+	if ring[0] != (annotation.Point{X: 200, Y: 150}) || p.annots.UndoSteps() != undoBefore+1 {
+		t.Fatalf("whole move: %v, %d undo steps added", ring, p.annots.UndoSteps()-undoBefore)
 	}
-	p.annots.undoLast()
+	p.annots.UndoLast()
 	if p.ref.Annotations.Features[0].Geometry.Polygons[0][0][0] != (annotation.Point{X: 100, Y: 100}) {
 		t.Error("undo did not undo the whole drag")
 	}
@@ -400,7 +357,7 @@ func TestMoveTool(t *testing.T) {
 		t.Error("a locked annotation moved")
 	}
 	m.Tap(viewer.Level0Point{X: 200, Y: 200})
-	if p.annots.list.selected != 0 {
+	if p.annots.List().Selected() != 0 {
 		t.Error("a click did not select the annotation")
 	}
 }
@@ -420,7 +377,7 @@ func TestMoveToolCorners(t *testing.T) {
 	if r := ring(); len(r) != 5 || r[1] != (annotation.Point{X: 500, Y: 100}) {
 		t.Fatalf("corner not removed: %v", r)
 	}
-	undoBefore := len(p.annots.undo)
+	undoBefore := p.annots.UndoSteps()
 	m.DoubleTap(viewer.Level0Point{X: 100, Y: 100}) // the first corner: the ring stays closed
 	r := ring()
 	if len(r) != 4 || r[0] != r[3] || r[0] != (annotation.Point{X: 500, Y: 100}) {
@@ -431,10 +388,10 @@ func TestMoveToolCorners(t *testing.T) {
 		t.Errorf("area after removing a corner %v, want %v", area, want)
 	}
 	m.DoubleTap(viewer.Level0Point{X: 500, Y: 100}) // a triangle keeps its corners
-	if len(ring()) != 4 || len(p.annots.undo) != undoBefore+1 {
-		t.Errorf("a triangle lost a corner: %v (%d undo steps)", ring(), len(p.annots.undo)-undoBefore)
+	if len(ring()) != 4 || p.annots.UndoSteps() != undoBefore+1 {
+		t.Errorf("a triangle lost a corner: %v (%d undo steps)", ring(), p.annots.UndoSteps()-undoBefore)
 	}
-	p.annots.undoLast()
+	p.annots.UndoLast()
 	if len(ring()) != 5 {
 		t.Errorf("undo did not bring the corner back: %v", ring())
 	}
@@ -485,10 +442,10 @@ func TestBrush(t *testing.T) {
 	if len(fs) != 1 || len(fs[0].Geometry.Polygons) != 1 || !fs[0].Geometry.Contains(annotation.Point{X: 690, Y: 680}) || fs[0].Measurements[0].Value <= before {
 		t.Fatalf("painting onto the stroke: %d annotations, area %v (was %v)", len(fs), fs[0].Measurements[0].Value, before)
 	}
-	if len(p.annots.undo) != 2 {
-		t.Errorf("%d undo steps for two strokes", len(p.annots.undo))
+	if p.annots.UndoSteps() != 2 {
+		t.Errorf("%d undo steps for two strokes", p.annots.UndoSteps())
 	}
-	p.annots.undoLast()
+	p.annots.UndoLast()
 	if p.ref.Annotations.Features[0].Geometry.Contains(annotation.Point{X: 690, Y: 680}) {
 		t.Error("undo did not take the second stroke away")
 	}
@@ -514,5 +471,18 @@ func TestBrush(t *testing.T) {
 	eraser.DragEnd(viewer.Level0Point{X: 710, Y: 500})
 	if n := len(p.ref.Annotations.Features); n != 0 {
 		t.Errorf("erasing all of it left %d annotations", n)
+	}
+}
+
+// '/' and ',' step through the Annotations tab from the window.
+func TestAnnotationListKeys(t *testing.T) {
+	ui, p := annotatedPane(t)
+	ui.handleWindowRune('/')
+	if p.annots.List().Selected() != 0 {
+		t.Errorf("/ selected %d, want the first", p.annots.List().Selected())
+	}
+	ui.handleWindowRune(',')
+	if p.annots.List().Selected() != 6 {
+		t.Errorf(", selected %d, want the last (wrapping round)", p.annots.List().Selected())
 	}
 }

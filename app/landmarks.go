@@ -43,7 +43,7 @@ func (t *twinView) startAligning() {
 		t.p.updateStatus()
 		return
 	}
-	t.p.annots.stopTools()
+	t.p.annots.StopTools()
 	t.align = &landmarkPicker{t: t}
 	t.p.view.Tool = &landmarkSide{k: t.align}
 	t.view.Tool = &landmarkSide{k: t.align, twin: true}

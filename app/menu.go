@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/app/annotate"
 	"tessera/viewer"
 )
 
@@ -118,7 +119,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 	ui.firstReadItem.Checked = ui.desk.firstReadMode()
 	analysis := fyne.NewMenu("Analysis",
 		&fyne.MenuItem{Label: "Analyze Slide", Action: ui.analyzeCurrent, Shortcut: ctrl(fyne.KeyR)},
-		fyne.NewMenuItem("Analyze Inside Annotations…", func() { ui.withPane(func(p *slidePane) { p.annots.analyzeInside() }) }),
+		fyne.NewMenuItem("Analyze Inside Annotations…", func() { ui.withPane(func(p *slidePane) { p.analyzeInside() }) }),
 		fyne.NewMenuItem("Cancel Analysis", func() { ui.withPane(func(p *slidePane) { p.analysis.cancel() }) }),
 		fyne.NewMenuItem("Show or Hide Heatmap (H)", func() { ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() }) }),
 		fyne.NewMenuItemSeparator(),
@@ -128,20 +129,20 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Import Annotations… (GeoJSON, ImageScope or ASAP XML)", ui.importAnnotations),
 		fyne.NewMenuItem("Export Annotations as GeoJSON…", ui.exportAnnotations),
 		fyne.NewMenuItemSeparator(),
-		fyne.NewMenuItem("Ruler (M)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleRuler() }) }),
-		fyne.NewMenuItem("Rectangle (B)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeRectangle) }) }),
-		fyne.NewMenuItem("Ellipse (E)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEllipse) }) }),
-		fyne.NewMenuItem("Polygon (G; Enter closes)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) }) }),
-		fyne.NewMenuItem("Freehand (F)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) }) }),
-		fyne.NewMenuItem("Brush (W)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeBrush) }) }),
-		fyne.NewMenuItem("Eraser (Shift+W)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEraser) }) }),
-		fyne.NewMenuItem("Count Points (.)", func() { ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) }) }),
-		fyne.NewMenuItem("Move Annotations and Corners (V)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleMove() }) }),
-		fyne.NewMenuItem("Next Class (C)", func() { ui.withPane(func(p *slidePane) { p.annots.nextClass() }) }),
-		fyne.NewMenuItem("Delete the Annotation under the Pointer (Delete)", func() { ui.withPane(func(p *slidePane) { p.annots.deleteUnderPointer() }) }),
-		fyne.NewMenuItem("Show or Hide Annotations (A)", func() { ui.withPane(func(p *slidePane) { p.annots.toggleVisible() }) }),
-		&fyne.MenuItem{Label: "Undo", Action: func() { ui.withPane(func(p *slidePane) { p.annots.undoLast() }) }, Shortcut: ctrl(fyne.KeyZ)},
-		&fyne.MenuItem{Label: "Redo", Action: func() { ui.withPane(func(p *slidePane) { p.annots.redoLast() }) }, Shortcut: ctrlShift(fyne.KeyZ)},
+		fyne.NewMenuItem("Ruler (M)", func() { ui.withPane(func(p *slidePane) { p.annots.ToggleRuler() }) }),
+		fyne.NewMenuItem("Rectangle (B)", func() { ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeRectangle) }) }),
+		fyne.NewMenuItem("Ellipse (E)", func() { ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeEllipse) }) }),
+		fyne.NewMenuItem("Polygon (G; Enter closes)", func() { ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapePolygon) }) }),
+		fyne.NewMenuItem("Freehand (F)", func() { ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeFreehand) }) }),
+		fyne.NewMenuItem("Brush (W)", func() { ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeBrush) }) }),
+		fyne.NewMenuItem("Eraser (Shift+W)", func() { ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeEraser) }) }),
+		fyne.NewMenuItem("Count Points (.)", func() { ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapePoints) }) }),
+		fyne.NewMenuItem("Move Annotations and Corners (V)", func() { ui.withPane(func(p *slidePane) { p.annots.ToggleMove() }) }),
+		fyne.NewMenuItem("Next Class (C)", func() { ui.withPane(func(p *slidePane) { p.annots.NextClass() }) }),
+		fyne.NewMenuItem("Delete the Annotation under the Pointer (Delete)", func() { ui.withPane(func(p *slidePane) { p.annots.DeleteUnderPointer() }) }),
+		fyne.NewMenuItem("Show or Hide Annotations (A)", func() { ui.withPane(func(p *slidePane) { p.annots.ToggleVisible() }) }),
+		&fyne.MenuItem{Label: "Undo", Action: func() { ui.withPane(func(p *slidePane) { p.annots.UndoLast() }) }, Shortcut: ctrl(fyne.KeyZ)},
+		&fyne.MenuItem{Label: "Redo", Action: func() { ui.withPane(func(p *slidePane) { p.annots.RedoLast() }) }, Shortcut: ctrlShift(fyne.KeyZ)},
 	)
 	help := fyne.NewMenu("Help",
 		fyne.NewMenuItem("Controls", ui.showHelp),
@@ -169,10 +170,10 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyR).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.analyzeCurrent() })
 	c.AddShortcut(ctrl(fyne.KeyS).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.SaveCase() })
 	c.AddShortcut(ctrl(fyne.KeyD).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.desk.askSaveView() })
-	c.AddShortcut(ctrl(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.undoLast() }) })
+	c.AddShortcut(ctrl(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.UndoLast() }) })
 	c.AddShortcut(ctrl(fyne.KeyPageDown).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(1) })
 	c.AddShortcut(ctrl(fyne.KeyPageUp).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(-1) })
-	c.AddShortcut(ctrlShift(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.redoLast() }) })
+	c.AddShortcut(ctrlShift(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.RedoLast() }) })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if !ui.handleWindowKey(ev) && !ui.dialogOpen() {
 			// Keys typed while nothing has focus go to the current slide.
@@ -211,8 +212,7 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 			ui.dialog = nil
 			return true
 		}
-		if p := ui.current(); p != nil && p.annots.ruler != nil && p.annots.ruler.has {
-			p.annots.ruler.clear()
+		if p := ui.current(); p != nil && p.annots.ClearRuler() {
 			p.notice = "Ruler cleared"
 			p.updateStatus()
 			return true
@@ -221,8 +221,8 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 			p.twin.startAligning() // cancels
 			return true
 		}
-		if p := ui.current(); p != nil && (p.annots.shape != nil || p.annots.move != nil) {
-			p.annots.stopTools()
+		if p := ui.current(); p != nil && p.annots.Busy() {
+			p.annots.StopTools()
 			p.notice = "Drawing off"
 			p.updateStatus()
 			return true
@@ -235,16 +235,15 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 		ui.startPresentation()
 		return true
 	case fyne.KeyReturn, fyne.KeyEnter:
-		if p := ui.current(); p != nil && p.annots.ruler != nil && p.annots.ruler.has {
-			p.annots.ruler.pin()
+		if p := ui.current(); p != nil && p.annots.PinRuler() {
 			return true
 		}
-		if p := ui.current(); p != nil && p.annots.shape != nil && p.annots.shape.finish() {
+		if p := ui.current(); p != nil && p.annots.FinishShape() {
 			return true
 		}
 	case fyne.KeyDelete:
 		if p := ui.current(); p != nil {
-			p.annots.deleteUnderPointer()
+			p.annots.DeleteUnderPointer()
 			return true
 		}
 	case fyne.KeyPageDown, fyne.KeySpace:
@@ -282,33 +281,33 @@ func (ui *UI) handleWindowRune(r rune) {
 	case 'R':
 		ui.withView(func(v *viewer.SlideView) { v.SetRotation(v.Rotation() + 3) })
 	case 'a', 'A':
-		ui.withPane(func(p *slidePane) { p.annots.toggleVisible() })
+		ui.withPane(func(p *slidePane) { p.annots.ToggleVisible() })
 	case 'm', 'M':
-		ui.withPane(func(p *slidePane) { p.annots.toggleRuler() })
+		ui.withPane(func(p *slidePane) { p.annots.ToggleRuler() })
 	case 'b', 'B':
-		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeRectangle) })
+		ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeRectangle) })
 	case 'e', 'E':
-		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEllipse) })
+		ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeEllipse) })
 	case 'g', 'G':
-		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePolygon) })
+		ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapePolygon) })
 	case 'f', 'F':
-		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeFreehand) })
+		ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeFreehand) })
 	case 'w':
-		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeBrush) })
+		ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeBrush) })
 	case 'W':
-		ui.withPane(func(p *slidePane) { p.annots.useShape(shapeEraser) })
+		ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapeEraser) })
 	case '.':
-		ui.withPane(func(p *slidePane) { p.annots.useShape(shapePoints) })
+		ui.withPane(func(p *slidePane) { p.annots.UseShape(annotate.ShapePoints) })
 	case 'c', 'C':
-		ui.withPane(func(p *slidePane) { p.annots.nextClass() })
+		ui.withPane(func(p *slidePane) { p.annots.NextClass() })
 	case 's', 'S':
 		ui.withPane(func(p *slidePane) { p.toggleSideBySide() })
 	case 'v', 'V':
-		ui.withPane(func(p *slidePane) { p.annots.toggleMove() })
+		ui.withPane(func(p *slidePane) { p.annots.ToggleMove() })
 	case '/':
-		ui.withPane(func(p *slidePane) { p.annots.list.step(+1) })
+		ui.withPane(func(p *slidePane) { p.annots.List().Step(+1) })
 	case ',':
-		ui.withPane(func(p *slidePane) { p.annots.list.step(-1) })
+		ui.withPane(func(p *slidePane) { p.annots.List().Step(-1) })
 	case 'l', 'L':
 		ui.withPane(func(p *slidePane) {
 			if p.twin != nil {

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/app/annotate"
 	"tessera/cases"
 	"tessera/colour"
 	"tessera/session"
@@ -50,7 +51,8 @@ type slidePane struct {
 	side            *container.AppTabs
 	sideTabs        struct{ analysis, props, channels, annotations *container.TabItem }
 	channels        *channelPanel     // nil for slides without channels
-	annots          *annotations      // the slide's annotations and the ruler
+	annots          *annotate.Tools   // the slide's annotations, the ruler and the drawing tools
+	region          *regionDialog     // the open Analyze Inside Annotations dialog; nil when none
 	stage           fyne.CanvasObject // the view with its floating panels
 	twin            *twinView         // the side-by-side view; nil when not side by side
 	split           *container.Split
@@ -113,15 +115,18 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 		}
 	})
 
-	p.annots = newAnnotations(p)
+	if p.ref.AnnotationsError != "" {
+		ui.showError(fmt.Errorf("%s: the case file's annotations could not be read (%s); they are kept in the case file unchanged", p.fileName(), p.ref.AnnotationsError))
+	}
+	l0 := s.Levels()[0]
+	p.annots = annotate.New(annotationHost{p}, p.view, p.ref, l0.Width, l0.Height)
 	p.analysis = newAnalysisPanel(p)
 	stage := viewer.NewStage(p.view, viewer.Panels{TopLeft: p.analysis.legend, TopRight: p.overview})
 	p.stage = stage
 	p.props = p.buildProperties()
 	p.sideTabs.analysis = container.NewTabItem("Analysis", p.analysis.content)
 	p.sideTabs.props = container.NewTabItem("Properties", p.props)
-	p.annots.list = newAnnotationList(p.annots)
-	p.sideTabs.annotations = container.NewTabItem("Annotations", p.annots.list.content)
+	p.sideTabs.annotations = container.NewTabItem("Annotations", p.annots.List().Content())
 	p.side = container.NewAppTabs(p.sideTabs.analysis, p.sideTabs.annotations, p.sideTabs.props)
 	if p.channels = newChannelPanel(p); p.channels != nil {
 		p.sideTabs.channels = container.NewTabItem("Channels", p.channels.content)
@@ -202,7 +207,7 @@ func (p *slidePane) updateStatus() {
 		parts = append(parts, p.iccNote)
 	}
 	if p.annots != nil {
-		if a := p.annots.status(); a != "" {
+		if a := p.annots.Status(); a != "" {
 			parts = append(parts, a)
 		}
 	}

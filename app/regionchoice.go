@@ -32,15 +32,15 @@ type regionDialog struct {
 
 // analyzeInside asks which annotations to analyse inside, then analyses
 // only there (the union of their polygons, holes respected).
-func (a *annotations) analyzeInside() {
-	c := a.current()
+func (p *slidePane) analyzeInside() {
+	c := p.annots.Current()
 	polys := polygonFeatures(c)
 	if len(polys.Features) == 0 {
-		a.p.ui.showError(errors.New("this slide has no polygon annotations to analyse inside: draw or import one first"))
+		p.ui.showError(errors.New("this slide has no polygon annotations to analyse inside: draw or import one first"))
 		return
 	}
 	options := []string{fmt.Sprintf("%s (%d)", regionAll, len(polys.Features))}
-	sel := a.list.selected
+	sel := p.annots.List().Selected()
 	if sel >= 0 && sel < len(c.Features) && len(c.Features[sel].Geometry.Polygons) > 0 {
 		options = append(options, regionSelected+": "+c.Describe(sel))
 	}
@@ -67,7 +67,7 @@ func (a *annotations) analyzeInside() {
 	why.Wrapping = fyne.TextWrapWord
 	items = append(items, widget.NewFormItem("", why))
 	d.form = dialog.NewForm("Analyze Inside Annotations", "Analyze", "Cancel", items, func(ok bool) {
-		a.region = nil
+		p.region = nil
 		if !ok {
 			return
 		}
@@ -80,17 +80,17 @@ func (a *annotations) analyzeInside() {
 		}
 		roi, ok := annotation.RegionOf(chosen)
 		if !ok {
-			a.p.ui.showError(errors.New("no annotation was chosen to analyse inside: tick at least one class"))
+			p.ui.showError(errors.New("no annotation was chosen to analyse inside: tick at least one class"))
 			return
 		}
-		if !a.p.side.Visible() || a.p.side.Selected() != a.p.sideTabs.analysis {
-			a.p.toggleSide(a.p.sideTabs.analysis)
+		if !p.side.Visible() || p.side.Selected() != p.sideTabs.analysis {
+			p.toggleSide(p.sideTabs.analysis)
 		}
-		a.p.analysis.startIn(roi)
-	}, a.p.ui.win)
+		p.analysis.startIn(roi)
+	}, p.ui.win)
 	d.form.Resize(fyne.NewSize(560, float32(190+36*len(options)+36*len(classes))))
-	a.region = d
-	a.p.ui.showDialog(d.form)
+	p.region = d
+	p.ui.showDialog(d.form)
 }
 
 // polygonFeatures is the features of c that have polygons (what a region

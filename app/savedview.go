@@ -19,7 +19,7 @@ func (p *slidePane) captureView(name string, index int) cases.SavedView {
 	return cases.SavedView{
 		Name: name, Slide: index, CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
 		Heatmap: p.analysis.look.Saved(), Rotation: p.view.Rotation(), Display: storyboard.SavedDisplay(p.view.Display()),
-		Channels: cases.ChannelSettingsOf(p.slide), AnnotationsHidden: p.annots.hidden,
+		Channels: cases.ChannelSettingsOf(p.slide), AnnotationsHidden: p.annots.Hidden(),
 	}
 }
 
@@ -32,7 +32,7 @@ func (p *slidePane) applyView(v cases.SavedView) {
 	if p.channels != nil && v.Channels != nil {
 		p.channels.restore(v.Channels)
 	}
-	if p.annots.hidden != v.AnnotationsHidden {
-		p.annots.toggleVisible()
+	if p.annots.Hidden() != v.AnnotationsHidden {
+		p.annots.ToggleVisible()
 	}
 }

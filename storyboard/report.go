@@ -1,3 +1,11 @@
+// Package storyboard is what the window (app) and the headless commands
+// (cli) both put on paper or on a snapshot, without widgets: the one
+// builder of a report.Case from a session.Case, the pages of a slide and of
+// a saved view, the sign-offs of the case's log on a report, the overlay
+// result card, ICC and channel notes, the annotation layer of a snapshot,
+// a saved view's conversions, and the sentences for a slide that cannot be
+// opened. Stateless: safe for concurrent use except where a function says
+// otherwise.
 package storyboard
 
 import (

@@ -1,4 +1,4 @@
-package app
+package annotate
 
 import (
 	"fmt"
@@ -39,13 +39,13 @@ var drawClasses = []annotationClass{
 
 // Shape kinds.
 const (
-	shapeRectangle = "rectangle"
-	shapeEllipse   = "ellipse"
-	shapePolygon   = "polygon"
-	shapeFreehand  = "freehand"
-	shapeBrush     = "brush"
-	shapeEraser    = "eraser"
-	shapePoints    = "points"
+	ShapeRectangle = "rectangle"
+	ShapeEllipse   = "ellipse"
+	ShapePolygon   = "polygon"
+	ShapeFreehand  = "freehand"
+	ShapeBrush     = "brush"
+	ShapeEraser    = "eraser"
+	ShapePoints    = "points"
 )
 
 // brushRadius is the brush's half-width, screen pixels (the brush paints
@@ -54,7 +54,7 @@ const brushRadius = 12
 
 // shapeTool draws one kind of shape.
 type shapeTool struct {
-	a      *annotations
+	a      *Tools
 	kind   string
 	start  viewer.Level0Point
 	path   []annotation.Point // the shape being drawn
@@ -65,25 +65,26 @@ type shapeTool struct {
 
 // useShape turns the tool for kind on (or off when it is on), turning any
 // other tool off.
-func (a *annotations) useShape(kind string) {
+func (a *Tools) UseShape(kind string) {
+	var notice string
 	on := a.shape != nil && a.shape.kind == kind
-	a.stopTools()
+	a.StopTools()
 	if on {
-		a.p.notice = "Drawing off"
+		notice = "Drawing off"
 	} else {
 		a.shape = &shapeTool{a: a, kind: kind}
-		a.p.view.Tool = a.shape
-		a.p.notice = fmt.Sprintf("Drawing %s as %s (C changes the class; Esc stops)", map[string]string{
-			shapeRectangle: "rectangles", shapeEllipse: "ellipses", shapePolygon: "polygons: click the corners or drag, Enter closes",
-			shapeFreehand: "freehand: drag", shapeBrush: "with the brush: drag to paint, start inside an annotation to add to it",
-			shapeEraser: "with the eraser: drag from an annotation to take away from it",
-			shapePoints: "points: click to count"}[kind], a.class().name)
+		a.view.Tool = a.shape
+		notice = fmt.Sprintf("Drawing %s as %s (C changes the class; Esc stops)", map[string]string{
+			ShapeRectangle: "rectangles", ShapeEllipse: "ellipses", ShapePolygon: "polygons: click the corners or drag, Enter closes",
+			ShapeFreehand: "freehand: drag", ShapeBrush: "with the brush: drag to paint, start inside an annotation to add to it",
+			ShapeEraser: "with the eraser: drag from an annotation to take away from it",
+			ShapePoints: "points: click to count"}[kind], a.class().name)
 	}
-	a.p.updateStatus()
+	a.host.Say(notice)
 }
 
 // stopTools turns the ruler and the drawing tools off.
-func (a *annotations) stopTools() {
+func (a *Tools) StopTools() {
 	if a.ruler != nil {
 		a.ruler.clear()
 		a.ruler = nil
@@ -93,29 +94,28 @@ func (a *annotations) stopTools() {
 		a.shape = nil
 	}
 	a.move = nil
-	a.p.view.Tool = nil
+	a.view.Tool = nil
 }
 
-func (a *annotations) class() annotationClass { return drawClasses[a.classIndex%len(drawClasses)] }
+func (a *Tools) class() annotationClass { return drawClasses[a.classIndex%len(drawClasses)] }
 
 // nextClass cycles the class new shapes get.
-func (a *annotations) nextClass() {
+func (a *Tools) NextClass() {
 	a.classIndex = (a.classIndex + 1) % len(drawClasses)
-	a.p.notice = "Class: " + a.class().name
-	a.p.updateStatus()
+	a.host.Say("Class: " + a.class().name)
 }
 
 func (s *shapeTool) DragStart(p viewer.Level0Point) {
-	if s.kind == shapePoints {
+	if s.kind == ShapePoints {
 		return
 	}
-	if s.kind != shapePolygon || !s.active {
+	if s.kind != ShapePolygon || !s.active {
 		s.start, s.path, s.active = p, []annotation.Point{{X: p.X, Y: p.Y}}, true
 	}
-	if s.kind == shapeBrush || s.kind == shapeEraser {
-		s.radius = brushRadius * s.a.p.view.Viewport().Downsample
+	if s.kind == ShapeBrush || s.kind == ShapeEraser {
+		s.radius = brushRadius * s.a.view.Viewport().Downsample
 		reach := 0.0 // the brush starts inside; the eraser may start on the edge
-		if s.kind == shapeEraser {
+		if s.kind == ShapeEraser {
 			reach = s.radius
 		}
 		s.onto = s.a.polygonAt(annotation.Point{X: p.X, Y: p.Y}, reach)
@@ -128,13 +128,13 @@ func (s *shapeTool) DragMove(p viewer.Level0Point) {
 		return
 	}
 	switch s.kind {
-	case shapeRectangle:
+	case ShapeRectangle:
 		s.path = rectangle(s.start, p)
-	case shapeEllipse:
+	case ShapeEllipse:
 		s.path = ellipse(s.start, p)
-	case shapeFreehand, shapePolygon, shapeBrush, shapeEraser:
+	case ShapeFreehand, ShapePolygon, ShapeBrush, ShapeEraser:
 		last := s.path[len(s.path)-1]
-		if math.Hypot(p.X-last.X, p.Y-last.Y) >= 2*s.a.p.view.Viewport().Downsample { // a vertex every 2 screen pixels
+		if math.Hypot(p.X-last.X, p.Y-last.Y) >= 2*s.a.view.Viewport().Downsample { // a vertex every 2 screen pixels
 			s.path = append(s.path, annotation.Point{X: p.X, Y: p.Y})
 		}
 	}
@@ -142,7 +142,7 @@ func (s *shapeTool) DragMove(p viewer.Level0Point) {
 }
 
 func (s *shapeTool) DragEnd(p viewer.Level0Point) {
-	if !s.active || s.kind == shapePolygon { // a polygon closes with Enter
+	if !s.active || s.kind == ShapePolygon { // a polygon closes with Enter
 		return
 	}
 	s.DragMove(p)
@@ -151,9 +151,9 @@ func (s *shapeTool) DragEnd(p viewer.Level0Point) {
 
 func (s *shapeTool) Tap(p viewer.Level0Point) {
 	switch s.kind {
-	case shapePoints:
+	case ShapePoints:
 		s.a.addPoint(annotation.Point{X: p.X, Y: p.Y})
-	case shapePolygon:
+	case ShapePolygon:
 		if !s.active {
 			s.path, s.active = nil, true
 		}
@@ -166,10 +166,10 @@ func (s *shapeTool) Tap(p viewer.Level0Point) {
 // last corner and closes it.
 func (s *shapeTool) DoubleTap(p viewer.Level0Point) {
 	switch s.kind {
-	case shapePoints:
+	case ShapePoints:
 		s.Tap(p)
 		s.Tap(p)
-	case shapePolygon:
+	case ShapePolygon:
 		s.Tap(p)
 		s.finish()
 	}
@@ -177,7 +177,7 @@ func (s *shapeTool) DoubleTap(p viewer.Level0Point) {
 
 // finish closes a polygon being drawn (Enter); false when there is none.
 func (s *shapeTool) finish() bool {
-	if s.kind != shapePolygon || !s.active {
+	if s.kind != ShapePolygon || !s.active {
 		return false
 	}
 	s.commit()
@@ -186,20 +186,20 @@ func (s *shapeTool) finish() bool {
 
 func (s *shapeTool) cancel() {
 	s.active, s.path = false, nil
-	s.a.p.view.SetVectorLayer(measureLayer, measureLayerZ, nil)
+	s.a.view.SetVectorLayer(measureLayer, measureLayerZ, nil)
 }
 
 // preview draws the shape being made (a brush stroke as the band it paints).
 func (s *shapeTool) preview() {
 	cl := s.a.class()
-	if s.kind == shapeBrush || s.kind == shapeEraser {
+	if s.kind == ShapeBrush || s.kind == ShapeEraser {
 		colour := cl.colour
-		if s.kind == shapeEraser {
+		if s.kind == ShapeEraser {
 			colour = color.RGBA{255, 255, 255, 255}
 		}
 		if g, err := annotation.Paint(nil, s.path, s.radius); err == nil {
 			c := &annotation.Collection{Features: []annotation.Feature{{Colour: &colour, Geometry: g}}}
-			s.a.p.view.SetVectorLayer(measureLayer, measureLayerZ, annotation.NewDrawing(c))
+			s.a.view.SetVectorLayer(measureLayer, measureLayerZ, annotation.NewDrawing(c))
 		}
 		return
 	}
@@ -208,17 +208,17 @@ func (s *shapeTool) preview() {
 		line = append(line, line[0])
 	}
 	c := &annotation.Collection{Features: []annotation.Feature{{Colour: &cl.colour, Geometry: annotation.Geometry{Type: annotation.LineString, Line: line}}}}
-	s.a.p.view.SetVectorLayer(measureLayer, measureLayerZ, annotation.NewDrawing(c))
+	s.a.view.SetVectorLayer(measureLayer, measureLayerZ, annotation.NewDrawing(c))
 }
 
 // commit keeps the shape as an annotation with its area and perimeter.
 func (s *shapeTool) commit() {
 	defer s.cancel()
 	switch s.kind {
-	case shapeBrush:
+	case ShapeBrush:
 		s.commitBrush()
 		return
-	case shapeEraser:
+	case ShapeEraser:
 		s.commitEraser()
 		return
 	}
@@ -230,7 +230,7 @@ func (s *shapeTool) commit() {
 	g := annotation.Geometry{Type: annotation.Polygon, Polygons: [][][]annotation.Point{{ring}}}
 	// Shapes under 3 screen pixels across are slips of the hand.
 	x0, y0, x1, y1 := (&annotation.Feature{Geometry: g}).Bounds()
-	if math.Max(x1-x0, y1-y0) < 3*s.a.p.view.Viewport().Downsample {
+	if math.Max(x1-x0, y1-y0) < 3*s.a.view.Viewport().Downsample {
 		return
 	}
 	s.keepNew(g)
@@ -245,15 +245,14 @@ func (s *shapeTool) keepNew(g annotation.Geometry) {
 		Name:         fmt.Sprintf("%s %s", cl.name, s.kind),
 		Measurements: annotation.ShapeMeasurements(unit, area, perimeter)}
 	s.a.change(s.a.withAdded([]annotation.Feature{f}))
-	s.a.p.notice = fmt.Sprintf("Kept %s %s: %s", cl.name, s.kind, areaText(area, unit))
-	s.a.p.updateStatus()
+	s.a.host.Say(fmt.Sprintf("Kept %s %s: %s", cl.name, s.kind, areaText(area, unit)))
 }
 
 // commitBrush paints the stroke onto the annotation it started inside
 // (keeping its class, name and other properties), or keeps it as a new
 // annotation of the current class.
 func (s *shapeTool) commitBrush() {
-	fs := s.a.current().Features
+	fs := s.a.Current().Features
 	var base *annotation.Geometry
 	if s.onto >= 0 && s.onto < len(fs) {
 		base = &fs[s.onto].Geometry
@@ -271,8 +270,8 @@ func (s *shapeTool) commitBrush() {
 
 // polygonAt is the topmost unlocked annotation with polygons within reach
 // (level-0 pixels) of p, or −1.
-func (a *annotations) polygonAt(p annotation.Point, reach float64) int {
-	fs := a.current().Features
+func (a *Tools) polygonAt(p annotation.Point, reach float64) int {
+	fs := a.Current().Features
 	for i := len(fs) - 1; i >= 0; i-- {
 		if !fs[i].Locked && len(fs[i].Geometry.Polygons) > 0 && fs[i].Geometry.Near(p, reach) {
 			return i
@@ -285,7 +284,7 @@ func (a *annotations) polygonAt(p annotation.Point, reach float64) int {
 // started on (or, started off any, the first one it reaches), removing
 // the annotation when nothing is left.
 func (s *shapeTool) commitEraser() {
-	fs := s.a.current().Features
+	fs := s.a.Current().Features
 	for _, p := range s.path { // a stroke started off any: the first annotation it reaches
 		if s.onto >= 0 {
 			break
@@ -293,19 +292,17 @@ func (s *shapeTool) commitEraser() {
 		s.onto = s.a.polygonAt(p, s.radius)
 	}
 	if s.onto < 0 || s.onto >= len(fs) {
-		s.a.p.notice = "The eraser takes away from an annotation: the stroke did not reach one"
-		s.a.p.updateStatus()
+		s.a.host.Say("The eraser takes away from an annotation: the stroke did not reach one")
 		return
 	}
 	g, err := annotation.Erase(fs[s.onto].Geometry, s.path, s.radius)
 	if err != nil {
 		return
 	}
-	name := s.a.current().Describe(s.onto)
+	name := s.a.Current().Describe(s.onto)
 	if len(g.Polygons) == 0 {
 		s.a.change(&annotation.Collection{Features: slices.Delete(slices.Clone(fs), s.onto, s.onto+1)})
-		s.a.p.notice = "Erased " + name + " whole (Ctrl+Z brings it back)"
-		s.a.p.updateStatus()
+		s.a.host.Say("Erased " + name + " whole (Ctrl+Z brings it back)")
 		return
 	}
 	s.replaceShape(s.onto, g, "Erased from")
@@ -315,16 +312,15 @@ func (s *shapeTool) commitEraser() {
 // properties kept, area and perimeter measured again) and says what was
 // done ("Painted onto", "Erased from").
 func (s *shapeTool) replaceShape(i int, g annotation.Geometry, what string) {
-	next, area, unit := s.a.reshaped(s.a.current().Features[i], i, g)
+	next, area, unit := s.a.reshaped(s.a.Current().Features[i], i, g)
 	s.a.change(next)
-	s.a.p.notice = fmt.Sprintf("%s %s: %s", what, s.a.current().Describe(i), areaText(area, unit))
-	s.a.p.updateStatus()
+	s.a.host.Say(fmt.Sprintf("%s %s: %s", what, s.a.Current().Describe(i), areaText(area, unit)))
 }
 
 // measure is a shape's area and perimeter in µm (or level-0 pixels on an
 // uncalibrated slide, unit "px").
-func (a *annotations) measure(g *annotation.Geometry) (area, perimeter float64, unit string) {
-	mpp := a.p.view.Calibration().MPP
+func (a *Tools) measure(g *annotation.Geometry) (area, perimeter float64, unit string) {
+	mpp := a.view.Calibration().MPP
 	if !mpp.Known() {
 		return g.Area(), g.Length(), "px"
 	}
@@ -335,14 +331,14 @@ func (a *annotations) measure(g *annotation.Geometry) (area, perimeter float64, 
 // g: class, name and other properties kept, Tessera's area and perimeter
 // measured again when g has polygons (area and unit returned for the
 // status line; 0 and "" otherwise). The collection shown is not changed.
-func (a *annotations) reshaped(f annotation.Feature, i int, g annotation.Geometry) (next *annotation.Collection, area float64, unit string) {
+func (a *Tools) reshaped(f annotation.Feature, i int, g annotation.Geometry) (next *annotation.Collection, area float64, unit string) {
 	f.Geometry = g
 	if len(g.Polygons) > 0 {
 		var perimeter float64
 		area, perimeter, unit = a.measure(&g)
 		f.Measurements = annotation.Remeasure(f.Measurements, unit, area, perimeter)
 	}
-	fs := slices.Clone(a.current().Features)
+	fs := slices.Clone(a.Current().Features)
 	fs[i] = f
 	return &annotation.Collection{Features: fs}, area, unit
 }
@@ -359,9 +355,9 @@ func areaText(v float64, unit string) string {
 }
 
 // addPoint adds a counted point to the current class's point set.
-func (a *annotations) addPoint(p annotation.Point) {
+func (a *Tools) addPoint(p annotation.Point) {
 	cl := a.class()
-	cur := a.current().Features
+	cur := a.Current().Features
 	next := slices.Clone(cur)
 	idx := -1
 	for i := range next {
@@ -378,14 +374,13 @@ func (a *annotations) addPoint(p annotation.Point) {
 	g.Points = append(slices.Clone(g.Points), p)
 	next[idx].Geometry = g
 	a.change(&annotation.Collection{Features: next})
-	a.p.notice = "Points: " + a.pointCounts()
-	a.p.updateStatus()
+	a.host.Say("Points: " + a.pointCounts())
 }
 
 // pointCounts lists the counted points by class.
-func (a *annotations) pointCounts() string {
+func (a *Tools) pointCounts() string {
 	s := ""
-	for _, f := range a.current().Features {
+	for _, f := range a.Current().Features {
 		if f.Geometry.Type == annotation.MultiPoint && f.Name == "Points: "+f.Class {
 			if s != "" {
 				s += ", "
@@ -397,13 +392,14 @@ func (a *annotations) pointCounts() string {
 }
 
 // deleteUnderPointer removes the topmost annotation under the pointer.
-func (a *annotations) deleteUnderPointer() {
-	if !a.p.pointerInside {
+func (a *Tools) DeleteUnderPointer() {
+	at, inside := a.host.Pointer()
+	if !inside {
 		return
 	}
-	pt := annotation.Point{X: a.p.pointer.X, Y: a.p.pointer.Y}
-	cur := a.current().Features
-	tol := 4 * a.p.view.Viewport().Downsample
+	pt := annotation.Point{X: at.X, Y: at.Y}
+	cur := a.Current().Features
+	tol := 4 * a.view.Viewport().Downsample
 	for i := len(cur) - 1; i >= 0; i-- {
 		if cur[i].Geometry.Near(pt, tol) {
 			name := cur[i].Name
@@ -412,8 +408,7 @@ func (a *annotations) deleteUnderPointer() {
 			}
 			next := slices.Delete(slices.Clone(cur), i, i+1)
 			a.change(&annotation.Collection{Features: next})
-			a.p.notice = "Deleted " + name + " (Ctrl+Z brings it back)"
-			a.p.updateStatus()
+			a.host.Say("Deleted " + name + " (Ctrl+Z brings it back)")
 			return
 		}
 	}

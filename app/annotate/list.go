@@ -1,4 +1,4 @@
-package app
+package annotate
 
 import (
 	"encoding/json"
@@ -20,8 +20,8 @@ import (
 // one's class (one of the offered classes or any typed name), name and
 // note can be changed, and it can be deleted. ',' and '/' step to the
 // previous and next annotation. Every change is undoable. UI goroutine only.
-type annotationList struct {
-	a        *annotations
+type List struct {
+	a        *Tools
 	list     *widget.List
 	selected int // -1: none
 	class    *widget.SelectEntry
@@ -35,10 +35,10 @@ type annotationList struct {
 // other tools read it as an unknown property).
 const noteProperty = "note"
 
-func newAnnotationList(a *annotations) *annotationList {
-	l := &annotationList{a: a, selected: -1}
+func newList(a *Tools) *List {
+	l := &List{a: a, selected: -1}
 	l.list = widget.NewList(
-		func() int { return len(a.current().Features) },
+		func() int { return len(a.Current().Features) },
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(l.line(i)) },
 	)
@@ -63,9 +63,18 @@ func newAnnotationList(a *annotations) *annotationList {
 	return l
 }
 
+// Content is the tab's content.
+func (l *List) Content() fyne.CanvasObject { return l.content }
+
+// Select selects annotation i and goes to it, as a tap on its row does.
+func (l *List) Select(i int) { l.list.Select(i) }
+
+// Selected is the index of the selected annotation, or -1.
+func (l *List) Selected() int { return l.selected }
+
 // line is the list's text for annotation i.
-func (l *annotationList) line(i int) string {
-	fs := l.a.current().Features
+func (l *List) line(i int) string {
+	fs := l.a.Current().Features
 	if i < 0 || i >= len(fs) {
 		return ""
 	}
@@ -94,8 +103,8 @@ func (l *annotationList) line(i int) string {
 }
 
 // refresh shows the current collection (after any change).
-func (l *annotationList) refresh() {
-	if l.selected >= len(l.a.current().Features) {
+func (l *List) refresh() {
+	if l.selected >= len(l.a.Current().Features) {
 		l.selected = -1
 	}
 	l.list.Refresh()
@@ -103,10 +112,10 @@ func (l *annotationList) refresh() {
 }
 
 // bind shows the selected annotation's fields without feeding back.
-func (l *annotationList) bind() {
+func (l *List) bind() {
 	l.binding = true
 	defer func() { l.binding = false }()
-	fs := l.a.current().Features
+	fs := l.a.Current().Features
 	if l.selected < 0 || l.selected >= len(fs) {
 		l.class.SetText("")
 		l.name.SetText("")
@@ -138,8 +147,8 @@ func noteOf(f *annotation.Feature) string {
 }
 
 // selectIndex selects annotation i and, when goTo, shows it whole.
-func (l *annotationList) selectIndex(i int, goTo bool) {
-	fs := l.a.current().Features
+func (l *List) selectIndex(i int, goTo bool) {
+	fs := l.a.Current().Features
 	if i < 0 || i >= len(fs) {
 		return
 	}
@@ -148,19 +157,18 @@ func (l *annotationList) selectIndex(i int, goTo bool) {
 	l.bind()
 	if goTo {
 		x0, y0, x1, y1 := fs[i].Bounds()
-		v := l.a.p.view
+		v := l.a.view
 		vp := v.Viewport()
 		w, h := max(x1-x0, 1), max(y1-y0, 1)
 		ds := max(w/float64(max(vp.Width, 1)), h/float64(max(vp.Height, 1))) * 1.25 // a margin around it
 		v.SetView(viewer.Level0Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, max(ds, 0.25))
-		l.a.p.notice = fmt.Sprintf("Annotation %d of %d: %s", i+1, len(fs), l.line(i))
-		l.a.p.updateStatus()
+		l.a.host.Say(fmt.Sprintf("Annotation %d of %d: %s", i+1, len(fs), l.line(i)))
 	}
 }
 
-// step selects and shows the next (+1) or previous (−1) annotation.
-func (l *annotationList) step(delta int) {
-	n := len(l.a.current().Features)
+// Step selects and shows the next (+1) or previous (−1) annotation.
+func (l *List) Step(delta int) {
+	n := len(l.a.Current().Features)
 	if n == 0 {
 		return
 	}
@@ -172,11 +180,11 @@ func (l *annotationList) step(delta int) {
 }
 
 // apply writes the fields into the selected annotation (undoable).
-func (l *annotationList) apply() {
+func (l *List) apply() {
 	if l.binding || l.selected < 0 {
 		return
 	}
-	cur := l.a.current().Features
+	cur := l.a.Current().Features
 	if l.selected >= len(cur) {
 		return
 	}
@@ -224,11 +232,11 @@ func classColour(name string) *color.RGBA {
 	return &color.RGBA{uint8(80 + h%160), uint8(80 + (h>>8)%160), uint8(80 + (h>>16)%160), 255}
 }
 
-func (l *annotationList) deleteSelected() {
-	if l.selected < 0 || l.selected >= len(l.a.current().Features) {
+func (l *List) deleteSelected() {
+	if l.selected < 0 || l.selected >= len(l.a.Current().Features) {
 		return
 	}
-	cur := l.a.current().Features
+	cur := l.a.Current().Features
 	next := append(append([]annotation.Feature(nil), cur[:l.selected]...), cur[l.selected+1:]...)
 	l.selected = -1
 	l.list.UnselectAll()

@@ -1,4 +1,4 @@
-package app
+package annotate
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ import (
 // step. Locked annotations (isLocked, e.g. AI evidence) do not change.
 // UI goroutine only.
 type moveTool struct {
-	a     *annotations
+	a     *Tools
 	drags int // counts drags: each is its own undo step
 
 	feature int                // the annotation being moved; -1 when none
@@ -29,24 +29,25 @@ type moveTool struct {
 // (poly = -1).
 type vertexRef struct{ poly, ring, index int }
 
-func (a *annotations) toggleMove() {
+func (a *Tools) ToggleMove() {
+	var notice string
 	on := a.move != nil
-	a.stopTools()
+	a.StopTools()
 	if on {
-		a.p.notice = "Move off"
+		notice = "Move off"
 	} else {
 		a.move = &moveTool{a: a, feature: -1}
-		a.p.view.Tool = a.move
-		a.p.notice = "Move: drag a corner or the whole annotation; double click an edge to add a corner, a corner to remove it; Esc stops"
+		a.view.Tool = a.move
+		notice = "Move: drag a corner or the whole annotation; double click an edge to add a corner, a corner to remove it; Esc stops"
 	}
-	a.p.updateStatus()
+	a.host.Say(notice)
 }
 
 func (m *moveTool) DragStart(p viewer.Level0Point) {
 	m.feature, m.vertex = -1, nil
-	fs := m.a.current().Features
+	fs := m.a.Current().Features
 	pt := annotation.Point{X: p.X, Y: p.Y}
-	tol := 6 * m.a.p.view.Viewport().Downsample
+	tol := 6 * m.a.view.Viewport().Downsample
 	for i := len(fs) - 1; i >= 0 && m.feature < 0; i-- {
 		if fs[i].Locked {
 			continue
@@ -67,7 +68,7 @@ func (m *moveTool) DragStart(p viewer.Level0Point) {
 }
 
 func (m *moveTool) DragMove(p viewer.Level0Point) {
-	if m.feature < 0 || m.feature >= len(m.a.current().Features) {
+	if m.feature < 0 || m.feature >= len(m.a.Current().Features) {
 		return
 	}
 	dx, dy := p.X-m.start.X, p.Y-m.start.Y
@@ -84,15 +85,14 @@ func (m *moveTool) DragEnd(p viewer.Level0Point) {
 	if m.vertex != nil {
 		what = "Moved a corner"
 	}
-	m.a.p.notice = what + " (Ctrl+Z undoes)"
-	m.a.p.updateStatus()
+	m.a.host.Say(what + " (Ctrl+Z undoes)")
 	m.feature = -1
 }
 
 func (m *moveTool) Tap(p viewer.Level0Point) {
-	fs := m.a.current().Features
+	fs := m.a.Current().Features
 	pt := annotation.Point{X: p.X, Y: p.Y}
-	tol := 4 * m.a.p.view.Viewport().Downsample
+	tol := 4 * m.a.view.Viewport().Downsample
 	for i := len(fs) - 1; i >= 0; i-- {
 		if fs[i].Geometry.Near(pt, tol) {
 			m.a.list.list.Select(i)
@@ -104,9 +104,9 @@ func (m *moveTool) Tap(p viewer.Level0Point) {
 // DoubleTap removes the corner under the pointer or, on an edge, adds one
 // there.
 func (m *moveTool) DoubleTap(p viewer.Level0Point) {
-	fs := m.a.current().Features
+	fs := m.a.Current().Features
 	pt := annotation.Point{X: p.X, Y: p.Y}
-	tol := 6 * m.a.p.view.Viewport().Downsample
+	tol := 6 * m.a.view.Viewport().Downsample
 	for i := len(fs) - 1; i >= 0; i-- {
 		if fs[i].Locked {
 			continue
@@ -114,8 +114,7 @@ func (m *moveTool) DoubleTap(p viewer.Level0Point) {
 		v := nearestVertex(&fs[i].Geometry, pt, tol)
 		g, what := withoutCorner(fs[i].Geometry, v)
 		if v != nil && what == "" {
-			m.a.p.notice = "A shape keeps at least three corners, a line two points"
-			m.a.p.updateStatus()
+			m.a.host.Say("A shape keeps at least three corners, a line two points")
 			return
 		}
 		if what == "" {
@@ -126,8 +125,7 @@ func (m *moveTool) DoubleTap(p viewer.Level0Point) {
 		}
 		next, _, _ := m.a.reshaped(fs[i], i, g)
 		m.a.change(next)
-		m.a.p.notice = what + " (Ctrl+Z undoes)"
-		m.a.p.updateStatus()
+		m.a.host.Say(what + " (Ctrl+Z undoes)")
 		return
 	}
 	m.Tap(p)
