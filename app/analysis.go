@@ -18,14 +18,13 @@ import (
 	"tessera/caselog"
 	"tessera/heatmap"
 	"tessera/inference"
-	"tessera/internal/colormap"
 	"tessera/slide"
-	"tessera/viewer"
 )
 
-// analysisPanel is a slide's Analysis side panel: the model picker, the
-// Analyze and Cancel buttons, progress, the case card and the heatmap
-// layer's controls. It runs analyses in the background and brings their
+// analysisPanel is a slide's Analysis side panel and its run controller:
+// the model picker, the Analyze and Cancel buttons, progress, the result on
+// the case card, evidence and first read; the layer controls are its
+// heatmapControls (layer.go). It runs analyses in the background and brings their
 // progress to the UI, coalesced, through fyne.Do. UI goroutine only, except
 // where noted.
 type analysisPanel struct {
@@ -39,32 +38,16 @@ type analysisPanel struct {
 	progress     *widget.ProgressBar
 	progressText *widget.Label
 	card         *caseCard
-	legend       *viewer.Legend
-	opacity      *keySlider
-	threshold    *keySlider
-	colormapSel  *keySelect
-	smooth       *keyCheck
-	rank         *keyCheck
-	autoBtn      *widget.Button
-	visible      *keyCheck
-	outline      *keyCheck
-	qcCheck      *keyCheck       // the quality-control layer
-	qcLegend     *fyne.Container // its colours and counts
 	evidence     *evidencePanel
 	firstRead    *firstReadBox
 	blinded      bool // the result waits for the pathologist's first read
 	// withheldHidden: the result shown is withheld and its scores stay
 	// hidden until the pathologist asks for them (confirmReveal).
 	withheldHidden bool
-	rangeLo        *widget.Entry
-	rangeHi        *widget.Entry
-	content        fyne.CanvasObject
-
-	// layer is the heatmap being shown (nil before the first grid or
-	// result); look is how it is drawn, kept while layers come and go.
-	layer   *heatmap.Layer
-	look    heatmap.Look
-	binding bool // the controls are being set from look
+	// layers are the heatmap's, the tissue outline's and quality control's
+	// controls (layer.go).
+	layers  *heatmapControls
+	content fyne.CanvasObject
 
 	run *analysisRun
 
@@ -85,7 +68,7 @@ type analysisRun struct {
 }
 
 func newAnalysisPanel(p *slidePane) *analysisPanel {
-	a := &analysisPanel{pane: p, card: newCaseCard(), legend: viewer.NewLegend(), look: heatmap.DefaultLook(), evidence: newEvidencePanel()}
+	a := &analysisPanel{pane: p, card: newCaseCard(), evidence: newEvidencePanel()}
 	a.card.reveal.OnTapped = a.confirmReveal
 	a.firstRead = newFirstReadBox(a.recordFirstRead)
 	toSlide := func(r rune) { p.view.TypedRune(r) } // characters the controls do not use
@@ -103,33 +86,8 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 	a.progressText = widget.NewLabel("")
 	a.progressText.Wrapping = fyne.TextWrapWord
 
-	a.visible = newKeyCheck("Show heatmap (H)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Visible = on }) }, toSlide)
-	a.opacity = newKeySlider(0, 1, toSlide)
-	a.opacity.Step = 0.05
-	a.opacity.OnChanged = func(v float64) { a.editLook(func(l *heatmap.Look) { l.Opacity = v }) }
-	a.colormapSel = newKeySelect(colormap.Names(), func(name string) {
-		a.editLook(func(l *heatmap.Look) { l.Colormap = name })
-	}, toSlide)
-	a.threshold = newKeySlider(0, 1, toSlide)
-	a.threshold.Step = 0.01
-	a.threshold.OnChanged = func(v float64) { a.editLook(func(l *heatmap.Look) { l.Threshold = v }) }
-	a.smooth = newKeyCheck("Smooth (interpolate between tiles)", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Smooth = on }) }, toSlide)
-	a.rank = newKeyCheck("Colour by rank within the slide", func(on bool) { a.editLook(func(l *heatmap.Look) { l.Rank = on }) }, toSlide)
-	a.outline = newKeyCheck("Tissue outline", a.showOutline, toSlide)
-	a.qcCheck = newKeyCheck("Quality-control flags (Q)", func(bool) { a.showQC() }, toSlide)
-	a.qcLegend = container.NewVBox()
-	a.rangeLo, a.rangeHi = widget.NewEntry(), widget.NewEntry()
-	a.rangeLo.OnSubmitted = func(string) { a.applyRange() }
-	a.rangeHi.OnSubmitted = func(string) { a.applyRange() }
-	a.autoBtn = widget.NewButton("Auto", func() { a.editLook(func(l *heatmap.Look) { l.AutoRange = true }) })
-	a.bindLook()
+	a.layers = newHeatmapControls(p, a.scoresHidden, toSlide)
 
-	form := widget.NewForm(
-		widget.NewFormItem("Opacity", a.opacity),
-		widget.NewFormItem("Colours", a.colormapSel),
-		widget.NewFormItem("Range", container.NewBorder(nil, nil, nil, a.autoBtn, container.NewGridWithColumns(2, a.rangeLo, a.rangeHi))),
-		widget.NewFormItem("Show above", a.threshold),
-	)
 	a.content = container.NewVScroll(container.NewVBox(
 		widget.NewLabelWithStyle("Model", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		a.modelChoice,
@@ -140,16 +98,9 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 		a.card.content,
 		a.evidence.content,
 		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Heatmap layer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		a.visible, a.smooth, a.rank, a.outline, form,
-		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Quality control", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		a.qcCheck, a.qcLegend,
+		a.layers.content,
 	))
 	a.progress.Hide()
-	a.legend.Hide()
-	a.enableLayerControls(false)
-	a.showQC()
 	a.card.addSignOff(p.desk.signOffButtons(p), p.desk.signOffButtons(nil))
 	a.card.leaveOut.OnTapped = func() { p.desk.toggleLeftOut(p) }
 	return a
@@ -244,16 +195,16 @@ func (a *analysisPanel) apply(run *analysisRun) {
 			if man := a.pane.ui.modelManifest(a.pane.ref.ModelPath); man != nil {
 				meaning, classes = man.Scores.Meaning, [2]string{man.Output.Classes[0], man.Output.Classes[1]}
 			}
-			a.setLayer(heatmap.NewLayer(heatmap.Grid{Cols: e.Grid.Cols, Rows: e.Grid.Rows, Side0: e.Grid.Side0}, meaning, classes))
+			a.layers.setLayer(heatmap.NewLayer(heatmap.Grid{Cols: e.Grid.Cols, Rows: e.Grid.Rows, Side0: e.Grid.Side0}, meaning, classes))
 		}
-		if e.Scores != nil && a.layer != nil {
-			a.layer.Merge(e.Scores)
+		if e.Scores != nil && a.layers.layer != nil {
+			a.layers.layer.Merge(e.Scores)
 		}
 	}
 	last := events[len(events)-1]
 	a.progress.SetValue(float64(last.Done) / float64(max(last.Total, 1)))
 	a.progressText.SetText(fmt.Sprintf("%d of %d tiles · %.1f tiles/s · about %s left", last.Done, last.Total, last.Rate, formatDuration(last.ETA)))
-	a.redraw()
+	a.layers.redraw()
 	if a.onProgress != nil {
 		a.onProgress(last.Done)
 	}
@@ -417,14 +368,14 @@ func (a *analysisPanel) revealWithheld(r *inference.Result) {
 	if len(r.Evidence) > 0 && len(a.evidence.strip.Objects) > 0 && !a.blinded {
 		a.evidence.content.Show()
 	}
-	a.redraw()
+	a.layers.redraw()
 }
 
 // showResult shows a complete or partial result on the card and the layer.
 func (a *analysisPanel) showResult(r *inference.Result) {
 	a.pane.ui.desk.session.SetResult(a.pane.ref, r)
 	a.withheldHidden = r.Withheld()
-	a.setLayer(heatmap.FromResult(r))
+	a.layers.setLayer(heatmap.FromResult(r))
 	a.card.show(r)
 	if a.pane.desk.firstReadMode() && !r.Partial {
 		a.blind(r)
@@ -433,12 +384,12 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 	}
 	a.checkResultModel()
 	a.pane.desk.updatePatientResult()
-	a.showQC()
+	a.layers.showQC()
 	a.pane.loadEvidence(r)
 	if r.Slide.MPPSource == slide.MPPFromUser && a.pane.ref.MPP == 0 {
 		a.setUserMPP(r.Slide.MPP)
 	}
-	a.redraw()
+	a.layers.redraw()
 }
 
 // showPrevious shows again the result the failed or cancelled run had
@@ -454,13 +405,13 @@ func (a *analysisPanel) showPrevious(run *analysisRun, what string) {
 // resetLayer clears the heatmap and the card before a new run.
 func (a *analysisPanel) resetLayer() {
 	a.pane.ui.desk.session.SetResult(a.pane.ref, nil)
-	a.layer, a.withheldHidden = nil, false
+	a.layers.layer, a.withheldHidden = nil, false
 	a.checkResultModel()
-	a.enableLayerControls(false)
+	a.layers.enableLayerControls(false)
 	a.card.clear("Analysing…")
 	a.pane.view.SetLayer(heatmap.LayerName, heatmap.LayerZ, nil)
-	a.legend.Hide()
-	a.showQC()
+	a.layers.legend.Hide()
+	a.layers.showQC()
 	a.evidence.clear()
 }
 
@@ -491,3 +442,11 @@ func (a *analysisPanel) loadCached() {
 		}
 	})
 }
+
+// scoresHidden reports whether the tile scores (heatmap, legend, range,
+// evidence) are hidden: the result waits for the pathologist's first read,
+// or it is withheld and its direction has not been asked for ("Show the
+// withheld class…"): the heatmap shows which way the model leant as much
+// as the class does.
+
+func (a *analysisPanel) scoresHidden() bool { return a.blinded || a.withheldHidden }

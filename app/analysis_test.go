@@ -63,11 +63,11 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
 	settle(ui)
 	p := ui.current()
-	if !p.analysis.opacity.Disabled() || !p.analysis.colormapSel.Disabled() {
+	if !p.analysis.layers.opacity.Disabled() || !p.analysis.layers.colormapSel.Disabled() {
 		t.Error("heatmap controls are enabled before there is a heatmap")
 	}
 	analyse(t, p)
-	if p.analysis.opacity.Disabled() || p.analysis.visible.Disabled() {
+	if p.analysis.layers.opacity.Disabled() || p.analysis.layers.visible.Disabled() {
 		t.Error("heatmap controls stay disabled with a heatmap")
 	}
 	a := p.analysis
@@ -97,12 +97,12 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	if op := p.view.LayerStyleOf(heatmap.LayerName).Opacity; op != 0.55 {
 		t.Errorf("default opacity %v", op)
 	}
-	a.opacity.SetValue(0.2)
+	a.layers.opacity.SetValue(0.2)
 	if op := p.view.LayerStyleOf(heatmap.LayerName).Opacity; op != 0.2 {
 		t.Errorf("opacity slider at 0.2 gives layer opacity %v", op)
 	}
 	before := overlay().Image.NRGBAAt(tile.Col, tile.Row)
-	a.colormapSel.SetSelected("jet")
+	a.layers.colormapSel.SetSelected("jet")
 	if after := overlay().Image.NRGBAAt(tile.Col, tile.Row); after == before {
 		t.Error("changing the colormap did not change the layer")
 	}
@@ -118,34 +118,34 @@ func TestAnalysisPanelCardAndControls(t *testing.T) {
 	if countShown() != len(r.Tiles) {
 		t.Errorf("%d of %d tiles shown before any threshold", countShown(), len(r.Tiles))
 	}
-	a.threshold.SetValue(0.75)
+	a.layers.threshold.SetValue(0.75)
 	if n := countShown(); n == 0 || n >= len(r.Tiles) {
 		t.Errorf("threshold 0.75 shows %d of %d tiles", n, len(r.Tiles))
 	}
-	if !strings.Contains(a.legend.Note, "showing scores ≥") {
-		t.Errorf("legend note %q does not mention the threshold", a.legend.Note)
+	if !strings.Contains(a.layers.legend.Note, "showing scores ≥") {
+		t.Errorf("legend note %q does not mention the threshold", a.layers.legend.Note)
 	}
 	ui.handleWindowRune('h')
-	if !hidden() || a.legend.Visible() {
+	if !hidden() || a.layers.legend.Visible() {
 		t.Error("H did not hide the heatmap and its legend")
 	}
 	ui.handleWindowRune('H')
-	if hidden() || !a.legend.Visible() {
+	if hidden() || !a.layers.legend.Visible() {
 		t.Error("H did not show the heatmap and its legend again")
 	}
-	a.smooth.SetChecked(true)
+	a.layers.smooth.SetChecked(true)
 	if !overlay().Smooth {
 		t.Error("smooth not applied")
 	}
-	if !strings.Contains(a.legend.Title, "tiles pushing the result towards") {
-		t.Errorf("legend title %q", a.legend.Title)
+	if !strings.Contains(a.layers.legend.Title, "tiles pushing the result towards") {
+		t.Errorf("legend title %q", a.layers.legend.Title)
 	}
-	a.outline.SetChecked(true) // detects tissue in the pane's background work
-	p.work.wg.Wait()           // the test driver runs the hand-over inside it
+	a.layers.outline.SetChecked(true) // detects tissue in the pane's background work
+	p.work.wg.Wait()                  // the test driver runs the hand-over inside it
 	if o := p.view.Layer(heatmap.OutlineName); o == nil || o.Image.Bounds().Dx() < 100 {
 		t.Error("no tissue outline layer")
 	}
-	a.outline.SetChecked(false)
+	a.layers.outline.SetChecked(false)
 	if p.view.Layer(heatmap.OutlineName) != nil {
 		t.Error("the outline stayed after unticking it")
 	}
@@ -214,8 +214,8 @@ func TestAnalysisPanelUserMPPAndCancel(t *testing.T) {
 	if r == nil || !r.Partial || len(r.Tiles) == 0 || len(r.Tiles) >= r.TilesTotal {
 		t.Fatalf("after cancel: result %v; %q", r != nil, a.progressText.Text)
 	}
-	if !strings.Contains(a.progressText.Text, "Cancelled") || !strings.Contains(a.legend.Note, "PARTIAL") {
-		t.Errorf("progress %q, legend note %q", a.progressText.Text, a.legend.Note)
+	if !strings.Contains(a.progressText.Text, "Cancelled") || !strings.Contains(a.layers.legend.Note, "PARTIAL") {
+		t.Errorf("progress %q, legend note %q", a.progressText.Text, a.layers.legend.Note)
 	}
 	var warnings []string
 	for _, w := range r.Caveats() {
@@ -416,13 +416,13 @@ func TestWithheldResultHidesItsScores(t *testing.T) {
 		t.Fatalf("the Ki67 slide: result %v, headline %q", r != nil, a.card.class.Text)
 	}
 	centre := viewer.Level0Point{X: r.Tiles[0].X + r.Grid.Side0/2, Y: r.Tiles[0].Y + r.Grid.Side0/2}
-	if !p.view.LayerStyleOf(heatmap.LayerName).Hidden || !a.legend.Hidden || a.scoreText(centre) != "" || a.evidence.content.Visible() {
+	if !p.view.LayerStyleOf(heatmap.LayerName).Hidden || !a.layers.legend.Hidden || a.layers.scoreText(centre) != "" || a.evidence.content.Visible() {
 		t.Errorf("withheld: heatmap hidden %v, legend hidden %v, hover %q, evidence shown %v",
-			p.view.LayerStyleOf(heatmap.LayerName).Hidden, a.legend.Hidden, a.scoreText(centre), a.evidence.content.Visible())
+			p.view.LayerStyleOf(heatmap.LayerName).Hidden, a.layers.legend.Hidden, a.layers.scoreText(centre), a.evidence.content.Visible())
 	}
 	a.revealWithheld(r) // what confirmReveal's "Show it" does
-	if p.view.LayerStyleOf(heatmap.LayerName).Hidden || a.scoreText(centre) == "" {
-		t.Errorf("revealed: heatmap hidden %v, hover %q", p.view.LayerStyleOf(heatmap.LayerName).Hidden, a.scoreText(centre))
+	if p.view.LayerStyleOf(heatmap.LayerName).Hidden || a.layers.scoreText(centre) == "" {
+		t.Errorf("revealed: heatmap hidden %v, hover %q", p.view.LayerStyleOf(heatmap.LayerName).Hidden, a.layers.scoreText(centre))
 	}
 }
 

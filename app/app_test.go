@@ -233,29 +233,29 @@ func TestSlideKeysOnlyWithoutADialog(t *testing.T) {
 	settle(ui)
 	p := ui.current()
 	c := ui.win.Canvas()
-	p.analysis.colormapSel.SetSelected("jet") // a dropdown used
+	p.analysis.layers.colormapSel.SetSelected("jet") // a dropdown used
 	if c.Focused() != p.view {
 		t.Errorf("after the dropdown, focus is on %T, not the slide", c.Focused())
 	}
 	// A dropdown opened and dismissed keeps the focus: the characters it
 	// does not use still reach the slide.
 	c.Focus(p.analysis.modelChoice)
-	visible := p.analysis.look.Visible
+	visible := p.analysis.layers.look.Visible
 	c.Focused().TypedRune('h')
-	if p.analysis.look.Visible == visible {
+	if p.analysis.layers.look.Visible == visible {
 		t.Error("H typed while the model dropdown has the focus did not reach the slide")
 	}
 	ui.handleWindowRune('h') // back
-	visible = p.analysis.look.Visible
+	visible = p.analysis.layers.look.Visible
 	p.analysis.askMPP() // a modal dialog
 	c.OnTypedRune()('h')
-	if p.analysis.look.Visible != visible {
+	if p.analysis.layers.look.Visible != visible {
 		t.Error("H reached the slide through a modal dialog")
 	}
 	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 	c.Unfocus()
 	c.OnTypedRune()('h')
-	if p.analysis.look.Visible == visible {
+	if p.analysis.layers.look.Visible == visible {
 		t.Error("H did nothing with no dialog open")
 	}
 }

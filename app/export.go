@@ -35,7 +35,7 @@ func (ui *UI) annotatedSnapshot(ctx context.Context, p *slidePane, w, h int) (im
 	req := viewer.SnapshotRequest{Width: w, Height: h, Center: &centre, UMPerPixel: umPerPixel, Cache: ui.cache, Calibration: &cal,
 		Display: p.view.Display(), Rotation: p.view.Rotation(), ColourTransform: p.colourTransform(), Notes: storyboard.ColourNotes(p.slide, p.iccNote)}
 	if r := p.ref.Result; r != nil {
-		if l := p.analysis.layer; l != nil && p.analysis.look.Visible {
+		if l := p.analysis.layers.layer; l != nil && p.analysis.layers.look.Visible {
 			req.Layers = []viewer.ViewLayer{l.ViewLayer()}
 			legend := l.Legend()
 			req.Legend = &legend
@@ -100,7 +100,7 @@ func (ui *UI) exportReport() {
 func (ui *UI) reportCase() (report.Case, []string, error) {
 	open := func(i int) (storyboard.Source, error) {
 		p := ui.panes[ui.tabs.Items[i]]
-		return storyboard.Source{Slide: p.slide, Layer: p.analysis.layer}, nil
+		return storyboard.Source{Slide: p.slide, Layer: p.analysis.layers.layer}, nil
 	}
 	return storyboard.Report(context.Background(), ui.desk.session, open, storyboard.Options{ShowIdentifiers: ui.showIdentifiers, Generated: time.Now(), Cache: ui.cache})
 }

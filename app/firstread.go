@@ -78,7 +78,7 @@ func (a *analysisPanel) blind(r *inference.Result) {
 	a.card.setBlind(true)
 	a.firstRead.content.Show()
 	a.evidence.content.Hide()
-	a.redraw()
+	a.layers.redraw()
 }
 
 // unblind shows the result hidden by blind.
@@ -90,7 +90,7 @@ func (a *analysisPanel) unblind() {
 	if r := a.pane.ref.Result; r != nil && len(r.Evidence) > 0 && len(a.evidence.strip.Objects) > 0 {
 		a.evidence.content.Show()
 	}
-	a.redraw()
+	a.layers.redraw()
 }
 
 // blindedPane returns a pane whose result waits for a first read, or nil;

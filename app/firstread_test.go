@@ -36,7 +36,7 @@ func TestAIAfterFirstRead(t *testing.T) {
 	if !a.blinded || a.card.class.Visible() || a.card.verdict.Visible() || a.firstRead.content.Hidden {
 		t.Fatalf("result not hidden: blinded %v, class visible %v", a.blinded, a.card.class.Visible())
 	}
-	if !p.view.LayerStyleOf(heatmap.LayerName).Hidden || a.legend.Visible() || a.evidence.content.Visible() {
+	if !p.view.LayerStyleOf(heatmap.LayerName).Hidden || a.layers.legend.Visible() || a.evidence.content.Visible() {
 		t.Error("the heatmap, its legend or the evidence shows before the first read")
 	}
 	ui.exportReport()

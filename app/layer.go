@@ -13,55 +13,130 @@ import (
 
 	"tessera/heatmap"
 	"tessera/inference"
+	"tessera/internal/colormap"
 	"tessera/slide"
 	"tessera/viewer"
 )
 
-// The analysis panel's binding to its heatmap.Layer: the controls edit the
-// look; redraw hands the layer's image, style and legend to the view. The
-// tissue outline is a second view layer.
+// heatmapControls are the analysis panel's layer controls: the heatmap's
+// look (shown, opacity, colours, range, threshold, smoothing, rank), the
+// tissue outline and the quality-control layer, bound to the pane's
+// heatmap.Layer. The controls edit the look; redraw hands the layer's
+// image, style and legend to the view. The analysis run (analysis.go)
+// hands it layers and results; it never starts or stops one. UI goroutine
+// only.
+type heatmapControls struct {
+	pane *slidePane
+	// hidden reports whether the scores must stay hidden (a first read
+	// pending, a withheld result not asked for): analysisPanel.scoresHidden.
+	hidden func() bool
+
+	legend      *viewer.Legend
+	opacity     *keySlider
+	threshold   *keySlider
+	colormapSel *keySelect
+	smooth      *keyCheck
+	rank        *keyCheck
+	autoBtn     *widget.Button
+	visible     *keyCheck
+	outline     *keyCheck
+	qcCheck     *keyCheck       // the quality-control layer
+	qcLegend    *fyne.Container // its colours and counts
+	rangeLo     *widget.Entry
+	rangeHi     *widget.Entry
+	content     fyne.CanvasObject // the panel's "Heatmap layer" and "Quality control" sections
+
+	// layer is the heatmap being shown (nil before the first grid or
+	// result); look is how it is drawn, kept while layers come and go.
+	layer   *heatmap.Layer
+	look    heatmap.Look
+	binding bool // the controls are being set from look
+}
+
+// newHeatmapControls builds the controls of pane p's layers; toSlide takes
+// the characters the controls do not use (keyboard shortcuts).
+func newHeatmapControls(p *slidePane, hidden func() bool, toSlide func(rune)) *heatmapControls {
+	c := &heatmapControls{pane: p, hidden: hidden, legend: viewer.NewLegend(), look: heatmap.DefaultLook()}
+	c.visible = newKeyCheck("Show heatmap (H)", func(on bool) { c.editLook(func(l *heatmap.Look) { l.Visible = on }) }, toSlide)
+	c.opacity = newKeySlider(0, 1, toSlide)
+	c.opacity.Step = 0.05
+	c.opacity.OnChanged = func(v float64) { c.editLook(func(l *heatmap.Look) { l.Opacity = v }) }
+	c.colormapSel = newKeySelect(colormap.Names(), func(name string) {
+		c.editLook(func(l *heatmap.Look) { l.Colormap = name })
+	}, toSlide)
+	c.threshold = newKeySlider(0, 1, toSlide)
+	c.threshold.Step = 0.01
+	c.threshold.OnChanged = func(v float64) { c.editLook(func(l *heatmap.Look) { l.Threshold = v }) }
+	c.smooth = newKeyCheck("Smooth (interpolate between tiles)", func(on bool) { c.editLook(func(l *heatmap.Look) { l.Smooth = on }) }, toSlide)
+	c.rank = newKeyCheck("Colour by rank within the slide", func(on bool) { c.editLook(func(l *heatmap.Look) { l.Rank = on }) }, toSlide)
+	c.outline = newKeyCheck("Tissue outline", c.showOutline, toSlide)
+	c.qcCheck = newKeyCheck("Quality-control flags (Q)", func(bool) { c.showQC() }, toSlide)
+	c.qcLegend = container.NewVBox()
+	c.rangeLo, c.rangeHi = widget.NewEntry(), widget.NewEntry()
+	c.rangeLo.OnSubmitted = func(string) { c.applyRange() }
+	c.rangeHi.OnSubmitted = func(string) { c.applyRange() }
+	c.autoBtn = widget.NewButton("Auto", func() { c.editLook(func(l *heatmap.Look) { l.AutoRange = true }) })
+	c.bindLook()
+	form := widget.NewForm(
+		widget.NewFormItem("Opacity", c.opacity),
+		widget.NewFormItem("Colours", c.colormapSel),
+		widget.NewFormItem("Range", container.NewBorder(nil, nil, nil, c.autoBtn, container.NewGridWithColumns(2, c.rangeLo, c.rangeHi))),
+		widget.NewFormItem("Show above", c.threshold),
+	)
+	c.content = container.NewVBox(
+		widget.NewLabelWithStyle("Heatmap layer", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		c.visible, c.smooth, c.rank, c.outline, form,
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Quality control", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		c.qcCheck, c.qcLegend,
+	)
+	c.legend.Hide()
+	c.enableLayerControls(false)
+	c.showQC()
+	return c
+}
 
 // editLook applies a change of the controls to the look and redraws.
-func (a *analysisPanel) editLook(change func(*heatmap.Look)) {
-	if a.binding {
+func (c *heatmapControls) editLook(change func(*heatmap.Look)) {
+	if c.binding {
 		return // the controls are being set from the look
 	}
-	change(&a.look)
-	a.redraw()
-	a.pane.ui.focusSlide()
+	change(&c.look)
+	c.redraw()
+	c.pane.ui.focusSlide()
 }
 
 // setLayer shows l, colouring by rank where its scores call for it
 // (attention) and by value otherwise; the rest of the look is kept.
-func (a *analysisPanel) setLayer(l *heatmap.Layer) {
-	a.layer = l
-	a.look.Rank = heatmap.DefaultLookFor(l.Meaning()).Rank
-	a.bindLook()
+func (c *heatmapControls) setLayer(l *heatmap.Layer) {
+	c.layer = l
+	c.look.Rank = heatmap.DefaultLookFor(l.Meaning()).Rank
+	c.bindLook()
 }
 
 // setLook replaces the look (a saved view) and shows it on the controls.
-func (a *analysisPanel) setLook(l heatmap.Look) {
-	a.look = l
-	a.bindLook()
-	a.redraw()
+func (c *heatmapControls) setLook(l heatmap.Look) {
+	c.look = l
+	c.bindLook()
+	c.redraw()
 }
 
 // bindLook shows the look on the controls without feeding back.
-func (a *analysisPanel) bindLook() {
-	a.binding = true
-	defer func() { a.binding = false }()
-	a.visible.SetChecked(a.look.Visible)
-	a.opacity.SetValue(a.look.Opacity)
-	a.colormapSel.SetSelected(a.look.Colormap)
-	a.threshold.SetValue(a.look.Threshold)
-	a.smooth.SetChecked(a.look.Smooth)
-	a.rank.SetChecked(a.look.Rank)
+func (c *heatmapControls) bindLook() {
+	c.binding = true
+	defer func() { c.binding = false }()
+	c.visible.SetChecked(c.look.Visible)
+	c.opacity.SetValue(c.look.Opacity)
+	c.colormapSel.SetSelected(c.look.Colormap)
+	c.threshold.SetValue(c.look.Threshold)
+	c.smooth.SetChecked(c.look.Smooth)
+	c.rank.SetChecked(c.look.Rank)
 }
 
 // enableLayerControls enables the heatmap's controls only when there is a
 // heatmap to control (the tissue outline works without one).
-func (a *analysisPanel) enableLayerControls(on bool) {
-	for _, w := range []fyne.Disableable{a.visible, a.smooth, a.rank, a.opacity, a.colormapSel, a.threshold, a.rangeLo, a.rangeHi, a.autoBtn} {
+func (c *heatmapControls) enableLayerControls(on bool) {
+	for _, w := range []fyne.Disableable{c.visible, c.smooth, c.rank, c.opacity, c.colormapSel, c.threshold, c.rangeLo, c.rangeHi, c.autoBtn} {
 		if on {
 			w.Enable()
 		} else {
@@ -71,46 +146,39 @@ func (a *analysisPanel) enableLayerControls(on bool) {
 }
 
 // applyRange reads the range entries and fixes the colour range.
-func (a *analysisPanel) applyRange() {
-	lo, err1 := strconv.ParseFloat(a.rangeLo.Text, 64)
-	hi, err2 := strconv.ParseFloat(a.rangeHi.Text, 64)
+func (c *heatmapControls) applyRange() {
+	lo, err1 := strconv.ParseFloat(c.rangeLo.Text, 64)
+	hi, err2 := strconv.ParseFloat(c.rangeHi.Text, 64)
 	if err1 != nil || err2 != nil || !(hi > lo) {
-		a.pane.ui.showError(fmt.Errorf("the range needs two numbers, the first smaller than the second (got %q and %q)", a.rangeLo.Text, a.rangeHi.Text))
+		c.pane.ui.showError(fmt.Errorf("the range needs two numbers, the first smaller than the second (got %q and %q)", c.rangeLo.Text, c.rangeHi.Text))
 		return
 	}
-	a.editLook(func(l *heatmap.Look) { l.AutoRange, l.Lo, l.Hi = false, lo, hi })
+	c.editLook(func(l *heatmap.Look) { l.AutoRange, l.Lo, l.Hi = false, lo, hi })
 }
 
 // redraw hands the layer to the view and its legend to the legend widget.
-// scoresHidden reports whether the tile scores (heatmap, legend, range,
-// evidence) are hidden: the result waits for the pathologist's first read,
-// or it is withheld and its direction has not been asked for ("Show the
-// withheld class…"): the heatmap shows which way the model leant as much
-// as the class does.
-func (a *analysisPanel) scoresHidden() bool { return a.blinded || a.withheldHidden }
-
-func (a *analysisPanel) redraw() {
-	v := a.pane.view
-	hidden := a.scoresHidden()
-	v.SetLayerStyle(heatmap.LayerName, viewer.LayerStyle{Hidden: !a.look.Visible || hidden, Opacity: a.look.Opacity})
-	a.enableLayerControls(a.layer != nil && !a.layer.Empty() && !hidden)
-	if a.layer == nil || a.layer.Empty() {
+func (c *heatmapControls) redraw() {
+	v := c.pane.view
+	hidden := c.hidden()
+	v.SetLayerStyle(heatmap.LayerName, viewer.LayerStyle{Hidden: !c.look.Visible || hidden, Opacity: c.look.Opacity})
+	c.enableLayerControls(c.layer != nil && !c.layer.Empty() && !hidden)
+	if c.layer == nil || c.layer.Empty() {
 		return
 	}
-	a.layer.SetLook(a.look)
-	lo, hi := a.layer.Range()
-	a.rangeLo.SetText(fmt.Sprintf("%.3g", lo))
-	a.rangeHi.SetText(fmt.Sprintf("%.3g", hi))
+	c.layer.SetLook(c.look)
+	lo, hi := c.layer.Range()
+	c.rangeLo.SetText(fmt.Sprintf("%.3g", lo))
+	c.rangeHi.SetText(fmt.Sprintf("%.3g", hi))
 	if hidden { // the range would hint at the scores
-		a.rangeLo.SetText("")
-		a.rangeHi.SetText("")
+		c.rangeLo.SetText("")
+		c.rangeHi.SetText("")
 	}
-	v.SetLayer(heatmap.LayerName, heatmap.LayerZ, a.layer.Overlay())
-	a.legend.SetContent(a.layer.Legend())
-	a.legend.Hidden = !a.look.Visible || hidden // the legend hides with the heatmap
-	a.legend.Refresh()
-	if pr := a.pane.ui.presenting; pr != nil && pr.pane == a.pane {
-		pr.show(a.pane) // the presentation's legend follows the look
+	v.SetLayer(heatmap.LayerName, heatmap.LayerZ, c.layer.Overlay())
+	c.legend.SetContent(c.layer.Legend())
+	c.legend.Hidden = !c.look.Visible || hidden // the legend hides with the heatmap
+	c.legend.Refresh()
+	if pr := c.pane.ui.presenting; pr != nil && pr.pane == c.pane {
+		pr.show(c.pane) // the presentation's legend follows the look
 	}
 }
 
@@ -129,22 +197,22 @@ func outlineMaskSide(s slide.Slide) int {
 
 // showOutline draws or removes the outline of the tissue the analysis
 // looks for (detected in the background on first use).
-func (a *analysisPanel) showOutline(on bool) {
-	v := a.pane.view
+func (c *heatmapControls) showOutline(on bool) {
+	v := c.pane.view
 	if !on {
 		v.SetLayer(heatmap.OutlineName, heatmap.OutlineZ, nil)
 		return
 	}
-	s := a.pane.slide
-	a.pane.work.Go(func(context.Context) func() {
+	s := c.pane.slide
+	c.pane.work.Go(func(context.Context) func() {
 		mask, err := inference.DetectTissueAt(s, outlineMaskSide(s))
 		return func() {
-			if !a.outline.Checked {
+			if !c.outline.Checked {
 				return
 			}
 			if err != nil {
-				a.pane.ui.showError(fmt.Errorf("the tissue could not be detected: %w", err))
-				a.outline.SetChecked(false)
+				c.pane.ui.showError(fmt.Errorf("the tissue could not be detected: %w", err))
+				c.outline.SetChecked(false)
 				return
 			}
 			v.SetLayer(heatmap.OutlineName, heatmap.OutlineZ, &viewer.Overlay{Image: heatmap.TissueOutline(mask), Cell: mask.Downsample})
@@ -155,59 +223,59 @@ func (a *analysisPanel) showOutline(on bool) {
 // showQC draws the quality-control layer when its box is ticked and lists
 // the flags with their colours and counts; the box is disabled when the
 // result has no flagged tile (or quality control did not run).
-func (a *analysisPanel) showQC() {
-	r := a.pane.ref.Result
-	a.qcLegend.RemoveAll()
+func (c *heatmapControls) showQC() {
+	r := c.pane.ref.Result
+	c.qcLegend.RemoveAll()
 	switch {
 	case r == nil:
-		a.qcCheck.Disable()
+		c.qcCheck.Disable()
 	case !r.QC.Checked:
-		a.qcCheck.Disable()
-		a.qcLegend.Add(widget.NewLabel("Not run on this slide (fluorescence)."))
+		c.qcCheck.Disable()
+		c.qcLegend.Add(widget.NewLabel("Not run on this slide (fluorescence)."))
 	case r.QC.Flagged() == 0: // nothing to draw
-		a.qcCheck.Disable()
-		a.qcLegend.Add(widget.NewLabel(fmt.Sprintf("No artefact found in the %d tissue tiles.", r.TilesTotal)))
+		c.qcCheck.Disable()
+		c.qcLegend.Add(widget.NewLabel(fmt.Sprintf("No artefact found in the %d tissue tiles.", r.TilesTotal)))
 	default:
-		a.qcCheck.Enable()
-		for _, c := range heatmap.QCColours {
-			code := c.Flag.Codes()[0]
+		c.qcCheck.Enable()
+		for _, qc := range heatmap.QCColours {
+			code := qc.Flag.Codes()[0]
 			if n := r.QC.Counts[code]; n > 0 {
 				swatch := canvas.NewRectangle(color.Transparent)
-				swatch.StrokeColor, swatch.StrokeWidth = c.Colour, 3
+				swatch.StrokeColor, swatch.StrokeWidth = qc.Colour, 3
 				swatch.SetMinSize(fyne.NewSize(16, 16))
-				a.qcLegend.Add(container.NewBorder(nil, nil, container.NewCenter(swatch), nil,
-					widget.NewLabel(fmt.Sprintf("%s: %s", c.Flag.Words(), inference.Count(n, "tile")))))
+				c.qcLegend.Add(container.NewBorder(nil, nil, container.NewCenter(swatch), nil,
+					widget.NewLabel(fmt.Sprintf("%s: %s", qc.Flag.Words(), inference.Count(n, "tile")))))
 			}
 		}
 		if r.QC.Excluded > 0 {
-			a.qcLegend.Add(widget.NewLabel(fmt.Sprintf("%d flagged tiles were left out of the score.", r.QC.Excluded)))
+			c.qcLegend.Add(widget.NewLabel(fmt.Sprintf("%d flagged tiles were left out of the score.", r.QC.Excluded)))
 		}
 	}
 	var ov *viewer.Overlay
-	if a.qcCheck.Checked && !a.qcCheck.Disabled() {
+	if c.qcCheck.Checked && !c.qcCheck.Disabled() {
 		ov = heatmap.QCOverlay(r)
 	}
-	a.pane.view.SetLayer(heatmap.QCName, heatmap.QCZ, ov)
+	c.pane.view.SetLayer(heatmap.QCName, heatmap.QCZ, ov)
 }
 
 // toggleQC flips the quality-control layer (the Q key).
-func (a *analysisPanel) toggleQC() {
-	if !a.qcCheck.Disabled() {
-		a.qcCheck.SetChecked(!a.qcCheck.Checked)
+func (c *heatmapControls) toggleQC() {
+	if !c.qcCheck.Disabled() {
+		c.qcCheck.SetChecked(!c.qcCheck.Checked)
 	}
 }
 
 // toggleVisible flips the heatmap (the H key).
-func (a *analysisPanel) toggleVisible() {
-	a.visible.SetChecked(!a.visible.Checked)
+func (c *heatmapControls) toggleVisible() {
+	c.visible.SetChecked(!c.visible.Checked)
 }
 
 // scoreText describes the tile under level-0 point pt, or "".
-func (a *analysisPanel) scoreText(pt viewer.Level0Point) string {
-	if a.layer == nil || a.scoresHidden() {
+func (c *heatmapControls) scoreText(pt viewer.Level0Point) string {
+	if c.layer == nil || c.hidden() {
 		return ""
 	}
-	if s, ok := a.layer.ScoreAt(pt.X, pt.Y); ok {
+	if s, ok := c.layer.ScoreAt(pt.X, pt.Y); ok {
 		return fmt.Sprintf("tile score %.3g", s)
 	}
 	return ""

@@ -121,7 +121,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "Analyze Slide", Action: ui.analyzeCurrent, Shortcut: ctrl(fyne.KeyR)},
 		fyne.NewMenuItem("Analyze Inside Annotations…", func() { ui.withPane(func(p *slidePane) { p.analyzeInside() }) }),
 		fyne.NewMenuItem("Cancel Analysis", func() { ui.withPane(func(p *slidePane) { p.analysis.cancel() }) }),
-		fyne.NewMenuItem("Show or Hide Heatmap (H)", func() { ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() }) }),
+		fyne.NewMenuItem("Show or Hide Heatmap (H)", func() { ui.withPane(func(p *slidePane) { p.analysis.layers.toggleVisible() }) }),
 		fyne.NewMenuItemSeparator(),
 		ui.firstReadItem,
 	)
@@ -265,13 +265,13 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 func (ui *UI) handleWindowRune(r rune) {
 	switch r {
 	case 'h', 'H':
-		ui.withPane(func(p *slidePane) { p.analysis.toggleVisible() })
+		ui.withPane(func(p *slidePane) { p.analysis.layers.toggleVisible() })
 	case 'o', 'O':
 		ui.toggleOverview()
 	case 't', 'T':
 		ui.withPane(func(p *slidePane) { p.inspectPointer() })
 	case 'q', 'Q':
-		ui.withPane(func(p *slidePane) { p.analysis.toggleQC() })
+		ui.withPane(func(p *slidePane) { p.analysis.layers.toggleQC() })
 	case ']':
 		ui.withPane(func(p *slidePane) { p.stepEvidence(+1) })
 	case '[':

@@ -98,7 +98,7 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 		p.pointer, p.pointerInside = pt, inside
 		if inside {
 			p.cursor = formatPosition(pt, p.view.Calibration())
-			if score := p.analysis.scoreText(pt); score != "" {
+			if score := p.analysis.layers.scoreText(pt); score != "" {
 				p.cursor += "   ·   " + score
 			}
 		}
@@ -121,7 +121,7 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	l0 := s.Levels()[0]
 	p.annots = annotate.New(annotationHost{p}, p.view, p.ref, l0.Width, l0.Height)
 	p.analysis = newAnalysisPanel(p)
-	stage := viewer.NewStage(p.view, viewer.Panels{TopLeft: p.analysis.legend, TopRight: p.overview})
+	stage := viewer.NewStage(p.view, viewer.Panels{TopLeft: p.analysis.layers.legend, TopRight: p.overview})
 	p.stage = stage
 	p.props = p.buildProperties()
 	p.sideTabs.analysis = container.NewTabItem("Analysis", p.analysis.content)

@@ -73,7 +73,7 @@ func (pr *presentation) show(p *slidePane) {
 	ui := pr.ui
 	p.view.SetOverlayScale(presentationScale)
 	var legend fyne.CanvasObject
-	if l := p.analysis.layer; l != nil && !l.Empty() && p.analysis.look.Visible {
+	if l := p.analysis.layers.layer; l != nil && !l.Empty() && p.analysis.layers.look.Visible {
 		lw := viewer.NewLegend() // the layer whole, not the panel's widget
 		lw.TextScale = presentationScale
 		lw.SetContent(l.Legend())

@@ -98,7 +98,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	ui.tabs.SelectIndex(0)
 	p := ui.current()
 	p.view.SetView(p.view.Viewport().Center, 0.5)
-	p.analysis.opacity.SetValue(0.3)
+	p.analysis.layers.opacity.SetValue(0.3)
 	p.view.SetDisplay(viewer.Display{Brightness: 0.2, Contrast: 1.1, Gamma: 1})
 	ui.handleWindowRune('r') // rotated a quarter turn clockwise
 	want := p.view.Viewport()
@@ -123,8 +123,8 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	if d := p.view.Display(); d.Brightness != 0.2 || d.Contrast != 1.1 {
 		t.Errorf("display %+v, want the saved brightness and contrast", d)
 	}
-	if p.analysis.opacity.Value != 0.3 {
-		t.Errorf("opacity %v, want the saved 0.3", p.analysis.opacity.Value)
+	if p.analysis.layers.opacity.Value != 0.3 {
+		t.Errorf("opacity %v, want the saved 0.3", p.analysis.layers.opacity.Value)
 	}
 	ui.desk.session.Label = "Case 9"
 	path := filepath.Join(t.TempDir(), "board"+cases.Extension)

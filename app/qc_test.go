@@ -23,7 +23,7 @@ func TestQualityControlLayerOnPenMarkedSlide(t *testing.T) {
 	settle(ui)
 	p := ui.current()
 	a := p.analysis
-	if !a.qcCheck.Disabled() {
+	if !a.layers.qcCheck.Disabled() {
 		t.Error("the quality-control box is enabled before any result")
 	}
 	analyse(t, p)
@@ -34,11 +34,11 @@ func TestQualityControlLayerOnPenMarkedSlide(t *testing.T) {
 	if v := a.card.verdict.Text; !strings.HasPrefix(v, "FLAGGED") || !strings.Contains(v, "pen or marker ink") {
 		t.Errorf("card verdict %q", v)
 	}
-	if a.qcCheck.Disabled() {
+	if a.layers.qcCheck.Disabled() {
 		t.Fatal("the quality-control box stays disabled with flagged tiles")
 	}
 	var legend []string
-	walk(a.qcLegend, func(o fyne.CanvasObject) {
+	walk(a.layers.qcLegend, func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok {
 			legend = append(legend, l.Text)
 		}

@@ -18,7 +18,7 @@ func (p *slidePane) captureView(name string, index int) cases.SavedView {
 	vp := p.view.Viewport()
 	return cases.SavedView{
 		Name: name, Slide: index, CenterX: vp.Center.X, CenterY: vp.Center.Y, Downsample: vp.Downsample,
-		Heatmap: p.analysis.look.Saved(), Rotation: p.view.Rotation(), Display: storyboard.SavedDisplay(p.view.Display()),
+		Heatmap: p.analysis.layers.look.Saved(), Rotation: p.view.Rotation(), Display: storyboard.SavedDisplay(p.view.Display()),
 		Channels: cases.ChannelSettingsOf(p.slide), AnnotationsHidden: p.annots.Hidden(),
 	}
 }
@@ -26,7 +26,7 @@ func (p *slidePane) captureView(name string, index int) cases.SavedView {
 // applyView shows saved view v in p.
 func (p *slidePane) applyView(v cases.SavedView) {
 	p.view.SetView(viewer.Level0Point{X: v.CenterX, Y: v.CenterY}, v.Downsample)
-	p.analysis.setLook(heatmap.LookFromSaved(v.Heatmap))
+	p.analysis.layers.setLook(heatmap.LookFromSaved(v.Heatmap))
 	p.view.SetDisplay(storyboard.DisplayFromSaved(v.Display))
 	p.view.SetRotation(v.Rotation)
 	if p.channels != nil && v.Channels != nil {

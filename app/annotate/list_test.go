@@ -47,4 +47,3 @@ func TestAnnotationList(t *testing.T) {
 		t.Error("undo after delete")
 	}
 }
-
