@@ -373,7 +373,7 @@ func (a *analysisPanel) revealWithheld(r *inference.Result) {
 
 // showResult shows a complete or partial result on the card and the layer.
 func (a *analysisPanel) showResult(r *inference.Result) {
-	a.pane.ui.desk.session.SetResult(a.pane.ref, r)
+	a.pane.desk.session.SetResult(a.pane.ref, r)
 	a.withheldHidden = r.Withheld()
 	a.layers.setLayer(heatmap.FromResult(r))
 	a.card.show(r)
@@ -404,7 +404,7 @@ func (a *analysisPanel) showPrevious(run *analysisRun, what string) {
 
 // resetLayer clears the heatmap and the card before a new run.
 func (a *analysisPanel) resetLayer() {
-	a.pane.ui.desk.session.SetResult(a.pane.ref, nil)
+	a.pane.desk.session.SetResult(a.pane.ref, nil)
 	a.layers.layer, a.withheldHidden = nil, false
 	a.checkResultModel()
 	a.layers.enableLayerControls(false)

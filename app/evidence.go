@@ -76,7 +76,7 @@ func (p *slidePane) goToEvidence(k int) {
 	p.inspectTile(e.FocalCol, e.FocalRow)
 	note := p.viewNote
 	p.desk.recordWith(func() caselog.Entry {
-		return caselog.Entry{Event: caselog.EvidenceViewed, Slide: filepath.Base(r.Slide.Name), SlideIndex: p.ui.desk.session.Index(p.ref) + 1,
+		return caselog.Entry{Event: caselog.EvidenceViewed, Slide: filepath.Base(r.Slide.Name), SlideIndex: p.desk.session.Index(p.ref) + 1,
 			ResultHash: caselog.ResultHash(r), Detail: note}
 	})
 }

@@ -70,7 +70,7 @@ func (a *analysisPanel) onModelChosen(label string) {
 		return
 	}
 	a.pane.ref.ModelPath = path
-	a.pane.ui.desk.session.Model = path
+	a.pane.desk.session.Model = path
 	a.checkResultModel()
 }
 
