@@ -99,6 +99,8 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 		a.evidence.content,
 		widget.NewSeparator(),
 		a.layers.content,
+		widget.NewSeparator(),
+		p.coverage.content,
 	))
 	a.progress.Hide()
 	a.card.addSignOff(p.desk.signOffButtons(p), p.desk.signOffButtons(nil))
@@ -323,6 +325,7 @@ func (a *analysisPanel) setUserMPP(v float64) {
 	cal.MPP.X, cal.MPP.Y, cal.MPP.Source = v, v, slide.MPPFromUser
 	a.pane.view.SetCalibration(cal)
 	a.pane.updateStatus()
+	a.pane.coverage.update() // a typed µm/px tells the magnification
 }
 
 // cancel stops the running analysis; its partial heatmap stays.
@@ -369,6 +372,7 @@ func (a *analysisPanel) revealWithheld(r *inference.Result) {
 		a.evidence.content.Show()
 	}
 	a.layers.redraw()
+	a.pane.coverage.update()
 }
 
 // showResult shows a complete or partial result on the card and the layer.
@@ -390,6 +394,7 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 		a.setUserMPP(r.Slide.MPP)
 	}
 	a.layers.redraw()
+	a.pane.coverage.update()
 }
 
 // showPrevious shows again the result the failed or cancelled run had
@@ -413,6 +418,7 @@ func (a *analysisPanel) resetLayer() {
 	a.layers.legend.Hide()
 	a.layers.showQC()
 	a.evidence.clear()
+	a.pane.coverage.update()
 }
 
 // loadCached shows a cached result of the chosen model for this slide at

@@ -87,6 +87,7 @@ func (a *analysisPanel) unblind() {
 	a.firstRead.content.Hide()
 	a.card.setBlind(false)
 	a.pane.desk.updatePatientResult() // and the sign-off sections
+	a.pane.coverage.update()          // with the evidence regions
 	if r := a.pane.ref.Result; r != nil && len(r.Evidence) > 0 && len(a.evidence.strip.Objects) > 0 {
 		a.evidence.content.Show()
 	}

@@ -37,6 +37,12 @@ var Controls = [][2]string{
 	{"Ctrl+Page Down / Up", "next / previous slide tab"},
 	{"Ctrl+I", "show or hide the slide properties panel"},
 	{"Ctrl+R", "analyze the slide with the chosen model (Analysis panel)"},
+	{"Ctrl+Enter", "record your first read (when the AI result waits for it), else sign off the slide's result: choose the decision with ← →, Tab to the reason, Shift+Enter records"},
+	{"Ctrl+Shift+Enter", "sign off the patient-level result"},
+	{"Ctrl+Shift+L", "leave the slide out of the patient result, with a reason (or count it again); recorded in the case log"},
+	{"Ctrl+Shift+H", "show a withheld result's class and heatmap (asked first; recorded)"},
+	{"X", "show or hide where you looked at 10× or more (the sign-off warns about evidence regions you never viewed)"},
+	{"Ctrl+E", "write the PDF report"},
 	{"H", "show or hide the heatmap"},
 	{"Q", "show or hide the quality-control flags (blur, ink, glass, dark tiles)"},
 	{"O", "show or hide the overview (top right)"},
@@ -74,7 +80,7 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Case Label…", ui.desk.askCaseLabel),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Export Annotated Snapshot…", ui.exportSnapshot),
-		fyne.NewMenuItem("Export PDF Report…", ui.exportReport),
+		&fyne.MenuItem{Label: "Export PDF Report…", Action: ui.exportReport, Shortcut: ctrl(fyne.KeyE)},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Close Slide", Action: ui.closeCurrent, Shortcut: ctrl(fyne.KeyW)},
 	)
@@ -122,7 +128,12 @@ func (ui *UI) buildMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Analyze Inside Annotations…", func() { ui.withPane(func(p *slidePane) { p.analyzeInside() }) }),
 		fyne.NewMenuItem("Cancel Analysis", func() { ui.withPane(func(p *slidePane) { p.analysis.cancel() }) }),
 		fyne.NewMenuItem("Show or Hide Heatmap (H)", func() { ui.withPane(func(p *slidePane) { p.analysis.layers.toggleVisible() }) }),
+		fyne.NewMenuItem("Show or Hide Where I Looked at 10× (X)", func() { ui.withPane(func(p *slidePane) { p.coverage.toggle() }) }),
 		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Record My First Read, or Sign Off This Slide's Result…", Action: ui.reviewKey, Shortcut: ctrl(fyne.KeyReturn)},
+		&fyne.MenuItem{Label: "Sign Off the Patient Result…", Action: ui.signOffPatient, Shortcut: ctrlShift(fyne.KeyReturn)},
+		&fyne.MenuItem{Label: "Leave This Slide Out of the Patient Result (or Count It Again)…", Action: ui.leaveOutCurrent, Shortcut: ctrlShift(fyne.KeyL)},
+		&fyne.MenuItem{Label: "Show the Withheld Class…", Action: ui.revealCurrent, Shortcut: ctrlShift(fyne.KeyH)},
 		ui.firstReadItem,
 	)
 	annotations := fyne.NewMenu("Annotations",
@@ -174,6 +185,13 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyPageDown).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(1) })
 	c.AddShortcut(ctrl(fyne.KeyPageUp).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(-1) })
 	c.AddShortcut(ctrlShift(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.RedoLast() }) })
+	c.AddShortcut(ctrl(fyne.KeyE).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.exportReport() })
+	for _, enter := range []fyne.KeyName{fyne.KeyReturn, fyne.KeyEnter} {
+		c.AddShortcut(ctrl(enter).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.reviewKey() })
+		c.AddShortcut(ctrlShift(enter).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.signOffPatient() })
+	}
+	c.AddShortcut(ctrlShift(fyne.KeyL).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.leaveOutCurrent() })
+	c.AddShortcut(ctrlShift(fyne.KeyH).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.revealCurrent() })
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		if !ui.handleWindowKey(ev) && !ui.dialogOpen() {
 			// Keys typed while nothing has focus go to the current slide.
@@ -272,6 +290,8 @@ func (ui *UI) handleWindowRune(r rune) {
 		ui.withPane(func(p *slidePane) { p.inspectPointer() })
 	case 'q', 'Q':
 		ui.withPane(func(p *slidePane) { p.analysis.layers.toggleQC() })
+	case 'x', 'X':
+		ui.withPane(func(p *slidePane) { p.coverage.toggle() })
 	case ']':
 		ui.withPane(func(p *slidePane) { p.stepEvidence(+1) })
 	case '[':

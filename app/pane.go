@@ -53,6 +53,7 @@ type slidePane struct {
 	channels        *channelPanel     // nil for slides without channels
 	annots          *annotate.Tools   // the slide's annotations, the ruler and the drawing tools
 	region          *regionDialog     // the open Analyze Inside Annotations dialog; nil when none
+	coverage        *reviewCoverage   // where the pathologist looked at 10× or more (coverage.go)
 	stage           fyne.CanvasObject // the view with its floating panels
 	twin            *twinView         // the side-by-side view; nil when not side by side
 	split           *container.Split
@@ -71,7 +72,10 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p.setUpColour()
 	p.overview = viewer.NewOverview(p.view)
 	p.overview.Hidden = ui.overviewHidden
-	p.view.OnViewChanged = func(viewer.Viewport) {
+	p.view.OnViewChanged = func(vp viewer.Viewport) {
+		if p.coverage != nil {
+			p.coverage.viewMoved(vp)
+		}
 		p.viewNote = ""
 		if time.Now().After(p.keepNoticeUntil) {
 			p.notice = ""
@@ -120,6 +124,7 @@ func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	}
 	l0 := s.Levels()[0]
 	p.annots = annotate.New(annotationHost{p}, p.view, p.ref, l0.Width, l0.Height)
+	p.coverage = newReviewCoverage(p, func(r rune) { p.view.TypedRune(r) })
 	p.analysis = newAnalysisPanel(p)
 	stage := viewer.NewStage(p.view, viewer.Panels{TopLeft: p.analysis.layers.legend, TopRight: p.overview})
 	p.stage = stage

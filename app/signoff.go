@@ -123,6 +123,11 @@ func (desk *caseDesk) askSignOff(p *slidePane, decision string) {
 		if r.Validity.Verdict != inference.VerdictOK {
 			summary += "\n" + r.VerdictText()
 		}
+		var warning string
+		e.Coverage, warning = p.coverage.forSignOff()
+		if warning != "" {
+			summary += "\n⚠ " + warning
+		}
 	} else {
 		pat := desk.session.Patient()
 		if !pat.Available {
@@ -136,8 +141,29 @@ func (desk *caseDesk) askSignOff(p *slidePane, decision string) {
 		e = caselog.AboutPatient(caselog.Entry{}, pat, desk.session.Results())
 		what = "the patient-level result"
 		summary = fmt.Sprintf("%s (p = %.3f, %s of %s)", pat.ClassLabel, pat.Probability, pat.RuleText(), inference.Count(pat.Analysed, "slide"))
+		var records []string
+		for _, q := range desk.w.openPanes() {
+			if q.ref.Result == nil || q.ref.LeftOut != "" {
+				continue
+			}
+			i := desk.session.Index(q.ref)
+			record, warning := q.coverage.forSignOff()
+			records = append(records, fmt.Sprintf("slide %d: %s", i+1, record))
+			if warning != "" {
+				summary += fmt.Sprintf("\n⚠ Slide %d: %s", i+1, warning)
+			}
+		}
+		e.Coverage = strings.Join(records, "; ")
 	}
 	e.Event, e.Decision = caselog.SignOff, decision
+	var choice *requiredChoice // the decision, when the keyboard asked without one
+	if decision == "" {
+		var labels []string
+		for _, d := range decisions {
+			labels = append(labels, d.label)
+		}
+		choice = newRequiredChoice(labels, "a decision")
+	}
 	reason := widget.NewMultiLineEntry()
 	reason.SetPlaceHolder("Why (required): what you saw, what you would add. Shift+Enter records.")
 	reason.Wrapping = fyne.TextWrapWord
@@ -150,22 +176,37 @@ func (desk *caseDesk) askSignOff(p *slidePane, decision string) {
 	}
 	shown := widget.NewLabel(summary)
 	shown.Wrapping = fyne.TextWrapWord
-	title := map[string]string{caselog.Agree: "Agree with", caselog.Disagree: "Disagree with", caselog.Uncertain: "Uncertain about"}[decision]
-	form := dialog.NewForm(fmt.Sprintf("%s %s", title, what), "Record", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Result", shown), widget.NewFormItem("Reason", reason)}, func(ok bool) {
-			if !ok {
-				return
+	title := map[string]string{caselog.Agree: "Agree with", caselog.Disagree: "Disagree with", caselog.Uncertain: "Uncertain about", "": "Sign off"}[decision]
+	items := []*widget.FormItem{widget.NewFormItem("Result", shown)}
+	if choice != nil {
+		items = append(items, widget.NewFormItem("Decision", choice))
+	}
+	items = append(items, widget.NewFormItem("Reason", reason))
+	form := dialog.NewForm(fmt.Sprintf("%s %s", title, what), "Record", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		if choice != nil {
+			for _, d := range decisions {
+				if d.label == choice.Selected {
+					e.Decision, decision = d.decision, d.decision
+				}
 			}
-			e.Reason = strings.TrimSpace(reason.Text)
-			if desk.record(e) {
-				desk.w.notify(fmt.Sprintf("Sign-off recorded (%s on %s) in %s", decision, what, filepath.Base(desk.logPath())))
-				desk.refreshSignOffs()
-			}
-		}, desk.w.window())
+		}
+		e.Reason = strings.TrimSpace(reason.Text)
+		if desk.record(e) {
+			desk.w.notify(fmt.Sprintf("Sign-off recorded (%s on %s) in %s", decision, what, filepath.Base(desk.logPath())))
+			desk.refreshSignOffs()
+		}
+	}, desk.w.window())
 	reason.OnSubmitted = func(string) { form.Submit() } // Shift+Enter records (Enter starts a new line)
-	form.Resize(fyne.NewSize(560, 320))
+	form.Resize(fyne.NewSize(560, 360))
 	desk.w.showDialog(form)
-	desk.w.window().Canvas().Focus(reason)
+	if choice != nil {
+		desk.w.window().Canvas().Focus(choice)
+	} else {
+		desk.w.window().Canvas().Focus(reason)
+	}
 }
 
 // signOffButtons are Agree / Disagree / Uncertain for a slide (p) or the

@@ -78,6 +78,9 @@ type Entry struct {
 	Decision    string   `json:"decision,omitempty"` // sign-off: agree, disagree, uncertain
 	Reason      string   `json:"reason,omitempty"`   // the pathologist's words
 	Detail      string   `json:"detail,omitempty"`   // anything else, in words
+	// Coverage is what the pathologist had looked at when signing off
+	// (coverage.Review.Text, per slide for the patient).
+	Coverage string `json:"coverage,omitempty"`
 
 	Prev string `json:"prev"` // hash of the line before (zeros for the first)
 	Hash string `json:"-"`    // sha256 of this line without its hash (written last)

@@ -58,6 +58,9 @@ type SlideRef struct {
 	// patient-level result (a withheld or off-topic slide); absent: the
 	// slide counts.
 	LeftOut string `json:"left_out,omitempty"`
+	// Coverage is where the pathologist looked at 10× or more, as
+	// coverage.Map.Encode wrote it; absent: nowhere yet.
+	Coverage string `json:"coverage,omitempty"`
 }
 
 // BuiltinModel stands for the built-in bundle in a slide's Model (the

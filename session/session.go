@@ -14,6 +14,7 @@ import (
 
 	"tessera/annotation"
 	"tessera/cases"
+	"tessera/coverage"
 	"tessera/inference"
 )
 
@@ -42,6 +43,36 @@ type Slide struct {
 	// LeftOut is the pathologist's reason for leaving this slide out of the
 	// patient-level result; "" when it counts.
 	LeftOut string
+	// Coverage is where the pathologist looked at 10× or more; nil until
+	// the slide is open (OpenCoverage) or when the saved one could not be
+	// read (it is then written back as it was).
+	Coverage      *coverage.Map
+	savedCoverage string // the case file's, as read
+}
+
+// OpenCoverage makes the slide's coverage map for its level-0 size (width
+// × height pixels) from the case file's, or empty. When the case file's
+// cannot be read (damaged, or made on a slide of another size) Coverage
+// stays nil, the saved text is kept unchanged, and the error says why.
+func (s *Slide) OpenCoverage(width, height int64) error {
+	if s.savedCoverage == "" {
+		s.Coverage = coverage.New(width, height)
+		return nil
+	}
+	m, err := coverage.Decode(s.savedCoverage, width, height)
+	if err != nil {
+		return err
+	}
+	s.Coverage = m
+	return nil
+}
+
+// coverageText is the coverage as the case file keeps it.
+func (s *Slide) coverageText() string {
+	if s.Coverage == nil || s.Coverage.Cells() == 0 {
+		return s.savedCoverage
+	}
+	return s.Coverage.Encode()
 }
 
 // Case is the open case: the slides of one patient, or, until the user
@@ -91,7 +122,7 @@ func (c *Case) Add(path string, mpp float64, modelPath string) *Slide {
 	if saved && c.file != nil {
 		modelPath = c.file.ModelOf(ref)
 	}
-	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: ref.Channels, Annotations: &annotation.Collection{}, SideBySide: ref.SideBySide, LeftOut: ref.LeftOut}
+	s := &Slide{Path: path, MPP: mpp, ModelPath: modelPath, Channels: ref.Channels, Annotations: &annotation.Collection{}, SideBySide: ref.SideBySide, LeftOut: ref.LeftOut, savedCoverage: ref.Coverage}
 	if len(ref.Annotations) > 0 {
 		if a, err := annotation.ReadGeoJSON(bytes.NewReader(ref.Annotations)); err == nil {
 			s.Annotations = a
@@ -141,7 +172,7 @@ func (c *Case) SetResult(s *Slide, r *inference.Result) { s.Result = r }
 func (c *Case) File() *cases.Case {
 	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views)}
 	for _, s := range c.slides {
-		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels, SideBySide: s.SideBySide, LeftOut: s.LeftOut}
+		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels, SideBySide: s.SideBySide, LeftOut: s.LeftOut, Coverage: s.coverageText()}
 		switch {
 		case s.ModelPath == c.Model:
 		case s.ModelPath == "":

@@ -235,3 +235,30 @@ func TestClosingASlideKeepsViewsOnTheirSlides(t *testing.T) {
 		t.Error("removing a slide twice dropped views")
 	}
 }
+
+// Where the pathologist looked survives the case file; a saved coverage
+// that cannot be read is kept as it was, never replaced by an empty one.
+func TestCoverageRoundTrip(t *testing.T) {
+	c := FromFile(&cases.Case{}, "")
+	s := c.Add("/s/a.svs", 0, "")
+	if err := s.OpenCoverage(46000, 32914); err != nil {
+		t.Fatal(err)
+	}
+	s.Coverage.Mark(0, 0, 5000, 5000)
+	f := c.File()
+	if f.Slides[0].Coverage == "" {
+		t.Fatal("coverage not saved")
+	}
+	again := FromFile(f, "").Add("/s/a.svs", 0, "")
+	if err := again.OpenCoverage(46000, 32914); err != nil || again.Coverage.Cells() != s.Coverage.Cells() {
+		t.Fatalf("reopened: %v, %+v", err, again.Coverage)
+	}
+	other := FromFile(f, "")
+	o := other.Add("/s/a.svs", 0, "")
+	if err := o.OpenCoverage(2220, 2967); err == nil || o.Coverage != nil {
+		t.Fatalf("a slide of another size took the coverage: %v", err)
+	}
+	if other.File().Slides[0].Coverage != f.Slides[0].Coverage {
+		t.Error("an unreadable coverage was not written back as it was")
+	}
+}
