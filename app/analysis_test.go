@@ -359,6 +359,13 @@ func TestEvidenceNavigator(t *testing.T) {
 	if !strings.Contains(p.status.Text, fmt.Sprintf("evidence 1 of %d: pushed the result towards \"high\"", len(ev))) {
 		t.Errorf("status %q", p.status.Text)
 	}
+	for k := 1; k <= len(ev); k++ { // never past the scan's resolution, however small the region
+		p.goToEvidence(k)
+		if ds := p.view.Viewport().Downsample; ds < 1 {
+			t.Errorf("evidence %d (%g × %g px) shown at downsample %.2f: past the scan's resolution", k, ev[k-1].Width, ev[k-1].Height, ds)
+		}
+	}
+	p.goToEvidence(1)
 	ui.handleWindowRune('[')
 	if !strings.Contains(p.status.Text, fmt.Sprintf("evidence %d of %d", len(ev), len(ev))) {
 		t.Errorf("[ from the first region did not go to the last: %q", p.status.Text)

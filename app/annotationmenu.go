@@ -54,7 +54,7 @@ func (ui *UI) exportAnnotations() {
 			ui.showError(fmt.Errorf("the annotations were not saved: %w", err))
 			return
 		}
-		ui.notify(fmt.Sprintf("%d annotations saved to %s", len(c.Features), path))
+		ui.notify(fmt.Sprintf("%d annotations saved to %s", len(c.Features), filepath.Base(path)))
 	})
 }
 

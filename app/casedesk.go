@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -49,7 +50,7 @@ func (desk *caseDesk) saveCaseTo(path string) {
 	}
 	desk.session.Path = path
 	desk.session.IsCase = true // saved as one patient's case
-	desk.w.notify("Case saved to " + path)
+	desk.w.notify("Case saved to " + filepath.Base(path))
 	desk.w.caseChanged()
 	desk.updatePatientResult()
 }

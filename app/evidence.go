@@ -63,8 +63,10 @@ func (p *slidePane) goToEvidence(k int) {
 	if vp.Rotation&1 == 1 {
 		w, h = h, w
 	}
-	// The region fills about two thirds of the view.
-	ds := 1.5 * max(w/float64(max(vp.Width, 1)), h/float64(max(vp.Height, 1)))
+	// The region fills about two thirds of the view, but never past the
+	// scan's resolution (a one-tile region would otherwise fill the view at
+	// 40× on a 20× scan: magnified blur, and no context).
+	ds := max(1.5*max(w/float64(max(vp.Width, 1)), h/float64(max(vp.Height, 1))), 1)
 	p.view.SetView(viewer.Level0Point{X: e.X + e.Width/2, Y: e.Y + e.Height/2}, ds)
 	what := "where the model looked most"
 	if e.Towards != "" {

@@ -65,7 +65,7 @@ func (ui *UI) exportSnapshot() {
 			ui.showError(fmt.Errorf("the snapshot was not saved: %w", err))
 			return
 		}
-		ui.notify("Snapshot saved to " + path)
+		ui.notify("Snapshot saved to " + filepath.Base(path))
 		ui.desk.record(caselog.Entry{Event: caselog.Export, Detail: "annotated snapshot " + filepath.Base(path)})
 	})
 }
@@ -86,7 +86,7 @@ func (ui *UI) exportReport() {
 			ui.showError(fmt.Errorf("the report was not saved: %w", err))
 			return
 		}
-		ui.notify("Report saved to " + path)
+		ui.notify("Report saved to " + filepath.Base(path))
 		ui.desk.record(caselog.Entry{Event: caselog.Export, Detail: "PDF report " + filepath.Base(path)})
 		if len(missing) > 0 {
 			ui.showError(fmt.Errorf("the report was saved without %s, which has no analysis yet", strings.Join(missing, ", ")))

@@ -129,7 +129,7 @@ func TestSavedViewsAndCaseFile(t *testing.T) {
 	ui.desk.session.Label = "Case 9"
 	path := filepath.Join(t.TempDir(), "board"+cases.Extension)
 	ui.desk.saveCaseTo(path)
-	if !strings.Contains(ui.current().status.Text, "Case saved to "+path) {
+	if !strings.Contains(ui.current().status.Text, "Case saved to "+filepath.Base(path)) {
 		t.Errorf("saving did not confirm where the case went: %q", ui.current().status.Text)
 	}
 	c, err := cases.Load(path)

@@ -35,11 +35,16 @@ const viewPageW, viewPageH = 1600, 1000
 // as the window shows it (place, zoom, rotation, display, the heatmap with
 // the view's look and its legend when the slide is analysed, the
 // annotations unless the view hid them, the scale bar) and its caption.
-// number counts from 1 of total. res and annots may be nil. The window and
-// the report command build the storyboard with it.
-func ViewPage(ctx context.Context, s slide.Slide, v cases.SavedView, number, total int, res *inference.Result, annots *annotation.Collection, cache *viewer.TileCache) (report.ViewPage, error) {
+// number counts from 1 of total. res and annots may be nil; typedMPP is
+// the µm/px entered by hand for a slide without one (0: the slide's own),
+// so that the scale bar is drawn as on screen. The window and the report
+// command build the storyboard with it.
+func ViewPage(ctx context.Context, s slide.Slide, v cases.SavedView, number, total int, res *inference.Result, annots *annotation.Collection, typedMPP float64, cache *viewer.TileCache) (report.ViewPage, error) {
 	req := ViewRequest(v, viewPageW, viewPageH)
 	req.Cache = cache
+	if typedMPP > 0 {
+		req.Calibration = &viewer.Calibration{MPP: slide.MPP{X: typedMPP, Y: typedMPP, Source: slide.MPPFromUser}, Objective: s.ObjectivePower()}
+	}
 	if res != nil {
 		l := heatmap.FromResult(res)
 		l.SetLook(heatmap.LookFromSaved(v.Heatmap))

@@ -91,7 +91,7 @@ func Report(ctx context.Context, sc *session.Case, open func(i int) (Source, err
 			return rc, nil, fmt.Errorf("saved view %q: slide %d is not open", v.Name, v.Slide+1)
 		}
 		s := slides[v.Slide]
-		page, err := ViewPage(ctx, src.Slide, v, i+1, len(sc.Views), s.Result, s.Annotations, opt.Cache)
+		page, err := ViewPage(ctx, src.Slide, v, i+1, len(sc.Views), s.Result, s.Annotations, s.MPP, opt.Cache)
 		if err != nil {
 			return rc, nil, err
 		}
