@@ -381,7 +381,7 @@ func (a *analysisPanel) showResult(r *inference.Result) {
 	a.withheldHidden = r.Withheld()
 	a.layers.setLayer(heatmap.FromResult(r))
 	a.card.show(r)
-	if a.pane.desk.firstReadMode() && !r.Partial {
+	if a.pane.desk.firstReadMode() && !r.Partial && !a.pane.desk.readFirst(r) {
 		a.blind(r)
 	} else if a.blinded {
 		a.unblind()

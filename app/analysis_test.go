@@ -19,6 +19,7 @@ import (
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/internal/testbundles"
+	"tessera/internal/testslides"
 	"tessera/viewer"
 )
 
@@ -475,4 +476,25 @@ func slideWithCheckerBundle(t *testing.T) (*UI, *slidePane, string, *inference.B
 		t.Fatal(err)
 	}
 	return ui, p, checker, b
+}
+
+// A bundle opened in one tab is offered in every tab's picker.
+func TestBundleOpenedInOneTabIsOfferedInAll(t *testing.T) {
+	ui, p, _, b := slideWithCheckerBundle(t)
+	ui.OpenPath(testslides.Derived(t, testslides.Sharp))
+	settle(ui)
+	other := ui.current()
+	if other == p {
+		t.Fatal("the second slide did not open")
+	}
+	label := b.Manifest.Name + " " + b.Manifest.Version
+	if !slices.Contains(other.analysis.modelChoice.Options, label) {
+		t.Fatalf("the second tab's picker %q lacks %q", other.analysis.modelChoice.Options, label)
+	}
+	// Chosen again from a bundle folder in the second tab: the first offers it too.
+	q := testbundles.Path(t, "nan")
+	other.analysis.rememberBundle(q)
+	if !slices.Contains(p.analysis.modelChoice.Options, modelLabel(q)) {
+		t.Errorf("the first tab's picker %q lacks the bundle opened in the second (%q)", p.analysis.modelChoice.Options, modelLabel(q))
+	}
 }

@@ -94,6 +94,19 @@ func (a *analysisPanel) unblind() {
 	a.layers.redraw()
 }
 
+// readFirst reports whether the case log holds the pathologist's first
+// read of r's slide before r was shown: a reopened case shows it at once
+// rather than asking for the read again. An altered log counts only its
+// verified lines.
+func (desk *caseDesk) readFirst(r *inference.Result) bool {
+	path := desk.logPath()
+	if path == "" {
+		return false
+	}
+	rep, err := caselog.Verify(path)
+	return err == nil && rep.ReadFirst(filepath.Base(r.Slide.Name), caselog.ResultHash(r))
+}
+
 // blindedPane returns a pane whose result waits for a first read, or nil;
 // exports and presentation refuse to show it before.
 func (desk *caseDesk) blindedPane() *slidePane {

@@ -71,5 +71,11 @@ func TestAIAfterFirstRead(t *testing.T) {
 	if read.Decision != r.ClassLabels()[1] || read.Reason != "dense tumour cells" || read.SlideIndex != 1 {
 		t.Errorf("first read %+v", read)
 	}
+	// Reopened, the result read after the first read shows at once.
+	ui.OpenCase(casePath)
+	settle(ui)
+	if again := ui.current(); again.ref.Result == nil || again.analysis.blinded {
+		t.Errorf("reopened: result %v, hidden again %v", again.ref.Result != nil, again.analysis.blinded)
+	}
 	ui.setFirstReadMode(false)
 }

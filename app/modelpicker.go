@@ -123,7 +123,10 @@ func (a *analysisPanel) rememberBundle(path string) {
 		}
 	}
 	prefs.SetStringList(recentBundlesKey, list)
-	a.refreshModelChoices()
+	for _, q := range a.pane.ui.openPanes() { // every tab offers it
+		q.analysis.refreshModelChoices()
+	}
+	a.refreshModelChoices() // this pane, while it is still being built
 }
 
 // checkResultModel marks the result shown as another model's when it did not

@@ -368,3 +368,20 @@ func SignOffText(e Entry) string {
 	}
 	return fmt.Sprintf("%s: %s (%s, %s)", d, e.Reason, e.User, e.Time.Local().Format("2006-01-02 15:04"))
 }
+
+// ReadFirst reports whether the log (its verified lines) holds the
+// pathologist's first read of the slide named slide (file name) followed
+// by the result with the given hash shown or signed off: that result was
+// read "AI after first read" and need not be hidden again.
+func (r *Report) ReadFirst(slide, resultHash string) bool {
+	read := false
+	for _, e := range r.Entries {
+		switch {
+		case e.Event == FirstRead && e.Slide == slide:
+			read = true
+		case read && e.ResultHash == resultHash && (e.Event == Analysis || e.Event == SignOff):
+			return true
+		}
+	}
+	return false
+}

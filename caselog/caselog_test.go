@@ -170,3 +170,21 @@ func FuzzVerify(f *testing.F) {
 		_ = rep.Summary()
 	})
 }
+
+// A result counts as read after a first read only when the log shows the
+// read before that very result.
+func TestReadFirst(t *testing.T) {
+	r := &Report{Entries: []Entry{
+		{Event: Analysis, Slide: "a.svs", ResultHash: "h1"},
+		{Event: FirstRead, Slide: "b.svs"},
+		{Event: Analysis, Slide: "a.svs", ResultHash: "h1"},
+		{Event: FirstRead, Slide: "a.svs"},
+		{Event: Analysis, Slide: "a.svs", ResultHash: "h2"},
+	}}
+	if !r.ReadFirst("a.svs", "h2") {
+		t.Error("the result shown after a's first read")
+	}
+	if r.ReadFirst("a.svs", "h1") || r.ReadFirst("c.svs", "h2") {
+		t.Error("a result shown before the read, or another slide's read, counted")
+	}
+}
