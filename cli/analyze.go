@@ -205,7 +205,12 @@ func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inferen
 	if overview != nil && float64(max(overview.Bounds().Dx(), overview.Bounds().Dy())) >= 0.85*float64(side) {
 		return res, overview, overviewDS, nil
 	}
-	thumbRGBA, ds, err := slide.ReadThumbnail(s, side)
+	var thumbRGBA *image.RGBA
+	if cache != nil { // --no-cache: nothing kept, nothing read from the cache
+		thumbRGBA, ds, err = cache.Thumbnail(s, side)
+	} else {
+		thumbRGBA, ds, err = slide.ReadThumbnail(s, side)
+	}
 	if err != nil {
 		return nil, nil, 0, err
 	}

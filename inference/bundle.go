@@ -125,19 +125,19 @@ func loadBundleFS(fsys fs.FS, source string) (*Bundle, error) {
 	if err := m.Validate(); err != nil {
 		return nil, bundleError(source, "%v", err)
 	}
-	if b.Encoder, err = readModelFile(fsys, source, "encoder", m.Encoder.File, m.Encoder.SHA256); err != nil {
+	if b.Encoder, b.EncoderSHA256, err = readModelFile(fsys, source, "encoder", m.Encoder.File, m.Encoder.SHA256); err != nil {
 		return nil, err
 	}
 	if m.HasHead() {
-		if b.Head, err = readModelFile(fsys, source, "head", m.Head.File, m.Head.SHA256); err != nil {
+		if b.Head, _, err = readModelFile(fsys, source, "head", m.Head.File, m.Head.SHA256); err != nil {
 			return nil, err
 		}
 	}
-	h, enc := sha256.New(), sha256.New()
+	h := sha256.New()
 	h.Write(manifestBytes)
-	io.MultiWriter(h, enc).Write(b.Encoder)
+	h.Write(b.Encoder)
 	h.Write(b.Head)
-	b.SHA256, b.EncoderSHA256 = hex.EncodeToString(h.Sum(nil)), hex.EncodeToString(enc.Sum(nil))
+	b.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return b, nil
 }
 
@@ -147,6 +147,21 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		// One allocation of the file's size: reading a 45 MB encoder
+		// through a growing buffer cost more than hashing it.
+		if st.Size() > limit {
+			return nil, fmt.Errorf("larger than %d bytes", limit)
+		}
+		data := make([]byte, st.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			return nil, err
+		}
+		if n, _ := f.Read(make([]byte, 1)); n > 0 {
+			return nil, errors.New("the file grew while it was read")
+		}
+		return data, nil
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
@@ -157,21 +172,22 @@ func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// readModelFile reads an ONNX file named by the manifest and checks its hash.
-func readModelFile(fsys fs.FS, source, role, name, wantSHA string) ([]byte, error) {
+// readModelFile reads an ONNX file named by the manifest, checks its hash
+// and returns the file and its sha256 (hex).
+func readModelFile(fsys fs.FS, source, role, name, wantSHA string) ([]byte, string, error) {
 	if !fs.ValidPath(name) {
-		return nil, bundleError(source, "%s.file %q is not a plain file name inside the bundle", role, name)
+		return nil, "", bundleError(source, "%s.file %q is not a plain file name inside the bundle", role, name)
 	}
 	data, err := readLimited(fsys, name, maxModelFile)
 	if err != nil {
-		return nil, bundleError(source, "%s file %s (manifest %s.file) is missing or unreadable: %v", role, name, role, err)
+		return nil, "", bundleError(source, "%s file %s (manifest %s.file) is missing or unreadable: %v", role, name, role, err)
 	}
 	sum := sha256.Sum256(data)
 	got := hex.EncodeToString(sum[:])
 	if !strings.EqualFold(got, strings.TrimSpace(wantSHA)) {
-		return nil, bundleError(source, "%s file %s has sha256 %s but manifest %s.sha256 says %q: the file was changed or the manifest is wrong", role, name, got, role, wantSHA)
+		return nil, "", bundleError(source, "%s file %s has sha256 %s but manifest %s.sha256 says %q: the file was changed or the manifest is wrong", role, name, got, role, wantSHA)
 	}
-	return data, nil
+	return data, got, nil
 }
 
 // checkTensors compares the ONNX files' declared inputs and outputs with

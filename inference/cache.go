@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -167,9 +169,16 @@ func AnalyzeCached(ctx context.Context, cache *ResultCache, s slide.Slide, model
 	return res, false, cache.Store(key, res), nil
 }
 
-// Usage counts the cached results and their bytes.
+// cachedFiles are the cache's files: results and slide thumbnails.
+func (c *ResultCache) cachedFiles() ([]string, error) {
+	results, err1 := filepath.Glob(filepath.Join(c.Dir, "*.json"))
+	thumbs, err2 := filepath.Glob(filepath.Join(c.Dir, "thumb-*.png"))
+	return append(results, thumbs...), errors.Join(err1, err2)
+}
+
+// Usage counts the cached results and thumbnails and their bytes.
 func (c *ResultCache) Usage() (files int, bytes int64, err error) {
-	matches, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
+	matches, err := c.cachedFiles()
 	for _, m := range matches {
 		if st, e := os.Stat(m); e == nil {
 			files++
@@ -179,13 +188,39 @@ func (c *ResultCache) Usage() (files int, bytes int64, err error) {
 	return files, bytes, err
 }
 
-// Clear removes every cached result.
+// Clear removes every cached result and thumbnail.
 func (c *ResultCache) Clear() error {
-	matches, err := filepath.Glob(filepath.Join(c.Dir, "*.json"))
+	matches, err := c.cachedFiles()
 	for _, m := range matches {
 		if e := os.Remove(m); e != nil && err == nil {
 			err = e
 		}
 	}
 	return err
+}
+
+// Thumbnail returns slide.ReadThumbnail(s, maxSide), read from the slide
+// once and then kept beside the results as a PNG (lossless: the same bits
+// as reading the slide again), so that a cached result's heatmap picture
+// does not read the slide. A damaged file is read again and replaced; a
+// thumbnail that cannot be kept is still returned.
+func (c *ResultCache) Thumbnail(s slide.Slide, maxSide int) (*image.RGBA, float64, error) {
+	sum := sha256.Sum256([]byte(s.Fingerprint()))
+	path := filepath.Join(c.Dir, fmt.Sprintf("thumb-%s-%d.png", hex.EncodeToString(sum[:12]), maxSide))
+	l0 := s.Levels()[0]
+	if f, err := os.Open(path); err == nil {
+		img, err := png.Decode(f)
+		f.Close()
+		if rgba, ok := img.(*image.RGBA); err == nil && ok && rgba.Bounds().Dx() > 0 {
+			return rgba, float64(l0.Width) / float64(rgba.Bounds().Dx()), nil
+		}
+	}
+	img, ds, err := slide.ReadThumbnail(s, maxSide)
+	if err != nil {
+		return nil, 0, err
+	}
+	if os.MkdirAll(c.Dir, 0o755) == nil {
+		atomicfile.WritePNG(path, img) // best effort: the next read tries again
+	}
+	return img, ds, nil
 }
