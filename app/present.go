@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -40,6 +41,7 @@ func (ui *UI) startPresentation() {
 		return
 	}
 	ui.presenting = &presentation{ui: ui}
+	ui.desk.nextView = 0 // N starts the storyboard at view 1
 	ui.win.SetMainMenu(nil)
 	ui.win.SetFullScreen(true)
 	p.view.Fit()
@@ -121,14 +123,21 @@ func (pr *presentation) card(p *slidePane) fyne.CanvasObject {
 		t.TextSize = 14 * presentationScale
 		card = container.NewStack(canvas.NewRectangle(storyboard.CardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), t))
 	}
-	if pr.notice == "" {
-		return card
+	box := func(text string, c color.Color, bold bool) fyne.CanvasObject {
+		t := canvas.NewText(text, c)
+		t.TextSize = 11 * presentationScale
+		t.TextStyle.Bold = bold
+		return container.NewStack(canvas.NewRectangle(storyboard.CardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), t))
 	}
-	n := canvas.NewText(pr.notice, storyboard.CardWarning)
-	n.TextSize = 14 * presentationScale
-	n.TextStyle.Bold = true
-	notice := container.NewStack(canvas.NewRectangle(storyboard.CardBackground), container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), n))
-	return container.NewVBox(notice, card)
+	parts := []fyne.CanvasObject{}
+	if pr.notice != "" {
+		parts = append(parts, box(pr.notice, storyboard.CardWarning, true))
+	}
+	parts = append(parts, card)
+	if line := storyboard.PatientLine(ui.desk.session.Patient()); line != "" && !p.analysis.blinded {
+		parts = append(parts, box(line, storyboard.CardText, true))
+	}
+	return container.NewVBox(parts...)
 }
 
 // step moves to the next (+1) or previous (−1) slide, fitted; at either

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"tessera/cases"
+	"tessera/internal/testslides"
 	"tessera/viewer"
 )
 
@@ -247,5 +248,25 @@ func TestOpeningACaseAsksBeforeClosingSlides(t *testing.T) {
 	ui.dialog.(*dialog.ConfirmDialog).Confirm()
 	if !opened {
 		t.Error("confirming did not open the case")
+	}
+}
+
+// Presentation mode shows the patient line under the card, and N starts
+// the storyboard at view 1 whatever was shown before.
+func TestPresentationPatientLineAndFirstView(t *testing.T) {
+	ui, _, panes := openAnalysedCase(t, testslides.Sharp)
+	ui.tabs.SelectIndex(0)
+	ui.desk.saveView(panes[0], "first")
+	ui.desk.saveView(panes[0], "second")
+	ui.goToView(0) // the next N would go to view 2
+	ui.startPresentation()
+	defer ui.stopPresentation()
+	markup := test.RenderToMarkup(ui.win.Canvas())
+	if !strings.Contains(markup, "Patient (") || !strings.Contains(markup, "of 2 slides") {
+		t.Error("presentation mode does not show the patient line")
+	}
+	ui.handleWindowRune('n')
+	if ui.presenting.caption != ui.desk.session.Views[0].CaptionText() || ui.desk.nextView != 1 {
+		t.Errorf("N in a new presentation showed %q (next %d), not view 1", ui.presenting.caption, ui.desk.nextView)
 	}
 }
