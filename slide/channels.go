@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"unicode"
 
 	"tessera/internal/histogram"
 )
@@ -113,6 +115,27 @@ func (s *channelSlide) SetChannel(i int, on bool, lo, hi int) error {
 var defaultPalette = []color.RGBA{{0, 0, 255, 255}, {0, 255, 0, 255}, {255, 0, 0, 255}, {255, 0, 255, 255},
 	{0, 255, 255, 255}, {255, 255, 0, 255}, {255, 128, 0, 255}, {255, 255, 255, 255}}
 
+// colourWords are the colours a channel's name can say it is drawn in.
+var colourWords = map[string]color.RGBA{
+	"red": {255, 0, 0, 255}, "green": {0, 255, 0, 255}, "blue": {0, 0, 255, 255},
+	"cyan": {0, 255, 255, 255}, "magenta": {255, 0, 255, 255}, "yellow": {255, 255, 0, 255},
+	"orange": {255, 128, 0, 255}, "white": {255, 255, 255, 255}, "grey": {255, 255, 255, 255}, "gray": {255, 255, 255, 255},
+}
+
+// colourNamed is the colour a channel name says ("Green", "green
+// channel", "Blue 2"), for a channel whose file gives no colour or
+// wavelength: a channel named "Green" is never drawn blue. ok is false
+// when the name holds no colour word, or more than one.
+func colourNamed(name string) (c color.RGBA, ok bool) {
+	found := 0
+	for _, word := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if w, has := colourWords[word]; has {
+			c, found = w, found+1
+		}
+	}
+	return c, found == 1
+}
+
 // newChannelSlide builds a slide from channel planes (names and colours
 // may be empty), sets each channel's window from its histogram, and
 // decodes a block to refuse broken data at open.
@@ -132,6 +155,8 @@ func newChannelSlide(path, format string, t *tiffReader, planes []*plane, names 
 		}
 		if i < len(colours) && colours[i] != nil {
 			c.colour = *colours[i]
+		} else if named, ok := colourNamed(c.name); ok {
+			c.colour = named
 		}
 		lo, hi, err := autoWindow(t, p)
 		if err != nil {

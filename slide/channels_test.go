@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -264,5 +265,23 @@ func TestJPEGChannelPlanes(t *testing.T) {
 			t.Errorf("%s: tables %d bytes, mean difference %.2f", layout, len(p.jpegTables), diff/n)
 		}
 		t.Logf("%s: %d×%d blocks, mean difference %.2f", layout, p.bw, p.bh, diff/n)
+	}
+}
+
+// A channel whose file gives no colour is drawn in the colour its name
+// says (WG26 DICOM optical paths named "Green" and "Blue"), else from the
+// palette.
+func TestChannelColourFromItsName(t *testing.T) {
+	for name, want := range map[string]color.RGBA{
+		"Green": {0, 255, 0, 255}, "blue channel": {0, 0, 255, 255}, "Red 2": {255, 0, 0, 255}, "GREY": {255, 255, 255, 255},
+	} {
+		if got, ok := colourNamed(name); !ok || got != want {
+			t.Errorf("%q: %v %v, want %v", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"DAPI", "Channel 1", "red-green", "Bluetooth"} {
+		if _, ok := colourNamed(name); ok {
+			t.Errorf("%q read as a colour", name)
+		}
 	}
 }
