@@ -82,6 +82,7 @@ type UI struct {
 
 // Run opens the main window with the given slides and blocks until it closes.
 func Run(paths []string) error {
+	nameFavouriteFolders()
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("tessera.png", assets.IconPNG))
 	cacheBytes := cacheBytesFromEnv()
@@ -92,6 +93,29 @@ func Run(paths []string) error {
 	ui.win.ShowAndRun()
 	ui.Close()
 	return nil
+}
+
+// favouriteFolders are the folders Fyne's file dialogs list, by the names
+// they ask xdg-user-dir for.
+var favouriteFolders = []string{"Desktop", "Documents", "Downloads", "Music", "Pictures", "Videos"}
+
+// nameFavouriteFolders gives xdg-user-dir a folder for each of Fyne's
+// favourites the user's XDG settings do not name (XDG_VIDEOS_DIR and so on,
+// only when unset, only for this process): without one xdg-user-dir answers
+// the home folder and Fyne logs "this computer does not define a VIDEOS
+// folder" at every file dialog. The folder given is the one Fyne falls back
+// to anyway (HOME/Videos); the user's own user-dirs.dirs still wins.
+func nameFavouriteFolders() {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return
+	}
+	for _, name := range favouriteFolders {
+		key := "XDG_" + strings.ToUpper(name) + "_DIR"
+		if os.Getenv(key) == "" {
+			os.Setenv(key, filepath.Join(home, name))
+		}
+	}
 }
 
 // cacheBytesFromEnv reads TESSERA_CACHE_MB (default: viewer.DefaultCacheBytes).

@@ -2,6 +2,8 @@ package app
 
 import (
 	"image"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -344,6 +346,33 @@ func TestOnlyTheSelectedTabLoads(t *testing.T) {
 			if active := !p.view.Inactive(); active != (i == sel) {
 				t.Errorf("round %d: tab %d active %v with tab %d selected", round, i, active, sel)
 			}
+		}
+	}
+}
+
+// Every favourite folder of Fyne's file dialogs gets a name xdg-user-dir
+// answers with (not the home folder, which Fyne logs as an error), and a
+// folder the user set is kept.
+func TestFavouriteFoldersAreNamed(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	for _, name := range favouriteFolders {
+		t.Setenv("XDG_"+strings.ToUpper(name)+"_DIR", "")
+	}
+	t.Setenv("XDG_MUSIC_DIR", "/srv/music")
+	nameFavouriteFolders()
+	for _, name := range favouriteFolders {
+		key := "XDG_" + strings.ToUpper(name) + "_DIR"
+		got := os.Getenv(key)
+		if name == "Music" && got != "/srv/music" || name != "Music" && got != filepath.Join(home, name) {
+			t.Errorf("%s = %q", key, got)
+		}
+	}
+	if _, err := exec.LookPath("xdg-user-dir"); err == nil {
+		out, err := exec.Command("xdg-user-dir", "VIDEOS").Output()
+		if err != nil || strings.TrimSpace(string(out)) == home {
+			t.Errorf("xdg-user-dir VIDEOS answers %q (%v): Fyne would log an error", out, err)
 		}
 	}
 }
