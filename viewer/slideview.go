@@ -22,6 +22,7 @@ var (
 	_ fyne.DoubleTappable = (*SlideView)(nil)
 	_ fyne.Focusable      = (*SlideView)(nil)
 	_ desktop.Hoverable   = (*SlideView)(nil)
+	_ desktop.Mouseable   = (*SlideView)(nil)
 )
 
 // Interaction constants.
@@ -61,6 +62,11 @@ type SlideView struct {
 	anim       *fyne.Animation
 	zoomTarget float64 // downsample the running animation heads to
 	focused    bool
+	// presses are the positions of the last two mouse presses (widget
+	// coordinates; presses[1] the latest) and pressCount how many there
+	// were: a double tap whose presses lie apart is two clicks.
+	presses    [2]fyne.Position
+	pressCount int
 
 	post          func(func()) // to the UI goroutine: Options.Post or fyne.Do
 	headless      bool         // Options.Headless: vector layers render at once
@@ -437,10 +443,41 @@ func (v *SlideView) Tapped(ev *fyne.PointEvent) {
 func (v *SlideView) DoubleTapped(ev *fyne.PointEvent) {
 	if v.Tool != nil {
 		vp := v.Viewport()
+		if first, ok := v.clicksApart(); ok {
+			// Two quick clicks in different places (a polygon's corners
+			// clicked fast) are two taps, not a double click.
+			v.Tool.Tap(vp.DeviceToLevel0(v.toDevice(first)))
+			v.Tool.Tap(vp.DeviceToLevel0(v.toDevice(ev.Position)))
+			return
+		}
 		v.Tool.DoubleTap(vp.DeviceToLevel0(v.toDevice(ev.Position)))
 		return
 	}
 	v.ZoomBy(keyZoomStep, v.toDevice(ev.Position))
+}
+
+// doubleClickSlop is how far apart (device-independent pixels) the two
+// presses of a double click may lie.
+const doubleClickSlop = 6
+
+// MouseDown records where the mouse was pressed (a double tap is told
+// from two quick clicks apart by it).
+func (v *SlideView) MouseDown(ev *desktop.MouseEvent) {
+	v.presses[0], v.presses[1] = v.presses[1], ev.Position
+	v.pressCount++
+}
+
+// MouseUp is part of desktop.Mouseable.
+func (v *SlideView) MouseUp(*desktop.MouseEvent) {}
+
+// clicksApart returns the first press of a double tap when its two presses
+// lie farther apart than a double click's.
+func (v *SlideView) clicksApart() (fyne.Position, bool) {
+	if v.pressCount < 2 {
+		return fyne.Position{}, false
+	}
+	d := v.presses[1].Subtract(v.presses[0])
+	return v.presses[0], math.Hypot(float64(d.X), float64(d.Y)) > doubleClickSlop
 }
 
 // FocusGained and FocusLost track keyboard focus.

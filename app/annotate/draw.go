@@ -109,6 +109,7 @@ func (s *shapeTool) DragStart(p viewer.Level0Point) {
 	if s.kind == ShapePoints {
 		return
 	}
+	p = s.a.clamp(p)
 	if s.kind != ShapePolygon || !s.active {
 		s.start, s.path, s.active = p, []annotation.Point{{X: p.X, Y: p.Y}}, true
 	}
@@ -127,6 +128,7 @@ func (s *shapeTool) DragMove(p viewer.Level0Point) {
 	if !s.active {
 		return
 	}
+	p = s.a.clamp(p)
 	switch s.kind {
 	case ShapeRectangle:
 		s.path = rectangle(s.start, p)
@@ -152,8 +154,13 @@ func (s *shapeTool) DragEnd(p viewer.Level0Point) {
 func (s *shapeTool) Tap(p viewer.Level0Point) {
 	switch s.kind {
 	case ShapePoints:
+		if p != s.a.clamp(p) {
+			s.a.host.Say("That click is off the slide: no point counted")
+			return
+		}
 		s.a.addPoint(annotation.Point{X: p.X, Y: p.Y})
 	case ShapePolygon:
+		p = s.a.clamp(p)
 		if !s.active {
 			s.path, s.active = nil, true
 		}
@@ -412,6 +419,13 @@ func (a *Tools) DeleteUnderPointer() {
 			return
 		}
 	}
+}
+
+// clamp is p moved onto the slide: a corner clicked or dragged past the
+// slide's edge lies on the edge (QuPath clips annotations to the image the
+// same way), so a shape drawn quickly over the edge is kept.
+func (a *Tools) clamp(p viewer.Level0Point) viewer.Level0Point {
+	return viewer.Level0Point{X: min(max(p.X, 0), float64(a.width)), Y: min(max(p.Y, 0), float64(a.height))}
 }
 
 func rectangle(a, b viewer.Level0Point) []annotation.Point {

@@ -130,3 +130,27 @@ func TestRulerAndDelete(t *testing.T) {
 		t.Errorf("%d annotations after deleting the ruler's line; said %q", len(ref.Annotations.Features), h.last())
 	}
 }
+
+// A polygon whose corners are clicked past the slide's edge is kept, its
+// corners on the edge; a point counted off the slide is refused.
+func TestPolygonOverTheEdge(t *testing.T) {
+	tools, h, ref := newTools(t)
+	n := len(ref.Annotations.Features)
+	tools.UseShape(ShapePolygon)
+	for _, p := range []viewer.Level0Point{{X: -300, Y: 100}, {X: 600, Y: -50}, {X: 900, Y: 700}, {X: 100, Y: 5000}} {
+		tools.shape.Tap(p)
+	}
+	if !tools.FinishShape() || len(ref.Annotations.Features) != n+1 {
+		t.Fatalf("no polygon kept (%d annotations); said %q", len(ref.Annotations.Features), h.last())
+	}
+	for _, q := range ref.Annotations.Features[n].Geometry.Polygons[0][0] {
+		if q.X < 0 || q.Y < 0 || q.X > float64(tools.width) || q.Y > float64(tools.height) {
+			t.Errorf("corner %v off the %d × %d slide", q, tools.width, tools.height)
+		}
+	}
+	tools.UseShape(ShapePoints)
+	tools.shape.Tap(viewer.Level0Point{X: -10, Y: 10})
+	if len(ref.Annotations.Features) != n+1 || !strings.Contains(h.last(), "off the slide") {
+		t.Errorf("a point off the slide: %d annotations, said %q", len(ref.Annotations.Features), h.last())
+	}
+}
