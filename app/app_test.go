@@ -72,7 +72,7 @@ func TestOpenGoodAndBadSlides(t *testing.T) {
 		t.Fatalf("%d tabs open, want the 2 good slides", n)
 	}
 	markup := test.RenderToMarkup(ui.win.Canvas())
-	for _, want := range []string{"2 files could not be opened", "histolab-broken.svs is not a slide",
+	for _, want := range []string{"2 files could not be opened", "histolab-broken.svs has a slide's name (.svs) but not a slide's content",
 		"damaged and cannot be shown", "(Bogus marker length)", "Tessera reads Aperio SVS"} {
 		if !strings.Contains(markup, want) {
 			t.Errorf("the error dialog does not say %q:\n%s", want, markup)

@@ -36,7 +36,7 @@ func TestAnalyzeCommand(t *testing.T) {
 	}
 	log := stderr.String()
 	for _, want := range []string{"DEMONSTRATION model", "execution provider: cpu",
-		"histolab-broken.svs is not a slide Tessera can read", "no µm/px calibration", "pass it with --mpp"} {
+		"histolab-broken.svs has a slide's name (.svs) but not a slide's content", "no µm/px calibration", "pass it with --mpp"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, log)
 		}

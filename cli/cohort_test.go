@@ -201,7 +201,7 @@ func TestCohortLocalEndToEnd(t *testing.T) {
 		t.Errorf("slides.csv: %d rows, %v", len(slidesCSV), status)
 	}
 	problems, _ := os.ReadFile(filepath.Join(out, "problems.csv"))
-	for _, want := range []string{"the same slide as line 2", "histolab-broken.svs is not a slide", "missing.svs: no such file"} {
+	for _, want := range []string{"the same slide as line 2", "histolab-broken.svs has a slide's name", "missing.svs: no such file"} {
 		if !strings.Contains(string(problems), want) {
 			t.Errorf("problems.csv lacks %q:\n%s", want, problems)
 		}

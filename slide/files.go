@@ -32,6 +32,10 @@ type UnsupportedError struct {
 	// DICOM is true when the file (or folder) is DICOM, only not something
 	// Tessera shows; Reason then says what it is instead.
 	DICOM bool
+	// Unknown is true when no reader recognised the file at all (Reason is
+	// then generic): converting it is the advice; otherwise a reader knew
+	// the format and Reason says what in it is not supported.
+	Unknown bool
 }
 
 func (e *UnsupportedError) Error() string {

@@ -84,6 +84,12 @@ func FuzzParseOMETIFF(f *testing.F) {
 		}
 	}
 	f.Add([]byte("MM\x00*\x00\x00\x00\x08"))
+	strips := image.NewRGBA(image.Rect(0, 0, 64, 40))
+	for _, compression := range []uint16{5, 8} { // RGB in strips, LZW and Deflate
+		if data, err := os.ReadFile(stripOMETIFF(f, strips, 16, compression)); err == nil {
+			f.Add(data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := parseOMETIFF("fuzz", bytes.NewReader(data), int64(len(data)))
 		if err == nil {

@@ -77,7 +77,7 @@ func Open(path string) (Slide, error) {
 	if f.tiff {
 		reason = unknownTIFF
 	}
-	return nil, &UnsupportedError{Name: filepath.Base(path), Reason: reason}
+	return nil, &UnsupportedError{Name: filepath.Base(path), Reason: reason, Unknown: true}
 }
 
 // factsOf reads what the dispatcher needs of path.
@@ -137,7 +137,7 @@ func openOwnTIFF(f *fileFacts) (Slide, error) {
 		}
 	}
 	if errors.Is(err, errNotOME) {
-		return nil, &UnsupportedError{Name: filepath.Base(f.path), Reason: unknownTIFF}
+		return nil, &UnsupportedError{Name: filepath.Base(f.path), Reason: unknownTIFF, Unknown: true}
 	}
 	return s, err
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"golang.org/x/image/tiff/lzw"
 	"image"
 	"image/draw"
 	"image/jpeg"
@@ -236,15 +237,22 @@ func (t *tiffReader) uint1(ifd tiffIFD, tag uint16, def uint64) (uint64, error) 
 // tiledImage is one tiled 8-bit RGB image of a TIFF file (a pyramid level):
 // its size and tile size in pixels, compression and tile tables.
 type tiledImage struct {
-	w, h, tw, th int
+	w, h, tw, th int // image and block size: a tile, or a strip (tw = w)
 	compression  uint64
+	predictor    uint64 // 2: horizontal differencing (LZW, Deflate)
 	offsets      []uint64
 	counts       []uint64
 	jpegTables   []byte
 }
 
-// tiledImage reads the tiled 8-bit RGB image of ifd; other images are
-// refused with a sentence saying why.
+// maxStripPixels bounds a strip of a stripped RGB image: each strip is
+// decoded whole (strips of 16 rows of a 100,000-pixel-wide image fit;
+// one strip holding a whole large image does not).
+const maxStripPixels = 1 << 22
+
+// tiledImage reads the 8-bit RGB image of ifd, in tiles or strips (QuPath
+// writes small RGB OME-TIFFs in LZW strips); other images are refused
+// with a sentence saying why.
 func (t *tiffReader) tiledImage(ifd tiffIFD) (*tiledImage, error) {
 	get := func(tag uint16, def uint64) int {
 		v, err := t.uint1(ifd, tag, def)
@@ -257,27 +265,37 @@ func (t *tiffReader) tiledImage(ifd tiffIFD) (*tiledImage, error) {
 	if l.w <= 0 || l.h <= 0 {
 		return nil, errors.New("image without a size")
 	}
-	if l.tw <= 0 || l.th <= 0 || l.tw > maxTileSide || l.th > maxTileSide {
-		return nil, errors.New("only tiled images are supported")
+	offTag, countTag := uint16(tagTileOffsets), uint16(tagTileByteCounts)
+	if _, tiled := ifd[tagTileWidth]; !tiled {
+		l.tw, l.th = l.w, min(get(tagRowsPerStrip, uint64(l.h)), l.h)
+		offTag, countTag = tagStripOffsets, tagStripByteCounts
+		if l.th <= 0 || int64(l.tw)*int64(l.th) > maxStripPixels {
+			return nil, fmt.Errorf("strips of %d×%d pixels are too large to read in pieces (tiled images, or strips of up to %d pixels, are supported)", l.tw, l.th, maxStripPixels)
+		}
+	} else if l.tw <= 0 || l.th <= 0 || l.tw > maxTileSide || l.th > maxTileSide {
+		return nil, fmt.Errorf("tiles of %d×%d pixels are not supported", l.tw, l.th)
 	}
-	if get(tagBitsPerSample, 8) != 8 || get(tagSamplesPerPixel, 1) != 3 || get(tagPlanarConfig, 1) != 1 || get(tagPredictor, 1) != 1 {
+	l.compression, l.predictor = uint64(get(tagCompression, 1)), uint64(get(tagPredictor, 1))
+	if get(tagBitsPerSample, 8) != 8 || get(tagSamplesPerPixel, 1) != 3 || get(tagPlanarConfig, 1) != 1 {
 		return nil, errors.New("only 8-bit RGB images are supported (this is fluorescence or multi-channel)")
 	}
-	l.compression = uint64(get(tagCompression, 1))
 	switch l.compression {
-	case compressionNone, compressionJPEG, compressionDeflate, compressionAdobeDeflate:
+	case compressionNone, compressionJPEG, compressionDeflate, compressionAdobeDeflate, compressionLZW:
 	default:
-		return nil, fmt.Errorf("TIFF compression %d is not supported (JPEG, Deflate or none are)", l.compression)
+		return nil, fmt.Errorf("TIFF compression %d is not supported (JPEG, Deflate, LZW or none are)", l.compression)
+	}
+	if l.predictor != 1 && (l.predictor != 2 || l.compression == compressionJPEG || l.compression == compressionNone) {
+		return nil, fmt.Errorf("TIFF predictor %d with compression %d is not supported", l.predictor, l.compression)
 	}
 	across, down := (l.w+l.tw-1)/l.tw, (l.h+l.th-1)/l.th
 	if across*down > maxTiles {
 		return nil, errors.New("too many tiles")
 	}
 	var err error
-	if l.offsets, err = t.uints(ifd, tagTileOffsets); err != nil {
+	if l.offsets, err = t.uints(ifd, offTag); err != nil {
 		return nil, err
 	}
-	if l.counts, err = t.uints(ifd, tagTileByteCounts); err != nil {
+	if l.counts, err = t.uints(ifd, countTag); err != nil {
 		return nil, err
 	}
 	if len(l.offsets) < across*down || len(l.counts) < across*down {
@@ -291,14 +309,22 @@ func (t *tiffReader) tiledImage(ifd tiffIFD) (*tiledImage, error) {
 	return l, nil
 }
 
-// decode reads and decodes tile index i (row-major) into a new image of
-// the tile size.
+// rowsIn is the number of image rows block i holds (a last strip or row
+// of tiles may be cut by the image's end).
+func (l *tiledImage) rowsIn(i int) int {
+	across := (l.w + l.tw - 1) / l.tw
+	return min(l.th, l.h-(i/across)*l.th)
+}
+
+// decode reads and decodes tile (or strip) index i (row-major) into a new
+// image of the block size; rows past the image's end are left clear.
 func (l *tiledImage) decode(t *tiffReader, i int) (*image.RGBA, error) {
 	data, err := t.readAt(l.offsets[i], int(min(l.counts[i], maxTagBytes)))
 	if err != nil {
 		return nil, err
 	}
 	img := image.NewRGBA(image.Rect(0, 0, l.tw, l.th))
+	want := l.tw * l.rowsIn(i) * 3 // bytes the block must hold
 	switch l.compression {
 	case compressionJPEG:
 		dec, err := jpeg.Decode(bytes.NewReader(withJPEGTables(l.jpegTables, data)))
@@ -306,24 +332,38 @@ func (l *tiledImage) decode(t *tiffReader, i int) (*image.RGBA, error) {
 			return nil, fmt.Errorf("JPEG tile %d: %v", i, err)
 		}
 		draw.Draw(img, img.Rect, dec, dec.Bounds().Min, draw.Src)
+		return img, nil
 	case compressionDeflate, compressionAdobeDeflate:
 		zr, err := zlib.NewReader(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("Deflate tile %d: %v", i, err)
 		}
-		raw, err := io.ReadAll(io.LimitReader(zr, int64(l.tw*l.th*3)))
-		if err != nil {
+		if data, err = io.ReadAll(io.LimitReader(zr, int64(l.tw*l.th*3))); err != nil {
 			return nil, fmt.Errorf("Deflate tile %d: %v", i, err)
 		}
-		data = raw
-		fallthrough
-	case compressionNone:
-		if len(data) < l.tw*l.th*3 {
-			return nil, fmt.Errorf("tile %d is short (%d bytes)", i, len(data))
+	case compressionLZW:
+		lr := lzw.NewReader(bytes.NewReader(data), lzw.MSB, 8)
+		data, err = io.ReadAll(io.LimitReader(lr, int64(l.tw*l.th*3)))
+		lr.Close()
+		if err != nil && len(data) < want {
+			return nil, fmt.Errorf("LZW tile %d: %v", i, err)
 		}
-		for p := 0; p < l.tw*l.th; p++ {
-			img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2], img.Pix[4*p+3] = data[3*p], data[3*p+1], data[3*p+2], 255
+	}
+	if len(data) < want {
+		return nil, fmt.Errorf("tile %d is short (%d bytes)", i, len(data))
+	}
+	rows := len(data) / (l.tw * 3)
+	rows = min(rows, l.th)
+	if l.predictor == 2 { // horizontal differencing, per sample
+		for y := 0; y < rows; y++ {
+			row := data[y*l.tw*3 : (y+1)*l.tw*3]
+			for x := 3; x < len(row); x++ {
+				row[x] += row[x-3]
+			}
 		}
+	}
+	for p := 0; p < l.tw*rows; p++ {
+		img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2], img.Pix[4*p+3] = data[3*p], data[3*p+1], data[3*p+2], 255
 	}
 	return img, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"tessera/slide"
 )
@@ -40,6 +41,14 @@ func DescribeOpenError(path string, err error) error {
 		msg = fmt.Sprintf("%s: permission denied; ask for read access to the file", name)
 	case errors.As(err, &unsupported) && unsupported.DICOM:
 		msg = fmt.Sprintf("%s is a DICOM file Tessera cannot show: %s", name, unsupported.Reason)
+	case errors.As(err, &unsupported) && !unsupported.Unknown && unsupported.Reason != "":
+		// A reader knew the format: say what in it is not supported.
+		msg = fmt.Sprintf("%s cannot be shown: %s", name, unsupported.Reason)
+	case errors.As(err, &unsupported) && unsupported.Unknown && slide.IsSlideName(name):
+		// Named like a slide, yet no reader knows it: converting it to the
+		// format it claims to be is no advice.
+		msg = fmt.Sprintf("%s has a slide's name (%s) but not a slide's content (%s): it may be damaged or misnamed; copy it again from the scanner or the archive",
+			name, strings.ToLower(filepath.Ext(name)), unsupported.Reason)
 	case errors.Is(err, slide.ErrUnsupported):
 		msg = fmt.Sprintf("%s is not a slide Tessera can read; convert it to pyramidal TIFF, SVS or OME-TIFF", name)
 	case errors.Is(err, slide.ErrDamaged):

@@ -21,7 +21,11 @@ func TestDescribeOpenError(t *testing.T) {
 	}{
 		{"ann.dcm", &slide.UnsupportedError{Name: "ann.dcm", Reason: "not an image (Microscopy Bulk Simple Annotations)", DICOM: true},
 			"ann.dcm is a DICOM file Tessera cannot show: not an image (Microscopy Bulk Simple Annotations)"},
-		{"notes.txt", &slide.UnsupportedError{Name: "notes.txt", Reason: "unknown"}, "notes.txt is not a slide Tessera can read; convert it"},
+		{"notes.txt", &slide.UnsupportedError{Name: "notes.txt", Reason: "unknown", Unknown: true}, "notes.txt is not a slide Tessera can read; convert it"},
+		{"broken.svs", &slide.UnsupportedError{Name: "broken.svs", Reason: "not a slide format Tessera knows", Unknown: true},
+			"broken.svs has a slide's name (.svs) but not a slide's content"},
+		{"cells.ome.tif", &slide.UnsupportedError{Name: "cells.ome.tif", Reason: "TIFF compression 34712 is not supported (JPEG, Deflate, LZW or none are)"},
+			"cells.ome.tif cannot be shown: TIFF compression 34712 is not supported"},
 		{"cut.svs", &slide.DamageError{Path: "/patients/DOE JOHN/cut.svs", Detail: "incomplete"}, "cut.svs: this slide is damaged and cannot be shown (incomplete)"},
 		{"cut.svs", fmt.Errorf("open: %w", os.ErrNotExist), "cut.svs: no such file"},
 		{"cut.svs", fmt.Errorf("open: %w", os.ErrPermission), "cut.svs: permission denied"},
