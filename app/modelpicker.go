@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -164,6 +165,17 @@ func (a *analysisPanel) showModelMismatch(why, chosen string) {
 	if why == "" {
 		a.analyzeBtn.SetText("Analyze (Ctrl+R)")
 	} else {
-		a.analyzeBtn.SetText("Analyze with " + chosen)
+		a.analyzeBtn.SetText("Analyze with " + shortLabel(chosen, 24))
 	}
+}
+
+// shortLabel cuts s to at most n characters with an ellipsis, so that a
+// long bundle name does not widen the side panel (the picker above shows it
+// whole).
+func shortLabel(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
 }

@@ -63,6 +63,9 @@ type slidePane struct {
 
 func newSlidePane(ui *UI, s slide.Slide, ref *session.Slide) *slidePane {
 	p := &slidePane{ui: ui, desk: ui.desk, slide: s, ref: ref, status: widget.NewLabel(""), work: newBackgroundWork(ui.post)}
+	// A long notice wraps onto a second line instead of widening the
+	// window past the screen (a 1280-pixel screen clipped the side panel).
+	p.status.Wrapping = fyne.TextWrapWord
 	// The case's channel settings, before anything reads a tile.
 	if err := cases.ApplyChannels(s, ref.Channels); err != nil {
 		ui.showError(fmt.Errorf("%s: %w", filepath.Base(ref.Path), err))

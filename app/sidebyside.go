@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"fyne.io/fyne/v2/widget"
 	"path/filepath"
 
 	"fyne.io/fyne/v2"
@@ -70,7 +71,8 @@ func (p *slidePane) openTwin(other slide.Slide) {
 	t.view.OnOtherRune = func(r rune) { p.ui.handleWindowRune(r) }
 	t.view.OnViewChanged = func(viewer.Viewport) { t.follow(t.view, p.view) }
 	p.twin = t
-	t.split = container.NewHSplit(p.stage, t.view)
+	left, right := p.twinLabels(other)
+	t.split = container.NewHSplit(container.NewBorder(left, nil, nil, nil, p.stage), container.NewBorder(right, nil, nil, nil, t.view))
 	t.split.Offset = 0.5
 	p.split.Leading = t.split
 	p.split.Refresh()
@@ -85,6 +87,30 @@ func (p *slidePane) openTwin(other slide.Slide) {
 		p.notice += "; a slide has no µm/px, so they follow by pixels"
 	}
 	p.updateStatus()
+}
+
+// twinLabels name the two views of a side by side: which slide each is
+// and, for the same slide twice, which one carries the heatmap.
+func (p *slidePane) twinLabels(other slide.Slide) (left, right fyne.CanvasObject) {
+	name := func(path string) string {
+		for i, q := range p.ui.openPanes() {
+			if q.slide.Path() == path {
+				return fmt.Sprintf("Slide %d: %s", i+1, filepath.Base(path))
+			}
+		}
+		return filepath.Base(path)
+	}
+	// What tells the two apart first: a narrow view cuts the file name.
+	l, r := "With its layers   ·   "+name(p.slide.Path()), "As scanned, no heatmap   ·   "+name(p.slide.Path())
+	if other != nil {
+		l, r = name(p.slide.Path()), name(other.Path())
+	}
+	label := func(text string) fyne.CanvasObject {
+		w := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		w.Truncation = fyne.TextTruncateEllipsis
+		return w
+	}
+	return label(l), label(r)
 }
 
 func (p *slidePane) closeTwin() {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fyne.io/fyne/v2/test"
 	"math"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,9 @@ func TestSideBySide(t *testing.T) {
 	ui.handleWindowRune('s')
 	if p.twin == nil || p.twin.view.Slide() != p.slide || len(p.twin.view.Plan().Draw) < 0 {
 		t.Fatal("S did not open the same slide beside itself")
+	}
+	if markup := test.RenderToMarkup(ui.win.Canvas()); !strings.Contains(markup, "With its layers   ·   Slide 1: CMU-1-Small-Region.svs") || !strings.Contains(markup, "As scanned, no heatmap") {
+		t.Error("the two views of a side by side are not labelled")
 	}
 	p.view.SetView(viewer.Level0Point{X: 800, Y: 900}, 2)
 	if c := p.twin.view.Viewport(); !near(c.Center.X, 800) || !near(c.Center.Y, 900) || !near(c.Downsample, 2) {
