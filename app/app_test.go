@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"image"
 	"os"
 	"os/exec"
@@ -374,5 +375,34 @@ func TestFavouriteFoldersAreNamed(t *testing.T) {
 		if err != nil || strings.TrimSpace(string(out)) == home {
 			t.Errorf("xdg-user-dir VIDEOS answers %q (%v): Fyne would log an error", out, err)
 		}
+	}
+}
+
+// Enter closes a message (its OK), never a question; Ctrl+Tab and
+// Ctrl+Shift+Tab switch slide tabs.
+func TestEnterClosesMessagesAndCtrlTabSwitches(t *testing.T) {
+	slides := sharedSlides(t)
+	ui := newTestUI(t)
+	ui.OpenPaths([]string{filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"), filepath.Join(slides, "hamamatsu", "test3-DAPI-2-387.ndpi")})
+	settle(ui)
+	ui.showError(errors.New("something to read"))
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if ui.dialogOpen() {
+		t.Error("Enter did not close the message")
+	}
+	ui.confirmReplaceCase(func() { t.Error("Enter answered a question") })
+	ui.handleWindowKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if !ui.dialogOpen() {
+		t.Error("Enter closed a question without its answer")
+	}
+	ui.dialog.Hide()
+	ui.tabs.SelectIndex(0)
+	press(ui, ctrl(fyne.KeyTab))
+	if ui.tabs.SelectedIndex() != 1 {
+		t.Errorf("Ctrl+Tab: tab %d", ui.tabs.SelectedIndex())
+	}
+	press(ui, ctrlShift(fyne.KeyTab))
+	if ui.tabs.SelectedIndex() != 0 {
+		t.Errorf("Ctrl+Shift+Tab: tab %d", ui.tabs.SelectedIndex())
 	}
 }

@@ -34,7 +34,7 @@ var Controls = [][2]string{
 	{"F5", "presentation mode: full screen, de-identified"},
 	{"Page Down / Page Up", "next / previous slide in presentation mode"},
 	{"Ctrl+W", "close the current slide"},
-	{"Ctrl+Page Down / Up", "next / previous slide tab"},
+	{"Ctrl+Page Down / Up", "next / previous slide tab (also Ctrl+Tab / Ctrl+Shift+Tab)"},
 	{"Ctrl+I", "show or hide the slide properties panel"},
 	{"Ctrl+R", "analyze the slide with the chosen model (Analysis panel)"},
 	{"Ctrl+Enter", "record your first read (when the AI result waits for it), else sign off the slide's result: choose the decision with ← →, Tab to the reason, Shift+Enter records"},
@@ -183,6 +183,8 @@ func (ui *UI) installShortcuts() {
 	c.AddShortcut(ctrl(fyne.KeyD).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.desk.askSaveView() })
 	c.AddShortcut(ctrl(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.UndoLast() }) })
 	c.AddShortcut(ctrl(fyne.KeyPageDown).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(1) })
+	c.AddShortcut(ctrl(fyne.KeyTab).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(1) })
+	c.AddShortcut(ctrlShift(fyne.KeyTab).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(-1) })
 	c.AddShortcut(ctrl(fyne.KeyPageUp).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.nextTab(-1) })
 	c.AddShortcut(ctrlShift(fyne.KeyZ).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.withPane(func(p *slidePane) { p.annots.RedoLast() }) })
 	c.AddShortcut(ctrl(fyne.KeyE).(*desktop.CustomShortcut), func(fyne.Shortcut) { ui.exportReport() })
@@ -207,6 +209,17 @@ func (ui *UI) installShortcuts() {
 
 // dialogOpen reports whether a dialog (or a pop-up) is over the window: the
 // slide's keys are then not the slide's.
+// isMessage reports whether d only says something (an information or
+// error dialog: OK closes it), so that Enter may close it; forms, questions
+// and file dialogs take Enter themselves or must be answered.
+func isMessage(d dialog.Dialog) bool {
+	switch d.(type) {
+	case *dialog.FormDialog, *dialog.ConfirmDialog, *dialog.FileDialog, *dialog.CustomDialog, *dialog.ColorPickerDialog, *dialog.EntryDialog:
+		return false
+	}
+	return true
+}
+
 func (ui *UI) dialogOpen() bool { return ui.win.Canvas().Overlays().Top() != nil }
 
 // focusSlide gives the keyboard back to the current slide after a control
@@ -253,6 +266,11 @@ func (ui *UI) handleWindowKey(ev *fyne.KeyEvent) bool {
 		ui.startPresentation()
 		return true
 	case fyne.KeyReturn, fyne.KeyEnter:
+		if ui.dialog != nil && ui.dialogOpen() && isMessage(ui.dialog) {
+			ui.dialog.Hide() // a message's OK
+			ui.dialog = nil
+			return true
+		}
 		if p := ui.current(); p != nil && p.annots.PinRuler() {
 			return true
 		}
