@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,21 +225,31 @@ func FromFolder(dir string) (*Case, error) {
 	return c, nil
 }
 
+// unwrapPath drops the path a file error carries (folders may name the
+// patient; the message names the file itself).
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // Load reads a case file; slide paths come back absolute. A file that is
 // not a case gives an error wrapping ErrDamaged that says so.
 func Load(path string) (*Case, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("open case %s: %w", path, err)
+		return nil, fmt.Errorf("the case file %s cannot be opened: %w", filepath.Base(path), unwrapPath(err))
 	}
 	var c Case
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%s: %w (%v); it was not changed. Restore it from a backup, or open the slides again and save a new case", path, ErrDamaged, err)
+		return nil, fmt.Errorf("%s: %w (%v); it was not changed. Restore it from a backup, or open the slides again and save a new case", filepath.Base(path), ErrDamaged, err)
 	}
 	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w (%v); it was not changed", path, ErrDamaged, err)
+		return nil, fmt.Errorf("%s: %w (%v); it was not changed", filepath.Base(path), ErrDamaged, err)
 	}
 	base := filepath.Dir(path)
 	for i := range c.Slides {
