@@ -68,7 +68,9 @@ func newCaseCard() *caseCard {
 	c.class.Wrapping = fyne.TextWrapWord
 	c.detail.Wrapping = fyne.TextWrapWord
 	c.content = container.NewVBox(widget.NewLabelWithStyle("Case card", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		c.other, c.verdict, c.class, c.reveal, c.detail, c.warnings, c.patient, c.leaveOut)
+		// What qualifies the class (demonstration, not validated, typed
+		// µm/px, partial) right under it, before the figures.
+		c.other, c.verdict, c.class, c.warnings, c.reveal, c.detail, c.patient, c.leaveOut)
 	return c
 }
 
