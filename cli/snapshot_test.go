@@ -61,7 +61,7 @@ func TestHeadlessCommandsRejectBadInput(t *testing.T) {
 	}{
 		{"info: not a slide", func() error {
 			return Info([]string{filepath.Join(slides, "broken", "histolab-broken.svs")}, &bytes.Buffer{})
-		}, "not a slide Tessera can read"},
+		}, "has a slide's name (.svs) but not a slide's content"},
 		{"info: damaged", func() error {
 			return Info([]string{filepath.Join(slides, "broken", "openslide-python-unopenable.tiff")}, &bytes.Buffer{})
 		}, "damaged"},

@@ -65,8 +65,9 @@ func UserRuntimeDir() string {
 }
 
 // FindRuntimeLibrary returns the library to load: the file named by
-// ONNXRUNTIME_SHARED_LIBRARY_PATH, else one beside the executable, else the
-// per-user install. The error lists where it looked and what to do.
+// ONNXRUNTIME_SHARED_LIBRARY_PATH, else one beside the executable or in
+// ../lib from it (the portable folder and the .deb), else the per-user
+// install. It is loaded by its full path, never by a search. The error lists where it looked and what to do.
 func FindRuntimeLibrary() (string, error) {
 	if p := os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH"); p != "" {
 		if _, err := os.Stat(p); err != nil {
@@ -76,7 +77,7 @@ func FindRuntimeLibrary() (string, error) {
 	}
 	var dirs []string
 	if exe, err := os.Executable(); err == nil {
-		dirs = append(dirs, filepath.Dir(exe))
+		dirs = append(dirs, filepath.Dir(exe), filepath.Join(filepath.Dir(exe), "..", "lib"))
 	}
 	dirs = append(dirs, UserRuntimeDir())
 	for _, d := range dirs {

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Builds Tessera's release artifacts into dist/ (all set-up included):
+#   tessera-VERSION-linux-x86_64.tar.xz   portable folder: unpack, ./install.sh (no root), or run bin/tessera
+#   tessera_VERSION_amd64.deb             per machine, /opt/tessera, `tessera` on PATH, menu entry, file types
+#   SHA256SUMS, THIRD-PARTY-LICENSES
+# Reproducible: the same commit gives the same bytes (-trimpath, no build id,
+# every timestamp SOURCE_DATE_EPOCH = the commit's time, sorted archives).
+# The Windows builds are not made yet (README, "Limitations").
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/setup.sh
+setup_base
+command -v xz >/dev/null || apt_install xz-utils
+
+version="$(sed -n 's/^Version = "\(.*\)"/\1/p' FyneApp.toml)+git.$(git rev-list --count HEAD)"
+export SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"
+name="tessera-$version-linux-x86_64"
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+root="$stage/$name"
+mkdir -p "$root/bin" "$root/lib" "$root/share" dist
+
+# The binary finds its libraries in ../lib (DT_RPATH, so that the bundled
+# libraries find each other too) and ONNX Runtime beside it or in ../lib.
+CGO_ENABLED=1 go build -trimpath -buildvcs=false \
+  -ldflags "-s -w -buildid= -extldflags '-Wl,-rpath,\$ORIGIN/../lib -Wl,--disable-new-dtags -Wl,--build-id=none'" \
+  -o "$root/bin/tessera" .
+
+# Libraries a Linux desktop does not have: every shared library the binary
+# needs except the C runtime, the graphics stack, fonts and the compression
+# and system libraries every distribution ships (same sonames since Debian 11).
+system_lib() {
+  case "$1" in
+    linux-vdso*|ld-linux*|libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|libresolv.so*) return 0 ;;
+    libstdc++.so*|libgcc_s.so*) return 0 ;;
+    libGL.so*|libGLX.so*|libGLdispatch.so*|libEGL.so*|libX*.so*|libxcb*.so*) return 0 ;;
+    libfontconfig.so*|libfreetype.so*|libexpat.so*|libbrotli*.so*) return 0 ;;
+    libz.so*|liblzma.so*|libzstd.so*|libbz2.so*|libmount.so*|libblkid.so*|libselinux.so*|libpcre2-8.so*|libbsd.so*|libmd.so*|libuuid.so*) return 0 ;;
+  esac
+  return 1
+}
+ldd "$root/bin/tessera" | awk '/=> \// {print $1, $3}' | sort | while read -r soname path; do
+  system_lib "$soname" || cp -L "$path" "$root/lib/$soname"
+done
+cp -L "$ORT_DIR/libonnxruntime.so.$ORT_VERSION" "$root/lib/"
+ln -s "libonnxruntime.so.$ORT_VERSION" "$root/lib/libonnxruntime.so.1"
+
+cp assets/icon.png "$root/share/tessera.png"
+cp packaging/linux/tessera.desktop packaging/linux/tessera-mime.xml "$root/share/"
+cp packaging/linux/install.sh "$root/install.sh"
+echo "$version" > "$root/VERSION"
+packaging/third-party-licenses.sh "$root/lib" > "$root/THIRD-PARTY-LICENSES"
+cp "$root/THIRD-PARTY-LICENSES" dist/THIRD-PARTY-LICENSES
+
+# Portable archive: sorted, owned by root, every time the commit's.
+find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
+  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+  -C "$stage" -cf - "$name" | xz -T1 -6 > "dist/$name.tar.xz"
+
+# Debian package: the same folder under /opt/tessera.
+deb="$stage/deb"
+mkdir -p "$deb/DEBIAN" "$deb/opt" "$deb/usr/bin" "$deb/usr/share/applications" "$deb/usr/share/mime/packages" "$deb/usr/share/icons/hicolor/256x256/apps"
+cp -a "$root" "$deb/opt/tessera"
+rm "$deb/opt/tessera/install.sh"
+ln -s /opt/tessera/bin/tessera "$deb/usr/bin/tessera"
+sed -e "s|@EXEC@|/opt/tessera/bin/tessera|" -e "s|@ICON@|org.tessera.viewer|" packaging/linux/tessera.desktop > "$deb/usr/share/applications/org.tessera.viewer.desktop"
+cp packaging/linux/tessera-mime.xml "$deb/usr/share/mime/packages/org.tessera.viewer.xml"
+cp assets/icon.png "$deb/usr/share/icons/hicolor/256x256/apps/org.tessera.viewer.png"
+size=$(du -sk --apparent-size "$deb/opt" "$deb/usr" | awk '{s+=$1} END {print s}')
+cat > "$deb/DEBIAN/control" <<CONTROL
+Package: tessera
+Version: $version
+Architecture: amd64
+Maintainer: Tessera developers <tessera@localhost>
+Installed-Size: $size
+Depends: libc6 (>= 2.36), libstdc++6, libgl1, libx11-6, libfontconfig1, libfreetype6
+Section: science
+Priority: optional
+Description: whole-slide image viewer with on-workstation AI analysis
+ Tessera opens digitized whole-slide images (SVS, NDPI, MIRAX, OME-TIFF,
+ DICOM WSI and more), pans and zooms them, and runs AI models on this
+ workstation, offline, with heatmaps, quality control and a case log.
+ OpenSlide, ONNX Runtime and the libraries they need are in /opt/tessera.
+CONTROL
+find "$deb" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+dpkg-deb --root-owner-group -Zxz --build "$deb" "dist/tessera_${version}_amd64.deb" >/dev/null
+
+(cd dist && sha256sum "$name.tar.xz" "tessera_${version}_amd64.deb" THIRD-PARTY-LICENSES > SHA256SUMS)
+ls -l dist
