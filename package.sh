@@ -19,6 +19,7 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 root="$stage/$name"
 mkdir -p "$root/bin" "$root/lib" "$root/share" dist
+rm -f dist/tessera-*-linux-x86_64.tar.xz dist/tessera_*_amd64.deb dist/SHA256SUMS dist/THIRD-PARTY-LICENSES
 
 # The binary finds its libraries in ../lib (DT_RPATH, so that the bundled
 # libraries find each other too) and ONNX Runtime beside it or in ../lib.
@@ -27,13 +28,16 @@ CGO_ENABLED=1 go build -trimpath -buildvcs=false \
   -o "$root/bin/tessera" .
 
 # Libraries a Linux desktop does not have: every shared library the binary
-# needs except the C runtime, the graphics stack, fonts and the compression
-# and system libraries every distribution ships (same sonames since Debian 11).
+# needs except the C runtime, OpenGL, the core X11 libraries (cairo's
+# xcb-render, xcb-shm and Xrender are bundled: a minimal desktop root lacked
+# them), fonts and the compression and system libraries every distribution
+# ships (same sonames since Debian 11). packaging/test-roots.sh checks it.
 system_lib() {
   case "$1" in
     linux-vdso*|ld-linux*|libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|libresolv.so*) return 0 ;;
     libstdc++.so*|libgcc_s.so*) return 0 ;;
-    libGL.so*|libGLX.so*|libGLdispatch.so*|libEGL.so*|libX*.so*|libxcb*.so*) return 0 ;;
+    libGL.so*|libGLX.so*|libGLdispatch.so*|libEGL.so*) return 0 ;;
+    libX11.so*|libXext.so*|libXcursor.so*|libXrandr.so*|libXi.so*|libXinerama.so*|libXxf86vm.so*|libXfixes.so*|libxcb.so*|libXau.so*|libXdmcp.so*) return 0 ;;
     libfontconfig.so*|libfreetype.so*|libexpat.so*|libbrotli*.so*) return 0 ;;
     libz.so*|liblzma.so*|libzstd.so*|libbz2.so*|libmount.so*|libblkid.so*|libselinux.so*|libpcre2-8.so*|libbsd.so*|libmd.so*|libuuid.so*) return 0 ;;
   esac
