@@ -35,7 +35,8 @@ for suite in "${suites[@]}"; do
       || { results+=("$suite: debootstrap failed (see $out/debootstrap-$suite.log)"); continue; }
     echo "$suite: root made in $(( $(date +%s) - t0 )) s" >&2
   fi
-  chroot "$root" sh -c 'id tech >/dev/null 2>&1 || useradd -m tech'
+  # A fresh user each run.
+  chroot "$root" sh -c 'userdel -r tech >/dev/null 2>&1; useradd -m tech'
   mkdir -p "$root/home/tech/slides" "$root/tmp/.X11-unix"
   cp "$slides/aperio/CMU-1-Small-Region.svs" "$root/home/tech/slides/"
   cp "$archive" "$root/home/tech/"
@@ -59,7 +60,7 @@ for suite in "${suites[@]}"; do
   Xvfb :77 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xpid=$!
   sleep 1
   mount --bind /tmp/.X11-unix "$root/tmp/.X11-unix"
-  inroot "~/.local/bin/tessera slides/CMU-1-Small-Region.svs" >"$out/window-$suite.log" 2>&1 & apid=$!
+  inroot "cd ~ && exec ~/.local/bin/tessera slides/CMU-1-Small-Region.svs" >"$out/window-$suite.log" 2>&1 & apid=$!
   sleep 8
   DISPLAY=:77 import -window root "$out/window-$suite.png" || true
   kill $apid 2>/dev/null || true; wait $apid 2>/dev/null || true
