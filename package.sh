@@ -67,6 +67,7 @@ deb="$stage/deb"
 mkdir -p "$deb/DEBIAN" "$deb/opt" "$deb/usr/bin" "$deb/usr/share/applications" "$deb/usr/share/mime/packages" "$deb/usr/share/icons/hicolor/256x256/apps"
 cp -a "$root" "$deb/opt/tessera"
 rm "$deb/opt/tessera/install.sh"
+mkdir -p "$deb/opt/tessera/bundles" # the lab's bundles for every user (the model picker lists them)
 ln -s /opt/tessera/bin/tessera "$deb/usr/bin/tessera"
 sed -e "s|@EXEC@|/opt/tessera/bin/tessera|" -e "s|@ICON@|org.tessera.viewer|" packaging/linux/tessera.desktop > "$deb/usr/share/applications/org.tessera.viewer.desktop"
 cp packaging/linux/tessera-mime.xml "$deb/usr/share/mime/packages/org.tessera.viewer.xml"

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -496,5 +497,27 @@ func TestBundleOpenedInOneTabIsOfferedInAll(t *testing.T) {
 	other.analysis.rememberBundle(q)
 	if !slices.Contains(p.analysis.modelChoice.Options, modelLabel(q)) {
 		t.Errorf("the first tab's picker %q lacks the bundle opened in the second (%q)", p.analysis.modelChoice.Options, modelLabel(q))
+	}
+}
+
+// A bundle the lab installed in the machine-wide folder is offered to
+// every user, by its name, without being opened first.
+func TestMachineWideBundleIsOffered(t *testing.T) {
+	slides := sharedSlides(t)
+	requireRuntime(t)
+	dir := t.TempDir()
+	if err := os.Symlink(testbundles.Path(t, "checker"), filepath.Join(dir, "checker")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TESSERA_BUNDLES_DIR", dir)
+	ui := newTestUI(t)
+	ui.OpenPath(filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs"))
+	settle(ui)
+	b, err := inference.LoadBundle(filepath.Join(dir, "checker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := b.Manifest.Name + " " + b.Manifest.Version; !slices.Contains(ui.current().analysis.modelChoice.Options, want) {
+		t.Errorf("picker %q lacks the machine-wide bundle %q", ui.current().analysis.modelChoice.Options, want)
 	}
 }

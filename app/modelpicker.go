@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -15,15 +16,23 @@ import (
 const openBundleLabel = "Open model bundle…"
 const recentBundlesKey = "recent-bundles"
 
-// The analysis panel's model picker: the built-in bundle, bundles opened
-// before and "Open model bundle…", each named by the manifest's name and
-// version (the folder only where two would read the same).
+// The analysis panel's model picker: the built-in bundle, the bundles the
+// lab installed for every user (inference.MachineBundles), bundles this
+// user opened before and "Open model bundle…", each named by the
+// manifest's name and version (the folder only where two would read the
+// same).
 
 // refreshModelChoices lists the models by name and version.
 func (a *analysisPanel) refreshModelChoices() {
 	a.modelPaths = map[string]string{BuiltinModelLabel: ""}
 	opts := []string{BuiltinModelLabel}
-	for _, path := range a.pane.ui.app.Preferences().StringList(recentBundlesKey) {
+	paths := inference.MachineBundles()
+	for _, p := range a.pane.ui.app.Preferences().StringList(recentBundlesKey) {
+		if !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	for _, path := range paths {
 		label := modelLabel(path)
 		if _, taken := a.modelPaths[label]; taken {
 			label = fmt.Sprintf("%s (%s)", label, filepath.Base(path))
