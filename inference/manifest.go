@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"tessera/clinical"
 )
 
 // HeadKind is how tile features become a slide output.
@@ -105,6 +107,11 @@ type Manifest struct {
 	// Reference is what the model was built on, for out-of-distribution
 	// checks (optional).
 	Reference Reference `toml:"reference"`
+
+	// Clinical is the patient's risk as the clinic computes it: clinical
+	// factors combined with the slide score in a Cox model (optional;
+	// package clinical, docs/BUNDLES.md).
+	Clinical *clinical.Section `toml:"clinical"`
 }
 
 // Stains a bundle can declare in [domain].
@@ -241,6 +248,11 @@ func (m *Manifest) Validate() error {
 	}
 	if err := m.Interpretation.validate(); err != nil {
 		return err
+	}
+	if m.Clinical != nil {
+		if err := m.Clinical.Validate(); err != nil {
+			return err
+		}
 	}
 	return m.Reference.validate(m.Encoder.FeatureDim)
 }
