@@ -46,6 +46,7 @@ const (
 	Export          = "export"
 	LeftOut         = "left-out"        // a slide left out of the patient result, with the pathologist's reason
 	IncludedAgain   = "included-again"  // a slide left out counts again
+	FactorSet       = "factor-set"      // a clinical factor entered or changed: Detail "age: 50 → 54"
 	CrashRecovered  = "crash-recovered" // the line before was cut short by a crash
 	genesisPrevHash = "0000000000000000000000000000000000000000000000000000000000000000"
 )

@@ -33,6 +33,10 @@ type Case struct {
 	Model  string      `json:"model,omitempty"` // bundle path; empty for the built-in model
 	Slides []SlideRef  `json:"slides"`
 	Views  []SavedView `json:"views,omitempty"`
+	// Factors are the patient's clinical factors by the name the model's
+	// [clinical] section gives them ("age": "54"), as entered; absent in
+	// case files made before them.
+	Factors map[string]string `json:"factors,omitempty"`
 }
 
 // SlideRef is one slide of a case.

@@ -16,9 +16,12 @@ import (
 
 // CaseCmd runs `tessera case new CASE.tessera-case.json SLIDE... [--label
 // TEXT] [--model BUNDLE]`: a case file made from the command line, its log
-// started with a case-created line.
+// started with a case-created line; and `tessera case set` (casefactors.go).
 func CaseCmd(args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: tessera case new CASE.tessera-case.json SLIDE... [--label TEXT] [--model BUNDLE]"
+	const usage = "usage: tessera case new CASE.tessera-case.json SLIDE... [--label TEXT] [--model BUNDLE]\n   or: " + caseSetUsage
+	if len(args) > 0 && args[0] == "set" {
+		return caseSet(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "new" {
 		return UserError{errors.New(usage)}
 	}

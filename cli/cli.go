@@ -39,6 +39,8 @@ usage:
                   [--label TEXT] [--show-names]  write a de-identified PDF case report
   tessera case new CASE.tessera-case.json SLIDE... [--label TEXT] [--model BUNDLE]
                                               make a case file (and start its log)
+  tessera case set CASE.tessera-case.json (--factor NAME=VALUE ... | --factors FILE.csv) [--model BUNDLE]
+                                              the patient's clinical factors (logged)
   tessera signoff CASE.tessera-case.json (--slide N | --patient) (--agree | --disagree | --uncertain)
                   --reason TEXT [--model BUNDLE]  record a pathologist's sign-off in the case log
   tessera log verify CASE.tessera-case.json  check the case log's chain; names an altered line

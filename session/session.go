@@ -9,6 +9,7 @@ package session
 
 import (
 	"bytes"
+	"maps"
 	"path/filepath"
 	"slices"
 
@@ -86,9 +87,11 @@ type Case struct {
 	Model  string // the case's bundle path; "" is the built-in model
 	Path   string // the case file once saved or opened; "" before
 	Views  []cases.SavedView
-	slides []*Slide
-	saved  map[string]cases.SlideRef // the case file's slides by path, for Add
-	file   *cases.Case               // the case file read (nil: none), for each slide's model
+	// Factors are the patient's clinical factors (cases.Case.Factors).
+	Factors map[string]string
+	slides  []*Slide
+	saved   map[string]cases.SlideRef // the case file's slides by path, for Add
+	file    *cases.Case               // the case file read (nil: none), for each slide's model
 }
 
 // New returns an empty set of tabs (not yet a case).
@@ -102,7 +105,7 @@ func FromFile(c *cases.Case, path string) *Case {
 	for _, ref := range c.Slides {
 		saved[filepath.Clean(ref.Path)] = ref
 	}
-	return &Case{IsCase: true, Label: c.Label, Model: c.Model, Path: path, Views: slices.Clone(c.Views), saved: saved, file: c}
+	return &Case{IsCase: true, Label: c.Label, Model: c.Model, Path: path, Views: slices.Clone(c.Views), Factors: maps.Clone(c.Factors), saved: saved, file: c}
 }
 
 // Results returns each slide's result in order (nil where there is none).
@@ -170,7 +173,7 @@ func (c *Case) SetResult(s *Slide, r *inference.Result) { s.Result = r }
 // File returns the case file content: the slides, their typed µm/px, the
 // label, the case's model and the saved views.
 func (c *Case) File() *cases.Case {
-	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views)}
+	f := &cases.Case{Schema: cases.Schema, Label: c.Label, Model: c.Model, Views: slices.Clone(c.Views), Factors: maps.Clone(c.Factors)}
 	for _, s := range c.slides {
 		ref := cases.SlideRef{Path: s.Path, MPP: s.MPP, Channels: s.Channels, SideBySide: s.SideBySide, LeftOut: s.LeftOut, Coverage: s.coverageText()}
 		switch {
