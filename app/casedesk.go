@@ -9,8 +9,10 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"tessera/clinical"
 	"tessera/inference"
 	"tessera/session"
+	"tessera/storyboard"
 )
 
 // caseDesk owns the open case: the session (its slides, results, label,
@@ -37,6 +39,24 @@ type deskWindow interface {
 	notify(text string) // a confirmation on the current slide's status line
 	window() fyne.Window
 	caseChanged() // the label, file or saved views changed: title and menus
+	// modelManifest is the manifest of the bundle at path ("" the built-in
+	// one), nil when it cannot be read.
+	modelManifest(path string) *inference.Manifest
+}
+
+// clinicalModel is the case model's [clinical] section (nil when it has
+// none) and the slides' scanner ("vendor") for its calibration: the model
+// of the first slide, as a patient result comes from one model.
+func (desk *caseDesk) clinicalModel() (*clinical.Section, string) {
+	panes := desk.w.openPanes()
+	if len(panes) == 0 {
+		return nil, ""
+	}
+	m := desk.w.modelManifest(panes[0].ref.ModelPath)
+	if m == nil || m.Clinical == nil {
+		return nil, ""
+	}
+	return m.Clinical, panes[0].slide.Format()
 }
 
 func newCaseDesk(w deskWindow, prefs fyne.Preferences) *caseDesk {
@@ -132,6 +152,10 @@ func (desk *caseDesk) moveView(delta int) {
 func (desk *caseDesk) updatePatientResult() {
 	pat := desk.session.Patient()
 	text := patientText(pat)
+	if section, scanner := desk.clinicalModel(); section != nil {
+		lines := storyboard.ClinicalLines(section, desk.session.ClinicalRisk(section, scanner))
+		text = strings.TrimSpace(text + "\n\nClinical factors and the combined risk:\n" + strings.Join(lines, "\n"))
+	}
 	for _, pane := range desk.w.openPanes() {
 		card := pane.analysis.card
 		card.patient.SetText(text)

@@ -102,7 +102,9 @@ func (ui *UI) reportCase() (report.Case, []string, error) {
 		p := ui.panes[ui.tabs.Items[i]]
 		return storyboard.Source{Slide: p.slide, Layer: p.analysis.layers.layer}, nil
 	}
-	return storyboard.Report(context.Background(), ui.desk.session, open, storyboard.Options{ShowIdentifiers: ui.showIdentifiers, Generated: time.Now(), Cache: ui.cache})
+	section, scanner := ui.desk.clinicalModel()
+	return storyboard.Report(context.Background(), ui.desk.session, open, storyboard.Options{ShowIdentifiers: ui.showIdentifiers, Generated: time.Now(), Cache: ui.cache,
+		Clinical: section, Scanner: scanner})
 }
 
 // askSavePath shows a save dialog, starting in the first open slide's

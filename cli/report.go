@@ -149,9 +149,22 @@ func Report(args []string, stderr io.Writer) error {
 	if len(c.Views) > 0 {
 		viewer.NewHeadlessApp()
 	}
-	rc, _, err := storyboard.Report(ctx, sc, open, storyboard.Options{ShowIdentifiers: *showNames, Generated: time.Now()})
+	opts := storyboard.Options{ShowIdentifiers: *showNames, Generated: time.Now()}
+	// The combined clinical risk, when the patient's model declares it
+	// (the first slide's model: a patient result comes from one model).
+	if _, m, err := modelFor(c.Slides[0]); err == nil && m.bundle.Manifest.Clinical != nil {
+		opts.Clinical = m.bundle.Manifest.Clinical
+		if s, err := openSlide(c.Slides[0].Path); err == nil {
+			opts.Scanner = s.Format() // the vendor, as the calibrations' patterns name it
+			s.Close()
+		}
+	}
+	rc, _, err := storyboard.Report(ctx, sc, open, opts)
 	if err != nil {
 		return UserError{err}
+	}
+	for _, l := range rc.Clinical {
+		fmt.Fprintln(stderr, "clinical: "+l)
 	}
 	if err := report.WritePDF(*out, rc); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -60,6 +61,9 @@ type Case struct {
 	Log             string
 	// Views are the storyboard: one page per saved view, in order.
 	Views []ViewPage
+	// Clinical are the lines of the combined clinical and slide risk
+	// (storyboard.ClinicalLines); nil when the model declares none.
+	Clinical []string
 }
 
 // ViewPage is a saved view's page: the view as the window showed it
@@ -116,6 +120,17 @@ func WritePDF(path string, c Case) error {
 		text("", 11, "None: these slides were not opened as one patient's case.")
 	}
 	writeSignOffs(text, c.PatientSignOffs)
+	if len(c.Clinical) > 0 {
+		gap()
+		text("B", 13, "Clinical factors and the combined risk")
+		for _, l := range c.Clinical {
+			style := ""
+			if strings.HasPrefix(l, "!") {
+				style = "B"
+			}
+			text(style, 11, l)
+		}
+	}
 	gap()
 	text("B", 11, "Slides")
 	for i, s := range c.Slides {

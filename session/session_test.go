@@ -4,7 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
+
 	"tessera/cases"
+	"tessera/clinical"
 	"tessera/inference"
 )
 
@@ -260,5 +263,51 @@ func TestCoverageRoundTrip(t *testing.T) {
 	}
 	if other.File().Slides[0].Coverage != f.Slides[0].Coverage {
 		t.Error("an unreadable coverage was not written back as it was")
+	}
+}
+
+// The combined risk needs the whole patient result and every required
+// factor; then both estimates are those of the section.
+func TestClinicalRisk(t *testing.T) {
+	var s clinical.Section
+	if _, err := toml.Decode(`horizon_months = 60
+threshold = 0.05
+class_labels = ["low", "high"]
+[[covariates]]
+name = "age"
+label = "Age"
+type = "number"
+unit = "years"
+required = true
+[combined]
+baseline_survival = 0.96
+score_coefficient = 2
+[combined.coefficients]
+age = 0.02
+[clinical_only]
+baseline_survival = 0.95
+[clinical_only.coefficients]
+age = 0.02
+`, &s); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c := FromFile(&cases.Case{}, "")
+	a, b := c.Add("/s/a.svs", 0, ""), c.Add("/s/b.svs", 0, "")
+	c.SetResult(a, result("m", 0.7, "max"))
+	if r := c.ClinicalRisk(&s, ""); r.Available || !strings.Contains(r.Why, "1 of 2 slides") {
+		t.Errorf("provisional: %+v", r)
+	}
+	c.SetResult(b, result("m", 0.4, "max"))
+	if r := c.ClinicalRisk(&s, ""); r.Available || !strings.Contains(r.Why, "lacks Age") {
+		t.Errorf("no age: %+v", r)
+	}
+	c.Factors = map[string]string{"age": "60"}
+	r := c.ClinicalRisk(&s, "")
+	want, _, _ := s.Risk(c.Factors, c.Patient().Probability, "")
+	if !r.Available || r.Estimate != want || len(r.Factors) != 1 || r.Factors[0] != "Age: 60 years" {
+		t.Errorf("combined %+v, want %+v", r, want)
 	}
 }

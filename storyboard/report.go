@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"tessera/clinical"
 	"tessera/heatmap"
 	"tessera/report"
 	"tessera/session"
@@ -42,6 +43,10 @@ type Options struct {
 	ShowIdentifiers bool              // print slide file names
 	Generated       time.Time         // the report's date
 	Cache           *viewer.TileCache // tiles already decoded (nil: none)
+	// Clinical is the case model's [clinical] section (nil: none), and
+	// Scanner the slides' scanner ("vendor model") for its calibration.
+	Clinical *clinical.Section
+	Scanner  string
 }
 
 // Report builds the PDF report of the case sc, the one builder of the
@@ -99,6 +104,9 @@ func Report(ctx context.Context, sc *session.Case, open func(i int) (Source, err
 	}
 	if len(rc.Slides) == 0 && len(rc.Views) == 0 {
 		return rc, nil, errors.New("no slide is analysed yet and no view is saved: analyse at least one (Ctrl+R) or save a view (Ctrl+D) before writing a report")
+	}
+	if opt.Clinical != nil {
+		rc.Clinical = ClinicalLines(opt.Clinical, sc.ClinicalRisk(opt.Clinical, opt.Scanner))
 	}
 	AddSignOffs(&rc, sc.Path, sc.Results())
 	return rc, missing, nil
