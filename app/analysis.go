@@ -38,6 +38,7 @@ type analysisPanel struct {
 	progress     *widget.ProgressBar
 	progressText *widget.Label
 	card         *caseCard
+	factors      *factorsForm // the case's clinical factors, when the model declares them (factors.go)
 	evidence     *evidencePanel
 	firstRead    *firstReadBox
 	blinded      bool // the result waits for the pathologist's first read
@@ -68,7 +69,7 @@ type analysisRun struct {
 }
 
 func newAnalysisPanel(p *slidePane) *analysisPanel {
-	a := &analysisPanel{pane: p, card: newCaseCard(), evidence: newEvidencePanel()}
+	a := &analysisPanel{pane: p, card: newCaseCard(), evidence: newEvidencePanel(), factors: newFactorsForm()}
 	a.card.reveal.OnTapped = a.confirmReveal
 	a.firstRead = newFirstReadBox(a.recordFirstRead)
 	toSlide := func(r rune) { p.view.TypedRune(r) } // characters the controls do not use
@@ -96,6 +97,7 @@ func newAnalysisPanel(p *slidePane) *analysisPanel {
 		widget.NewSeparator(),
 		a.firstRead.content,
 		a.card.content,
+		a.factors.content,
 		a.evidence.content,
 		widget.NewSeparator(),
 		a.layers.content,

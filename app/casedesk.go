@@ -152,7 +152,11 @@ func (desk *caseDesk) moveView(delta int) {
 func (desk *caseDesk) updatePatientResult() {
 	pat := desk.session.Patient()
 	text := patientText(pat)
-	if section, scanner := desk.clinicalModel(); section != nil {
+	section, scanner := desk.clinicalModel()
+	for _, pane := range desk.w.openPanes() {
+		pane.analysis.factors.show(section, desk.session.Factors, func() { desk.recordFactors(pane) })
+	}
+	if section != nil {
 		lines := storyboard.ClinicalLines(section, desk.session.ClinicalRisk(section, scanner))
 		text = strings.TrimSpace(text + "\n\nClinical factors and the combined risk:\n" + strings.Join(lines, "\n"))
 	}
