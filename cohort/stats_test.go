@@ -72,30 +72,8 @@ k <- survfit(Surv(time, event) ~ 1, data = d)
 cat("km", summary(k, times = c(12, 24, 36, 60))$surv, "\n")
 cat("atrisk", summary(k, times = c(12, 24, 36, 60))$n.risk, "\n")
 `
-	out, err := exec.Command("Rscript", "-e", script).CombinedOutput()
-	if err != nil {
-		t.Fatalf("R: %v\n%s", err, out)
-	}
-	ref := map[string][]float64{}
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		for _, v := range f[1:] {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("R printed %q", line)
-			}
-			ref[f[0]] = append(ref[f[0]], x)
-		}
-	}
-	near := func(name string, got, want float64) {
-		t.Helper()
-		if math.Abs(got-want) > 1e-6*math.Max(1, math.Abs(want)) {
-			t.Errorf("%s: Tessera %.9g, R %.9g", name, got, want)
-		}
-	}
+	ref := runR(t, script)
+	near := nearR(t)
 	high := make([]bool, len(score))
 	x := make([]float64, len(score))
 	for i, s := range score {
@@ -174,5 +152,51 @@ func TestStatisticsSmallCases(t *testing.T) {
 	sens, spec, ppv, npv := Confusion{TP: 8, FN: 2, TN: 30, FP: 10}.Rates()
 	if sens != 0.8 || spec != 0.75 || ppv != 8.0/18 || npv != 30.0/32 {
 		t.Errorf("rates %v %v %v %v", sens, spec, ppv, npv)
+	}
+}
+
+// runR runs an R script that prints lines "NAME value value…" and returns
+// the values by name.
+func runR(t *testing.T, script string) map[string][]float64 {
+	t.Helper()
+	out, err := exec.Command("Rscript", "-e", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("R: %v\n%s", err, out)
+	}
+	ref := map[string][]float64{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		for _, v := range f[1:] {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("R printed %q", line)
+			}
+			ref[f[0]] = append(ref[f[0]], x)
+		}
+	}
+	return ref
+}
+
+// nearR compares a figure with R's to 1e-6 (relative above 1).
+func nearR(t *testing.T) func(name string, got, want float64) {
+	return func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-6*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s: Tessera %.9g, R %.9g", name, got, want)
+		}
+	}
+}
+
+// requireR skips the test when R or its survival package is missing.
+func requireR(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("Rscript"); err != nil {
+		t.Skip("Rscript not installed (scripts/setup.sh installs r-cran-survival): skipping the comparison with R")
+	}
+	if err := exec.Command("Rscript", "-e", "library(survival)").Run(); err != nil {
+		t.Skip("R's survival package not installed (r-cran-survival): skipping the comparison with R")
 	}
 }
