@@ -48,6 +48,8 @@ usage:
                                               read QuPath/HALO GeoJSON or ImageScope/ASAP XML; counts, objects outside, export
   tessera cohort run COHORT.csv --out DIR [--model BUNDLE] [--engine local|slurm] [--jobs N] [--no-wait]
                                               analyse a validation cohort (resumable); cohort status DIR; cohort report DIR --out R.pdf
+  tessera cohort fit DIR --factors NAME,NAME[:category],... [--horizon MONTHS] [--threshold P] --out clinical.toml
+                                              fit the clinical and combined Cox models: a bundle's [clinical] section
   tessera cache info | cache clear [--results] [--features]  the result and encoder-feature caches
 
 environment:

@@ -34,8 +34,10 @@ func CohortCmd(args []string, stdout, stderr io.Writer) error {
 		return cohortReport(args[1:], stdout, stderr)
 	case "task":
 		return cohortTask(args[1:], stderr)
+	case "fit":
+		return cohortFit(args[1:], stdout, stderr)
 	}
-	return UserError{fmt.Errorf("tessera cohort %s: no such command (run, status, report)", args[0])}
+	return UserError{fmt.Errorf("tessera cohort %s: no such command (run, status, report, fit)", args[0])}
 }
 
 // cohortRun runs `tessera cohort run COHORT.csv --out DIR …`: every slide

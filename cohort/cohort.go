@@ -33,6 +33,9 @@ type Row struct {
 	TimeMonths *float64
 	Label      string  // a binary outcome label ("0"/"1", or any two values); "" when not given
 	MPP        float64 // µm/px for an uncalibrated slide; 0: the slide's own
+	// Factors are the row's other columns (clinical factors: age, grade…),
+	// by lower-case column name; "" where the cell is empty.
+	Factors map[string]string
 }
 
 // Problem is an input line Tessera leaves out, and why. Problems are
@@ -76,6 +79,10 @@ func Read(path string) (*Cohort, error) {
 
 // ErrNotCohort marks a file that is not a cohort table.
 var ErrNotCohort = errors.New("not a cohort table")
+
+// knownColumns are the columns COHORT.csv gives a meaning; any other
+// column is a clinical factor (Row.Factors).
+var knownColumns = map[string]bool{"patient_id": true, "slide": true, "event": true, "time_months": true, "label": true, "mpp": true}
 
 func parse(r io.Reader, base string) (*Cohort, error) {
 	cr := csv.NewReader(r)
@@ -129,6 +136,14 @@ func parse(r io.Reader, base string) (*Cohort, error) {
 			continue
 		}
 		row := Row{Line: line, PatientID: get(rec, "patient_id"), Slide: get(rec, "slide"), Label: get(rec, "label")}
+		for name := range col {
+			if !knownColumns[name] {
+				if row.Factors == nil {
+					row.Factors = map[string]string{}
+				}
+				row.Factors[name] = get(rec, name)
+			}
+		}
 		bad := func(reason string) {
 			c.Problems = append(c.Problems, Problem{Line: line, PatientID: row.PatientID, Slide: row.Slide, Reason: reason})
 		}

@@ -40,6 +40,9 @@ type Patient struct {
 	// Excluded says why not.
 	InMetrics bool
 	Excluded  string
+	// Factors are the patient's clinical factors from COHORT.csv (the
+	// first non-empty value of each column among the patient's rows).
+	Factors map[string]string
 }
 
 // Merged is a cohort's results: every slide and every patient, in the
@@ -108,6 +111,16 @@ func (m *Merged) patient(id string, idx []int) Patient {
 		sc.SetResult(sc.Add(rec.Row.Slide, rec.Row.MPP, ""), rec.Result)
 	}
 	p.Event, p.TimeMonths, p.Label, p.Excluded = outcomeOf(m.Slides, idx)
+	for _, i := range idx {
+		for name, v := range m.Slides[i].Row.Factors {
+			if p.Factors == nil {
+				p.Factors = map[string]string{}
+			}
+			if p.Factors[name] == "" {
+				p.Factors[name] = v
+			}
+		}
+	}
 	pr := sc.Patient()
 	switch {
 	case p.Analysed == 0:
