@@ -6,6 +6,11 @@
 # Reproducible: the same commit gives the same bytes (-trimpath, no build id,
 # every timestamp SOURCE_DATE_EPOCH = the commit's time, sorted archives).
 # The Windows builds are not made yet (README, "Limitations").
+#
+# TESSERA_BUILD_ROOT=DIR builds the binary and takes its libraries inside a
+# Debian root (packaging/make-build-root.sh makes a Debian 11 one): the
+# archive then runs on that root's glibc and newer (2.31: Debian 11, Ubuntu
+# 20.04). Without it, the build machine's glibc is the floor.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
@@ -16,16 +21,41 @@ version="$(sed -n 's/^Version = "\(.*\)"/\1/p' FyneApp.toml)+git.$(git rev-list 
 export SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"
 name="tessera-$version-linux-x86_64"
 stage="$(mktemp -d)"
-trap 'rm -rf "$stage"' EXIT
 root="$stage/$name"
 mkdir -p "$root/bin" "$root/lib" "$root/share" dist
 rm -f dist/tessera-*-linux-x86_64.tar.xz dist/tessera_*_amd64.deb dist/SHA256SUMS dist/THIRD-PARTY-LICENSES
 
+build_root=${TESSERA_BUILD_ROOT:-}
+mounts=()
+cleanup() {
+  for ((i=${#mounts[@]}-1; i>=0; i--)); do umount "${mounts[$i]}" 2>/dev/null || true; done
+  rm -rf "$stage"
+}
+trap cleanup EXIT
+sysroot=""   # where the build's libraries are, as seen from here
+build() {    # build CMD: run a shell command where the release is built
+  if [ -n "$build_root" ]; then
+    chroot "$build_root" env -i HOME=/root PATH=/usr/local/go/bin:/usr/bin:/bin GOFLAGS=-mod=mod GOPROXY=off \
+      GOTOOLCHAIN=local CGO_ENABLED=1 LANG=C.UTF-8 sh -c "cd /src/tessera && $1"
+  else
+    sh -c "$1"
+  fi
+}
+if [ -n "$build_root" ]; then
+  sysroot=$build_root
+  for m in "/usr/local/go:$build_root/usr/local/go" "$PWD:$build_root/src/tessera" "$(go env GOMODCACHE):$build_root/root/go/pkg/mod"; do
+    mkdir -p "${m#*:}"
+    mount --bind "${m%%:*}" "${m#*:}"
+    mounts+=("${m#*:}")
+  done
+  mountpoint -q "$build_root/proc" || { mount -t proc proc "$build_root/proc"; mounts+=("$build_root/proc"); }
+fi
+glibc=$(build "ldd --version" 2>&1 | awk 'NR == 1 {print $NF}')
+
 # The binary finds its libraries in ../lib (DT_RPATH, so that the bundled
 # libraries find each other too) and ONNX Runtime beside it or in ../lib.
-CGO_ENABLED=1 go build -trimpath -buildvcs=false \
-  -ldflags "-s -w -buildid= -extldflags '-Wl,-rpath,\$ORIGIN/../lib -Wl,--disable-new-dtags -Wl,--build-id=none'" \
-  -o "$root/bin/tessera" .
+build "go build -trimpath -buildvcs=false -ldflags \"-s -w -buildid= -extldflags '-Wl,-rpath,\\\$ORIGIN/../lib -Wl,--disable-new-dtags -Wl,--build-id=none'\" -o dist/.tessera-bin ."
+mv dist/.tessera-bin "$root/bin/tessera"
 
 # Libraries a Linux desktop does not have: every shared library the binary
 # needs except the C runtime, OpenGL, the core X11 libraries (cairo's
@@ -43,9 +73,11 @@ system_lib() {
   esac
   return 1
 }
-ldd "$root/bin/tessera" | awk '/=> \// {print $1, $3}' | sort | while read -r soname path; do
-  system_lib "$soname" || cp -L "$path" "$root/lib/$soname"
+cp "$root/bin/tessera" dist/.tessera-bin
+build "ldd dist/.tessera-bin" | awk '/=> \// {print $1, $3}' | sort | while read -r soname path; do
+  system_lib "$soname" || cp -L "$sysroot$path" "$root/lib/$soname"
 done
+rm dist/.tessera-bin
 cp -L "$ORT_DIR/libonnxruntime.so.$ORT_VERSION" "$root/lib/"
 ln -s "libonnxruntime.so.$ORT_VERSION" "$root/lib/libonnxruntime.so.1"
 
@@ -53,7 +85,9 @@ cp assets/icon.png "$root/share/tessera.png"
 cp packaging/linux/tessera.desktop packaging/linux/tessera-mime.xml "$root/share/"
 cp packaging/linux/install.sh "$root/install.sh"
 echo "$version" > "$root/VERSION"
-packaging/third-party-licenses.sh "$root/lib" > "$root/THIRD-PARTY-LICENSES"
+cp -a "$root/lib" dist/.lib
+build "packaging/third-party-licenses.sh dist/.lib" > "$root/THIRD-PARTY-LICENSES"
+rm -rf dist/.lib
 cp "$root/THIRD-PARTY-LICENSES" dist/THIRD-PARTY-LICENSES
 
 # Portable archive: sorted, owned by root, every time the commit's.
@@ -79,7 +113,7 @@ Version: $version
 Architecture: amd64
 Maintainer: Tessera developers <tessera@localhost>
 Installed-Size: $size
-Depends: libc6 (>= 2.36), libstdc++6, libgl1, libx11-6, libfontconfig1, libfreetype6
+Depends: libc6 (>= $glibc), libstdc++6, libgl1, libx11-6, libfontconfig1, libfreetype6
 Section: science
 Priority: optional
 Description: whole-slide image viewer with on-workstation AI analysis
