@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(bullseye bookworm trixie)
-out=${OUT:-$PWD/dist/roots}
+out=${OUT:-$PWD/dist/_roots} # "_": the go tool skips it (the roots hold Go files of Debian packages)
 mkdir -p "$out"
 archive=$(ls dist/tessera-*-linux-x86_64.tar.xz)
 deb=$(ls dist/tessera_*_amd64.deb)
