@@ -229,9 +229,11 @@ func (ui *UI) updateMemoryLimit() {
 	debug.SetMemoryLimit(limit)
 }
 
-// modelManifest returns the manifest of a loaded bundle, or nil.
+// modelManifest returns the manifest of the bundle at path once it has
+// been read (by an analysis or a model check, in the background), or nil:
+// it never reads a bundle on the UI goroutine.
 func (ui *UI) modelManifest(path string) *inference.Manifest {
-	if b, err := ui.models.bundle(path); err == nil {
+	if b := ui.models.loaded(path); b != nil {
 		return &b.Manifest
 	}
 	return nil

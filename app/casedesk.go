@@ -40,7 +40,7 @@ type deskWindow interface {
 	window() fyne.Window
 	caseChanged() // the label, file or saved views changed: title and menus
 	// modelManifest is the manifest of the bundle at path ("" the built-in
-	// one), nil when it cannot be read.
+	// one) once it has been read, nil before (it never waits for a read).
 	modelManifest(path string) *inference.Manifest
 }
 

@@ -155,6 +155,9 @@ func (a *analysisPanel) checkResultModel() {
 			if a.pane.ref.Result != r || a.pane.ref.ModelPath != path {
 				return // changed meanwhile: a newer check follows
 			}
+			if err == nil && b.Manifest.Clinical != nil {
+				a.pane.desk.updatePatientResult() // the combined risk needed the bundle read
+			}
 			if err == nil && b.SHA256 == r.Model.SHA256 {
 				a.showModelMismatch("", label)
 				return

@@ -14,13 +14,25 @@ const BuiltinModelLabel = "Built-in demonstration model"
 // concurrent use; closeAll releases everything.
 type modelStore struct {
 	provider inference.Provider
-	mu       sync.Mutex
-	bundles  map[string]*inference.Bundle // key: bundle path, "" for the built-in one
-	models   map[string]*inference.Model
+	mu       sync.Mutex // held while a bundle is read or sessions are made
+	// bundles holds the bundles read (key: bundle path, "" for the built-in
+	// one; values *inference.Bundle): written under mu, read without it by
+	// loaded, so that the UI goroutine never waits for a load.
+	bundles sync.Map
+	models  map[string]*inference.Model
 }
 
 func newModelStore(p inference.Provider) *modelStore {
-	return &modelStore{provider: p, bundles: map[string]*inference.Bundle{}, models: map[string]*inference.Model{}}
+	return &modelStore{provider: p, models: map[string]*inference.Model{}}
+}
+
+// loaded returns the bundle at path if it has been read, else nil; it
+// never reads one, nor waits for another goroutine's read.
+func (s *modelStore) loaded(path string) *inference.Bundle {
+	if b, ok := s.bundles.Load(path); ok {
+		return b.(*inference.Bundle)
+	}
+	return nil
 }
 
 // bundle loads and checks the bundle at path ("" for the built-in one).
@@ -31,14 +43,14 @@ func (s *modelStore) bundle(path string) (*inference.Bundle, error) {
 }
 
 func (s *modelStore) bundleLocked(path string) (*inference.Bundle, error) {
-	if b, ok := s.bundles[path]; ok {
+	if b := s.loaded(path); b != nil {
 		return b, nil
 	}
 	b, err := inference.LoadBundleOrBuiltin(path)
 	if err != nil {
 		return nil, err
 	}
-	s.bundles[path] = b
+	s.bundles.Store(path, b)
 	return b, nil
 }
 
