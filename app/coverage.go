@@ -10,6 +10,7 @@ import (
 
 	"tessera/coverage"
 	"tessera/inference"
+	"tessera/storyboard"
 	"tessera/viewer"
 )
 
@@ -118,7 +119,7 @@ func (c *reviewCoverage) summary() string {
 		rv := m.Review(r)
 		return fmt.Sprintf("Viewed at %g× or more: %.0f %% of the analysed tissue.", coverage.MinMagnification, 100*rv.TissueShare())
 	case r != nil && len(r.Tiles) > 0:
-		return upperFirst(m.Review(r).Text()) + "."
+		return storyboard.UpperFirst(m.Review(r).Text()) + "."
 	case m.Cells() == 0:
 		return fmt.Sprintf("Nothing viewed at %g× or more yet.", coverage.MinMagnification)
 	}
@@ -134,13 +135,6 @@ func (c *reviewCoverage) areaMM2() float64 {
 	}
 	side := m.Cell * mpp.Mean() / 1000
 	return float64(m.Cells()) * side * side
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // forSignOff is what a sign-off of the slide's result records about the

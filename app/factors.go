@@ -131,7 +131,7 @@ func (desk *caseDesk) recordFactors(p *slidePane) {
 		if old == now {
 			continue
 		}
-		if !desk.record(caselog.Entry{Event: caselog.FactorSet, Detail: fmt.Sprintf("%s: %s → %s", c.Name, noneIfEmpty(old), noneIfEmpty(now))}) {
+		if !desk.record(caselog.FactorChange(c.Name, old, now)) {
 			return // said by record; what was logged before stays true in the log
 		}
 		if now == "" {
@@ -149,11 +149,4 @@ func (desk *caseDesk) recordFactors(p *slidePane) {
 	desk.saveCaseTo(desk.session.Path)
 	desk.updatePatientResult()
 	desk.w.notify(fmt.Sprintf("Recorded %s in the case log; case saved", strings.Join(changed, ", ")))
-}
-
-func noneIfEmpty(v string) string {
-	if v == "" {
-		return "(none)"
-	}
-	return v
 }

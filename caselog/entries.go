@@ -67,3 +67,15 @@ func AboutPatient(e Entry, p session.Patient, results []*inference.Result) Entry
 	}
 	return e
 }
+
+// FactorChange is the log line of a clinical factor entered, changed or
+// removed ("" for none): Detail "age: 50 → 54", "(none)" for an empty side.
+func FactorChange(name, old, now string) Entry {
+	none := func(v string) string {
+		if v == "" {
+			return "(none)"
+		}
+		return v
+	}
+	return Entry{Event: FactorSet, Detail: fmt.Sprintf("%s: %s → %s", name, none(old), none(now))}
+}

@@ -13,7 +13,6 @@ import (
 
 	"tessera/caselog"
 	"tessera/cases"
-	"tessera/clinical"
 	"tessera/inference"
 )
 
@@ -74,11 +73,11 @@ func caseSet(args []string, stdout, stderr io.Writer) error {
 	if next == nil {
 		next = map[string]string{}
 	}
-	var changes []string
+	var changes []caselog.Entry
 	for _, nv := range set {
-		cov, ok := covariateNamed(section, nv[0])
+		cov, ok := section.Covariate(nv[0])
 		if !ok {
-			return UserError{fmt.Errorf("%q is not a factor of %s %s; it uses %s", nv[0], b.Manifest.Name, b.Manifest.Version, factorNames(section))}
+			return UserError{fmt.Errorf("%q is not a factor of %s %s; it uses %s", nv[0], b.Manifest.Name, b.Manifest.Version, section.Names())}
 		}
 		if nv[1] != "" {
 			if err := cov.Check(nv[1]); err != nil {
@@ -94,7 +93,7 @@ func caseSet(args []string, stdout, stderr io.Writer) error {
 		} else {
 			next[nv[0]] = nv[1]
 		}
-		changes = append(changes, fmt.Sprintf("%s: %s → %s", nv[0], orNone(old), orNone(nv[1])))
+		changes = append(changes, caselog.FactorChange(nv[0], old, nv[1]))
 	}
 	if len(changes) == 0 {
 		fmt.Fprintln(stdout, "no factor changed")
@@ -102,7 +101,7 @@ func caseSet(args []string, stdout, stderr io.Writer) error {
 	}
 	// Logged first: a change the log cannot take is not made.
 	for _, ch := range changes {
-		if _, err := caselog.Append(caselog.PathFor(casePath), caselog.Entry{Event: caselog.FactorSet, Detail: ch}); err != nil {
+		if _, err := caselog.Append(caselog.PathFor(casePath), ch); err != nil {
 			return err
 		}
 	}
@@ -111,34 +110,10 @@ func caseSet(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for _, ch := range changes {
-		fmt.Fprintln(stdout, "set "+ch)
+		fmt.Fprintln(stdout, "set "+ch.Detail)
 	}
 	fmt.Fprintf(stdout, "saved %s (%d change(s) in %s)\n", filepath.Base(casePath), len(changes), filepath.Base(caselog.PathFor(casePath)))
 	return nil
-}
-
-func orNone(v string) string {
-	if v == "" {
-		return "(none)"
-	}
-	return v
-}
-
-func covariateNamed(s *clinical.Section, name string) (clinical.Covariate, bool) {
-	for _, c := range s.Covariates {
-		if c.Name == name {
-			return c, true
-		}
-	}
-	return clinical.Covariate{}, false
-}
-
-func factorNames(s *clinical.Section) string {
-	var names []string
-	for _, c := range s.Covariates {
-		names = append(names, c.Name)
-	}
-	return strings.Join(names, ", ")
 }
 
 // readFactorCSV reads NAME,VALUE rows (a "factor,value" header is skipped).

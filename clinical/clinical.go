@@ -212,6 +212,25 @@ func (s *Section) Validate() error {
 	return nil
 }
 
+// Covariate returns the declared factor called name.
+func (s *Section) Covariate(name string) (Covariate, bool) {
+	for _, c := range s.Covariates {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Covariate{}, false
+}
+
+// Names lists the declared factors' names, in order, for a sentence.
+func (s *Section) Names() string {
+	var names []string
+	for _, c := range s.Covariates {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
 func binTerm(name string, cut float64) string { return fmt.Sprintf("%s>=%g", name, cut) }
 
 func sortedKeys(m map[string]bool) []string {

@@ -17,13 +17,13 @@ func ClinicalLines(s *clinical.Section, r session.ClinicalRisk) []string {
 	years := s.HorizonMonths / 12
 	var lines []string
 	if !r.Available {
-		lines = append(lines, upperFirst(r.Why)+".")
+		lines = append(lines, UpperFirst(r.Why)+".")
 	} else {
 		e := r.Estimate
 		lines = append(lines,
 			fmt.Sprintf("Probability of an event within %g years, clinical factors alone: %.1f %% (%s)", years, 100*e.Clinical, s.ClassLabels[e.ClinicalClass]),
 			fmt.Sprintf("With the slide score: %.1f %% (%s)", 100*e.Combined, s.ClassLabels[e.CombinedClass]),
-			upperFirst(e.Contribution())+".")
+			UpperFirst(e.Contribution())+".")
 		if e.Scanner != "" {
 			lines = append(lines, "Scanner calibration: "+e.Scanner)
 		}
@@ -49,7 +49,9 @@ func ClinicalLines(s *clinical.Section, r session.ClinicalRisk) []string {
 	return lines
 }
 
-func upperFirst(s string) string {
+// UpperFirst is s with its first letter upper case: a clause ("the slide
+// moves…") made a sentence.
+func UpperFirst(s string) string {
 	if s == "" {
 		return s
 	}
