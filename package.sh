@@ -55,7 +55,6 @@ glibc=$(build "ldd --version" 2>&1 | awk 'NR == 1 {print $NF}')
 # The binary finds its libraries in ../lib (DT_RPATH, so that the bundled
 # libraries find each other too) and ONNX Runtime beside it or in ../lib.
 build "go build -trimpath -buildvcs=false -ldflags \"-s -w -buildid= -extldflags '-Wl,-rpath,\\\$ORIGIN/../lib -Wl,--disable-new-dtags -Wl,--build-id=none'\" -o dist/.tessera-bin ."
-mv dist/.tessera-bin "$root/bin/tessera"
 
 # Libraries a Linux desktop does not have: every shared library the binary
 # needs except the C runtime, OpenGL, the core X11 libraries (cairo's
@@ -73,11 +72,10 @@ system_lib() {
   esac
   return 1
 }
-cp "$root/bin/tessera" dist/.tessera-bin
 build "ldd dist/.tessera-bin" | awk '/=> \// {print $1, $3}' | sort | while read -r soname path; do
   system_lib "$soname" || cp -L "$sysroot$path" "$root/lib/$soname"
 done
-rm dist/.tessera-bin
+mv dist/.tessera-bin "$root/bin/tessera"
 cp -L "$ORT_DIR/libonnxruntime.so.$ORT_VERSION" "$root/lib/"
 ln -s "libonnxruntime.so.$ORT_VERSION" "$root/lib/libonnxruntime.so.1"
 

@@ -154,9 +154,11 @@ func Report(args []string, stderr io.Writer) error {
 	// (the first slide's model: a patient result comes from one model).
 	if _, m, err := modelFor(c.Slides[0]); err == nil && m.bundle.Manifest.Clinical != nil {
 		opts.Clinical = m.bundle.Manifest.Clinical
-		if s, err := openSlide(c.Slides[0].Path); err == nil {
-			opts.Scanner = s.Format() // the vendor, as the calibrations' patterns name it
-			s.Close()
+		if len(opts.Clinical.Scanners) > 0 { // only a per-scanner calibration needs the slide again
+			if s, err := openSlide(c.Slides[0].Path); err == nil {
+				opts.Scanner = s.Format() // the vendor, as the calibrations' patterns name it
+				s.Close()
+			}
 		}
 	}
 	rc, _, err := storyboard.Report(ctx, sc, open, opts)
