@@ -12,6 +12,7 @@ import (
 	"tessera/clinical"
 	"tessera/inference"
 	"tessera/session"
+	"tessera/slide"
 	"tessera/storyboard"
 )
 
@@ -56,7 +57,7 @@ func (desk *caseDesk) clinicalModel() (*clinical.Section, string) {
 	if m == nil || m.Clinical == nil {
 		return nil, ""
 	}
-	return m.Clinical, panes[0].slide.Format()
+	return m.Clinical, slide.Scanner(panes[0].slide)
 }
 
 func newCaseDesk(w deskWindow, prefs fyne.Preferences) *caseDesk {

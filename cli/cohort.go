@@ -350,12 +350,13 @@ func cohortReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("cohort report", stderr)
 	out := fs.String("out", "", "the PDF to write")
 	horizon := fs.Float64("horizon", cohort.HorizonMonths, "months: without a label column, an event within this time is the positive binary outcome")
+	factors := fs.String("factors", "", "when the bundle declares no [clinical] model: COHORT.csv columns to fit one on (apparent figures), as `cohort fit` takes them")
 	dir, err := parseWithOnePositional(fs, args)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
-		return UserError{errors.New("usage: tessera cohort report DIR --out report.pdf [--horizon MONTHS]")}
+		return UserError{errors.New("usage: tessera cohort report DIR --out report.pdf [--horizon MONTHS] [--factors NAME,NAME[:category],...]")}
 	}
 	if *horizon <= 0 {
 		return UserError{fmt.Errorf("--horizon %g: give a number of months above 0", *horizon)}
@@ -373,6 +374,14 @@ func cohortReport(args []string, stdout, stderr io.Writer) error {
 		demo = demo || (s.Result != nil && s.Result.Model.Demonstration)
 	}
 	mt := cohort.Compute(m, *horizon, run.Model, demo)
+	if mt.Clinical, err = clinicalMetrics(m, run, *factors, *horizon); err != nil {
+		return err
+	}
+	if mt.Clinical != nil {
+		for _, n := range mt.Clinical.Notes {
+			mt.Notes = append(mt.Notes, "clinical: "+n)
+		}
+	}
 	if m.Pending > 0 {
 		mt.Notes = append([]string{fmt.Sprintf("PARTIAL: %d of %d slides have no result yet (the run is not finished); their patients are left out or counted on fewer slides", m.Pending, len(m.Slides))}, mt.Notes...)
 	}
@@ -385,6 +394,10 @@ func cohortReport(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%d patients in the statistics (%d left out): AUC %s, c-index %s, hazard ratio %s, log-rank %s\n",
 		mt.NPatients, mt.NExcluded, short(mt.AUC), short(mt.CIndex), short(mt.HazardRatio), short(mt.LogrankP))
+	if cm := mt.Clinical; cm != nil && cm.CIndexDifference != nil {
+		fmt.Fprintf(stdout, "clinical factors (%s): c-index %s alone, %s with the slide score (difference %s); likelihood-ratio χ² %s, %s\n",
+			strings.Join(cm.Factors, ", "), short(cm.CIndexClinical), short(cm.CIndexCombined), short(cm.CIndexDifference), short(cm.LRChi2), report.PValue(cm.LRP))
+	}
 	fmt.Fprintf(stdout, "wrote %s and %s\n", filepath.Join(dir, "metrics.json"), *out)
 	for _, n := range mt.Notes {
 		fmt.Fprintln(stderr, "cohort: ! "+n)

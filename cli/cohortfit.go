@@ -13,6 +13,7 @@ import (
 
 	"tessera/clinical"
 	"tessera/cohort"
+	"tessera/inference"
 	"tessera/internal/atomicfile"
 )
 
@@ -66,3 +67,26 @@ func cohortFit(args []string, stdout, stderr io.Writer) error {
 }
 
 func expf(x float64) float64 { return math.Exp(x) }
+
+// clinicalMetrics evaluates the clinical models for `cohort report`: the
+// bundle's [clinical] section when it declares one (a validation), else
+// one fitted here on factors (apparent figures, said so), else none.
+func clinicalMetrics(m *cohort.Merged, run cohort.Run, factors string, horizonMonths float64) (*cohort.ClinicalMetrics, error) {
+	var section *clinical.Section
+	if b, err := inference.LoadBundleOrBuiltin(run.Bundle); err == nil && b.SHA256 == run.BundleSHA {
+		section = b.Manifest.Clinical
+	}
+	switch {
+	case section != nil && factors != "":
+		return nil, UserError{errors.New("the bundle declares its clinical models ([clinical]): they are the ones validated; drop --factors")}
+	case section != nil:
+		return cohort.ComputeClinical(m, section, "the bundle's [clinical] models", false), nil
+	case factors == "":
+		return nil, nil
+	}
+	fit, err := cohort.FitClinical(m.Patients, strings.Split(factors, ","), horizonMonths, 0.05)
+	if err != nil {
+		return nil, UserError{err}
+	}
+	return cohort.ComputeClinical(m, &fit.Section, "models fitted on this cohort (--factors "+factors+")", true), nil
+}

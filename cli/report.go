@@ -156,7 +156,7 @@ func Report(args []string, stderr io.Writer) error {
 		opts.Clinical = m.bundle.Manifest.Clinical
 		if len(opts.Clinical.Scanners) > 0 { // only a per-scanner calibration needs the slide again
 			if s, err := openSlide(c.Slides[0].Path); err == nil {
-				opts.Scanner = s.Format() // the vendor, as the calibrations' patterns name it
+				opts.Scanner = slide.Scanner(s) // "vendor model", as the calibrations' patterns name it
 				s.Close()
 			}
 		}

@@ -343,14 +343,43 @@ func (m Cox) linear(terms map[string]float64, score *float64) float64 {
 		lp += b * (terms[term] - m.Centres[term])
 	}
 	if score != nil && m.ScoreCoefficient != 0 {
-		x := *score
-		if m.ScoreScale == "logit" {
-			p := math.Min(math.Max(x, 1e-9), 1-1e-9)
-			x = math.Log(p / (1 - p))
-		}
-		lp += m.ScoreCoefficient * (x - m.ScoreCentre)
+		lp += m.ScoreCoefficient * (m.ScoreValue(*score) - m.ScoreCentre)
 	}
 	return lp
+}
+
+// ScoreValue is the slide score p (a probability) on the model's scale:
+// p itself, or its logit (p kept within 1e-9 of 0 and 1).
+func (m Cox) ScoreValue(p float64) float64 {
+	if m.ScoreScale != "logit" {
+		return p
+	}
+	p = math.Min(math.Max(p, 1e-9), 1-1e-9)
+	return math.Log(p / (1 - p))
+}
+
+// TermNames lists every term the covariates make (Terms' keys), in the
+// covariates' order: a number's name, a bin's "NAME>=CUT" per cut, a
+// category's "NAME=LEVEL" per level but the reference.
+func (s *Section) TermNames() []string {
+	var names []string
+	for _, c := range s.Covariates {
+		switch {
+		case c.Type == Category:
+			for _, l := range c.Levels {
+				if l != c.Ref {
+					names = append(names, c.Name+"="+l)
+				}
+			}
+		case c.Transform == "bins":
+			for _, cut := range c.Bins {
+				names = append(names, binTerm(c.Name, cut))
+			}
+		default:
+			names = append(names, c.Name)
+		}
+	}
+	return names
 }
 
 // Estimate is a patient's estimates by the horizon.

@@ -181,3 +181,31 @@ func TestBadSectionsNamed(t *testing.T) {
 		}
 	}
 }
+
+// TermNames lists exactly the terms Terms can make, in the covariates'
+// order, and the logit scale is the logit.
+func TestTermNamesAndScoreScale(t *testing.T) {
+	s := parse(t, example)
+	if err := s.Validate(); err != nil { // the reference level defaults to the first
+		t.Fatal(err)
+	}
+	want := []string{"age", "size", "nodes>=1", "nodes>=4", "grade=2", "grade=3"}
+	if got := s.TermNames(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("TermNames = %v, want %v", got, want)
+	}
+	terms, err := s.Terms(map[string]string{"age": "40", "size": "10", "nodes": "5", "grade": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range terms {
+		if !strings.Contains(strings.Join(want, ","), k) {
+			t.Errorf("Terms made %q, which TermNames does not list", k)
+		}
+	}
+	if v := (Cox{ScoreScale: "logit"}).ScoreValue(0.8); math.Abs(v-math.Log(4)) > 1e-12 {
+		t.Errorf("logit(0.8) = %v", v)
+	}
+	if v := (Cox{ScoreScale: "probability"}).ScoreValue(0.8); v != 0.8 {
+		t.Errorf("probability scale: %v", v)
+	}
+}

@@ -11,22 +11,7 @@ import (
 // categories are typed from the data; what the score adds is the
 // likelihood-ratio statistic.
 func TestFitClinical(t *testing.T) {
-	y, x := clinicalCohort()
-	var patients []Patient
-	for i := range y {
-		ev, months := 0, y[i].Months
-		if y[i].Event {
-			ev = 1
-		}
-		grade := "1"
-		if x[i][1] == 1 {
-			grade = "2"
-		} else if x[i][2] == 1 {
-			grade = "3"
-		}
-		patients = append(patients, Patient{ID: strconv.Itoa(i), InMetrics: true, Event: &ev, TimeMonths: &months, Probability: x[i][3],
-			Factors: map[string]string{"age": strconv.FormatFloat(x[i][0], 'f', 1, 64), "grade": grade}})
-	}
+	patients := clinicalMerge().Patients
 	patients = append(patients, Patient{ID: "no-grade", InMetrics: true, Event: new(int), TimeMonths: new(float64), Factors: map[string]string{"age": "50"}})
 	fit, err := FitClinical(patients, []string{"age", "grade:category"}, 60, 0.05)
 	if err != nil {

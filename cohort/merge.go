@@ -43,7 +43,14 @@ type Patient struct {
 	// Factors are the patient's clinical factors from COHORT.csv (the
 	// first non-empty value of each column among the patient's rows).
 	Factors map[string]string
+	// Scanner is the scanner of the slides with a result ("vendor
+	// model", slide.Scanner), MixedScanners when they differ, "" when
+	// none has a result or the results do not say.
+	Scanner string
 }
+
+// MixedScanners is a patient's Scanner when its slides come from several.
+const MixedScanners = "several scanners"
 
 // Merged is a cohort's results: every slide and every patient, in the
 // order of the cohort file, and the problems of the input.
@@ -106,6 +113,12 @@ func (m *Merged) patient(id string, idx []int) Patient {
 			continue
 		}
 		p.Analysed++
+		switch sc := rec.Result.Slide.Scanner; {
+		case p.Analysed == 1:
+			p.Scanner = sc
+		case sc != p.Scanner:
+			p.Scanner = MixedScanners
+		}
 		withheld = withheld || rec.Result.Withheld()
 		flagged = flagged || rec.Status == string(inference.VerdictFlag)
 		sc.SetResult(sc.Add(rec.Row.Slide, rec.Row.MPP, ""), rec.Result)

@@ -65,6 +65,15 @@ type Metrics struct {
 	// the cohort's own; empty when it declares none.
 	BundleCalibration []inference.CalibrationPoint `json:"bundle_calibration,omitempty"`
 
+	// Per scanner (the slides' "vendor model"): QC exclusions and
+	// discrimination, and the class's agreement on paired scans.
+	Scanners         []ScannerMetrics   `json:"scanners"`
+	ScannerAgreement []ScannerAgreement `json:"scanner_agreement,omitempty"`
+
+	// Clinical is what the slide score adds to the clinical factors
+	// (ComputeClinical); absent without clinical models.
+	Clinical *ClinicalMetrics `json:"clinical,omitempty"`
+
 	BootstrapReps int      `json:"bootstrap_replicates"`
 	Notes         []string `json:"notes"`
 
@@ -96,6 +105,7 @@ type point struct {
 	positive bool // predicted class
 	binary   int  // -1 unknown, 0, 1
 	surv     *Surv
+	scanner  string
 }
 
 // HorizonMonths is the default horizon of the binary outcome made from time
@@ -140,7 +150,7 @@ func Compute(m *Merged, horizon float64, model string, demonstration bool) *Metr
 			continue
 		}
 		mt.NPatients++
-		pt := point{p: p.Probability, positive: p.Positive, binary: -1}
+		pt := point{p: p.Probability, positive: p.Positive, binary: -1, scanner: p.Scanner}
 		if useLabel {
 			if v, ok := parseLabel(p.Label); ok {
 				pt.binary = v
@@ -168,6 +178,7 @@ func Compute(m *Merged, horizon float64, model string, demonstration bool) *Metr
 	}
 	mt.binary()
 	mt.survival()
+	mt.scanners(m)
 	sort.Strings(mt.Notes)
 	return mt
 }

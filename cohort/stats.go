@@ -100,22 +100,41 @@ func CIndex(score []float64, y []Surv) float64 {
 // data give the same interval). Resamples where stat is NaN (one class
 // only) are skipped; NaN, NaN when too few remain.
 func Bootstrap(n, reps int, seed uint64, stat func(idx []int) float64) (lo, hi float64) {
+	l, h := BootstrapPaired(n, reps, seed, func(idx []int) []float64 { return []float64{stat(idx)} })
+	return l[0], h[0]
+}
+
+// BootstrapPaired is Bootstrap of several statistics on the same
+// resamples (paired: a difference's interval comes from the same draws as
+// its parts), each with its own NaN rule.
+func BootstrapPaired(n, reps int, seed uint64, stat func(idx []int) []float64) (lo, hi []float64) {
 	r := rand.New(rand.NewPCG(seed, 0x7e55e7a))
 	idx := make([]int, n)
-	var vals []float64
+	var vals [][]float64
 	for b := 0; b < reps; b++ {
 		for i := range idx {
 			idx[i] = r.IntN(n)
 		}
-		if v := stat(idx); !math.IsNaN(v) {
-			vals = append(vals, v)
+		v := stat(idx)
+		if vals == nil {
+			vals = make([][]float64, len(v))
+		}
+		for k, x := range v {
+			if !math.IsNaN(x) {
+				vals[k] = append(vals[k], x)
+			}
 		}
 	}
-	if len(vals) < reps/2 || len(vals) < 20 {
-		return math.NaN(), math.NaN()
+	lo, hi = make([]float64, len(vals)), make([]float64, len(vals))
+	for k, v := range vals {
+		if len(v) < reps/2 || len(v) < 20 {
+			lo[k], hi[k] = math.NaN(), math.NaN()
+			continue
+		}
+		sort.Float64s(v)
+		lo[k], hi[k] = quantile(v, 0.025), quantile(v, 0.975)
 	}
-	sort.Float64s(vals)
-	return quantile(vals, 0.025), quantile(vals, 0.975)
+	return lo, hi
 }
 
 // quantile of sorted values by linear interpolation (R's type 7).

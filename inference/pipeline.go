@@ -205,7 +205,7 @@ func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource slide
 	man := &b.Manifest
 	r := &Result{Schema: ResultSchema, CreatedAt: time.Now().UTC()}
 	l0 := s.Levels()[0]
-	r.Slide.Name, r.Slide.Fingerprint = filepath.Base(s.Path()), s.Fingerprint()
+	r.Slide.Name, r.Slide.Fingerprint, r.Slide.Scanner = filepath.Base(s.Path()), s.Fingerprint(), slide.Scanner(s)
 	r.Slide.Width, r.Slide.Height, r.Slide.MPP, r.Slide.MPPSource = l0.Width, l0.Height, mpp, mppSource
 	r.Model.Name, r.Model.Version, r.Model.SHA256 = man.Name, man.Version, b.SHA256
 	r.Model.Source = filepath.Base(b.Source)

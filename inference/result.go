@@ -23,7 +23,11 @@ type Result struct {
 	Partial   bool      `json:"partial"` // cancelled before every tile was scored
 
 	Slide struct {
-		Name        string          `json:"name"` // file name only: no folders (they may name the patient)
+		Name string `json:"name"` // file name only: no folders (they may name the patient)
+		// Scanner is the scanner that made the slide, "vendor model" where
+		// the file says (slide.Scanner): per-scanner calibrations and
+		// cohort figures are keyed by it.
+		Scanner     string          `json:"scanner,omitempty"`
 		Fingerprint string          `json:"fingerprint"`
 		Width       int64           `json:"width"`  // level-0 pixels
 		Height      int64           `json:"height"` // level-0 pixels

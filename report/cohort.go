@@ -62,7 +62,7 @@ func WriteCohortPDF(path string, r CohortReport) error {
 		{"AUC", figure(m.AUC, m.AUCCI, "%.3f")},
 		{"Harrell's c-index (time to event)", figure(m.CIndex, m.CIndexCI, "%.3f") + fmt.Sprintf("  (%d patients, %d events)", m.NSurvival, m.Events)},
 		{fmt.Sprintf("Hazard ratio, %s vs %s (Cox)", m.Classes[1], m.Classes[0]), figure(m.HazardRatio, m.HazardRatioCI, "%.2f")},
-		{"Log-rank test", pValue(m.LogrankP)},
+		{"Log-rank test", PValue(m.LogrankP)},
 	}
 	if c := m.Confusion; c != nil {
 		rows = append(rows,
@@ -80,6 +80,10 @@ func WriteCohortPDF(path string, r CohortReport) error {
 	text("", 9, fmt.Sprintf("Intervals are 95 %%: AUC and c-index by bootstrap over patients (%d resamples, percentile), hazard ratio from the Cox model's standard error (Efron ties), proportions by Wilson's score interval. Ties in score count one half. Patients are combined from their slides by the model's rule, as on the case card.", m.BootstrapReps))
 	for _, n := range m.Notes {
 		text("B", 10, "! "+n)
+	}
+	writeScanners(pdf, tr, text, m)
+	if err := writeClinicalPage(pdf, tr, text, m.Clinical); err != nil {
+		return fmt.Errorf("cohort report: %w", err)
 	}
 
 	plots := []struct {
@@ -123,7 +127,8 @@ func figure(v *float64, ci []float64, format string) string {
 	return s
 }
 
-func pValue(p *float64) string {
+// PValue writes a p-value as the report does ("p < 0.0001", "p = 0.0123").
+func PValue(p *float64) string {
 	switch {
 	case p == nil:
 		return "not computable (see the notes)"

@@ -1,0 +1,24 @@
+package slide
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+func TestScannerNamesVendorAndModel(t *testing.T) {
+	dir := sharedSlides(t)
+	for file, want := range map[string]string{
+		"hamamatsu/test3-DAPI-2-387.ndpi": "hamamatsu C9600-12", // hamamatsu.Product
+		"aperio/CMU-1-Small-Region.svs":   "aperio",             // no model in the file
+		"ometiff/OS-1-detail.ome.tif":     "ome-tiff",
+	} {
+		s, err := Open(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Scanner(s); got != want {
+			t.Errorf("%s: Scanner = %q, want %q", file, got, want)
+		}
+		s.Close()
+	}
+}
