@@ -52,22 +52,24 @@ func omeChannels(xml string) (names []string, colours []*color.RGBA) {
 	return names, colours
 }
 
-// ifdChain reads up to max directories following the first.
+// ifdChain reads up to max directories following the first. On an error
+// (a loop, a directory past the file's end) it returns the directories
+// read before it with the error.
 func (t *tiffReader) ifdChain(first uint64, max int) ([]tiffIFD, error) {
 	var out []tiffIFD
 	seen := map[uint64]bool{}
 	for off := first; off != 0 && len(out) < max; {
 		if seen[off] {
-			return nil, errors.New("a loop in the TIFF directories")
+			return out, errors.New("a loop in the TIFF directories")
 		}
 		seen[off] = true
 		ifd, err := t.readIFD(off)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		out = append(out, ifd)
 		if off, err = t.nextIFD(off, len(ifd)); err != nil {
-			return nil, err
+			return out, err
 		}
 	}
 	return out, nil

@@ -270,7 +270,9 @@ func TestDICOMJPEG2000Lossless(t *testing.T) {
 	if err := s.ReadRegion(b, 0, 1000, 1500); err != nil {
 		t.Fatal(err)
 	}
-	if d := meanAbsDiff(a, b); d != 0 {
+	// The copy was made from OpenSlide's pixels; without OpenSlide the
+	// original is read by Go's JPEG decoder, one grey level apart at most.
+	if d := meanAbsDiff(a, b); d != 0 && (HasOpenSlide || d > 0.05) {
 		t.Errorf("lossless JPEG 2000 differs from the original by %.3f per channel", d)
 	}
 }

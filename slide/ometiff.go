@@ -23,11 +23,9 @@ var errNotOME = errors.New("not an OME-TIFF")
 // omeSlide is a Slide read from an OME-TIFF file in pure Go.
 type omeSlide struct {
 	fileBacked
-	t      *tiffReader
-	levels []*tiledImage
-	mpp    MPP
-	icc    []byte // tag 34675 of the first image, nil if none
-	cache  *decodedTiles
+	tiledPyramid
+	mpp MPP
+	icc []byte // tag 34675 of the first image, nil if none
 }
 
 var omePhysicalSize = regexp.MustCompile(`PhysicalSize([XY])="([0-9.eE+-]+)"(?:\s+PhysicalSize[XY]Unit="([^"]*)")?`)
@@ -85,7 +83,7 @@ func parseOMETIFF(path string, r io.ReaderAt, size int64) (*omeSlide, error) {
 		return nil, errNotOME
 	}
 	// From here the file is an OME-TIFF: problems are damage or unsupported content.
-	s := &omeSlide{fileBacked: fileBacked{path: path, props: map[string]string{"openslide.vendor": "ome-tiff"}}, t: t, cache: newDecodedTiles(48)}
+	s := &omeSlide{fileBacked: fileBacked{path: path, props: map[string]string{"openslide.vendor": "ome-tiff"}}, tiledPyramid: tiledPyramid{t: t, cache: newDecodedTiles(48)}}
 	l0, err := t.tiledImage(ifd)
 	if err != nil {
 		return nil, &UnsupportedError{Name: filepath.Base(path), Reason: err.Error()}
@@ -138,30 +136,8 @@ func (s *omeSlide) AssociatedImage(name string) (*image.RGBA, error) {
 }
 func (s *omeSlide) Background() color.RGBA { return color.RGBA{255, 255, 255, 255} }
 
-// tile decodes tile index i of a level through the decoded-tile cache:
-// display tiles are smaller than file tiles, so each file tile serves
-// several reads.
-func (s *omeSlide) tile(level, i int) (*image.RGBA, error) {
-	key := [2]int{level, i}
-	if img := s.cache.get(key); img != nil {
-		return img, nil
-	}
-	img, err := s.levels[level].decode(s.t, i)
-	if err != nil {
-		return nil, err
-	}
-	s.cache.put(key, img)
-	return img, nil
-}
-
 func (s *omeSlide) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
-	if level < 0 || level >= len(s.levels) {
-		return ValidateRegion(s.Levels(), level, dst.Rect.Dx(), dst.Rect.Dy())
-	}
-	l := s.levels[level]
-	return s.readGrid(dst, s.Levels(), level, x0, y0, l.w, l.h, l.tw, l.th, s.Background(), func(k int) (*image.RGBA, error) {
-		return s.tile(level, k)
-	})
+	return s.readLevel(&s.fileBacked, dst, s.Levels(), level, x0, y0, s.Background())
 }
 
 // omeMPP reads µm/px from the OME-XML's PhysicalSizeX/Y (in µm, or with no

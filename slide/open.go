@@ -35,6 +35,24 @@ var readers = []reader{
 	{name: "OpenSlide", extensions: []string{".svs", ".tif", ".tiff", ".ndpi", ".vms", ".vmu", ".mrxs", ".scn", ".bif", ".svslide"},
 		detect: func(f *fileFacts) bool { return f.vendor != "" && !(f.vendor == "generic-tiff" && f.ownTIFF) },
 		open:   openWithOpenSlide},
+	// Aperio SVS and generic tiled TIFF by Tessera's own reader: the
+	// builds without OpenSlide (with it, OpenSlide takes them above).
+	// Other TIFFs go on to the plane readers below.
+	{name: "Aperio SVS and tiled TIFF", extensions: []string{".svs", ".tif", ".tiff"},
+		detect: func(f *fileFacts) bool { return f.aperio || (f.tiff && !f.ownTIFF && !HasOpenSlide) },
+		open: func(f *fileFacts) (Slide, error) {
+			s, err := openSVS(f.path)
+			if !errors.Is(err, errNotSVS) {
+				return s, err
+			}
+			s, ownErr := openOwnTIFF(f)
+			var u *UnsupportedError
+			if errors.As(ownErr, &u) && u.Unknown && errors.Unwrap(err) != nil {
+				// No plane reader knew it either: say what the tiled reader found.
+				return nil, &UnsupportedError{Name: filepath.Base(f.path), Reason: "a tiled TIFF, but " + strings.TrimPrefix(err.Error(), errNotSVS.Error()+": ")}
+			}
+			return s, ownErr
+		}},
 	// OME-TIFF (tiled RGB), or one plane per channel (OME-TIFF, QPTIFF).
 	{name: "OME-TIFF and QPTIFF", extensions: []string{".ome.tif", ".ome.tiff", ".qptiff", ".tif", ".tiff"},
 		detect: func(f *fileFacts) bool { return f.tiff },
@@ -53,6 +71,7 @@ type fileFacts struct {
 	vendor  string // OpenSlide's format name; "" when OpenSlide does not read it
 	tiff    bool   // a classic or Big TIFF
 	ownTIFF bool   // an OME-TIFF or QPTIFF by its first description
+	aperio  bool   // an Aperio SVS by its first description
 	cut     string // why the TIFF is incomplete ("" when it is not, or not a TIFF)
 	icc     []byte // the first TIFF directory's colour profile (nil: none)
 }
@@ -108,6 +127,7 @@ func factsOf(path string) (*fileFacts, error) {
 			f.cut = cutShort(t, ifd, st.Size())
 			d := t.description(ifd)
 			f.ownTIFF = strings.Contains(d, "<OME") || strings.Contains(d, "PerkinElmer-QPI-ImageDescription")
+			f.aperio = isAperio(d)
 			if e, ok := ifd[tagICCProfile]; ok {
 				f.icc, _ = t.data(e)
 			}

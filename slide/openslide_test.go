@@ -39,6 +39,13 @@ func TestOpenRealSlides(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
 			s, err := Open(filepath.Join(dir, c.file))
+			if !HasOpenSlide && c.format == "hamamatsu" {
+				// The build without OpenSlide names the format and the build that reads it.
+				if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "Hamamatsu NDPI is read through OpenSlide") {
+					t.Errorf("NDPI without OpenSlide: %v", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("open: %v", err)
 			}
@@ -141,7 +148,10 @@ func TestOpenBrokenAndUnsupported(t *testing.T) {
 				s.Close()
 				t.Fatalf("opened, want %v", c.want)
 			}
-			if !errors.Is(err, c.want) {
+			// Without OpenSlide, Tessera's own TIFF readers judge the broken
+			// TIFFs: unsupported or damaged, with their own sentence.
+			ownReaders := !HasOpenSlide && (c.want == ErrDamaged || c.want == ErrUnsupported)
+			if !errors.Is(err, c.want) && !(ownReaders && (errors.Is(err, ErrDamaged) || errors.Is(err, ErrUnsupported))) {
 				t.Errorf("error %q, want %v", err, c.want)
 			}
 			if d := time.Since(start); d > 5*time.Second {
@@ -173,7 +183,11 @@ func TestUnreadableTileIsDamaged(t *testing.T) {
 		s.Close()
 		t.Fatal("opened a slide whose only tile cannot be decoded")
 	}
-	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "Bogus marker length") {
+	message := "Bogus marker length" // OpenSlide's (libjpeg's)
+	if !HasOpenSlide {
+		message = "DQT has wrong length" // Go's JPEG decoder's
+	}
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), message) {
 		t.Errorf("error %q, want ErrDamaged with OpenSlide's message", err)
 	}
 }

@@ -13,6 +13,9 @@ func TestScannerNamesVendorAndModel(t *testing.T) {
 		"ometiff/OS-1-detail.ome.tif":     "ome-tiff",
 	} {
 		s, err := Open(filepath.Join(dir, file))
+		if !HasOpenSlide && filepath.Ext(file) == ".ndpi" {
+			continue // read through OpenSlide only
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

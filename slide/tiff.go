@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"golang.org/x/image/tiff/lzw"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/jpeg"
 	"io"
@@ -63,6 +64,9 @@ const (
 	compressionJPEG         = 7     // "new-style" JPEG, often with shared JPEGTables
 	compressionDeflate      = 8     // zlib (Adobe's code)
 	compressionAdobeDeflate = 32946 // zlib (the older, unofficial code)
+	photometricRGB          = 2     // PhotometricInterpretation RGB
+	compressionAperioJ2KYCC = 33003 // Aperio's JPEG 2000, YCbCr components (no colour transform in the codestream)
+	compressionAperioJ2KRGB = 33005 // Aperio's JPEG 2000, RGB (the codestream's own colour transform)
 )
 
 // tiffReader reads TIFF structures from a file. Safe for concurrent use
@@ -239,10 +243,15 @@ func (t *tiffReader) uint1(ifd tiffIFD, tag uint16, def uint64) (uint64, error) 
 type tiledImage struct {
 	w, h, tw, th int // image and block size: a tile, or a strip (tw = w)
 	compression  uint64
-	predictor    uint64 // 2: horizontal differencing (LZW, Deflate)
-	offsets      []uint64
-	counts       []uint64
-	jpegTables   []byte
+	photometric  uint64 // 2: RGB
+	// rawJPEG: a JPEG's three components are R, G, B as they are, never
+	// Y, Cb, Cr (Aperio's tiles: photometric RGB, no JFIF or Adobe marker
+	// to say so, read by OpenSlide without colour conversion).
+	rawJPEG    bool
+	predictor  uint64 // 2: horizontal differencing (LZW, Deflate)
+	offsets    []uint64
+	counts     []uint64
+	jpegTables []byte
 }
 
 // maxStripPixels bounds a strip of a stripped RGB image: each strip is
@@ -275,14 +284,15 @@ func (t *tiffReader) tiledImage(ifd tiffIFD) (*tiledImage, error) {
 	} else if l.tw <= 0 || l.th <= 0 || l.tw > maxTileSide || l.th > maxTileSide {
 		return nil, fmt.Errorf("tiles of %d×%d pixels are not supported", l.tw, l.th)
 	}
-	l.compression, l.predictor = uint64(get(tagCompression, 1)), uint64(get(tagPredictor, 1))
+	l.compression, l.predictor, l.photometric = uint64(get(tagCompression, 1)), uint64(get(tagPredictor, 1)), uint64(get(tagPhotometric, 0))
 	if get(tagBitsPerSample, 8) != 8 || get(tagSamplesPerPixel, 1) != 3 || get(tagPlanarConfig, 1) != 1 {
 		return nil, errors.New("only 8-bit RGB images are supported (this is fluorescence or multi-channel)")
 	}
 	switch l.compression {
-	case compressionNone, compressionJPEG, compressionDeflate, compressionAdobeDeflate, compressionLZW:
+	case compressionNone, compressionJPEG, compressionDeflate, compressionAdobeDeflate, compressionLZW,
+		compressionAperioJ2KYCC, compressionAperioJ2KRGB:
 	default:
-		return nil, fmt.Errorf("TIFF compression %d is not supported (JPEG, Deflate, LZW or none are)", l.compression)
+		return nil, fmt.Errorf("TIFF compression %d is not supported (JPEG, JPEG 2000, Deflate, LZW or none are)", l.compression)
 	}
 	if l.predictor != 1 && (l.predictor != 2 || l.compression == compressionJPEG || l.compression == compressionNone) {
 		return nil, fmt.Errorf("TIFF predictor %d with compression %d is not supported", l.predictor, l.compression)
@@ -331,6 +341,20 @@ func (l *tiledImage) decode(t *tiffReader, i int) (*image.RGBA, error) {
 		if err != nil {
 			return nil, fmt.Errorf("JPEG tile %d: %v", i, err)
 		}
+		if ycc, ok := dec.(*image.YCbCr); ok && l.rawJPEG {
+			rawComponents(img, ycc)
+			return img, nil
+		}
+		draw.Draw(img, img.Rect, dec, dec.Bounds().Min, draw.Src)
+		return img, nil
+	case compressionAperioJ2KYCC, compressionAperioJ2KRGB:
+		dec, err := decodeJ2K(data, l.tw, l.th)
+		if err != nil {
+			return nil, fmt.Errorf("JPEG 2000 tile %d: %v", i, err)
+		}
+		if l.compression == compressionAperioJ2KYCC {
+			yccToRGB(dec.Pix)
+		}
 		draw.Draw(img, img.Rect, dec, dec.Bounds().Min, draw.Src)
 		return img, nil
 	case compressionDeflate, compressionAdobeDeflate:
@@ -367,6 +391,92 @@ func (l *tiledImage) decode(t *tiffReader, i int) (*image.RGBA, error) {
 	}
 	return img, nil
 }
+
+// tiledPyramid is the levels of a TIFF that Tessera's own readers read
+// (OME-TIFF, SVS, tiled TIFF), with their decoded-tile cache: display
+// tiles are smaller than file tiles, so each file tile serves several
+// reads. Safe for concurrent use.
+type tiledPyramid struct {
+	t      *tiffReader
+	levels []*tiledImage // largest first
+	cache  *decodedTiles
+}
+
+// tile decodes tile index i of a level through the cache.
+func (p *tiledPyramid) tile(level, i int) (*image.RGBA, error) {
+	key := [2]int{level, i}
+	if img := p.cache.get(key); img != nil {
+		return img, nil
+	}
+	img, err := p.levels[level].decode(p.t, i)
+	if err != nil {
+		return nil, err
+	}
+	p.cache.put(key, img)
+	return img, nil
+}
+
+// readLevel is ReadRegion of the slide b whose pyramid this is (levels as
+// its Levels reports them, bg its background).
+func (p *tiledPyramid) readLevel(b *fileBacked, dst *image.RGBA, levels []Level, level int, x0, y0 int64, bg color.RGBA) error {
+	if level < 0 || level >= len(p.levels) {
+		return ValidateRegion(levels, level, dst.Rect.Dx(), dst.Rect.Dy())
+	}
+	l := p.levels[level]
+	return b.readGrid(dst, levels, level, x0, y0, l.w, l.h, l.tw, l.th, bg, func(k int) (*image.RGBA, error) {
+		return p.tile(level, k)
+	})
+}
+
+// whole decodes the whole image (an associated image's strips) at once.
+func (l *tiledImage) whole(t *tiffReader) (*image.RGBA, error) {
+	if int64(l.w)*int64(l.h) > maxAssociatedPixels {
+		return nil, fmt.Errorf("an image of %d×%d pixels is too large to decode whole", l.w, l.h)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, l.w, l.h))
+	across := (l.w + l.tw - 1) / l.tw
+	for i := 0; i < across*((l.h+l.th-1)/l.th); i++ {
+		block, err := l.decode(t, i)
+		if err != nil {
+			return nil, err
+		}
+		at := image.Pt((i%across)*l.tw, (i/across)*l.th)
+		draw.Draw(img, image.Rectangle{Min: at, Max: at.Add(block.Rect.Size())}, block, image.Point{}, draw.Src)
+	}
+	return img, nil
+}
+
+// rawComponents draws a JPEG's three components into img as R, G and B
+// unconverted (tiledImage.rawJPEG), which Go's decoder, seeing no Adobe
+// marker, took for YCbCr. Subsampled components are repeated (nearest).
+func rawComponents(img *image.RGBA, ycc *image.YCbCr) {
+	b := ycc.Rect.Intersect(image.Rect(0, 0, img.Rect.Dx(), img.Rect.Dy()).Add(ycc.Rect.Min))
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := img.Pix[(y-ycc.Rect.Min.Y)*img.Stride:]
+		for x := b.Min.X; x < b.Max.X; x++ {
+			yi, ci := ycc.YOffset(x, y), ycc.COffset(x, y)
+			p := 4 * (x - ycc.Rect.Min.X)
+			row[p], row[p+1], row[p+2], row[p+3] = ycc.Y[yi], ycc.Cb[ci], ycc.Cr[ci], 255
+		}
+	}
+}
+
+// yccToRGB converts RGBA pixels holding Y, Cb, Cr in place to RGB, with
+// libjpeg's fixed-point BT.601 arithmetic (jdcolor.c), as OpenSlide does
+// for Aperio's YCbCr JPEG 2000 tiles.
+func yccToRGB(pix []byte) {
+	const scale, half = 16, 1 << 15
+	fix := func(x float64) int { return int(x*(1<<scale) + 0.5) }
+	for p := 0; p+3 < len(pix); p += 4 {
+		y, cb, cr := int(pix[p]), int(pix[p+1])-128, int(pix[p+2])-128
+		r := y + (fix(1.40200)*cr+half)>>scale
+		g := y + (-fix(0.34414)*cb-fix(0.71414)*cr+half)>>scale
+		b := y + (fix(1.77200)*cb+half)>>scale
+		pix[p], pix[p+1], pix[p+2] = clamp8(r), clamp8(g), clamp8(b)
+	}
+}
+
+func clamp8(v int) byte { return byte(min(max(v, 0), 255)) }
 
 // withJPEGTables completes an abbreviated JPEG stream (a TIFF tile or
 // strip whose tables are in the JPEGTables tag): the tables (minus EOI)
