@@ -38,6 +38,7 @@ func main() {
 			return
 		}
 	}
+	releaseOwnConsole()
 	if err := app.Run(args); err != nil {
 		fmt.Fprintln(os.Stderr, "tessera:", err)
 		os.Exit(1)

@@ -2,10 +2,11 @@
 # Builds Tessera's release artifacts into dist/ (all set-up included):
 #   tessera-VERSION-linux-x86_64.tar.xz   portable folder: unpack, ./install.sh (no root), or run bin/tessera
 #   tessera_VERSION_amd64.deb             per machine, /opt/tessera, `tessera` on PATH, menu entry, file types
+#   tessera-VERSION-windows-x64.zip       portable folder: unzip, double-click tessera.exe (no admin)
+#   tessera-VERSION-x64.msi               per machine, Program Files; msiexec /i … /qn (packaging/windows.sh)
 #   SHA256SUMS, THIRD-PARTY-LICENSES
 # Reproducible: the same commit gives the same bytes (-trimpath, no build id,
 # every timestamp SOURCE_DATE_EPOCH = the commit's time, sorted archives).
-# The Windows builds are not made yet (README, "Limitations").
 #
 # TESSERA_BUILD_ROOT=DIR builds the binary and takes its libraries inside a
 # Debian root (packaging/make-build-root.sh makes a Debian 11 one): the
@@ -23,7 +24,7 @@ name="tessera-$version-linux-x86_64"
 stage="$(mktemp -d)"
 root="$stage/$name"
 mkdir -p "$root/bin" "$root/lib" "$root/share" dist
-rm -f dist/tessera-*-linux-x86_64.tar.xz dist/tessera_*_amd64.deb dist/SHA256SUMS dist/THIRD-PARTY-LICENSES
+rm -f dist/tessera-*-linux-x86_64.tar.xz dist/tessera_*_amd64.deb dist/tessera-*-windows-x64.zip dist/tessera-*-x64.msi dist/SHA256SUMS dist/THIRD-PARTY-LICENSES
 
 build_root=${TESSERA_BUILD_ROOT:-}
 mounts=()
@@ -85,6 +86,7 @@ cp packaging/linux/install.sh "$root/install.sh"
 echo "$version" > "$root/VERSION"
 cp -a "$root/lib" dist/.lib
 build "packaging/third-party-licenses.sh dist/.lib" > "$root/THIRD-PARTY-LICENSES"
+packaging/go-licenses.sh "$root/bin/tessera" >> "$root/THIRD-PARTY-LICENSES"
 rm -rf dist/.lib
 cp "$root/THIRD-PARTY-LICENSES" dist/THIRD-PARTY-LICENSES
 
@@ -123,5 +125,11 @@ CONTROL
 find "$deb" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 dpkg-deb --root-owner-group -Zxz --build "$deb" "dist/tessera_${version}_amd64.deb" >/dev/null
 
-(cd dist && sha256sum "$name.tar.xz" "tessera_${version}_amd64.deb" THIRD-PARTY-LICENSES > SHA256SUMS)
+# Windows: cross-built here (mingw-w64, wixl).
+for tool in x86_64-w64-mingw32-gcc wixl msibuild faketime convert zip; do
+  command -v "$tool" >/dev/null || { apt_install gcc-mingw-w64-x86-64 wixl msitools faketime imagemagick zip; break; }
+done
+packaging/windows.sh "$version" "$(ort_tarball)"
+
+(cd dist && sha256sum "$name.tar.xz" "tessera_${version}_amd64.deb" "tessera-$version-windows-x64.zip" "tessera-$version-x64.msi" THIRD-PARTY-LICENSES > SHA256SUMS)
 ls -l dist

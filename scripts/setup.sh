@@ -48,19 +48,29 @@ setup_go() {
 
 sha_ok() { [ -f "$2" ] && echo "$1  $2" | sha256sum -c --quiet - >/dev/null 2>&1; }
 
-# setup_onnxruntime puts libonnxruntime.so.$ORT_VERSION in $ORT_DIR, where
-# Tessera looks for it, downloading the npm tarball once into a cache.
-setup_onnxruntime() {
-  local lib="$ORT_DIR/libonnxruntime.so.$ORT_VERSION"
-  sha_ok "$ORT_LIB_SHA256" "$lib" && return 0
+# ort_tarball downloads the npm package onnxruntime-node (ONNX Runtime's
+# official builds for Linux, Windows and macOS) once into the cache, checks
+# it, and prints its path.
+ort_tarball() {
   local tgz="$TESSERA_DOWNLOADS/onnxruntime-node-$ORT_VERSION.tgz"
-  mkdir -p "$ORT_DIR" "$TESSERA_DOWNLOADS"
+  mkdir -p "$TESSERA_DOWNLOADS"
   if ! sha_ok "$ORT_TGZ_SHA256" "$tgz"; then
     say "downloading ONNX Runtime $ORT_VERSION (npm package onnxruntime-node, 113 MB, once)"
     curl -fsSL --retry 3 -o "$tgz.part" "https://registry.npmjs.org/onnxruntime-node/-/onnxruntime-node-$ORT_VERSION.tgz"
     sha_ok "$ORT_TGZ_SHA256" "$tgz.part" || { say "onnxruntime-node tarball checksum mismatch"; rm -f "$tgz.part"; exit 1; }
     mv "$tgz.part" "$tgz"
   fi
+  echo "$tgz"
+}
+
+# setup_onnxruntime puts libonnxruntime.so.$ORT_VERSION in $ORT_DIR, where
+# Tessera looks for it, downloading the npm tarball once into a cache.
+setup_onnxruntime() {
+  local lib="$ORT_DIR/libonnxruntime.so.$ORT_VERSION"
+  sha_ok "$ORT_LIB_SHA256" "$lib" && return 0
+  local tgz
+  mkdir -p "$ORT_DIR"
+  tgz=$(ort_tarball)
   tar -xzf "$tgz" -O package/bin/napi-v6/linux/x64/libonnxruntime.so.1 > "$lib.part"
   sha_ok "$ORT_LIB_SHA256" "$lib.part" || { say "libonnxruntime checksum mismatch"; rm -f "$lib.part"; exit 1; }
   mv "$lib.part" "$lib"
