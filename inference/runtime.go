@@ -103,6 +103,9 @@ func InitRuntime() (RuntimeInfo, error) {
 		ort.SetSharedLibraryPath(path)
 		if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
 			runtimeErr = fmt.Errorf("%w: loading %s failed (%v). Tessera needs ONNX Runtime %s or newer (tested with %s): run ./run.sh to install it, or point ONNXRUNTIME_SHARED_LIBRARY_PATH at a suitable libonnxruntime", ErrNoRuntime, path, err, MinRuntimeVersion, RuntimeVersion)
+			if runtime.GOOS == "windows" {
+				runtimeErr = fmt.Errorf("%w: loading %s failed (%v). ONNX Runtime needs the Microsoft Visual C++ 2015-2022 Redistributable (x64): ask your IT department to install it; slides still open without it", ErrNoRuntime, path, err)
+			}
 			return
 		}
 		runtimeInfo = RuntimeInfo{Path: path, Version: ort.GetVersion()}
