@@ -257,3 +257,6 @@ func (s *openSlide) Close() error {
 
 // HasOpenSlide is true: vendor formats are read through OpenSlide.
 const HasOpenSlide = true
+
+// SupportedFormats names the formats this build opens, for messages.
+const SupportedFormats = "Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE, generic pyramidal TIFF, RGB OME-TIFF (tiled, or in strips), one-plane-per-channel fluorescence OME-TIFF and QPTIFF, DICOM WSI (JPEG, JPEG 2000 or uncompressed; a file or a folder of a series)"

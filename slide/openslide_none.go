@@ -18,6 +18,9 @@ import (
 // HasOpenSlide is false: vendor formats other than Aperio SVS are not read.
 const HasOpenSlide = false
 
+// SupportedFormats names the formats this build opens, for messages.
+const SupportedFormats = "Aperio SVS, generic pyramidal TIFF, RGB OME-TIFF (tiled, or in strips), one-plane-per-channel fluorescence OME-TIFF and QPTIFF, DICOM WSI (JPEG, JPEG 2000 or uncompressed; a file or a folder of a series); Hamamatsu, MIRAX, Leica, Ventana and Sakura slides need Tessera's Linux build"
+
 // openSlideOnly names the formats only OpenSlide reads, by file name.
 var openSlideOnly = map[string]string{
 	".ndpi": "Hamamatsu NDPI", ".vms": "Hamamatsu VMS", ".vmu": "Hamamatsu VMU", ".mrxs": "3DHISTECH MIRAX",
@@ -33,7 +36,7 @@ func detectVendor(path string) string {
 // openWithOpenSlide refuses a format only OpenSlide reads.
 func openWithOpenSlide(f *fileFacts) (Slide, error) {
 	return nil, &UnsupportedError{Name: filepath.Base(f.path), Reason: fmt.Sprintf(
-		"%s is read through OpenSlide, which this %s build of Tessera does not include: open it with Tessera's Linux build, or convert it to OME-TIFF or DICOM (this build reads Aperio SVS, tiled TIFF, OME-TIFF, QPTIFF and DICOM)",
+		"%s is read through OpenSlide, which this %s build of Tessera does not include: open it with Tessera's Linux build, or convert it to OME-TIFF or DICOM",
 		f.vendor, buildName())}
 }
 

@@ -45,9 +45,6 @@ func (e *DamageError) Error() string {
 // Is makes errors.Is(err, ErrDamaged) true.
 func (e *DamageError) Is(target error) bool { return target == ErrDamaged }
 
-// SupportedFormats names the formats the OpenSlide reader opens, for messages.
-const SupportedFormats = "Aperio SVS, Hamamatsu NDPI/VMS, MIRAX, Leica SCN, Philips TIFF, Ventana BIF, Sakura SVSLIDE, generic pyramidal TIFF, RGB OME-TIFF (tiled, or in strips), one-plane-per-channel fluorescence OME-TIFF and QPTIFF, DICOM WSI (JPEG, JPEG 2000 or uncompressed; a file or a folder of a series)"
-
 // MaxRegionPixels caps one ReadRegion call (width × height) so that a bad
 // request cannot allocate gigabytes. 64 Mpx is 256 MiB of RGBA.
 const MaxRegionPixels = 64 << 20
