@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -34,15 +35,20 @@ const BuiltinSource = "built-in"
 // Runtime; a bundle alone is enough to find cached results.) It is
 // immutable and safe to share.
 type Bundle struct {
-	Source   string // folder or .zip path, or BuiltinSource
+	Source string // folder or .zip path, or BuiltinSource
+	// Folder is Source when the bundle is a folder ("" for a .zip or the
+	// built-in one): sessions of an encoder with external data are made
+	// from the files there.
+	Folder   string
 	Manifest Manifest
 	Encoder  []byte // encoder.onnx
 	Head     []byte // head.onnx; nil for tile classifiers
 	// SHA256 identifies the model: the hash of the manifest, encoder and
 	// head bytes. Results and caches carry it.
 	SHA256 string
-	// EncoderSHA256 is the hash of the encoder's bytes alone: bundles that
-	// share it share cached features.
+	// EncoderSHA256 identifies the encoder alone (the hash of its bytes,
+	// and of its external data files' hashes): bundles that share it share
+	// cached features.
 	EncoderSHA256 string
 }
 
@@ -62,7 +68,7 @@ func LoadBuiltinBundle() (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadBundleFS(sub, BuiltinSource)
+	return loadBundleFS(sub, BuiltinSource, false)
 }
 
 // LoadBundleOrBuiltin is LoadBundle, or LoadBuiltinBundle when path is "".
@@ -81,7 +87,7 @@ func LoadBundle(p string) (*Bundle, error) {
 		return nil, bundleError(p, "cannot be read: %v", err)
 	}
 	if st.IsDir() {
-		return loadBundleFS(os.DirFS(p), p)
+		return loadBundleFS(os.DirFS(p), p, true)
 	}
 	zr, err := zip.OpenReader(p)
 	if err != nil {
@@ -100,15 +106,20 @@ func LoadBundle(p string) (*Bundle, error) {
 	if err != nil {
 		return nil, bundleError(p, "%v", err)
 	}
-	return loadBundleFS(sub, p)
+	return loadBundleFS(sub, p, false)
 }
 
-func loadBundleFS(fsys fs.FS, source string) (*Bundle, error) {
+// loadBundleFS reads a bundle from fsys; folder is true when source is a
+// folder on disk (external data can be read from it).
+func loadBundleFS(fsys fs.FS, source string, folder bool) (*Bundle, error) {
 	manifestBytes, err := readLimited(fsys, "manifest.toml", 1<<20)
 	if err != nil {
 		return nil, bundleError(source, "manifest.toml is missing or unreadable (%v)", err)
 	}
 	b := &Bundle{Source: source}
+	if folder {
+		b.Folder = source
+	}
 	md, err := toml.Decode(string(manifestBytes), &b.Manifest)
 	if err != nil {
 		return nil, bundleError(source, "manifest.toml is not valid TOML: %v", err)
@@ -126,6 +137,9 @@ func loadBundleFS(fsys fs.FS, source string) (*Bundle, error) {
 		return nil, bundleError(source, "%v", err)
 	}
 	if b.Encoder, b.EncoderSHA256, err = readModelFile(fsys, source, "encoder", m.Encoder.File, m.Encoder.SHA256); err != nil {
+		return nil, err
+	}
+	if b.EncoderSHA256, err = checkExternalData(fsys, source, folder, m, b.Encoder, b.EncoderSHA256); err != nil {
 		return nil, err
 	}
 	if m.HasHead() {
@@ -198,7 +212,7 @@ func (b *Bundle) checkTensors() error {
 	enc := tensorSpec{file: m.Encoder.File,
 		inputs:  map[string][]int64{m.Encoder.Input: {-1, 3, ts, ts}},
 		outputs: map[string][]int64{m.Encoder.Output: {-1, int64(m.Encoder.FeatureDim)}}}
-	if err := enc.check(b.Source, b.Encoder); err != nil {
+	if err := enc.check(b.Source, b.Encoder, b.encoderPath()); err != nil {
 		return err
 	}
 	if !m.HasHead() {
@@ -207,7 +221,17 @@ func (b *Bundle) checkTensors() error {
 	head := tensorSpec{file: m.Head.File,
 		inputs:  map[string][]int64{m.Head.Input: {1, -1, int64(m.Encoder.FeatureDim)}},
 		outputs: map[string][]int64{m.Head.SlideOutput: nil, m.Head.TileOutput: {1, -1}}}
-	return head.check(b.Source, b.Head)
+	return head.check(b.Source, b.Head, "")
+}
+
+// encoderPath is the encoder's file on disk when ONNX Runtime must read it
+// from there (its weights are in external data files beside it); "" when
+// its bytes are enough.
+func (b *Bundle) encoderPath() string {
+	if len(b.Manifest.Encoder.ExternalData) == 0 || b.Folder == "" {
+		return ""
+	}
+	return filepath.Join(b.Folder, filepath.FromSlash(b.Manifest.Encoder.File))
 }
 
 // tensorSpec lists expected tensors: -1 is any size, nil any shape.
@@ -216,8 +240,16 @@ type tensorSpec struct {
 	inputs, outputs map[string][]int64
 }
 
-func (s tensorSpec) check(source string, data []byte) error {
-	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
+// check reads the tensors from data, or from the file at path when it is
+// not "" (a model with external data).
+func (s tensorSpec) check(source string, data []byte, path string) error {
+	var ins, outs []ort.InputOutputInfo
+	var err error
+	if path != "" {
+		ins, outs, err = ort.GetInputOutputInfo(path)
+	} else {
+		ins, outs, err = ort.GetInputOutputInfoWithONNXData(data)
+	}
 	if err != nil {
 		return bundleError(source, "%s is not a valid ONNX model: %v", s.file, firstLine(err.Error()))
 	}

@@ -70,6 +70,10 @@ type Manifest struct {
 		Output     string `toml:"output"`
 		FeatureDim int    `toml:"feature_dim"` // D of [N,D]; 1 for tile classifiers
 		OutputKind string `toml:"output_kind"` // tile classifiers: "logit" or "probability"
+		// ExternalData lists the files that hold the encoder's weights
+		// outside encoder.onnx (ONNX external data, for weights above
+		// protobuf's 2 GB), each with its sha256 (externaldata.go).
+		ExternalData []DataFile `toml:"external_data"`
 	} `toml:"encoder"`
 
 	Head struct {

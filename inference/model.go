@@ -58,6 +58,11 @@ func OpenModelThreads(b *Bundle, p Provider, threads int) (*Model, error) {
 		threads = runtime.NumCPU()
 	}
 	enc, used, note, err := withSession(p, threads, func(o *ort.SessionOptions) (*ort.DynamicAdvancedSession, error) {
+		if path := b.encoderPath(); path != "" {
+			// External data: ONNX Runtime reads encoder.onnx and its
+			// weights from the folder (no copy in Go's memory).
+			return ort.NewDynamicAdvancedSession(path, []string{m.Encoder.Input}, []string{m.Encoder.Output}, o)
+		}
 		return ort.NewDynamicAdvancedSessionWithONNXData(b.Encoder, []string{m.Encoder.Input}, []string{m.Encoder.Output}, o)
 	})
 	if err != nil {
