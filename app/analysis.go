@@ -19,6 +19,7 @@ import (
 	"tessera/heatmap"
 	"tessera/inference"
 	"tessera/slide"
+	"tessera/storyboard"
 )
 
 // analysisPanel is a slide's Analysis side panel and its run controller:
@@ -158,8 +159,15 @@ func (a *analysisPanel) startIn(roi *annotation.Region) {
 		if err == nil {
 			work.Do(func() { a.progressText.SetText(fmt.Sprintf("Finding tissue… (running on %s)", m.Provider)) })
 			res, cached, storeErr, err = inference.AnalyzeCached(ctx, ui.results, s, m, inference.Options{
-				MPP:          mpp,
-				Progress:     func(e inference.Event) { a.post(run, e) },
+				MPP:      mpp,
+				Progress: func(e inference.Event) { a.post(run, e) },
+				Planned: func(p inference.Plan) {
+					work.Do(func() {
+						if a.run == run {
+							a.progressText.SetText(storyboard.UpperFirst(p.Text()) + " (running on " + string(m.Provider) + ")")
+						}
+					})
+				},
 				FeatureCache: ui.features,
 				ROI:          roi,
 			})

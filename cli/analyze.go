@@ -183,7 +183,7 @@ func analyzeSlide(ctx context.Context, path string, m *lazyModel, cache *inferen
 	bar := newProgressBar(stderr, filepath.Base(path))
 	var overview *image.RGBA
 	var overviewDS float64
-	res, cached, storeErr, err := m.analyze(ctx, cache, s, inference.Options{MPP: mpp, Progress: bar.update,
+	res, cached, storeErr, err := m.analyze(ctx, cache, s, inference.Options{MPP: mpp, Progress: bar.update, Planned: bar.plan,
 		Overview: func(img *image.RGBA, ds float64) { overview, overviewDS = img, ds }})
 	bar.finish(cached)
 	if err != nil {
@@ -280,6 +280,11 @@ func (b *progressBar) update(e inference.Event) {
 		b.lastPct = pct
 		fmt.Fprintf(b.w, "%s: %d/%d tiles (%d%%), %.1f tiles/s\n", b.name, e.Done, e.Total, pct, e.Rate)
 	}
+}
+
+// plan says, before the tiles are read, how long they will take.
+func (b *progressBar) plan(p inference.Plan) {
+	fmt.Fprintf(b.w, "%s: %s\n", b.name, p.Text())
 }
 
 func (b *progressBar) finish(cached bool) {

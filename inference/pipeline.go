@@ -31,6 +31,10 @@ type Options struct {
 	// Progress, if set, receives events from the analysing goroutine, in
 	// order. It must return quickly (hand the event to a UI and return).
 	Progress func(Event)
+	// Planned, if set, is called once the tissue tiles are known, before
+	// any is read: how many, and how long they will take (Plan.Text).
+	// Same rules as Progress.
+	Planned func(Plan)
 	// ScoreInterval is how often partial tile scores are recomputed for
 	// multiple-instance heads (0: 500 ms).
 	ScoreInterval time.Duration
@@ -137,10 +141,18 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 			r.Slide.ICC = "applied"
 		}
 	}
+	pl := plan(model, len(grid.Tiles), cached != nil)
+	if opts.Planned != nil {
+		opts.Planned(pl)
+	}
 	if cached != nil {
 		err = run.fromFeatures(cached)
 	} else {
+		encodeStart := time.Now()
 		err = run.execute()
+		if err == nil {
+			rememberSpeed(pl, len(run.doneTiles), time.Since(encodeStart))
+		}
 		if err == nil && fkey != "" {
 			// A feature cache that cannot be written costs speed, not the result.
 			_ = opts.FeatureCache.store(fkey, &cachedFeatures{Grid: grid, Brightfield: brightfield, Underexposed: underexposed, QC: run.qcWithoutReference(),
