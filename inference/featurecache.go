@@ -99,7 +99,11 @@ func featureKey(fingerprint string, b *Bundle, mpp float64, opts Options) string
 		QC           bool
 		Dim          int
 		ROI          string
-	}{in.TileSize, in.MPP, mpp, opts.MinTissue, TissueMaskSide, in.Scale, in.Mean, in.Std, in.ChannelOrder, in.Layout, in.ICC, !opts.SkipQC, m.Encoder.FeatureDim, paramsOf(opts).ROI})
+		Pooling      string `json:",omitempty"` // token outputs: how they are pooled (pooling.go)
+		Tokens       int    `json:",omitempty"`
+		Prefix       int    `json:",omitempty"`
+	}{in.TileSize, in.MPP, mpp, opts.MinTissue, TissueMaskSide, in.Scale, in.Mean, in.Std, in.ChannelOrder, in.Layout, in.ICC, !opts.SkipQC, m.Encoder.FeatureDim, paramsOf(opts).ROI,
+		m.Encoder.Pooling, m.Encoder.Tokens, m.Encoder.PrefixTokens})
 	h := sha256.New()
 	fmt.Fprintf(h, "tessera-features/%d\n%s\n%s\n%s\n", PipelineVersion, fingerprint, b.EncoderSHA256, params)
 	return hex.EncodeToString(h.Sum(nil))

@@ -74,6 +74,10 @@ type Manifest struct {
 		// outside encoder.onnx (ONNX external data, for weights above
 		// protobuf's 2 GB), each with its sha256 (externaldata.go).
 		ExternalData []DataFile `toml:"external_data"`
+		// Token outputs ([N, T, D']) and how they are pooled (pooling.go).
+		Tokens       int    `toml:"tokens"`
+		PrefixTokens int    `toml:"prefix_tokens"`
+		Pooling      string `toml:"pooling"`
 	} `toml:"encoder"`
 
 	Head struct {
@@ -200,6 +204,9 @@ func (m *Manifest) Validate() error {
 	}
 	if m.Encoder.FeatureDim <= 0 {
 		return fieldError("encoder.feature_dim", "is %d, want the D of the [N,D] output", m.Encoder.FeatureDim)
+	}
+	if err := m.validatePooling(); err != nil {
+		return err
 	}
 	h := &m.Head
 	switch h.Kind {

@@ -158,7 +158,11 @@ func (m *Model) NewBatchOfSize(size int) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	output, err := ort.NewEmptyTensor[float32](ort.NewShape(n, int64(m.Bundle.Manifest.Encoder.FeatureDim)))
+	shape := ort.NewShape(n, int64(m.Bundle.Manifest.Encoder.FeatureDim))
+	if e := &m.Bundle.Manifest.Encoder; e.Pooling != "" {
+		shape = ort.NewShape(n, int64(e.Tokens), int64(m.Bundle.Manifest.tokenDim()))
+	}
+	output, err := ort.NewEmptyTensor[float32](shape)
 	if err != nil {
 		input.Destroy()
 		return nil, err
@@ -187,8 +191,16 @@ func (m *Model) Encode(b *Batch, n int) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := m.Bundle.Manifest.Encoder.FeatureDim
-	out := append([]float32(nil), b.out.GetData()[:n*d]...)
+	man := &m.Bundle.Manifest
+	d := man.Encoder.FeatureDim
+	var out []float32
+	if man.Encoder.Pooling != "" {
+		if out, err = man.pool(b.out.GetData(), n); err != nil {
+			return nil, err
+		}
+	} else {
+		out = append([]float32(nil), b.out.GetData()[:n*d]...)
+	}
 	for i, v := range out {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("%s output %q is not finite (%v at tile %d)", m.Bundle.Manifest.Encoder.File, m.Bundle.Manifest.Encoder.Output, v, i/d)

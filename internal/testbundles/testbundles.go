@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -22,6 +23,17 @@ var generators = map[string]string{
 	"resnet-abmil": "make_resnet_abmil.py",
 	"nan":          "make_test_bundles.py",
 	"checker":      "make_test_bundles.py",
+	// ViT-S/16 encoders exporting tokens: 4 registers pooled by the patch
+	// mean; class token and patch mean concatenated, weights in external data.
+	"vit-s-registers": "make_vit.py",
+	"vit-s-external":  "make_vit.py",
+}
+
+// generatorArgs are the further arguments of the generators that write
+// one bundle into their first argument (after it).
+var generatorArgs = map[string][]string{
+	"vit-s-registers": {"s", "--registers", "4", "--pooling", "mean_patch"},
+	"vit-s-external":  {"s", "--pooling", "cls_mean_patch", "--external"},
 }
 
 var mu sync.Mutex
@@ -65,7 +77,8 @@ func Generate(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(append(append(src, lib...), referenceVersion...)) // a new generator version regenerates
+	key := append(append(append(src, lib...), referenceVersion...), strings.Join(generatorArgs[name], " ")...)
+	sum := sha256.Sum256(key) // a new generator version regenerates
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
@@ -78,10 +91,11 @@ func Generate(name string) (string, error) {
 		return dir, nil
 	}
 	target := out
-	if name == "resnet-abmil" {
+	if _, own := generatorArgs[name]; own || name == "resnet-abmil" {
 		target = dir
 	}
-	cmd := exec.Command(Python, scriptPath, target)
+	cmd := exec.Command(Python, append([]string{scriptPath, target}, generatorArgs[name]...)...)
+	cmd.Dir = filepath.Dir(scriptPath) // the generators import bundlelib
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("generating test bundle %s with %s: %v\n%s", name, script, err, b)
 	}
