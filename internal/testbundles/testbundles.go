@@ -77,6 +77,13 @@ func Generate(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if strings.Contains(string(src), "from milhead import") {
+		head, err := os.ReadFile(filepath.Join(root, "tools", "bundles", "milhead.py"))
+		if err != nil {
+			return "", err
+		}
+		lib = append(lib, head...)
+	}
 	key := append(append(append(src, lib...), referenceVersion...), strings.Join(generatorArgs[name], " ")...)
 	sum := sha256.Sum256(key) // a new generator version regenerates
 	cache, err := os.UserCacheDir()
