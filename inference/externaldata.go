@@ -30,7 +30,7 @@ func checkExternalData(fsys fs.FS, source string, folder bool, m *Manifest, enco
 	}
 	used, err := onnxExternalFiles(encoder)
 	if err != nil {
-		return "", bundleError(source, "%s cannot be read as an ONNX graph: %v", m.Encoder.File, err)
+		return "", bundleError(source, "%s is not a valid ONNX model: %v", m.Encoder.File, err)
 	}
 	for _, f := range used {
 		if !declared[path.Clean(f)] {
