@@ -152,8 +152,17 @@ func loadBundleFS(fsys fs.FS, source string, folder bool) (*Bundle, error) {
 	h.Write(b.Encoder)
 	h.Write(b.Head)
 	b.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if folder && len(b.Encoder) > encoderInMemoryLimit {
+		b.Encoder = nil // ONNX Runtime reads it from the folder (encoderPath)
+	}
 	return b, nil
 }
+
+// encoderInMemoryLimit bounds the encoder bytes a folder bundle keeps in
+// memory after they are hashed: a larger encoder (a ViT-B is 330 MB) is
+// read by ONNX Runtime from the folder, as one with external data is, so
+// the process does not hold its weights twice.
+const encoderInMemoryLimit = 64 << 20
 
 func readLimited(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	f, err := fsys.Open(name)
@@ -231,10 +240,26 @@ func (b *Bundle) checkTensors() error {
 // from there (its weights are in external data files beside it); "" when
 // its bytes are enough.
 func (b *Bundle) encoderPath() string {
-	if len(b.Manifest.Encoder.ExternalData) == 0 || b.Folder == "" {
+	if (len(b.Manifest.Encoder.ExternalData) == 0 && b.Encoder != nil) || b.Folder == "" {
 		return ""
 	}
 	return filepath.Join(b.Folder, filepath.FromSlash(b.Manifest.Encoder.File))
+}
+
+// verifyOnDisk hashes again the encoder files ONNX Runtime is about to
+// read from the folder (encoderPath): a file changed since the bundle was
+// loaded would otherwise run under the loaded bundle's sha256.
+func (b *Bundle) verifyOnDisk() error {
+	m := &b.Manifest
+	fsys := os.DirFS(b.Folder)
+	files := append([]DataFile{{File: m.Encoder.File, SHA256: m.Encoder.SHA256}}, m.Encoder.ExternalData...)
+	for _, f := range files {
+		got, err := hashFile(fsys, f.File)
+		if err != nil || !strings.EqualFold(got, strings.TrimSpace(f.SHA256)) {
+			return bundleError(b.Source, "the encoder file %s changed or disappeared since the bundle was loaded: choose the bundle again", f.File)
+		}
+	}
+	return nil
 }
 
 // tensorSpec lists expected tensors: -1 is any size, nil any shape.

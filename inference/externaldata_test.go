@@ -96,6 +96,25 @@ func TestExternalDataRefused(t *testing.T) {
 	}
 }
 
+// A data file changed after the bundle was loaded is caught when the
+// session is made: ONNX Runtime would otherwise run other weights under the
+// loaded bundle's sha256.
+func TestExternalDataChangedAfterLoad(t *testing.T) {
+	requireRuntime(t)
+	dir := testbundles.WithExternalData(t)
+	b, err := LoadBundle(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "encoder.onnx.data")
+	data, _ := os.ReadFile(p)
+	data[len(data)-1] ^= 1
+	os.WriteFile(p, data, 0o644)
+	if _, err := OpenModel(b, ProviderCPU); !errors.Is(err, ErrBadBundle) || !strings.Contains(err.Error(), "changed or disappeared since the bundle was loaded") {
+		t.Errorf("error %v", err)
+	}
+}
+
 func zipFolder(t *testing.T, dir string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "bundle.zip")

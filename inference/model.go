@@ -54,13 +54,18 @@ func OpenModelThreads(b *Bundle, p Provider, threads int) (*Model, error) {
 		}
 	}
 	m := &b.Manifest
+	if b.encoderPath() != "" {
+		if err := b.verifyOnDisk(); err != nil {
+			return nil, err
+		}
+	}
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
 	enc, used, note, err := withSession(p, threads, func(o *ort.SessionOptions) (*ort.DynamicAdvancedSession, error) {
 		if path := b.encoderPath(); path != "" {
-			// External data: ONNX Runtime reads encoder.onnx and its
-			// weights from the folder (no copy in Go's memory).
+			// External data, or a large encoder: ONNX Runtime reads the
+			// files from the folder (no copy of the weights in Go's memory).
 			return ort.NewDynamicAdvancedSession(path, []string{m.Encoder.Input}, []string{m.Encoder.Output}, o)
 		}
 		return ort.NewDynamicAdvancedSessionWithONNXData(b.Encoder, []string{m.Encoder.Input}, []string{m.Encoder.Output}, o)
