@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -153,7 +154,10 @@ func loadBundleFS(fsys fs.FS, source string, folder bool) (*Bundle, error) {
 	h.Write(b.Head)
 	b.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if folder && len(b.Encoder) > encoderInMemoryLimit {
-		b.Encoder = nil // ONNX Runtime reads it from the folder (encoderPath)
+		// ONNX Runtime reads it from the folder (encoderPath): give the
+		// bytes back to the system now, before it loads its own copy.
+		b.Encoder = nil
+		debug.FreeOSMemory()
 	}
 	return b, nil
 }
