@@ -175,9 +175,23 @@ func withSession[S any](p Provider, threads int, create func(*ort.SessionOptions
 		if c == ProviderCPU {
 			return zero, "", "", err
 		}
-		notes = append(notes, fmt.Sprintf("%s unavailable: %s", c, firstLine(err.Error())))
+		notes = append(notes, fmt.Sprintf("%s unavailable: %s", c, providerFailure(c, err)))
 	}
 	return zero, "", "", fmt.Errorf("no execution provider could run the model")
+}
+
+// providerFailure says in words why a provider could not make a session.
+// DirectML reports a missing or unusable DirectX 12 adapter as a source
+// path, an address and a DXGI code (0x887A…): said as what it means, with
+// the code kept for IT.
+func providerFailure(p Provider, err error) string {
+	full := err.Error()
+	if p == ProviderDirectML {
+		if i := strings.Index(full, "887A"); i >= 0 && i+8 <= len(full) {
+			return "no DirectX 12 graphics adapter could be used (DXGI error 0x" + full[i:i+8] + ")"
+		}
+	}
+	return firstLine(full)
 }
 
 func firstLine(s string) string {
