@@ -6,8 +6,9 @@ pathology foundation models are shaped:
         [--registers 0] [--pooling cls|mean_patch|cls_mean_patch] [--external]
 
 SIZE is s (ViT-S: 384 wide, 12 blocks, 6 heads, 22 M parameters), b (ViT-B:
-768, 12, 12, 86 M: Phikon, CONCH's image tower) or l (ViT-L: 1024, 24, 16,
-304 M: UNI, Phikon-v2). The encoder exports its last layer's tokens
+768, 12, 12, 86 M: Phikon, CONCH's image tower), l (ViT-L: 1024, 24, 16,
+304 M: UNI, Phikon-v2) or g (ViT-g-shaped: 1536, 40, 24, 1.1 B parameters,
+4.5 GB: H-optimus, Prov-GigaPath; use --patch 14 --external; 10 min, 10 GB). The encoder exports its last layer's tokens
 [N, T, D] (a class token, optional register tokens, one per patch), and the
 manifest says how Tessera pools them; a gated attention-MIL head reads the
 pooled features. Weights are random from a fixed seed: the outputs mean
@@ -17,6 +18,8 @@ python3-torch and python3-onnx; not committed (ViT-B is 350 MB).
 """
 import argparse
 import os
+import shutil
+import tempfile
 
 import onnx
 import torch
@@ -27,7 +30,7 @@ from torch import nn
 from bundlelib import sha256_file
 from milhead import MANIFEST_TAIL, GatedAttentionMIL, export_head
 
-SIZES = {"s": (384, 12, 6), "b": (768, 12, 12), "l": (1024, 24, 16)}
+SIZES = {"s": (384, 12, 6), "b": (768, 12, 12), "l": (1024, 24, 16), "g": (1536, 40, 24)}
 
 
 class Attention(nn.Module):
@@ -131,18 +134,27 @@ def main():
     dim = 2 * width if a.pooling == "cls_mean_patch" else width
     head = GatedAttentionMIL(dim).eval()
     path = os.path.join(a.out, "encoder.onnx")
+    # PyTorch writes a model over 2 GB as one file per tensor: export into a
+    # scratch folder, keep only what the bundle needs.
+    scratch = tempfile.mkdtemp(dir=a.out)
+    exported = os.path.join(scratch, "encoder.onnx")
     with torch.no_grad():
-        torch.onnx.export(enc, torch.randn(2, 3, a.tile, a.tile), path, input_names=["pixel_values"], output_names=["tokens"],
+        torch.onnx.export(enc, torch.randn(2, 3, a.tile, a.tile), exported, input_names=["pixel_values"], output_names=["tokens"],
                           dynamic_axes={"pixel_values": {0: "N"}, "tokens": {0: "N"}}, opset_version=17)
     export_head(head, dim, os.path.join(a.out, "head.onnx"))
     external = ""
-    if a.external:
-        model = onnx.load(path)
+    if not a.external:
+        shutil.move(exported, path)
+    else:
+        model = onnx.load(exported)  # with any external data PyTorch wrote
         for t in model.graph.initializer:
             if t.data_type == onnx.TensorProto.FLOAT and len(t.dims) > 1:
                 t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t), t.name))
                 set_external_data(t, location="encoder.onnx.data")
         onnx.save_model(model, path)
+        del model
+    shutil.rmtree(scratch)
+    if a.external:
         external = 'external_data = [{ file = "encoder.onnx.data", sha256 = "%s" }]\n' % sha256_file(path + ".data")
     tokens = 1 + a.registers + (a.tile // a.patch) ** 2
     with open(os.path.join(a.out, "manifest.toml"), "w") as f:
