@@ -224,10 +224,7 @@ func (b *Bundle) checkTensors() error {
 	ts := int64(m.Input.TileSize)
 	enc := tensorSpec{file: m.Encoder.File,
 		inputs:  map[string][]int64{m.Encoder.Input: {-1, 3, ts, ts}},
-		outputs: map[string][]int64{m.Encoder.Output: {-1, int64(m.Encoder.FeatureDim)}}}
-	if m.Encoder.Pooling != "" {
-		enc.outputs[m.Encoder.Output] = []int64{-1, int64(m.Encoder.Tokens), int64(m.tokenDim())}
-	}
+		outputs: map[string][]int64{m.Encoder.Output: m.EncoderOutputShape(-1)}}
 	if err := enc.check(b.Source, b.Encoder, b.encoderPath()); err != nil {
 		return err
 	}

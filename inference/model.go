@@ -163,11 +163,7 @@ func (m *Model) NewBatchOfSize(size int) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	shape := ort.NewShape(n, int64(m.Bundle.Manifest.Encoder.FeatureDim))
-	if e := &m.Bundle.Manifest.Encoder; e.Pooling != "" {
-		shape = ort.NewShape(n, int64(e.Tokens), int64(m.Bundle.Manifest.tokenDim()))
-	}
-	output, err := ort.NewEmptyTensor[float32](shape)
+	output, err := ort.NewEmptyTensor[float32](ort.NewShape(m.Bundle.Manifest.EncoderOutputShape(n)...))
 	if err != nil {
 		input.Destroy()
 		return nil, err

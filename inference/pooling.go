@@ -31,6 +31,16 @@ func (m *Manifest) tokenDim() int {
 	return m.Encoder.FeatureDim
 }
 
+// EncoderOutputShape is the shape of the encoder's output for n tiles
+// (n = -1: any number): [n, feature_dim], or [n, T, D'] for token outputs.
+// The batch tensors, the bundle check and the benchmarks all use it.
+func (m *Manifest) EncoderOutputShape(n int64) []int64 {
+	if m.Encoder.Pooling != "" {
+		return []int64{n, int64(m.Encoder.Tokens), int64(m.tokenDim())}
+	}
+	return []int64{n, int64(m.Encoder.FeatureDim)}
+}
+
 // validatePooling checks the token fields.
 func (m *Manifest) validatePooling() error {
 	e := &m.Encoder

@@ -45,13 +45,7 @@ func main() {
 	must(err)
 	man := &b.Manifest
 	ts, n := man.Input.TileSize, man.Input.BatchSize
-	outShape := ort.NewShape(int64(n), int64(man.Encoder.FeatureDim))
-	if man.Encoder.Pooling != "" {
-		outShape = ort.NewShape(int64(n), int64(man.Encoder.Tokens), int64(man.Encoder.FeatureDim))
-		if man.Encoder.Pooling == inference.PoolCLSMeanPatch {
-			outShape[2] /= 2
-		}
-	}
+	outShape := ort.NewShape(man.EncoderOutputShape(int64(n))...)
 	in, err := ort.NewEmptyTensor[float32](ort.NewShape(int64(n), 3, int64(ts), int64(ts)))
 	must(err)
 	defer in.Destroy()
