@@ -91,8 +91,6 @@ func (mt *Metrics) scanners(m *Merged) {
 // combined by the bundle's rule (session, as on the case card), withheld
 // results left out.
 func pairedAgreement(m *Merged) []ScannerAgreement {
-	// patient → scanner → class
-	classes := map[string]map[string]bool{}
 	var patients []string
 	bySlides := map[string]map[string]*session.Case{}
 	for _, s := range m.Slides {
@@ -115,11 +113,11 @@ func pairedAgreement(m *Merged) []ScannerAgreement {
 	}
 	pairs := map[[2]string][][2]bool{}
 	for _, id := range patients {
-		classes[id] = map[string]bool{}
+		classes := map[string]bool{} // scanner → the patient's class on it
 		var names []string
 		for name, sc := range bySlides[id] {
 			if pr := sc.Patient(); pr.Available {
-				classes[id][name] = pr.Positive
+				classes[name] = pr.Positive
 				names = append(names, name)
 			}
 		}
@@ -127,7 +125,7 @@ func pairedAgreement(m *Merged) []ScannerAgreement {
 		for i := range names {
 			for j := i + 1; j < len(names); j++ {
 				key := [2]string{names[i], names[j]}
-				pairs[key] = append(pairs[key], [2]bool{classes[id][names[i]], classes[id][names[j]]})
+				pairs[key] = append(pairs[key], [2]bool{classes[names[i]], classes[names[j]]})
 			}
 		}
 	}

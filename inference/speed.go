@@ -26,7 +26,6 @@ type Plan struct {
 	Rate       float64 // tiles per second measured before with this encoder here; 0: not yet measured
 	Estimate   time.Duration
 	Provider   Provider
-	Measured   time.Time // when Rate was measured
 	machineKey string
 }
 
@@ -59,9 +58,6 @@ func plan(model *Model, tiles int, fromCache bool) Plan {
 	if b, err := os.ReadFile(speedFile(p.machineKey)); err == nil {
 		if rate, err := strconv.ParseFloat(strings.TrimSpace(string(b)), 64); err == nil && rate > 0 && !math.IsInf(rate, 0) {
 			p.Rate = rate
-			if st, err := os.Stat(speedFile(p.machineKey)); err == nil {
-				p.Measured = st.ModTime()
-			}
 			p.Estimate = time.Duration(float64(tiles) / rate * float64(time.Second))
 		}
 	}
