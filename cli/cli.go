@@ -50,6 +50,9 @@ usage:
                                               analyse a validation cohort (resumable); cohort status DIR; cohort report DIR --out R.pdf
   tessera cohort fit DIR --factors NAME,NAME[:category],... [--horizon MONTHS] [--threshold P] --out clinical.toml
                                               fit the clinical and combined Cox models: a bundle's [clinical] section
+  tessera bundle quantize BUNDLE --slides SLIDE... --out DIR [--ep P]
+                                              int8 variant of a bundle's encoder, written only if its parity
+                                              with fp32 on the slides' tissue tiles meets the tolerances
   tessera cache info | cache clear [--results] [--features]  the result and encoder-feature caches
 
 environment:
@@ -70,6 +73,7 @@ var Commands = map[string]func(args []string, stdout, stderr io.Writer) error{
 	"cohort":      CohortCmd,
 	"cache":       CacheCmd,
 	"annotations": Annotations,
+	"bundle":      BundleCmd,
 }
 
 // HeadlessNames are the first arguments that run without a window: the

@@ -17,6 +17,7 @@ const (
 	CaveatHandMPP       CaveatKind = "hand-mpp"      // the slide's µm/px was typed by a user
 	CaveatPartial       CaveatKind = "partial"       // the analysis stopped before every tile was scored
 	CaveatRegion        CaveatKind = "region"        // only the tiles inside a region of interest were analysed
+	CaveatPrecisionCPU  CaveatKind = "precision-cpu" // an int8 encoder ran on a processor kind its parity was not measured on
 )
 
 // Caveat is one caveat of a result, as a sentence (Long: the case card, the
@@ -50,6 +51,13 @@ func (r *Result) Caveats() []Caveat {
 		out = append(out, Caveat{CaveatRegion,
 			fmt.Sprintf("REGION ONLY: only the tiles inside a drawn region (%s) were analysed; the result describes that region, not the whole slide.", r.Params.RegionText()),
 			"region of interest only"})
+	}
+	if r.Model.Precision != "" && r.Model.ParityVNNI != r.Runtime.VNNI {
+		has := map[bool]string{true: "has", false: "lacks"}
+		out = append(out, Caveat{CaveatPrecisionCPU,
+			fmt.Sprintf("INT8 ENCODER ON ANOTHER KIND OF PROCESSOR: its parity with fp32 was measured on %s, which %s VNNI; this analysis ran on %s, which %s it, and ONNX Runtime's int8 products differ between the two. Measure its parity on this workstation (tessera bundle quantize) or use the fp32 bundle.",
+				r.Model.ParityCPU, has[r.Model.ParityVNNI], r.Runtime.CPU, has[r.Runtime.VNNI]),
+			"int8 parity measured on another processor kind"})
 	}
 	if r.Partial {
 		out = append(out, Caveat{CaveatPartial,

@@ -120,6 +120,10 @@ type Manifest struct {
 	// factors combined with the slide score in a Cox model (optional;
 	// package clinical, docs/BUNDLES.md).
 	Clinical *clinical.Section `toml:"clinical"`
+
+	// Precision is the encoder's arithmetic and, for int8, its parity
+	// report against fp32 (precision.go; optional: fp32).
+	Precision Precision `toml:"precision"`
 }
 
 // Stains a bundle can declare in [domain].
@@ -264,6 +268,9 @@ func (m *Manifest) Validate() error {
 		if err := m.Clinical.Validate(); err != nil {
 			return err
 		}
+	}
+	if err := m.Precision.validate(); err != nil {
+		return err
 	}
 	return m.Reference.validate(m.Encoder.FeatureDim)
 }

@@ -230,6 +230,11 @@ func newResult(s slide.Slide, model *Model, g Grid, mpp float64, mppSource slide
 	}
 	info, _ := InitRuntime()
 	r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote = info.Version, model.Provider, model.ProviderNote
+	r.Runtime.CPU, r.Runtime.VNNI = CPUKind(), HasVNNI()
+	if p := man.Precision; p.Reduced() && p.Parity != nil {
+		r.Model.Precision, r.Model.Parity = p.Weights, p.Parity.Summary()
+		r.Model.ParityCPU, r.Model.ParityVNNI = p.Parity.CPU, p.Parity.VNNI
+	}
 	r.Params = paramsOf(opts)
 	r.Grid.Side0, r.Grid.Cols, r.Grid.Rows, r.Grid.Level, r.Grid.TileSize = g.Side0, g.Cols, g.Rows, g.Level, g.TileSize
 	r.TilesTotal = len(g.Tiles)

@@ -59,12 +59,24 @@ type Result struct {
 		PatientRule string `json:"patient_rule"`
 		// Interpretation is the bundle's [interpretation], nil if none.
 		Interpretation *Interpretation `json:"interpretation,omitempty"`
+		// Precision is the encoder's arithmetic when reduced ("int8"; ""
+		// for fp32), Parity its parity report with fp32 in one line, and
+		// ParityCPU / ParityVNNI the processor kind that report was
+		// measured on (ParityReport.CPU, VNNI).
+		Precision  string `json:"precision,omitempty"`
+		Parity     string `json:"parity,omitempty"`
+		ParityCPU  string `json:"parity_cpu,omitempty"`
+		ParityVNNI bool   `json:"parity_vnni,omitempty"`
 	} `json:"model"`
 
 	Runtime struct {
 		Library      string   `json:"library"` // ONNX Runtime version
 		Provider     Provider `json:"provider"`
 		ProviderNote string   `json:"provider_note,omitempty"`
+		// CPU is the processor kind that ran the analysis (CPUKind), VNNI
+		// whether it has VNNI (int8 products differ without it).
+		CPU  string `json:"cpu,omitempty"`
+		VNNI bool   `json:"vnni,omitempty"`
 	} `json:"runtime"`
 
 	Params Params `json:"params"`
