@@ -70,7 +70,7 @@ func BundleCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	tol := q.Bundle.Manifest.Precision.Tolerances
 	fmt.Fprintf(stdout, "parity on %d tissue tiles of %d slide(s), measured on %s:\n", rep.Tiles, len(rep.Slides), rep.CPU)
-	fmt.Fprintf(stdout, "  feature cosine to fp32: lowest %.5f, 1st percentile %.5f, median %.5f; ≥ %.3g on %.2f %% of tiles (tolerance %.1f %%)\n",
+	fmt.Fprintf(stdout, "  feature cosine to fp32: lowest %.5f, 1st percentile %.5f, median %.5f; ≥ %g on %.2f %% of tiles (tolerance %.1f %%)\n",
 		rep.CosineMin, rep.CosineP1, rep.CosineMedian, tol.MinCosine, 100*rep.CosineShare, 100*tol.CosineShare)
 	fmt.Fprintf(stdout, "  |Δ probability| at most %.5f (tolerance %.3g); same class on %.0f %% of slides; tile-score rank correlation ≥ %.4f\n",
 		rep.MaxDeltaP, tol.MaxDeltaP, 100*rep.ClassAgreement, rep.RankCorrelationMin)

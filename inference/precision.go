@@ -130,7 +130,7 @@ func (r *ParityReport) Check(t ParityTolerances) error {
 		return fmt.Errorf("the parity report compares no tiles")
 	}
 	if r.CosineShare < t.CosineShare {
-		short = append(short, fmt.Sprintf("feature cosine to fp32 ≥ %.3g on %.1f %% of %d tiles (tolerance: %.1f %%; lowest %.4f, 1st percentile %.4f)",
+		short = append(short, fmt.Sprintf("feature cosine to fp32 ≥ %g on %.1f %% of %d tiles (tolerance: %.1f %%; lowest %.4f, 1st percentile %.4f)",
 			t.MinCosine, 100*r.CosineShare, r.Tiles, 100*t.CosineShare, r.CosineMin, r.CosineP1))
 	}
 	if r.ClassAgreement < 1 {
@@ -179,3 +179,12 @@ func CPUKind() string {
 // AVX-VNNI), with which ONNX Runtime computes uint8×int8 products without
 // the 16-bit intermediate saturation of plain AVX2.
 func HasVNNI() bool { return cpu.X86.HasAVX512VNNI || cpu.X86.HasAVXVNNI }
+
+// PrecisionText is a result's encoder precision in a sentence, with its
+// parity report ("" for fp32): the card, the report and exports print it.
+func (r *Result) PrecisionText() string {
+	if r.Model.Precision == "" {
+		return ""
+	}
+	return fmt.Sprintf("Encoder in %s (a reduced-precision variant of the fp32 encoder); %s.", r.Model.Precision, r.Model.Parity)
+}

@@ -320,6 +320,7 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 	lines = append(lines, []string{
 		fmt.Sprintf("Model: %s, version %s", r.Model.Name, r.Model.Version),
 		"Model sha256: " + r.Model.SHA256,
+		r.PrecisionText(),
 		fmt.Sprintf("Tile scores: %s. %d tiles of %d px at %.3g µm/px (slide: %.4g µm/px, from %s).", r.Model.ScoreMeaning, len(r.Tiles),
 			r.Grid.TileSize, r.Slide.MPP*r.Grid.Side0/float64(r.Grid.TileSize), r.Slide.MPP, r.Slide.MPPSource),
 		fmt.Sprintf("Runtime: ONNX Runtime %s, execution provider %s. %s", r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote),
@@ -327,7 +328,9 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 		"Analysed: " + r.CreatedAt.Local().Format("2006-01-02 15:04 MST"),
 	}...)
 	for _, l := range lines {
-		pdf.MultiCell(0, 5, tr(l), "", "L", false)
+		if l != "" {
+			pdf.MultiCell(0, 5, tr(l), "", "L", false)
+		}
 	}
 	pdf.Ln(3)
 	writeSignOffs(func(style string, size float64, s string) {
