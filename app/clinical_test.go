@@ -20,7 +20,7 @@ func TestCardShowsTheCombinedRisk(t *testing.T) {
 	slides := sharedSlides(t)
 	requireRuntime(t)
 	casePath := filepath.Join(t.TempDir(), "c.tessera-case.json")
-	c := &cases.Case{Schema: cases.Schema, Model: testbundles.WithClinical(t, testbundles.ClinicalSection),
+	c := &cases.Case{Schema: cases.Schema, Model: testbundles.WithSection(t, testbundles.ClinicalSection),
 		Slides:  []cases.SlideRef{{Path: filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")}},
 		Factors: map[string]string{"age": "54", "grade": "3"}}
 	if err := c.Save(casePath); err != nil {

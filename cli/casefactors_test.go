@@ -18,7 +18,7 @@ import (
 func TestCaseSetFactors(t *testing.T) {
 	dir := t.TempDir()
 	casePath := filepath.Join(dir, "p.tessera-case.json")
-	c := &cases.Case{Schema: cases.Schema, Model: testbundles.WithClinical(t, testbundles.ClinicalSection), Slides: []cases.SlideRef{{Path: filepath.Join(dir, "a.svs")}}}
+	c := &cases.Case{Schema: cases.Schema, Model: testbundles.WithSection(t, testbundles.ClinicalSection), Slides: []cases.SlideRef{{Path: filepath.Join(dir, "a.svs")}}}
 	if err := c.Save(casePath); err != nil {
 		t.Fatal(err)
 	}

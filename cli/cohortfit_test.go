@@ -67,7 +67,7 @@ func TestCohortFit(t *testing.T) {
 		t.Errorf("summary:\n%s", stdout.String())
 	}
 	section, _ := os.ReadFile(out)
-	bundle := testbundles.WithClinical(t, "\n"+string(section))
+	bundle := testbundles.WithSection(t, "\n"+string(section))
 	b, err := inference.LoadBundle(bundle)
 	if err != nil {
 		t.Fatalf("the fitted section does not load in a bundle: %v\n%s", err, section)

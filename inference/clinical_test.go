@@ -11,7 +11,7 @@ import (
 // A bundle declares its clinical model in [clinical]; a bad section is
 // refused at load with the field named.
 func TestBundleClinicalSection(t *testing.T) {
-	dir := testbundles.WithClinical(t, testbundles.ClinicalSection)
+	dir := testbundles.WithSection(t, testbundles.ClinicalSection)
 	b, err := LoadBundle(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +24,7 @@ func TestBundleClinicalSection(t *testing.T) {
 	if err != nil || !(e.Combined > e.Clinical) {
 		t.Errorf("a high slide score should raise the estimate: %+v %v", e, err)
 	}
-	bad := testbundles.WithClinical(t, strings.Replace(testbundles.ClinicalSection, `"grade=3" = 0.7`, `"stage=3" = 0.7`, 1))
+	bad := testbundles.WithSection(t, strings.Replace(testbundles.ClinicalSection, `"grade=3" = 0.7`, `"stage=3" = 0.7`, 1))
 	if _, err := LoadBundle(bad); !errors.Is(err, ErrBadBundle) || !strings.Contains(err.Error(), `clinical.combined.coefficients: "stage=3" is not a term of a declared covariate`) {
 		t.Errorf("a coefficient for an undeclared covariate: %v", err)
 	}

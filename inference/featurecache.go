@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"tessera/internal/atomicfile"
+	"tessera/stainnorm"
 )
 
 // FeatureCache keeps the encoder's features of complete analyses on disk,
@@ -77,7 +78,9 @@ type cachedFeatures struct {
 	// that a result from cached features is bit for bit the result of a
 	// fresh analysis (a result hash a sign-off is bound to must not depend
 	// on the cache). Earlier versions kept 16-bit files; those are not read.
-	Bits     int `json:"bits"`
+	Bits int `json:"bits"`
+	// Stain is what stain normalisation did when the features were made.
+	Stain    *StainRecord `json:"stain,omitempty"`
 	features []float32
 }
 
@@ -99,11 +102,12 @@ func featureKey(fingerprint string, b *Bundle, mpp float64, opts Options) string
 		QC           bool
 		Dim          int
 		ROI          string
-		Pooling      string `json:",omitempty"` // token outputs: how they are pooled (pooling.go)
-		Tokens       int    `json:",omitempty"`
-		Prefix       int    `json:",omitempty"`
+		Pooling      string          `json:",omitempty"` // token outputs: how they are pooled (pooling.go)
+		Tokens       int             `json:",omitempty"`
+		Prefix       int             `json:",omitempty"`
+		Stain        *stainnorm.Spec `json:",omitempty"` // normalised tiles give other features
 	}{in.TileSize, in.MPP, mpp, opts.MinTissue, TissueMaskSide, in.Scale, in.Mean, in.Std, in.ChannelOrder, in.Layout, in.ICC, !opts.SkipQC, m.Encoder.FeatureDim, paramsOf(opts).ROI,
-		m.Encoder.Pooling, m.Encoder.Tokens, m.Encoder.PrefixTokens})
+		m.Encoder.Pooling, m.Encoder.Tokens, m.Encoder.PrefixTokens, stainSpecKey(m)})
 	h := sha256.New()
 	fmt.Fprintf(h, "tessera-features/%d\n%s\n%s\n%s\n", PipelineVersion, fingerprint, b.EncoderSHA256, params)
 	return hex.EncodeToString(h.Sum(nil))
@@ -311,6 +315,7 @@ func (c *FeatureCache) Clear() error {
 func (r *run) fromFeatures(cf *cachedFeatures) error {
 	n := len(r.grid.Tiles)
 	r.features, r.qc = cf.features, cf.QC
+	r.result.Stain = cf.Stain
 	r.compareWithReference(0, n)
 	r.doneTiles = r.allTiles()
 	r.result.Timings.FeaturesCached = true

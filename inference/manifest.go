@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"tessera/clinical"
+	"tessera/stainnorm"
 )
 
 // HeadKind is how tile features become a slide output.
@@ -61,6 +62,10 @@ type Manifest struct {
 		// read them) or "apply" (convert with the slide's ICC profile to
 		// sRGB before the model sees the tile).
 		ICC string `toml:"icc"`
+		// StainNormalisation is the normaliser the model was trained
+		// with, applied to every tile before Mean/Std (package stainnorm;
+		// default none).
+		StainNormalisation stainnorm.Spec `toml:"stain_normalisation"`
 	} `toml:"input"`
 
 	Encoder struct {
@@ -199,6 +204,12 @@ func (m *Manifest) Validate() error {
 	case "ignore", "apply":
 	default:
 		return fieldError("input.icc", "is %q, want \"ignore\" or \"apply\"", in.ICC)
+	}
+	if err := in.StainNormalisation.Validate("input.stain_normalisation"); err != nil {
+		return err
+	}
+	if in.StainNormalisation.Active() && m.Domain.Stain == StainFluorescence {
+		return fieldError("input.stain_normalisation", "normalises brightfield stains, but domain.stain is fluorescence")
 	}
 	if in.BatchSize > 256 {
 		return fieldError("input.batch_size", "is %d, want at most 256", in.BatchSize)

@@ -141,6 +141,13 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 			r.Slide.ICC = "applied"
 		}
 	}
+	if spec := man.Input.StainNormalisation; spec.Active() && cached == nil {
+		tr := newTileReader(s, &grid, nil, false)
+		tr.colour = run.colour
+		if run.stain, r.Stain, err = newStainStep(spec, tr, &grid); err != nil {
+			return nil, fmt.Errorf("%s: reading tiles to fit the stains: %w", filepath.Base(s.Path()), err)
+		}
+	}
 	pl := plan(model, len(grid.Tiles), cached != nil)
 	if opts.Planned != nil {
 		opts.Planned(pl)
@@ -150,13 +157,16 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	} else {
 		encodeStart := time.Now()
 		err = run.execute()
+		if run.stain != nil {
+			run.stain.finish(r.Stain)
+		}
 		if err == nil {
 			rememberSpeed(pl, len(run.doneTiles), time.Since(encodeStart))
 		}
 		if err == nil && fkey != "" {
 			// A feature cache that cannot be written costs speed, not the result.
 			_ = opts.FeatureCache.store(fkey, &cachedFeatures{Grid: grid, Brightfield: brightfield, Underexposed: underexposed, QC: run.qcWithoutReference(),
-				Dim: man.Encoder.FeatureDim, Bits: 32, features: run.features})
+				Dim: man.Encoder.FeatureDim, Bits: 32, Stain: r.Stain, features: run.features})
 		}
 	}
 	r.Timings.TotalMS = msSince(start)
@@ -166,7 +176,7 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 	r.Slide.Brightfield, r.Slide.Underexposed = brightfield, underexposed
 	r.Evidence = Evidence(r)
 	r.Validity = judge(man, slideFacts{Brightfield: brightfield, Underexposed: underexposed, TissueTiles: len(grid.Tiles), MPP: mpp,
-		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, DoneTiles: len(run.doneTiles), QC: &r.QC})
+		HandMPP: mppSource == slide.MPPFromUser, Partial: r.Partial, DoneTiles: len(run.doneTiles), QC: &r.QC, Stain: r.Stain})
 	return r, err
 }
 
@@ -260,6 +270,9 @@ type run struct {
 	// colour, if set, converts each tile read (the slide's ICC profile to
 	// sRGB) before anything else looks at it.
 	colour func(*image.RGBA)
+
+	// stain, if set, normalises each tile's stains (stainstep.go).
+	stain *stainStep
 
 	// checkQC turns per-tile quality control on (brightfield slides).
 	// qc[i] is written by the reader of tile i before its batch is handed
@@ -364,6 +377,7 @@ func (r *run) execute() error {
 			tr := newTileReader(r.s, r.grid, lut, man.Input.ChannelOrder == "BGR")
 			tr.qc = r.checkQC
 			tr.colour = r.colour
+			tr.stain = r.stain
 			for j := range work {
 				if ctx.Err() != nil {
 					continue // drain

@@ -106,6 +106,10 @@ type Result struct {
 	// withheld) and why: the slide against the model's [domain].
 	Validity Validity `json:"validity"`
 
+	// Stain is the stain normalisation the bundle declares, the slide's
+	// fit and the tiles that fell back (nil: the bundle declares none).
+	Stain *StainRecord `json:"stain_normalisation,omitempty"`
+
 	// QC is per-tile quality control (blur, ink, glass, dark): the flagged
 	// tiles and their counts.
 	QC QCSummary `json:"qc"`

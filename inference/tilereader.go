@@ -6,6 +6,7 @@ import (
 	"github.com/disintegration/imaging"
 
 	"tessera/slide"
+	"tessera/stainnorm"
 )
 
 // Reading grid tiles into a model's input: each tile read at the grid's
@@ -48,29 +49,45 @@ type tileReader struct {
 
 	qc     bool // measure quality control on each tile
 	colour func(*image.RGBA)
-	lastQC TileQC // quality control of the last tile read
+	stain  *stainStep // the bundle's stain normalisation, nil if none
+	lastQC TileQC     // quality control of the last tile read
 }
 
 func newTileReader(s slide.Slide, g *Grid, lut *[3][256]float32, bgr bool) *tileReader {
 	return &tileReader{s: s, g: g, lut: lut, bgr: bgr, read0: image.NewRGBA(image.Rect(0, 0, g.ReadSide, g.ReadSide))}
 }
 
-// read fills dst ([3,H,W] floats) with tile t, resized to the model's size.
-func (tr *tileReader) read(t GridTile, dst []float32) error {
+// pixels reads tile t as the slide has it, colour-converted when asked and
+// resized to the model's size: RGBA bytes, stride bytes per row, owned by
+// the reader until its next read.
+func (tr *tileReader) pixels(t GridTile) (pix []byte, stride int, err error) {
 	if err := tr.s.ReadRegion(tr.read0, tr.g.Level, int64(t.X+0.5), int64(t.Y+0.5)); err != nil {
-		return err
+		return nil, 0, err
 	}
 	if tr.colour != nil {
 		tr.colour(tr.read0)
 	}
 	ts := tr.g.TileSize
-	pix, stride := tr.read0.Pix, tr.read0.Stride
+	pix, stride = tr.read0.Pix, tr.read0.Stride
 	if tr.g.ReadSide != ts {
 		resized := imaging.Resize(tr.read0, ts, ts, imaging.Linear)
 		pix, stride = resized.Pix, resized.Stride
 	}
+	return pix, stride, nil
+}
+
+// read fills dst ([3,H,W] floats) with tile t, resized to the model's size.
+func (tr *tileReader) read(t GridTile, dst []float32) error {
+	pix, stride, err := tr.pixels(t)
+	if err != nil {
+		return err
+	}
+	ts := tr.g.TileSize
 	if tr.qc {
-		tr.lastQC = measureQC(pix, stride, ts)
+		tr.lastQC = measureQC(pix, stride, ts) // of the tile as scanned
+	}
+	if tr.stain != nil {
+		tr.stain.apply(stainnorm.Image{Pix: pix, Stride: stride, W: ts, H: ts})
 	}
 	plane := ts * ts
 	src := [3]int{0, 1, 2} // byte offset of model channel c in an RGBA pixel

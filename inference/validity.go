@@ -92,8 +92,9 @@ type slideFacts struct {
 	MPP          float64 // µm per level-0 pixel used
 	HandMPP      bool
 	Partial      bool
-	DoneTiles    int        // tiles read and encoded
-	QC           *QCSummary // nil or not Checked: no quality control
+	DoneTiles    int          // tiles read and encoded
+	QC           *QCSummary   // nil or not Checked: no quality control
+	Stain        *StainRecord // nil: the bundle normalises no stain
 }
 
 // judge applies the model's domain to the facts of a slide. A bundle that
@@ -129,6 +130,9 @@ func judge(man *Manifest, f slideFacts) Validity {
 	}
 	if f.MPP > man.Input.MPP*(1+tol) {
 		add(VerdictWithheld, ReasonCoarseScan, fmt.Sprintf("scanned at %.3g µm/px, coarser than the model's %.3g", f.MPP, man.Input.MPP), "The slide was scanned at %.3g µm/px, coarser than the %.3g µm/px the model reads: its tiles would be enlarged.", f.MPP, man.Input.MPP)
+	}
+	if f.Stain != nil {
+		judgeStainNormalisation(f.Stain, add)
 	}
 	if f.HandMPP {
 		add(VerdictFlag, ReasonHandMPP, "µm/px entered by hand", "The µm/px (%.4g) was entered by hand, not read from the scanner.", f.MPP)

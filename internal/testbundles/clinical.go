@@ -43,15 +43,20 @@ age = -0.01
 "grade=3" = 0.8
 `
 
-// WithClinical returns a copy of the built-in bundle (assets/builtin-model)
+// WithSection returns a copy of the built-in bundle (assets/builtin-model)
 // whose manifest ends with section, in a temporary folder.
-func WithClinical(t testing.TB, section string) string {
+func WithSection(t testing.TB, section string) string {
 	t.Helper()
 	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := filepath.Join(root, "assets", "builtin-model")
+	return WithSectionFrom(t, filepath.Join(root, "assets", "builtin-model"), section)
+}
+
+// WithSectionFrom is WithSection for the bundle folder src.
+func WithSectionFrom(t testing.TB, src, section string) string {
+	t.Helper()
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,169 @@
+package inference
+
+import (
+	"errors"
+	"image"
+	"sync/atomic"
+
+	"tessera/stainnorm"
+)
+
+// Stain normalisation in the pipeline: the bundle's
+// [input.stain_normalisation] (package stainnorm) applied to every tile
+// after quality control measured it as scanned and before the model's own
+// per-channel normalisation; the same in the window, `analyze` and cohorts.
+
+// StainRecord is what an analysis did about stain normalisation
+// (result.json "stain_normalisation"; nil when the bundle declares none).
+type StainRecord struct {
+	Spec stainnorm.Spec `json:"spec"`
+	// SlideFit is the fit on tissue tiles sampled across the slide; nil
+	// when it could not be made (SlideFitError says why).
+	SlideFit      *stainnorm.Stats `json:"slide_fit,omitempty"`
+	SlideFitError string           `json:"slide_fit_error,omitempty"`
+	// Distance is how far the slide's stains are from the target
+	// (stainnorm.Distance: degrees for Macenko and Vahadane, ΔE of the
+	// L*a*b* means for Reinhard).
+	Distance float64 `json:"distance"`
+	Tiles    int     `json:"tiles"` // tiles read
+	// Fallback counts the tiles whose own fit failed (per-tile fitting:
+	// they took the slide's fit), Unnormalised those the model read as
+	// scanned (no fit at all).
+	Fallback     int `json:"fallback"`
+	Unnormalised int `json:"unnormalised"`
+}
+
+// stainSampleTiles is how many tissue tiles, spread over the slide, the
+// per-slide fit uses; stainSamplePixels bounds the pixels it fits.
+const (
+	stainSampleTiles  = 24
+	stainSamplePixels = 200000
+)
+
+// stainStep applies a bundle's normaliser; shared by a run's readers
+// (read-only but for the counters).
+type stainStep struct {
+	spec                          stainnorm.Spec
+	target                        stainnorm.Stats
+	slide                         *stainnorm.Stats
+	tiles, fallback, unnormalised atomic.Int64
+}
+
+// apply normalises one tile in place (see StainRecord for the fallbacks).
+func (st *stainStep) apply(im stainnorm.Image) {
+	st.tiles.Add(1)
+	src := st.slide
+	if st.spec.Fit == stainnorm.PerTile {
+		if f, err := stainnorm.Fit(st.spec.Method, []stainnorm.Image{im}, 0); err == nil {
+			src = &f
+		} else {
+			st.fallback.Add(1)
+		}
+	}
+	if src == nil {
+		st.unnormalised.Add(1)
+		return
+	}
+	stainnorm.Apply(st.spec.Method, im, *src, st.target)
+}
+
+// newStainStep fits the slide for spec on stainSampleTiles tissue tiles
+// taken evenly from the grid, read as the pipeline reads them. A fit that
+// fails is recorded, not an error: the tiles then fall back (counted).
+func newStainStep(spec stainnorm.Spec, tr *tileReader, g *Grid) (*stainStep, *StainRecord, error) {
+	st := &stainStep{spec: spec, target: spec.Target()}
+	rec := &StainRecord{Spec: spec}
+	n := min(stainSampleTiles, len(g.Tiles))
+	images := make([]stainnorm.Image, 0, n)
+	ts := g.TileSize
+	for i := 0; i < n; i++ {
+		pix, stride, err := tr.pixels(g.Tiles[i*len(g.Tiles)/n])
+		if err != nil {
+			return nil, nil, err
+		}
+		img := image.NewRGBA(image.Rect(0, 0, ts, ts))
+		for y := 0; y < ts; y++ {
+			copy(img.Pix[y*img.Stride:y*img.Stride+4*ts], pix[y*stride:y*stride+4*ts])
+		}
+		images = append(images, stainnorm.Image{Pix: img.Pix, Stride: img.Stride, W: ts, H: ts})
+	}
+	fit, err := stainnorm.Fit(spec.Method, images, stainSamplePixels)
+	switch {
+	case err == nil:
+		st.slide, rec.SlideFit = &fit, &fit
+		rec.Distance = stainnorm.Distance(spec.Method, fit, st.target)
+	case errors.Is(err, stainnorm.ErrLittleTissue), errors.Is(err, stainnorm.ErrOneStain):
+		rec.SlideFitError = err.Error()
+	default:
+		return nil, nil, err
+	}
+	return st, rec, nil
+}
+
+// finish fills the record's counts once the tiles are read.
+func (st *stainStep) finish(rec *StainRecord) {
+	rec.Tiles = int(st.tiles.Load())
+	rec.Fallback, rec.Unnormalised = int(st.fallback.Load()), int(st.unnormalised.Load())
+	if st.slide == nil && st.spec.Fit == stainnorm.PerSlide {
+		rec.Fallback = rec.Unnormalised
+	}
+}
+
+// Normalised returns a copy of img (a tile at the model's resolution, as
+// scanned) as the model read it under rec: the inspector shows both.
+func (rec *StainRecord) Normalised(img *image.RGBA) *image.RGBA {
+	out := image.NewRGBA(img.Rect)
+	copy(out.Pix, img.Pix)
+	st := &stainStep{spec: rec.Spec, target: rec.Spec.Target(), slide: rec.SlideFit}
+	st.apply(stainnorm.Image{Pix: out.Pix, Stride: out.Stride, W: out.Rect.Dx(), H: out.Rect.Dy()})
+	return out
+}
+
+// stainSpecKey is the bundle's normaliser for the feature cache key (nil: none).
+func stainSpecKey(m *Manifest) *stainnorm.Spec {
+	if s := m.Input.StainNormalisation; s.Active() {
+		return &s
+	}
+	return nil
+}
+
+// Shares of tiles that fell back, and distances from the target, from
+// which a result is flagged.
+const (
+	StainFallbackFlagShare = 0.25
+	StainFarDegrees        = 20.0 // Macenko, Vahadane: stain vector angle
+	StainFarDeltaE         = 20.0 // Reinhard: L*a*b* distance of the means
+)
+
+// Reason codes of stain normalisation.
+const (
+	ReasonStainFallback = "stain-normalisation-fallback"
+	ReasonStainFar      = "stain-far-from-target"
+)
+
+// judgeStainNormalisation flags a slide whose stains could not be fitted
+// (the model read raw tiles), whose tiles often fell back, or whose stains
+// are far from the target the model was trained on.
+func judgeStainNormalisation(rec *StainRecord, add func(v Verdict, code, short, format string, args ...any)) {
+	name := rec.Spec.Method
+	switch {
+	case rec.SlideFit == nil && rec.Spec.Fit == stainnorm.PerSlide:
+		add(VerdictFlag, ReasonStainFallback, "stain normalisation not applied",
+			"The slide's stains could not be fitted for %s normalisation (%s): the model read its tiles as scanned, not normalised as it was trained.", name, rec.SlideFitError)
+	case rec.Tiles > 0 && float64(rec.Fallback) >= StainFallbackFlagShare*float64(rec.Tiles):
+		add(VerdictFlag, ReasonStainFallback, "stain normalisation fell back on "+percentText(rec.Fallback, rec.Tiles)+" of tiles",
+			"%s normalisation could not be fitted on %s of the tiles (little tissue, one stain); they took the slide's fit%s.", capitalise(name), percentText(rec.Fallback, rec.Tiles),
+			map[bool]string{true: "", false: " or were read as scanned"}[rec.Unnormalised == 0])
+	}
+	if rec.SlideFit == nil {
+		return
+	}
+	far, unit := StainFarDegrees, "°"
+	if name == stainnorm.Reinhard {
+		far, unit = StainFarDeltaE, " ΔE"
+	}
+	if rec.Distance > far {
+		add(VerdictFlag, ReasonStainFar, "stains far from the model's target",
+			"The slide's stains are %.0f%s from the %s target the model was trained on (more than %.0f%s): normalisation may not bring them close.", rec.Distance, unit, name, far, unit)
+	}
+}
