@@ -154,6 +154,9 @@ func (c *caseCard) show(r *inference.Result) {
 	if p := r.PrecisionText(); p != "" {
 		intended += "\n" + p
 	}
+	if s := r.Stain.Text(); s != "" {
+		intended += "\n" + s
+	}
 	c.detail.SetText(fmt.Sprintf("%s\nModel: %s %s (sha256 %.12s)%s\nRuntime: ONNX Runtime %s on %s\n%d tiles, %s",
 		probability, r.Model.Name, r.Model.Version, r.Model.SHA256, intended,
 		r.Runtime.Library, provider, len(r.Tiles), r.CreatedAt.Local().Format("2006-01-02 15:04")))

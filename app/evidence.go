@@ -91,7 +91,12 @@ type evidencePanel struct {
 	captions []*widget.Label
 
 	inspector *fyne.Container // hidden until a tile is inspected
-	tileImg   *canvas.Image
+	tileTitle *widget.Label
+	tileImg   *canvas.Image // the tile as scanned
+	modelImg  *canvas.Image // as the model read it after stain normalisation (hidden without)
+	modelBox  *fyne.Container
+	tileLabel *widget.Label // over the tile as scanned, when both are shown
+	modelText *widget.Label // over the normalised tile: the normaliser
 	tileText  *widget.Label
 }
 
@@ -102,9 +107,17 @@ func newEvidencePanel() *evidencePanel {
 	e.tileImg.FillMode = canvas.ImageFillContain
 	e.tileImg.ScaleMode = canvas.ImageScalePixels
 	e.tileImg.SetMinSize(fyne.NewSize(160, 160))
-	e.inspector = container.NewVBox(
-		widget.NewLabelWithStyle("Focal tile, as the model saw it (T: the tile under the pointer)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewHBox(e.tileImg), e.tileText)
+	e.modelImg = canvas.NewImageFromImage(nil)
+	e.modelImg.FillMode = canvas.ImageFillContain
+	e.modelImg.ScaleMode = canvas.ImageScalePixels
+	e.modelImg.SetMinSize(fyne.NewSize(160, 160))
+	e.modelText = widget.NewLabel("")
+	e.modelBox = container.NewVBox(e.modelText, e.modelImg)
+	e.tileLabel = widget.NewLabel("As scanned")
+	e.tileTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	e.tileTitle.Wrapping = fyne.TextWrapWord
+	e.inspector = container.NewVBox(e.tileTitle,
+		container.NewHBox(container.NewVBox(e.tileLabel, e.tileImg), e.modelBox), e.tileText)
 	e.inspector.Hide()
 	scroll := container.NewHScroll(e.strip)
 	scroll.SetMinSize(fyne.NewSize(evidenceThumbSide, evidenceThumbSide+40))
@@ -159,10 +172,24 @@ func (e *evidencePanel) highlight(k int) {
 	}
 }
 
-// showTile puts an inspected tile and its description in the inspector.
-func (e *evidencePanel) showTile(img image.Image, text string) {
+// showTile puts an inspected tile and its description in the inspector:
+// the tile as scanned, and when the bundle normalises stains, beside it as
+// the model read it (normalised nil: no normalisation).
+func (e *evidencePanel) showTile(img, normalised image.Image, normaliser string, text string) {
 	e.tileImg.Image = img
 	e.tileImg.Refresh()
+	if normalised == nil {
+		e.tileTitle.SetText("Focal tile, as the model saw it (T: the tile under the pointer)")
+		e.tileLabel.Hide()
+		e.modelBox.Hide()
+	} else {
+		e.tileTitle.SetText("Focal tile (T: the tile under the pointer)")
+		e.tileLabel.Show()
+		e.modelText.SetText("As the model read it (" + normaliser + ")")
+		e.modelImg.Image = normalised
+		e.modelImg.Refresh()
+		e.modelBox.Show()
+	}
 	e.tileText.SetText(text)
 	e.inspector.Show()
 	e.content.Show()
@@ -223,6 +250,11 @@ func (p *slidePane) inspectTile(col, row int) {
 	s := p.slide
 	p.work.Go(func(context.Context) func() {
 		img, err := inference.TileImage(s, r, col, row)
+		var normalised image.Image
+		normaliser := ""
+		if err == nil && r.Stain != nil {
+			normalised, normaliser = r.Stain.Normalised(img), r.Stain.Spec.Name()
+		}
 		return func() {
 			if p.ref.Result != r {
 				return
@@ -230,7 +262,7 @@ func (p *slidePane) inspectTile(col, row int) {
 			if err != nil {
 				img = imaging.New(r.Grid.TileSize, r.Grid.TileSize, greyThumb)
 			}
-			p.analysis.evidence.showTile(img, tileText(r, info, p.view.Calibration()))
+			p.analysis.evidence.showTile(img, normalised, normaliser, tileText(r, info, p.view.Calibration()))
 		}
 	})
 }

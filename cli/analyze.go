@@ -113,6 +113,9 @@ func Analyze(args []string, stdout, stderr io.Writer) error {
 		for _, l := range res.InterpretationLines() {
 			fmt.Fprintf(stderr, "%s: %s\n", filepath.Base(path), l)
 		}
+		if s := res.Stain.Text(); s != "" {
+			fmt.Fprintf(stderr, "%s: %s\n", filepath.Base(path), s)
+		}
 		for _, c := range res.Caveats() {
 			fmt.Fprintf(stderr, "%s: ! %s\n", filepath.Base(path), c.Long)
 		}

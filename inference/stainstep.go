@@ -2,7 +2,9 @@ package inference
 
 import (
 	"errors"
+	"fmt"
 	"image"
+	"image/draw"
 	"sync/atomic"
 
 	"tessera/stainnorm"
@@ -100,6 +102,22 @@ func newStainStep(spec stainnorm.Spec, tr *tileReader, g *Grid) (*stainStep, *St
 	return st, rec, nil
 }
 
+// Text names the normaliser, its target and what fell back, for the
+// card, the report and the command line ("" when none).
+func (rec *StainRecord) Text() string {
+	if rec == nil {
+		return ""
+	}
+	s := rec.Spec.Text() + "."
+	switch {
+	case rec.SlideFit == nil && rec.Spec.Fit == stainnorm.PerSlide:
+		s += " NOT APPLIED on this slide: its stains could not be fitted (" + rec.SlideFitError + ")."
+	case rec.Fallback > 0:
+		s += fmt.Sprintf(" %d of %d tiles could not be fitted on their own and took the slide's fit.", rec.Fallback, rec.Tiles)
+	}
+	return s
+}
+
 // finish fills the record's counts once the tiles are read.
 func (st *stainStep) finish(rec *StainRecord) {
 	rec.Tiles = int(st.tiles.Load())
@@ -110,10 +128,12 @@ func (st *stainStep) finish(rec *StainRecord) {
 }
 
 // Normalised returns a copy of img (a tile at the model's resolution, as
-// scanned) as the model read it under rec: the inspector shows both.
-func (rec *StainRecord) Normalised(img *image.RGBA) *image.RGBA {
-	out := image.NewRGBA(img.Rect)
-	copy(out.Pix, img.Pix)
+// scanned: TileImage) as the model read it under rec: the inspector shows
+// both.
+func (rec *StainRecord) Normalised(img image.Image) *image.RGBA {
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(out, out.Rect, img, b.Min, draw.Src)
 	st := &stainStep{spec: rec.Spec, target: rec.Spec.Target(), slide: rec.SlideFit}
 	st.apply(stainnorm.Image{Pix: out.Pix, Stride: out.Stride, W: out.Rect.Dx(), H: out.Rect.Dy()})
 	return out

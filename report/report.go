@@ -321,6 +321,7 @@ func writeSlidePage(pdf *fpdf.Fpdf, tr func(string) string, title string, s Slid
 		fmt.Sprintf("Model: %s, version %s", r.Model.Name, r.Model.Version),
 		"Model sha256: " + r.Model.SHA256,
 		r.PrecisionText(),
+		r.Stain.Text(),
 		fmt.Sprintf("Tile scores: %s. %d tiles of %d px at %.3g µm/px (slide: %.4g µm/px, from %s).", r.Model.ScoreMeaning, len(r.Tiles),
 			r.Grid.TileSize, r.Slide.MPP*r.Grid.Side0/float64(r.Grid.TileSize), r.Slide.MPP, r.Slide.MPPSource),
 		fmt.Sprintf("Runtime: ONNX Runtime %s, execution provider %s. %s", r.Runtime.Library, r.Runtime.Provider, r.Runtime.ProviderNote),

@@ -146,13 +146,18 @@ func (s *Spec) Text() string {
 	if s.Fit == PerTile {
 		policy = "fitted on each tile"
 	}
-	name := map[string]string{Reinhard: "Reinhard", Macenko: "Macenko", Vahadane: "Vahadane"}[s.Method]
+	name := s.Name()
 	if s.Method == Reinhard {
 		return fmt.Sprintf("Stain normalisation: %s (%s) to L*a*b* mean %.1f/%.1f/%.1f, deviation %.1f/%.1f/%.1f", name, policy,
 			s.LabMean[0], s.LabMean[1], s.LabMean[2], s.LabStd[0], s.LabStd[1], s.LabStd[2])
 	}
 	return fmt.Sprintf("Stain normalisation: %s (%s) to H %s, E %s, max concentrations %.2f/%.2f", name, policy,
 		vecText(s.StainMatrix[0]), vecText(s.StainMatrix[1]), s.MaxConcentrations[0], s.MaxConcentrations[1])
+}
+
+// Name is the method's name for people ("Macenko").
+func (s *Spec) Name() string {
+	return map[string]string{None: "none", Reinhard: "Reinhard", Macenko: "Macenko", Vahadane: "Vahadane"}[s.Method]
 }
 
 func vecText(v []float64) string {
@@ -166,10 +171,10 @@ func vecText(v []float64) string {
 // Stats is a fit: of a tile, of a slide, or a target.
 type Stats struct {
 	Method  string        `json:"method"`
-	LabMean [3]float64    `json:"lab_mean,omitempty"`
-	LabStd  [3]float64    `json:"lab_std,omitempty"`
-	Stains  [2][3]float64 `json:"stain_matrix,omitempty"` // H, E unit OD vectors
-	MaxConc [2]float64    `json:"max_concentrations,omitempty"`
+	LabMean [3]float64    `json:"lab_mean,omitzero"`
+	LabStd  [3]float64    `json:"lab_std,omitzero"`
+	Stains  [2][3]float64 `json:"stain_matrix,omitzero"` // H, E unit OD vectors
+	MaxConc [2]float64    `json:"max_concentrations,omitzero"`
 	Pixels  int           `json:"pixels"` // tissue pixels fitted
 }
 
