@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"sync/atomic"
 
+	"tessera/slide"
 	"tessera/stainnorm"
 )
 
@@ -75,19 +76,9 @@ func (st *stainStep) apply(im stainnorm.Image) {
 func newStainStep(spec stainnorm.Spec, tr *tileReader, g *Grid) (*stainStep, *StainRecord, error) {
 	st := &stainStep{spec: spec, target: spec.Target()}
 	rec := &StainRecord{Spec: spec}
-	n := min(stainSampleTiles, len(g.Tiles))
-	images := make([]stainnorm.Image, 0, n)
-	ts := g.TileSize
-	for i := 0; i < n; i++ {
-		pix, stride, err := tr.pixels(g.Tiles[i*len(g.Tiles)/n])
-		if err != nil {
-			return nil, nil, err
-		}
-		img := image.NewRGBA(image.Rect(0, 0, ts, ts))
-		for y := 0; y < ts; y++ {
-			copy(img.Pix[y*img.Stride:y*img.Stride+4*ts], pix[y*stride:y*stride+4*ts])
-		}
-		images = append(images, stainnorm.Image{Pix: img.Pix, Stride: img.Stride, W: ts, H: ts})
+	images, err := sampleTiles(tr, g, stainSampleTiles)
+	if err != nil {
+		return nil, nil, err
 	}
 	fit, err := stainnorm.Fit(spec.Method, images, stainSamplePixels)
 	switch {
@@ -186,4 +177,47 @@ func judgeStainNormalisation(rec *StainRecord, add func(v Verdict, code, short, 
 		add(VerdictFlag, ReasonStainFar, "stains far from the model's target",
 			"The slide's stains are %.0f%s from the %s target the model was trained on (more than %.0f%s): normalisation may not bring them close.", rec.Distance, unit, name, far, unit)
 	}
+}
+
+// StainSampleTiles reads n tissue tiles taken evenly across s at the
+// bundle's input (its tile size and µm/px; mpp overrides the slide's µm/px
+// when not 0), as the pipeline reads them before normalising: what
+// tools/stainfit fits a target on.
+func StainSampleTiles(s slide.Slide, m *Manifest, mpp float64, n int) ([]stainnorm.Image, error) {
+	slideMPP, _, err := analysisMPP(s, mpp)
+	if err != nil {
+		return nil, err
+	}
+	mask, _, _, err := detectTissue(s, TissueMaskSide)
+	if err != nil {
+		return nil, err
+	}
+	g, err := PlanGrid(s, slideMPP, m.Input.TileSize, m.Input.MPP, mask, DefaultMinTissue)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.Tiles) == 0 {
+		return nil, ErrNoTissue
+	}
+	return sampleTiles(newTileReader(s, &g, nil, false), &g, n)
+}
+
+// sampleTiles reads n tiles taken evenly from g's tissue tiles with tr
+// (copies: the reader reuses its buffers).
+func sampleTiles(tr *tileReader, g *Grid, n int) ([]stainnorm.Image, error) {
+	n = min(n, len(g.Tiles))
+	ts := g.TileSize
+	out := make([]stainnorm.Image, 0, n)
+	for i := 0; i < n; i++ {
+		pix, stride, err := tr.pixels(g.Tiles[i*len(g.Tiles)/n])
+		if err != nil {
+			return nil, err
+		}
+		img := make([]byte, 4*ts*ts)
+		for y := 0; y < ts; y++ {
+			copy(img[4*ts*y:4*ts*(y+1)], pix[y*stride:y*stride+4*ts])
+		}
+		out = append(out, stainnorm.Image{Pix: img, Stride: 4 * ts, W: ts, H: ts})
+	}
+	return out, nil
 }

@@ -137,3 +137,25 @@ func FuzzFitAndApply(f *testing.F) {
 		Apply(method, imageOf(img), fit, fit)
 	})
 }
+
+// Vahadane's sparse factorisation finds haematoxylin and eosin where they
+// are on a real H&E tile: within 12° of Macenko's reference vectors (the
+// numpy check compares its normalisation, not its fit, which no
+// independent implementation here reproduces step for step).
+func TestVahadaneFindsHaematoxylinAndEosin(t *testing.T) {
+	tiles := tissueTiles(t, "aperio/CMU-1-Small-Region.svs", 4)
+	images := make([]Image, len(tiles))
+	for i, tile := range tiles {
+		images[i] = imageOf(tile)
+	}
+	fit, err := Fit(Vahadane, images, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := [2][3]float64{{0.5626, 0.7201, 0.4062}, {0.2159, 0.8012, 0.5581}}
+	for k, name := range []string{"haematoxylin", "eosin"} {
+		if a := angle(fit.Stains[k], ref[k]); a > 12 {
+			t.Errorf("%s %v is %.1f° from %v", name, fit.Stains[k], a, ref[k])
+		}
+	}
+}

@@ -8,9 +8,11 @@ import "math"
 // sparse (an L1 penalty λ = 0.1 on the concentrations, as staintools'
 // dictionary learning uses) and S ≥ 0, two unit stain vectors. Solved by
 // alternating a non-negative lasso for C (coordinate descent: two
-// unknowns a pixel) and a projected least-squares step for S, from
+// unknowns a pixel) and a projected block-coordinate step for S, from
 // Macenko's vectors (or Ruifrok's when Macenko cannot fit), for a fixed
 // number of rounds on at most vahadaneFitPixels pixels: deterministic.
+// (unconstrained-least-squares-and-clip for S collapsed the haematoxylin
+// vector onto red on CMU-1; the block update does not.)
 // Concentrations for normalising are a non-negative lasso with λ = 0.01.
 
 const (
@@ -46,31 +48,36 @@ func fitVahadane(pix [][3]uint8) (Stats, error) {
 		for i, v := range od {
 			conc[i] = solve(v)
 		}
-		// S = argmin ||V − C S||² = (CᵀC)⁻¹ CᵀV, projected to S ≥ 0, rows unit.
-		var a00, a01, a11 float64
+		// Block coordinate descent on the stain vectors (Mairal et al.'s
+		// dictionary update, as SPAMS trainDL with posD): each vector
+		// moved by its residual's share, kept ≥ 0 and of unit length.
+		var a [2][2]float64
 		var b [2][3]float64
 		for i, c := range conc {
-			a00 += c[0] * c[0]
-			a01 += c[0] * c[1]
-			a11 += c[1] * c[1]
-			for k := 0; k < 3; k++ {
-				b[0][k] += c[0] * od[i][k]
-				b[1][k] += c[1] * od[i][k]
+			for j := 0; j < 2; j++ {
+				a[j][0] += c[j] * c[0]
+				a[j][1] += c[j] * c[1]
+				for k := 0; k < 3; k++ {
+					b[j][k] += c[j] * od[i][k]
+				}
 			}
 		}
-		det := a00*a11 - a01*a01
-		if !(det > 1e-12*a00*a11) {
-			return Stats{}, ErrOneStain // one stain carries everything
+		next := stains
+		for j := 0; j < 2; j++ {
+			if a[j][j] <= 0 {
+				return Stats{}, ErrOneStain // one stain carries everything
+			}
+			var u [3]float64
+			for k := 0; k < 3; k++ {
+				du := b[j][k] - next[0][k]*a[0][j] - next[1][k]*a[1][j]
+				u[k] = math.Max(0, next[j][k]+du/a[j][j])
+			}
+			if dot(u, u) == 0 {
+				return Stats{}, ErrOneStain
+			}
+			next[j] = unit(u)
 		}
-		var next [2][3]float64
-		for k := 0; k < 3; k++ {
-			next[0][k] = math.Max(0, (a11*b[0][k]-a01*b[1][k])/det)
-			next[1][k] = math.Max(0, (a00*b[1][k]-a01*b[0][k])/det)
-		}
-		if dot(next[0], next[0]) == 0 || dot(next[1], next[1]) == 0 {
-			return Stats{}, ErrOneStain
-		}
-		stains = [2][3]float64{unit(next[0]), unit(next[1])}
+		stains = next
 	}
 	if stains[0][0] < stains[1][0] { // haematoxylin absorbs red more
 		stains[0], stains[1] = stains[1], stains[0]
@@ -85,23 +92,33 @@ func fitVahadane(pix [][3]uint8) (Stats, error) {
 	return st, nil
 }
 
-// lasso solves min ½‖od − c·stains‖² + λ(c₀ + c₁), c ≥ 0, by coordinate
-// descent from zero (two unknowns: converged to 1e-9 within a few sweeps).
+// lasso solves min ½‖od − c·stains‖² + λ(c₀ + c₁), c ≥ 0, exactly: with
+// two unknowns, the solution with both positive when it exists (the KKT
+// point of the convex problem), else the best of the boundary candidates
+// (one stain, or none).
 func lasso(stains [2][3]float64, lambda float64) concentrations {
 	h, e := stains[0], stains[1]
 	hh, he, ee := dot(h, h), dot(h, e), dot(e, e)
+	det := hh*ee - he*he
+	objective := func(c [2]float64, ho, eo float64) float64 {
+		return -c[0]*ho - c[1]*eo + 0.5*(c[0]*c[0]*hh+2*c[0]*c[1]*he+c[1]*c[1]*ee) + lambda*(c[0]+c[1])
+	}
 	return func(od [3]float64) [2]float64 {
 		ho, eo := dot(h, od), dot(e, od)
-		var c [2]float64
-		for sweep := 0; sweep < 50; sweep++ {
-			c0 := math.Max(0, (ho-he*c[1]-lambda)/hh)
-			c1 := math.Max(0, (eo-he*c0-lambda)/ee)
-			done := math.Abs(c0-c[0]) < 1e-9 && math.Abs(c1-c[1]) < 1e-9
-			c = [2]float64{c0, c1}
-			if done {
-				break
+		if det > 0 {
+			b0, b1 := ho-lambda, eo-lambda
+			both := [2]float64{(ee*b0 - he*b1) / det, (hh*b1 - he*b0) / det}
+			if both[0] >= 0 && both[1] >= 0 {
+				return both
 			}
 		}
-		return c
+		best := [2]float64{}
+		bestF := 0.0
+		for _, c := range [][2]float64{{math.Max(0, (ho-lambda)/hh), 0}, {0, math.Max(0, (eo-lambda)/ee)}} {
+			if f := objective(c, ho, eo); f < bestF {
+				best, bestF = c, f
+			}
+		}
+		return best
 	}
 }
