@@ -142,9 +142,12 @@ func Analyze(ctx context.Context, s slide.Slide, model *Model, opts Options) (*R
 		}
 	}
 	if spec := man.Input.StainNormalisation; spec.Active() && cached == nil {
-		tr := newTileReader(s, &grid, nil, false)
-		tr.colour = run.colour
-		if run.stain, r.Stain, err = newStainStep(spec, tr, &grid); err != nil {
+		newReader := func() *tileReader {
+			tr := newTileReader(s, &grid, nil, false)
+			tr.colour = run.colour
+			return tr
+		}
+		if run.stain, r.Stain, err = newStainStep(spec, newReader, &grid); err != nil {
 			return nil, fmt.Errorf("%s: reading tiles to fit the stains: %w", filepath.Base(s.Path()), err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
+	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"tessera/slide"
@@ -40,7 +42,10 @@ type StainRecord struct {
 // per-slide fit uses; stainSamplePixels bounds the pixels it fits.
 const (
 	stainSampleTiles  = 24
-	stainSamplePixels = 200000
+	stainSamplePixels = 100000
+	// stainTilePixels bounds a per-tile fit's pixels (taken evenly):
+	// a 224-px tile has 50,000.
+	stainTilePixels = 16384
 )
 
 // stainStep applies a bundle's normaliser; shared by a run's readers
@@ -57,7 +62,7 @@ func (st *stainStep) apply(im stainnorm.Image) {
 	st.tiles.Add(1)
 	src := st.slide
 	if st.spec.Fit == stainnorm.PerTile {
-		if f, err := stainnorm.Fit(st.spec.Method, []stainnorm.Image{im}, 0); err == nil {
+		if f, err := stainnorm.Fit(st.spec.Method, []stainnorm.Image{im}, stainTilePixels); err == nil {
 			src = &f
 		} else {
 			st.fallback.Add(1)
@@ -73,10 +78,10 @@ func (st *stainStep) apply(im stainnorm.Image) {
 // newStainStep fits the slide for spec on stainSampleTiles tissue tiles
 // taken evenly from the grid, read as the pipeline reads them. A fit that
 // fails is recorded, not an error: the tiles then fall back (counted).
-func newStainStep(spec stainnorm.Spec, tr *tileReader, g *Grid) (*stainStep, *StainRecord, error) {
+func newStainStep(spec stainnorm.Spec, newReader func() *tileReader, g *Grid) (*stainStep, *StainRecord, error) {
 	st := &stainStep{spec: spec, target: spec.Target()}
 	rec := &StainRecord{Spec: spec}
-	images, err := sampleTiles(tr, g, stainSampleTiles)
+	images, err := sampleTiles(newReader, g, stainSampleTiles)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -199,25 +204,40 @@ func StainSampleTiles(s slide.Slide, m *Manifest, mpp float64, n int) ([]stainno
 	if len(g.Tiles) == 0 {
 		return nil, ErrNoTissue
 	}
-	return sampleTiles(newTileReader(s, &g, nil, false), &g, n)
+	return sampleTiles(func() *tileReader { return newTileReader(s, &g, nil, false) }, &g, n)
 }
 
-// sampleTiles reads n tiles taken evenly from g's tissue tiles with tr
-// (copies: the reader reuses its buffers).
-func sampleTiles(tr *tileReader, g *Grid, n int) ([]stainnorm.Image, error) {
+// sampleTiles reads n tiles taken evenly from g's tissue tiles, with one
+// reader per CPU made by newReader (copies: a reader reuses its buffers).
+func sampleTiles(newReader func() *tileReader, g *Grid, n int) ([]stainnorm.Image, error) {
 	n = min(n, len(g.Tiles))
 	ts := g.TileSize
-	out := make([]stainnorm.Image, 0, n)
-	for i := 0; i < n; i++ {
-		pix, stride, err := tr.pixels(g.Tiles[i*len(g.Tiles)/n])
-		if err != nil {
-			return nil, err
-		}
-		img := make([]byte, 4*ts*ts)
-		for y := 0; y < ts; y++ {
-			copy(img[4*ts*y:4*ts*(y+1)], pix[y*stride:y*stride+4*ts])
-		}
-		out = append(out, stainnorm.Image{Pix: img, Stride: 4 * ts, W: ts, H: ts})
+	out := make([]stainnorm.Image, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	workers := min(runtime.NumCPU(), n)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tr := newReader()
+			for i := w; i < n; i += workers {
+				pix, stride, err := tr.pixels(g.Tiles[i*len(g.Tiles)/n])
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				img := make([]byte, 4*ts*ts)
+				for y := 0; y < ts; y++ {
+					copy(img[4*ts*y:4*ts*(y+1)], pix[y*stride:y*stride+4*ts])
+				}
+				out[i] = stainnorm.Image{Pix: img, Stride: 4 * ts, W: ts, H: ts}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

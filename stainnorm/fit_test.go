@@ -159,3 +159,19 @@ func TestVahadaneFindsHaematoxylinAndEosin(t *testing.T) {
 		}
 	}
 }
+
+func TestEncode8IsRoundedTransfer(t *testing.T) {
+	gamma := func(c float64) float64 {
+		if c <= 0.0031308 {
+			return 12.92 * c
+		}
+		return 1.055*math.Pow(c, 1/2.4) - 0.055
+	}
+	for i := -10; i <= 100010; i++ {
+		c := float64(i) / 100000
+		want := clamp8(255 * gamma(c))
+		if got := encode8(c); got != want || encode8Search(c) != want && math.Abs(255*gamma(c)-math.Round(255*gamma(c))) < 0.4999 {
+			t.Fatalf("encode8(%v) = %d, want %d", c, got, want)
+		}
+	}
+}

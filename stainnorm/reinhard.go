@@ -24,7 +24,9 @@ var linearOf = func() (t [256]float64) {
 	return t
 }()
 
-func labF(t float64) float64 {
+func labF(t float64) float64 { return labFTable.at(t) }
+
+func labFExact(t float64) float64 {
 	const d = 6.0 / 29
 	if t > d*d*d {
 		return math.Cbrt(t)
@@ -58,15 +60,38 @@ func fromLab(lab [3]float64) (uint8, uint8, uint8) {
 	R := 3.2404542*x - 1.5371385*y - 0.4985314*z
 	G := -0.9692660*x + 1.8760108*y + 0.0415560*z
 	B := 0.0556434*x - 0.2040259*y + 1.0572252*z
-	return clamp8(255 * gamma(R)), clamp8(255 * gamma(G)), clamp8(255 * gamma(B))
+	return encode8(R), encode8(G), encode8(B)
 }
 
-func gamma(c float64) float64 {
-	if c <= 0.0031308 {
-		return 12.92 * c
+// encode8Search is round(255 · sRGB transfer(c)) clamped to 0–255, found
+// among the linear values at which the 8-bit value changes (the transfer
+// function is increasing) instead of a math.Pow per channel.
+func encode8Search(c float64) uint8 {
+	lo, hi := 0, 255 // answer in [lo, hi]
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if c >= encodeSteps[mid] {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
 	}
-	return 1.055*math.Pow(c, 1/2.4) - 0.055
+	return uint8(lo)
 }
+
+// encodeSteps[v] is the linear value from which the 8-bit value is v+1:
+// the inverse transfer of (v + 0.5) / 255.
+var encodeSteps = func() (t [255]float64) {
+	for v := range t {
+		e := (float64(v) + 0.5) / 255
+		if e <= 0.04045 {
+			t[v] = e / 12.92
+		} else {
+			t[v] = math.Pow((e+0.055)/1.055, 2.4)
+		}
+	}
+	return t
+}()
 
 func fitReinhard(pix [][3]uint8) Stats {
 	var sum, sumSq [3]float64
@@ -94,11 +119,18 @@ func applyReinhard(im Image, src, target Stats) {
 			gain[c] = target.LabStd[c] / src.LabStd[c]
 		}
 	}
-	im.each(func(o int) {
-		lab := toLab(im.Pix[o], im.Pix[o+1], im.Pix[o+2])
-		for c := range lab {
-			lab[c] = (lab[c]-src.LabMean[c])*gain[c] + target.LabMean[c]
+	for y := 0; y < im.H; y++ {
+		row := im.Pix[y*im.Stride : y*im.Stride+4*im.W]
+		for o := 0; o+3 < len(row); o += 4 {
+			r, g, b := row[o], row[o+1], row[o+2]
+			if !Tissue(r, g, b) {
+				continue
+			}
+			lab := toLab(r, g, b)
+			for c := range lab {
+				lab[c] = (lab[c]-src.LabMean[c])*gain[c] + target.LabMean[c]
+			}
+			row[o], row[o+1], row[o+2] = fromLab(lab)
 		}
-		im.Pix[o], im.Pix[o+1], im.Pix[o+2] = fromLab(lab)
-	})
+	}
 }

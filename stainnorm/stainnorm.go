@@ -276,7 +276,7 @@ func Apply(method string, im Image, src, target Stats) {
 	case Reinhard:
 		applyReinhard(im, src, target)
 	case Macenko:
-		applyStains(im, src, target, leastSquares(src.Stains))
+		applyLinear(im, src, target)
 	case Vahadane:
 		applyStains(im, src, target, lasso(src.Stains, vahadaneApplyLambda))
 	}

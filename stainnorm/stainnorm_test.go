@@ -169,7 +169,7 @@ func TestMatchesIndependentImplementation(t *testing.T) {
 				switch method {
 				case Reinhard:
 					for c := 0; c < 3; c++ {
-						if math.Abs(fs.LabMean[c]-fits["source"].Mean[c]) > 1e-6 || math.Abs(fs.LabStd[c]-fits["source"].Std[c]) > 1e-6 {
+						if math.Abs(fs.LabMean[c]-fits["source"].Mean[c]) > 1e-4 || math.Abs(fs.LabStd[c]-fits["source"].Std[c]) > 1e-4 {
 							t.Errorf("Lab fit %v %v, numpy %v %v", fs.LabMean, fs.LabStd, fits["source"].Mean, fits["source"].Std)
 						}
 					}
