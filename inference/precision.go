@@ -147,7 +147,8 @@ func (r *ParityReport) Check(t ParityTolerances) error {
 
 // Summary is the report in one line, for cards, reports and the CLI.
 func (r *ParityReport) Summary() string {
-	return fmt.Sprintf("parity with fp32 on %d tiles of %d slide(s): feature cosine median %.4f, 1st percentile %.4f; |Δp| ≤ %.4f; same class on %.0f %%; tile-score rank correlation ≥ %.3f; measured on %s with ONNX Runtime %s",
+	// Words, not Δ or ≤: the PDF report's core fonts have neither.
+	return fmt.Sprintf("parity with fp32 on %d tiles of %d slide(s): feature cosine median %.4f, 1st percentile %.4f; probability differs by at most %.4f; same class on %.0f %%; tile-score rank correlation at least %.3f; measured on %s with ONNX Runtime %s",
 		r.Tiles, len(r.Slides), r.CosineMedian, r.CosineP1, r.MaxDeltaP, 100*r.ClassAgreement, r.RankCorrelationMin, r.CPU, r.Runtime)
 }
 
