@@ -10,27 +10,10 @@ import (
 	"tessera/internal/testbundles"
 )
 
-// tightened is the ViT-S bundle with [precision.tolerances] asking for a
-// feature cosine no int8 encoder reaches (its ONNX files linked).
-func tightened(t *testing.T, src string) string {
-	dir := t.TempDir()
-	for _, f := range []string{"encoder.onnx", "head.onnx"} {
-		if err := os.Symlink(filepath.Join(src, f), filepath.Join(dir, f)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m, err := os.ReadFile(filepath.Join(src, "manifest.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m = append(m, "\n[precision.tolerances]\nmin_cosine = 0.9999999\n"...)
-	if err := os.WriteFile(filepath.Join(dir, "manifest.toml"), m, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func TestBundleQuantizeGatesAndWrites(t *testing.T) {
+// The command's way through: the variant measured, its figures printed,
+// written, analysed. (The gate's refusals are tested in inference, on the
+// same measurement: a second parity run here cost a minute under -race.)
+func TestBundleQuantizeWritesAMeasuredVariant(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and runs ViT-S bundles")
 	}
@@ -41,18 +24,7 @@ func TestBundleQuantizeGatesAndWrites(t *testing.T) {
 	slide := filepath.Join(slides, "aperio", "CMU-1-Small-Region.svs")
 	var stdout, stderr bytes.Buffer
 
-	// The bundle's own tolerances: refused with the figures, nothing written.
-	refused := filepath.Join(t.TempDir(), "refused")
-	err := BundleCmd([]string{"quantize", tightened(t, src), "--slides", slide, "--out", refused}, &stdout, &stderr)
-	if err == nil || ExitCode(err) != 2 || !strings.Contains(err.Error(), "refused, nothing written") || !strings.Contains(err.Error(), "≥ 0.9999999 on") {
-		t.Errorf("tight tolerances: %v (exit %d)\n%s", err, ExitCode(err), stdout.String())
-	}
-	if _, err := os.Stat(refused); !os.IsNotExist(err) {
-		t.Errorf("a refused variant was written: %v", err)
-	}
-
 	out := filepath.Join(t.TempDir(), "int8")
-	stdout.Reset()
 	if err := BundleCmd([]string{"quantize", src, "--slides", slide, "--out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}

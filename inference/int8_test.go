@@ -45,6 +45,22 @@ func TestQuantizeViTMeasuresParityAndLoads(t *testing.T) {
 		rep.ClassAgreement != 1 || rep.RankCorrelationMin < 0.9 || rep.CPU != CPUKind() || rep.Runtime == "" {
 		t.Errorf("report %+v", rep)
 	}
+	// The same measurement against tolerances it does not meet: the gate
+	// refuses with the figures, and nothing is written.
+	tight := ParityTolerances{MinCosine: 0.9999999}
+	if err := rep.Check(tight); err == nil || !strings.Contains(err.Error(), "but the tolerance asks ≥ 0.9999999") {
+		t.Errorf("tight tolerances: %v", err)
+	}
+	kept := q.Bundle.Manifest.Precision.Tolerances
+	q.Bundle.Manifest.Precision.Tolerances = tight
+	refused := filepath.Join(t.TempDir(), "refused")
+	if _, err := q.WriteQuantized(refused); err == nil {
+		t.Error("a variant short of its tolerances was written")
+	}
+	if _, err := os.Stat(refused); !os.IsNotExist(err) {
+		t.Errorf("refused variant on disk: %v", err)
+	}
+	q.Bundle.Manifest.Precision.Tolerances = kept
 	out := filepath.Join(t.TempDir(), "int8")
 	b, err := q.WriteQuantized(out)
 	if err != nil {
@@ -88,7 +104,7 @@ func TestQuantizeViTMeasuresParityAndLoads(t *testing.T) {
 
 func TestParityGateGivesTheFigures(t *testing.T) {
 	good := ParityReport{Slides: []string{"a.svs", "b.svs"}, Tiles: 1000, CosineMin: 0.97, CosineP1: 0.991, CosineMedian: 0.998,
-		CosineShare: 0.995, MaxDeltaP: 0.004, ClassAgreement: 1, RankCorrelationMin: 0.98}
+		CosineShare: 0.995, CosineShareAt: 0.99, MaxDeltaP: 0.004, ClassAgreement: 1, RankCorrelationMin: 0.98}
 	if err := good.Check(ParityTolerances{}); err != nil {
 		t.Errorf("good report refused: %v", err)
 	}
@@ -99,6 +115,14 @@ func TestParityGateGivesTheFigures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("want %q in %v", want, err)
 		}
+	}
+	// A tolerance tighter than the cosine the share was counted at cannot
+	// be judged from the report, unless every tile reached it.
+	if err := good.Check(ParityTolerances{MinCosine: 0.995}); err == nil || !strings.Contains(err.Error(), "measure the parity again") {
+		t.Errorf("stale share: %v", err)
+	}
+	if err := good.Check(ParityTolerances{MinCosine: 0.96}); err != nil {
+		t.Errorf("every tile above a looser cosine: %v", err)
 	}
 	// A bundle's own tolerances replace the defaults.
 	if err := good.Check(ParityTolerances{MaxDeltaP: 0.001}); err == nil || !strings.Contains(err.Error(), "tolerance: 0.001") {

@@ -69,7 +69,7 @@ func MeasureParity(ctx context.Context, ref, q *Model, slides []slide.Slide, min
 	rep.CosineP1 = stat.Quantile(0.01, stat.Empirical, cosines, nil)
 	rep.CosineMedian = stat.Quantile(0.5, stat.Empirical, cosines, nil)
 	above := len(cosines) - sort.SearchFloat64s(cosines, minCosine)
-	rep.CosineShare = float64(above) / float64(len(cosines))
+	rep.CosineShare, rep.CosineShareAt = float64(above)/float64(len(cosines)), minCosine
 	rep.ClassAgreement = float64(same) / float64(len(slides))
 	return rep, nil
 }

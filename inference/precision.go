@@ -56,10 +56,11 @@ type ParityReport struct {
 	CosineMin    float64  `toml:"cosine_min"`
 	CosineP1     float64  `toml:"cosine_p1"` // 1st percentile of the per-tile cosines
 	CosineMedian float64  `toml:"cosine_median"`
-	// CosineShare is the share of tiles whose cosine reached the
-	// tolerances' MinCosine.
-	CosineShare float64 `toml:"cosine_share"`
-	MaxDeltaP   float64 `toml:"max_delta_p"` // largest |Δ probability| over the slides
+	// CosineShare is the share of tiles whose cosine reached
+	// CosineShareAt (the tolerances' MinCosine when it was measured).
+	CosineShare   float64 `toml:"cosine_share"`
+	CosineShareAt float64 `toml:"cosine_share_at"`
+	MaxDeltaP     float64 `toml:"max_delta_p"` // largest |Δ probability| over the slides
 	// ClassAgreement is the share of slides given the same class.
 	ClassAgreement float64 `toml:"class_agreement"`
 	// RankCorrelationMin is the lowest, over the slides, Spearman
@@ -129,7 +130,14 @@ func (r *ParityReport) Check(t ParityTolerances) error {
 	if r.Tiles == 0 || len(r.Slides) == 0 {
 		return fmt.Errorf("the parity report compares no tiles")
 	}
-	if r.CosineShare < t.CosineShare {
+	share := r.CosineShare
+	switch {
+	case r.CosineMin >= t.MinCosine:
+		share = 1 // every tile reached it
+	case r.CosineShareAt < t.MinCosine:
+		return fmt.Errorf("the report counts the tiles with feature cosine ≥ %g, but the tolerance asks ≥ %g, and its lowest tile had %.5f: measure the parity again (tessera bundle quantize)", r.CosineShareAt, t.MinCosine, r.CosineMin)
+	}
+	if share < t.CosineShare {
 		short = append(short, fmt.Sprintf("feature cosine to fp32 ≥ %g on %.1f %% of %d tiles (tolerance: %.1f %%; lowest %.4f, 1st percentile %.4f)",
 			t.MinCosine, 100*r.CosineShare, r.Tiles, 100*t.CosineShare, r.CosineMin, r.CosineP1))
 	}
