@@ -146,6 +146,52 @@ func TestStainNormalisationFallsBackAndIsCached(t *testing.T) {
 	}
 }
 
+// greyed is a slide shown in grey levels: one "stain", whose optical
+// densities lie on a line, which Macenko cannot split in two.
+type greyed struct{ slide.Slide }
+
+func (g *greyed) Fingerprint() string { return g.Slide.Fingerprint() + "-grey" }
+
+func (g *greyed) ReadRegion(dst *image.RGBA, level int, x0, y0 int64) error {
+	if err := g.Slide.ReadRegion(dst, level, x0, y0); err != nil {
+		return err
+	}
+	for i := 0; i < len(dst.Pix); i += 4 {
+		v := uint8((int(dst.Pix[i]) + int(dst.Pix[i+1]) + int(dst.Pix[i+2])) / 3)
+		dst.Pix[i], dst.Pix[i+1], dst.Pix[i+2] = v, v, v
+	}
+	return nil
+}
+
+// A slide whose stains cannot be fitted is analysed as scanned, every
+// tile counted, and the verdict flags it.
+func TestUnfittableSlideIsReadAsScannedAndFlagged(t *testing.T) {
+	s := &greyed{openShared(t, "aperio/CMU-1-Small-Region.svs")}
+	m := modelAt(t, testbundles.WithSection(t, macenkoSection))
+	r, err := Analyze(context.Background(), s, m, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := r.Stain
+	if st == nil || st.SlideFit != nil || st.SlideFitError == "" || st.Tiles == 0 || st.Unnormalised != st.Tiles || st.Fallback != st.Tiles {
+		t.Fatalf("record %+v", st)
+	}
+	found := false
+	for _, reason := range r.Validity.Reasons {
+		found = found || reason.Code == ReasonStainFallback
+	}
+	if !found || r.Validity.Verdict == VerdictOK || !strings.Contains(st.Text(), "NOT APPLIED") {
+		t.Errorf("verdict %+v, text %q", r.Validity, st.Text())
+	}
+	raw, err := Analyze(context.Background(), s, builtinModel(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Probability != r.Probability {
+		t.Errorf("read as scanned: p %v, without a normaliser %v", r.Probability, raw.Probability)
+	}
+}
+
 func TestStainVerdicts(t *testing.T) {
 	spec := stainnorm.Spec{Method: stainnorm.Macenko, Fit: stainnorm.PerSlide}
 	cases := []struct {
