@@ -262,3 +262,15 @@ func TestQuantizeColumnsIsSymmetricPerColumn(t *testing.T) {
 		}
 	}
 }
+
+// Only a bundle folder can be quantised (the variant is written from its
+// files): said before anything is measured.
+func TestQuantizeNeedsAFolder(t *testing.T) {
+	b, err := LoadBuiltinBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := QuantizeBundle(b); err == nil || !strings.Contains(err.Error(), "quantise a bundle folder") {
+		t.Errorf("built-in bundle: %v", err)
+	}
+}

@@ -28,6 +28,9 @@ type Quantized struct {
 // QuantizeBundle makes the int8 variant of src (its encoder through
 // QuantizeEncoder), ready to be opened for MeasureParity.
 func QuantizeBundle(src *Bundle) (*Quantized, error) {
+	if src.Folder == "" {
+		return nil, bundleError(src.Source, "quantise a bundle folder (unpack the .zip first): the int8 variant is written beside its files")
+	}
 	if src.Manifest.Precision.Reduced() {
 		return nil, bundleError(src.Source, "its encoder is already %s", src.Manifest.Precision.Weights)
 	}
