@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/color"
 	"path/filepath"
 
@@ -184,7 +185,7 @@ func (e *evidencePanel) showTile(img, normalised image.Image, normaliser string,
 		e.modelBox.Hide()
 	} else {
 		e.tileTitle.SetText("Focal tile (T: the tile under the pointer)")
-		e.tileLabel.Show()
+		e.tileLabel.Show() // before normalisation: with the colour profile applied if the bundle asks for it
 		e.modelText.SetText("As the model read it (" + normaliser + ")")
 		e.modelImg.Image = normalised
 		e.modelImg.Refresh()
@@ -247,9 +248,16 @@ func (p *slidePane) inspectTile(col, row int) {
 	if !ok {
 		return
 	}
-	s := p.slide
+	s, icc := p.slide, p.icc
 	p.work.Go(func(context.Context) func() {
 		img, err := inference.TileImage(s, r, col, row)
+		if err == nil && r.Slide.ICC == "applied" && icc != nil {
+			// The bundle reads tiles converted with the slide's profile.
+			converted := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+			draw.Draw(converted, converted.Rect, img, img.Bounds().Min, draw.Src)
+			icc.Apply(converted)
+			img = converted
+		}
 		var normalised image.Image
 		normaliser := ""
 		if err == nil && r.Stain != nil {

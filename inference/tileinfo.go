@@ -70,7 +70,9 @@ func (r *Result) CellAt(x, y float64) (col, row int) {
 // TileImage reads the cell at (col, row) of r's grid from s as the model
 // saw it: the same pyramid level and region the analysis read, resized to
 // the model's tile size (before the per-channel normalisation, which only
-// rescales values).
+// rescales values). Two steps are the caller's: the slide's colour profile
+// when the result says it was applied (r.Slide.ICC), and the stain
+// normalisation (r.Stain.Normalised).
 func TileImage(s slide.Slide, r *Result, col, row int) (image.Image, error) {
 	levels := s.Levels()
 	if r.Grid.Level < 0 || r.Grid.Level >= len(levels) || r.Grid.TileSize <= 0 {
