@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/draw"
 	"image/color"
+	"image/draw"
 	"path/filepath"
 
 	"fyne.io/fyne/v2"
