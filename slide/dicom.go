@@ -228,6 +228,12 @@ func (l0 *dicomInstance) describeSeries(props map[string]string) MPP {
 	if l0.objective > 0 {
 		props["openslide.objective-power"] = strconv.FormatFloat(l0.objective, 'g', -1, 64)
 	}
+	if l0.manufacturer != "" {
+		props["dicom.Manufacturer"] = l0.manufacturer
+	}
+	if l0.model != "" {
+		props["dicom.ManufacturerModelName"] = l0.model
+	}
 	props["dicom.transfer-syntax"] = l0.syntax
 	props["dicom.photometric-interpretation"] = l0.photometric
 	props["dicom.frame-order"] = l0.frameOrder

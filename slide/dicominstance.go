@@ -38,13 +38,16 @@ type dicomInstance struct {
 	bitsStored  int
 	photometric string
 	planar      bool
-	syntax      string
-	frames      [][]byteRange // each frame's fragments (one range for native data)
-	tileFrame   []int         // frame of tile ty*across+tx, −1 where a sparse image has none
-	across      int
-	mppX, mppY  float64 // µm per pixel from PixelSpacing; 0 if absent
-	objective   float64
-	icc         []byte
+	// manufacturer and model are the scanner's (Manufacturer, Manufacturer's
+	// Model Name), "" when the file does not say.
+	manufacturer, model string
+	syntax              string
+	frames              [][]byteRange // each frame's fragments (one range for native data)
+	tileFrame           []int         // frame of tile ty*across+tx, −1 where a sparse image has none
+	across              int
+	mppX, mppY          float64 // µm per pixel from PixelSpacing; 0 if absent
+	objective           float64
+	icc                 []byte
 	// frameOrder says how frames were placed: "TILED_FULL", "positions",
 	// or for files that declare neither, "row-major" or "column-major"
 	// as chosen by chooseOrder.
@@ -98,6 +101,8 @@ var (
 	tagSOPClass          = tag.Tag{Group: 0x0008, Element: 0x0016}
 	tagImageType         = tag.Tag{Group: 0x0008, Element: 0x0008}
 	tagSeriesUID         = tag.Tag{Group: 0x0020, Element: 0x000E}
+	tagManufacturer      = tag.Tag{Group: 0x0008, Element: 0x0070}
+	tagModelName         = tag.Tag{Group: 0x0008, Element: 0x1090}
 	tagRows              = tag.Tag{Group: 0x0028, Element: 0x0010}
 	tagColumns           = tag.Tag{Group: 0x0028, Element: 0x0011}
 	tagSamples           = tag.Tag{Group: 0x0028, Element: 0x0002}
@@ -216,6 +221,8 @@ func parseDICOMInstance(path string, f io.ReaderAt) (*dicomInstance, error) {
 		in.bitsStored = in.bits
 	}
 	in.photometric = strings.TrimSpace(firstString(get(dcmPhotometric)))
+	in.manufacturer = strings.Join(strings.Fields(firstString(get(tagManufacturer))), " ")
+	in.model = strings.Join(strings.Fields(firstString(get(tagModelName))), " ")
 	in.planar = firstInt(get(tagPlanar)) == 1
 	nFrames := 1
 	if e := get(tagFrames); e != nil {
