@@ -22,3 +22,19 @@ def save_onnx(graph, path, producer, producer_version=""):
 def sha256_file(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def imagenet_input(tile_size, batch_size):
+    """The manifest's [input] section for an encoder exported from PyTorch
+    that reads RGB tiles at 0.5 µm/px, normalised with ImageNet's mean and
+    standard deviation (every torch-exported test bundle)."""
+    return f"""[input]
+tile_size = {tile_size}
+mpp = 0.5
+channel_order = "RGB"
+layout = "NCHW"
+scale = 0.00392156862745098
+mean = [0.485, 0.456, 0.406]
+std = [0.229, 0.224, 0.225]
+batch_size = {batch_size}
+"""

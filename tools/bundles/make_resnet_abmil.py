@@ -16,7 +16,7 @@ import sys
 import torch
 from torch import nn
 
-from bundlelib import sha256_file
+from bundlelib import imagenet_input, sha256_file
 from milhead import MANIFEST_TAIL, GatedAttentionMIL, export_head
 
 torch.manual_seed(20261127)
@@ -70,16 +70,7 @@ validated = false
 licence = "Apache-2.0"
 citation = "He et al. 2016 (ResNet); Ilse, Tomczak & Welling 2018 (attention-based deep MIL)."
 
-[input]
-tile_size = 224
-mpp = 0.5
-channel_order = "RGB"
-layout = "NCHW"
-scale = 0.00392156862745098
-mean = [0.485, 0.456, 0.406]
-std = [0.229, 0.224, 0.225]
-batch_size = 32
-
+{input}
 [encoder]
 file = "encoder.onnx"
 sha256 = "{enc}"
@@ -105,7 +96,7 @@ def main():
                           dynamic_axes={"pixel_values": {0: "N"}, "features": {0: "N"}}, opset_version=17)
     export_head(head, 512, os.path.join(out, "head.onnx"))
     with open(os.path.join(out, "manifest.toml"), "w") as f:
-        f.write((MANIFEST + MANIFEST_TAIL).format(enc=sha256_file(os.path.join(out, "encoder.onnx")), head=sha256_file(os.path.join(out, "head.onnx"))))
+        f.write((MANIFEST + MANIFEST_TAIL).format(input=imagenet_input(224, 32), enc=sha256_file(os.path.join(out, "encoder.onnx")), head=sha256_file(os.path.join(out, "head.onnx"))))
     print(f"wrote {out}")
 
 

@@ -27,7 +27,7 @@ from onnx import numpy_helper
 from onnx.external_data_helper import set_external_data
 from torch import nn
 
-from bundlelib import sha256_file
+from bundlelib import imagenet_input, sha256_file
 from milhead import MANIFEST_TAIL, GatedAttentionMIL, export_head
 
 SIZES = {"s": (384, 12, 6), "b": (768, 12, 12), "l": (1024, 24, 16), "g": (1536, 40, 24)}
@@ -94,16 +94,7 @@ validated = false
 licence = "Apache-2.0"
 citation = "Dosovitskiy et al. 2021 (ViT); Darcet et al. 2024 (registers); Ilse et al. 2018 (attention MIL)."
 
-[input]
-tile_size = {tile}
-mpp = 0.5
-channel_order = "RGB"
-layout = "NCHW"
-scale = 0.00392156862745098
-mean = [0.485, 0.456, 0.406]
-std = [0.229, 0.224, 0.225]
-batch_size = 16
-
+{input}
 [encoder]
 file = "encoder.onnx"
 sha256 = "{enc}"
@@ -158,7 +149,7 @@ def main():
         external = 'external_data = [{ file = "encoder.onnx.data", sha256 = "%s" }]\n' % sha256_file(path + ".data")
     tokens = 1 + a.registers + (a.tile // a.patch) ** 2
     with open(os.path.join(a.out, "manifest.toml"), "w") as f:
-        f.write((MANIFEST + MANIFEST_TAIL).format(args=" ".join(os.sys.argv[2:]), size=a.size.upper(), patch=a.patch, tile=a.tile, enc=sha256_file(path),
+        f.write((MANIFEST + MANIFEST_TAIL).format(args=" ".join(os.sys.argv[2:]), size=a.size.upper(), patch=a.patch, input=imagenet_input(a.tile, 16), enc=sha256_file(path),
                                 external=external, dim=dim, tokens=tokens, prefix=1 + a.registers, pooling=a.pooling,
                                 head=sha256_file(os.path.join(a.out, "head.onnx"))))
     print(f"wrote {a.out}")
