@@ -369,3 +369,19 @@ func PeekBundleName(p string) (name, version string, err error) {
 	}
 	return m.Name, m.Version, nil
 }
+
+// AppendManifestSection adds section (TOML text, e.g. a [reference] or
+// [input.stain_normalisation] a tool computed) at the end of the
+// manifest.toml of the bundle folder dir. The bundle's sha256 changes with
+// it, and with it every cached result's key.
+func AppendManifestSection(dir, section string) error {
+	f, err := os.OpenFile(filepath.Join(dir, "manifest.toml"), os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, "\n"+section); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -112,15 +112,7 @@ func run(bundlePath string, appendTo bool, mpp float64, slides []string, stdout 
 		_, err := io.WriteString(stdout, text)
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(bundlePath, "manifest.toml"), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(f, "\n"+text); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return inference.AppendManifestSection(bundlePath, text)
 }
 
 // compute derives the reference statistics from tile features and ODs.

@@ -90,15 +90,7 @@ func run(method, fit, bundlePath string, appendTo bool, mpp float64, slides []st
 		_, err := io.WriteString(stdout, section)
 		return err
 	}
-	f, err := os.OpenFile(filepath.Join(bundlePath, "manifest.toml"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(f, "\n"+section); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := inference.AppendManifestSection(bundlePath, section); err != nil {
 		return err
 	}
 	if _, err := inference.LoadBundle(bundlePath); err != nil {
