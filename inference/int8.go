@@ -52,8 +52,8 @@ const (
 	tensorFloatData  = 4
 	tensorName       = 8
 	tensorRawData    = 9
-	tensorExternal   = 13
-	tensorLocation   = 14
+	tensorExternal   = 13 // external_data
+	tensorLocation   = 14 // data_location
 	onnxFloat        = 1
 	onnxInt8         = 3
 )
@@ -200,16 +200,17 @@ type tensorInfo struct {
 	name     string
 	dims     []int64
 	dataType uint64
-	raw      []byte    // raw_data, or the external bytes once read
-	floats   []float32 // float_data
-	location string    // external data file, "" if inline
-	offset   int64
-	length   int64 // -1: to the end of the file
+	raw      []byte // raw_data, or the external bytes once read
+	// floatData is float_data's values as little-endian bytes (raw_data's
+	// layout), decoded by float32s only for the weights quantised.
+	floatData []byte
+	location  string // external data file, "" if inline
+	offset    int64
+	length    int64 // -1: to the end of the file
 }
 
 func parseTensor(t []byte) (*tensorInfo, error) {
 	ti := &tensorInfo{length: -1}
-	external := false
 	err := eachField(t, func(num protowire.Number, typ protowire.Type, v []byte) error {
 		switch {
 		case num == tensorDims && typ == protowire.VarintType:
@@ -234,35 +235,30 @@ func parseTensor(t []byte) (*tensorInfo, error) {
 			if len(v)%4 != 0 {
 				return errors.New("bad float data")
 			}
-			for i := 0; i < len(v); i += 4 {
-				ti.floats = append(ti.floats, math.Float32frombits(binary.LittleEndian.Uint32(v[i:])))
-			}
+			ti.floatData = append(ti.floatData, v...)
 		case num == tensorFloatData && typ == protowire.Fixed32Type:
-			ti.floats = append(ti.floats, math.Float32frombits(binary.LittleEndian.Uint32(v)))
-		case num == tensorLocation && typ == protowire.VarintType:
-			n, _ := protowire.ConsumeVarint(v)
-			external = n == 1
-		case num == tensorExternal && typ == protowire.BytesType:
-			key, value := string(stringField(v, 1)), string(stringField(v, 2))
-			var err error
-			switch key {
-			case "location":
-				ti.location = value
-			case "offset":
-				ti.offset, err = strconv.ParseInt(value, 10, 64)
-			case "length":
-				ti.length, err = strconv.ParseInt(value, 10, 64)
-			}
-			if err != nil || ti.offset < 0 {
-				return fmt.Errorf("tensor %q: bad external data %s %q", ti.name, key, value)
-			}
+			ti.floatData = append(ti.floatData, v...)
 		}
 		return nil
 	})
-	if !external {
-		ti.location = ""
+	if err != nil {
+		return ti, err
 	}
-	return ti, err
+	external, entries, err := externalDataOf(t)
+	if err != nil || !external {
+		return ti, err
+	}
+	ti.location = entries["location"]
+	for key, dst := range map[string]*int64{"offset": &ti.offset, "length": &ti.length} {
+		value, ok := entries[key]
+		if !ok {
+			continue
+		}
+		if *dst, err = strconv.ParseInt(value, 10, 64); err != nil || ti.offset < 0 {
+			return ti, fmt.Errorf("tensor %q: bad external data %s %q", ti.name, key, value)
+		}
+	}
+	return ti, nil
 }
 
 // elements is the number of values the dimensions give (-1 on overflow).
@@ -308,11 +304,11 @@ func (t *tensorInfo) readExternal(folder string) error {
 // float32s is t's values as float32 (t must be FLOAT).
 func (t *tensorInfo) float32s() ([]float32, error) {
 	n := t.elements()
-	if t.floats != nil {
-		if int64(len(t.floats)) != n {
-			return nil, fmt.Errorf("tensor %q: %d values for shape %v", t.name, len(t.floats), t.dims)
+	if t.floatData != nil {
+		if int64(len(t.floatData)) != 4*n {
+			return nil, fmt.Errorf("tensor %q: %d values for shape %v", t.name, len(t.floatData)/4, t.dims)
 		}
-		return t.floats, nil
+		t.raw = t.floatData
 	}
 	if n < 0 || int64(len(t.raw)) != 4*n {
 		return nil, fmt.Errorf("tensor %q: %d bytes for shape %v", t.name, len(t.raw), t.dims)

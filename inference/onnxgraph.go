@@ -76,13 +76,31 @@ func graphExternalFiles(graph []byte, files map[string]bool, depth int) error {
 }
 
 func tensorExternalFile(tensor []byte, files map[string]bool) error {
-	external, location := false, ""
-	err := eachField(tensor, func(num protowire.Number, typ protowire.Type, v []byte) error {
+	external, entries, err := externalDataOf(tensor)
+	if err != nil {
+		return err
+	}
+	if external {
+		if entries["location"] == "" {
+			return errors.New("an initializer is stored outside the file but names no location")
+		}
+		files[entries["location"]] = true
+	}
+	return nil
+}
+
+// externalDataOf reads where a TensorProto's data is: whether it is stored
+// outside the file (data_location = 14 is 1: EXTERNAL), and its
+// external_data = 13 entries (StringStringEntryProto{key = 1, value = 2}:
+// "location", "offset", "length", ...), the last of each key kept.
+func externalDataOf(tensor []byte) (external bool, entries map[string]string, err error) {
+	entries = map[string]string{}
+	err = eachField(tensor, func(num protowire.Number, typ protowire.Type, v []byte) error {
 		switch {
-		case num == 14 && typ == protowire.VarintType:
+		case num == tensorLocation && typ == protowire.VarintType:
 			n, _ := protowire.ConsumeVarint(v)
 			external = n == 1
-		case num == 13 && typ == protowire.BytesType:
+		case num == tensorExternal && typ == protowire.BytesType:
 			var key, value string
 			if err := eachField(v, func(num protowire.Number, typ protowire.Type, s []byte) error {
 				if typ == protowire.BytesType && num == 1 {
@@ -94,22 +112,11 @@ func tensorExternalFile(tensor []byte, files map[string]bool) error {
 			}); err != nil {
 				return err
 			}
-			if key == "location" {
-				location = value
-			}
+			entries[key] = value
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if external {
-		if location == "" {
-			return errors.New("an initializer is stored outside the file but names no location")
-		}
-		files[location] = true
-	}
-	return nil
+	return external, entries, err
 }
 
 // eachField calls fn with each field of the protobuf message b: its
