@@ -61,12 +61,15 @@ type stainStep struct {
 func (st *stainStep) apply(im stainnorm.Image) {
 	st.tiles.Add(1)
 	src := st.slide
-	if st.spec.Fit == stainnorm.PerTile {
+	switch {
+	case st.spec.Fit == stainnorm.PerTile:
 		if f, err := stainnorm.Fit(st.spec.Method, []stainnorm.Image{im}, stainTilePixels); err == nil {
 			src = &f
 		} else {
 			st.fallback.Add(1)
 		}
+	case src == nil: // the slide's fit failed: every tile falls back
+		st.fallback.Add(1)
 	}
 	if src == nil {
 		st.unnormalised.Add(1)
@@ -118,9 +121,6 @@ func (rec *StainRecord) Text() string {
 func (st *stainStep) finish(rec *StainRecord) {
 	rec.Tiles = int(st.tiles.Load())
 	rec.Fallback, rec.Unnormalised = int(st.fallback.Load()), int(st.unnormalised.Load())
-	if st.slide == nil && st.spec.Fit == stainnorm.PerSlide {
-		rec.Fallback = rec.Unnormalised
-	}
 }
 
 // Normalised returns a copy of img (a tile at the model's resolution, as

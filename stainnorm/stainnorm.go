@@ -221,7 +221,9 @@ type Image struct {
 	Stride, W, H int
 }
 
-// each calls fn with the offset of every tissue pixel of im.
+// each calls fn with the offset of every tissue pixel of im. (The loops
+// of Apply write the same walk out: a call per pixel cost them about a
+// third of their time; see BenchmarkApply.)
 func (im Image) each(fn func(o int)) {
 	for y := 0; y < im.H; y++ {
 		row := y * im.Stride
