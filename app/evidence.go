@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"path/filepath"
 
 	"fyne.io/fyne/v2"
@@ -248,16 +247,13 @@ func (p *slidePane) inspectTile(col, row int) {
 	if !ok {
 		return
 	}
-	s, icc := p.slide, p.icc
+	s := p.slide
+	var toSRGB func(*image.RGBA)
+	if p.icc != nil {
+		toSRGB = p.icc.Apply
+	}
 	p.work.Go(func(context.Context) func() {
-		img, err := inference.TileImage(s, r, col, row)
-		if err == nil && r.Slide.ICC == "applied" && icc != nil {
-			// The bundle reads tiles converted with the slide's profile.
-			converted := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
-			draw.Draw(converted, converted.Rect, img, img.Bounds().Min, draw.Src)
-			icc.Apply(converted)
-			img = converted
-		}
+		img, err := inference.TileImage(s, r, col, row, toSRGB)
 		var normalised image.Image
 		normaliser := ""
 		if err == nil && r.Stain != nil {

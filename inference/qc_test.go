@@ -1,6 +1,7 @@
 package inference
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"image"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/disintegration/imaging"
+
+	"tessera/colour"
 	"tessera/internal/testslides"
 	"tessera/slide"
 )
@@ -256,6 +260,33 @@ func TestBundleICCInput(t *testing.T) {
 	}
 	if raw.Probability == managed.Probability {
 		t.Error("converting the tiles' colours changed nothing in the result")
+	}
+	// The inspector's tile is the pipeline's: converted only when the
+	// analysis converted, before the resize, as the readers do.
+	profile := slide.ICCProfile(s)
+	toSRGB, err := colour.ToSRGB(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer toSRGB.Close()
+	tile := managed.Tiles[0]
+	shown, err := TileImage(s, managed, tile.Col, tile.Row, toSRGB.Apply)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Grid{Level: managed.Grid.Level, TileSize: managed.Grid.TileSize, ReadSide: int(math.Round(managed.Grid.Side0 / s.Levels()[managed.Grid.Level].Downsample))}
+	tr := newTileReader(s, &g, nil, false)
+	tr.colour = toSRGB.Apply
+	pix, _, err := tr.pixels(GridTile{X: tile.X, Y: tile.Y})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := imaging.Clone(shown).Pix; !bytes.Equal(got, pix[:len(got)]) {
+		t.Error("the inspected tile is not the tile the model read")
+	}
+	unconverted, _ := TileImage(s, raw, tile.Col, tile.Row, toSRGB.Apply)
+	if bytes.Equal(imaging.Clone(unconverted).Pix, imaging.Clone(shown).Pix) {
+		t.Error("a result that ignored the profile shows a converted tile")
 	}
 	plain, err := Analyze(context.Background(), openShared(t, "aperio/CMU-1-Small-Region.svs"), builtinModel(t), Options{})
 	if err != nil || plain.Slide.ICC != "none" {

@@ -68,12 +68,12 @@ func (r *Result) CellAt(x, y float64) (col, row int) {
 }
 
 // TileImage reads the cell at (col, row) of r's grid from s as the model
-// saw it: the same pyramid level and region the analysis read, resized to
-// the model's tile size (before the per-channel normalisation, which only
-// rescales values). Two steps are the caller's: the slide's colour profile
-// when the result says it was applied (r.Slide.ICC), and the stain
-// normalisation (r.Stain.Normalised).
-func TileImage(s slide.Slide, r *Result, col, row int) (image.Image, error) {
+// saw it: the same pyramid level and region the analysis read, converted
+// with toSRGB (the slide's colour profile; nil if none) when the analysis
+// applied it (r.Slide.ICC), then resized to the model's tile size, as the
+// pipeline's readers do; before the per-channel normalisation, which only
+// rescales values, and before stain normalisation (r.Stain.Normalised).
+func TileImage(s slide.Slide, r *Result, col, row int, toSRGB func(*image.RGBA)) (image.Image, error) {
 	levels := s.Levels()
 	if r.Grid.Level < 0 || r.Grid.Level >= len(levels) || r.Grid.TileSize <= 0 {
 		return nil, fmt.Errorf("the result's grid does not fit this slide")
@@ -86,6 +86,9 @@ func TileImage(s slide.Slide, r *Result, col, row int) (image.Image, error) {
 	img := image.NewRGBA(image.Rect(0, 0, side, side))
 	if err := s.ReadRegion(img, r.Grid.Level, int64(info.X+0.5), int64(info.Y+0.5)); err != nil {
 		return nil, err
+	}
+	if r.Slide.ICC == "applied" && toSRGB != nil {
+		toSRGB(img)
 	}
 	if side == r.Grid.TileSize {
 		return img, nil
