@@ -82,7 +82,10 @@ func openDICOM(path string) (Slide, error) {
 }
 
 // seriesIn reads the DICOM files of dir; with want set, those of that
-// series, else those of the series with the largest image. Files that are
+// series, else those of the series with the largest image; among equals,
+// one whose pixels Tessera decodes, then the lowest series UID (the same
+// folder always opens as the same slide: a map's order chose among equals
+// before). Files that are
 // not DICOM are skipped; a damaged or foreign DICOM file is an error only
 // when it is the one asked for (want == "" and nothing else is found).
 func seriesIn(dir, want string) ([]*dicomInstance, error) {
@@ -115,12 +118,26 @@ func seriesIn(dir, want string) ([]*dicomInstance, error) {
 		}
 		bySeries[in.series] = append(bySeries[in.series], in)
 	}
-	best, bestSize := "", 0
+	best, bestSize, bestDecoded := "", 0, false
 	for series, ins := range bySeries {
 		for _, in := range ins {
-			if in.kind == "VOLUME" && in.width*in.height > bestSize {
-				best, bestSize = series, in.width*in.height
+			if in.kind != "VOLUME" {
+				continue
 			}
+			size, decoded := in.width*in.height, in.checkCodec() == nil
+			switch {
+			case size != bestSize:
+				if size < bestSize {
+					continue
+				}
+			case decoded != bestDecoded:
+				if !decoded {
+					continue
+				}
+			case series >= best:
+				continue
+			}
+			best, bestSize, bestDecoded = series, size, decoded
 		}
 	}
 	for series, ins := range bySeries {

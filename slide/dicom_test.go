@@ -63,6 +63,25 @@ func TestDICOMSharedFiles(t *testing.T) {
 	}
 }
 
+// A folder of three series of the same size (RGB, greyscale, JPEG-LS)
+// opens as the same one every time, and as one Tessera decodes.
+func TestDICOMFolderOfEqualSeriesOpensTheSameWay(t *testing.T) {
+	dir := filepath.Join(sharedSlides(t), "dicom", "highdicom-sm")
+	first := ""
+	for i := 0; i < 12; i++ {
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		if first == "" {
+			first = s.Fingerprint()
+		} else if s.Fingerprint() != first {
+			t.Fatalf("open %d gave another series (%s, then %s)", i, first, s.Fingerprint())
+		}
+		s.Close()
+	}
+}
+
 // A DICOM file of another SOP class, and a cut-short one, are refused with
 // the right kind of error.
 func TestDICOMNotASlideAndDamaged(t *testing.T) {
